@@ -1,0 +1,1 @@
+"""Design-based estimation of community-safety survey indicators (BCS and Place Survey)."""

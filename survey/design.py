@@ -1,0 +1,348 @@
+"""The survey design object: strata, clusters, weights, finite population correction and calibration history.
+
+Like R's `svydesign`, one object carries everything an estimator needs, so that variance after raking is
+right without the user remembering anything. PSUs are always treated as nested within strata (R's
+`nest = TRUE`): the same PSU label in two strata names two PSUs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from survey.errors import SurveyInputError
+
+LonelyPSU = Literal["fail", "adjust", "average", "certainty", "remove"]
+LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "adjust", "average", "certainty", "remove")
+
+
+@dataclass(frozen=True)
+class CalibrationStep:
+    """One calibration of the weights to control totals, kept so that variances can account for it.
+
+    The calibration model is categorical: every row falls in one *cell* (a combination of the calibration
+    variables' categories within one calibration group), and the g-weight is constant within a cell.
+    Variances use the residual method (R `calibrate`): influence values are replaced by their residuals
+    from a regression on `cell_matrix`, weighted by the weights before calibration, within each group.
+    """
+
+    method: str
+    variables: tuple[str, ...]
+    group_columns: tuple[str, ...]
+    bounds: tuple[float, float] | None
+    cell: np.ndarray  # int64 per row: global cell id
+    cell_group: np.ndarray  # int64 per cell: calibration group id
+    cell_matrix: np.ndarray  # float64 (n_cells, p): model row (dummies of every margin) of each cell
+    cell_g: np.ndarray  # float64 per cell: g-weight (after / before)
+    weights_before: np.ndarray  # float64 per row
+    weights_after: np.ndarray  # float64 per row
+    group_labels: tuple[str, ...] = ()
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.cell_group.max()) + 1 if self.cell_group.size else 0
+
+
+@dataclass(frozen=True)
+class ReplicateWeights:
+    """Replicate weights and the constants of the replicate variance, as R `svrepdesign`.
+
+    variance = scale * sum_r rscales[r] * (theta_r - centre)^2, where centre is the full-sample estimate
+    when `mse` is true and the mean of the replicates otherwise.
+    """
+
+    weights: np.ndarray  # float64 (n_rows, n_replicates)
+    scale: float
+    rscales: np.ndarray  # float64 (n_replicates,)
+    method: str  # "jk1", "jkn" or "bootstrap"
+    mse: bool = False
+    degrees_of_freedom: int | None = None  # R: rank of the replicate weights minus 1
+
+    @property
+    def n_replicates(self) -> int:
+        return int(self.weights.shape[1])
+
+
+@dataclass(frozen=True)
+class SurveyDesign:
+    """A single-stage (ultimate-cluster) sample design over the rows of `data`.
+
+    Attributes are per row unless stated. `stratum` and `psu` are dense integer codes; `psu` codes are
+    global (unique across strata). `stratum_fpc_factor[h]` is (N_h - n_h) / N_h, or 1 without an fpc.
+    """
+
+    data: pd.DataFrame
+    weights: np.ndarray
+    stratum: np.ndarray
+    psu: np.ndarray
+    psu_stratum: np.ndarray  # stratum code of each PSU
+    n_psu_in_stratum: np.ndarray  # PSUs sampled in each stratum
+    stratum_fpc_factor: np.ndarray
+    lonely_psu: LonelyPSU = "fail"
+    weight_column: str | None = None
+    strata_column: str | None = None
+    psu_column: str | None = None
+    fpc_column: str | None = None
+    stratum_labels: tuple[str, ...] = ()
+    calibrations: tuple[CalibrationStep, ...] = ()
+    weight_history: tuple[tuple[str, np.ndarray], ...] = ()
+    replicates: ReplicateWeights | None = None
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def n_strata(self) -> int:
+        return int(self.n_psu_in_stratum.shape[0])
+
+    @property
+    def n_psu(self) -> int:
+        return int(self.psu_stratum.shape[0])
+
+    @property
+    def is_calibrated(self) -> bool:
+        return bool(self.calibrations)
+
+    @property
+    def degrees_of_freedom(self) -> int:
+        """PSUs minus strata, as R `degf()` (replicate designs: rank of the replicate weights minus 1)."""
+        if self.replicates is not None and self.replicates.degrees_of_freedom is not None:
+            return self.replicates.degrees_of_freedom
+        return self.n_psu - self.n_strata
+
+    def with_weights(self, weights: np.ndarray, step: str) -> SurveyDesign:
+        """A copy with new final weights; the old ones are kept in `weight_history` under `step`."""
+        weights = np.asarray(weights, dtype=np.float64)
+        if weights.shape != self.weights.shape:
+            raise ValueError("new weights must have one value per row")
+        history = (*self.weight_history, (step, self.weights))
+        return replace(self, weights=weights, weight_history=history)
+
+    def with_calibration(self, step: CalibrationStep) -> SurveyDesign:
+        """A copy whose final weights are the calibrated ones, with the step recorded."""
+        history = (*self.weight_history, (f"before {step.method} calibration", self.weights))
+        return replace(
+            self, weights=step.weights_after, calibrations=(*self.calibrations, step), weight_history=history
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready summary of the design, for output metadata."""
+        return {
+            "rows": self.n_rows,
+            "weight": self.weight_column,
+            "strata": self.strata_column,
+            "psu": self.psu_column,
+            "fpc": self.fpc_column,
+            "n_strata": self.n_strata,
+            "n_psu": self.n_psu,
+            "degrees_of_freedom": self.degrees_of_freedom,
+            "lonely_psu": self.lonely_psu,
+            "replicates": (
+                {"method": self.replicates.method, "n": self.replicates.n_replicates}
+                if self.replicates is not None
+                else None
+            ),
+            "calibrations": [
+                {
+                    "method": c.method,
+                    "variables": list(c.variables),
+                    "groups": list(c.group_columns),
+                    "bounds": list(c.bounds) if c.bounds else None,
+                    "n_groups": c.n_groups,
+                }
+                for c in self.calibrations
+            ],
+        }
+
+
+class DesignSpec(BaseModel):
+    """Design columns as read from a design YAML file (`--design design.yaml`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weight: str | None = None
+    strata: str | None = None
+    psu: str | None = None
+    fpc: str | None = None
+    lonely_psu: LonelyPSU = "fail"
+
+
+def load_design_spec(path: str | Path) -> DesignSpec:
+    """Read and validate a design YAML file; errors name the file and the field."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SurveyInputError(f"{path}: design file does not exist.") from None
+    except yaml.YAMLError as exc:
+        raise SurveyInputError(f"{path}: design file is not valid YAML ({exc}).") from None
+    if not isinstance(raw, dict):
+        raise SurveyInputError(f"{path}: design file must be a mapping of field: value.")
+    try:
+        return DesignSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"field '{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors()
+        )
+        raise SurveyInputError(f"{path}: {problems}.") from None
+
+
+def _require_column(data: pd.DataFrame, column: str, role: str, source: str) -> pd.Series:
+    if column not in data.columns:
+        raise SurveyInputError(
+            f"{source}: the {role} column '{column}' is not in the data. "
+            f"Columns present: {', '.join(map(str, data.columns[:30]))}"
+            + (" ..." if len(data.columns) > 30 else "")
+            + "."
+        )
+    return data[column]
+
+
+def _codes(values: pd.Series, role: str, column: str, source: str) -> tuple[np.ndarray, list[str]]:
+    missing = values.isna().to_numpy()
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0]) + 1
+        raise SurveyInputError(
+            f"{source}: the {role} column '{column}' is empty in {int(missing.sum())} row(s), "
+            f"first at data row {row}."
+        )
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), [str(u) for u in uniques]
+
+
+def _weights(data: pd.DataFrame, column: str | None, source: str) -> np.ndarray:
+    if column is None:
+        return np.ones(len(data), dtype=np.float64)
+    raw = _require_column(data, column, "weight", source)
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        first = int(rows[0])
+        shown = raw.iloc[first]
+        raise SurveyInputError(
+            f"{source}: the weight column '{column}' must be a positive number in every row; "
+            f"{rows.size} row(s) are NaN, zero, negative or not numeric, first at data row {first + 1} "
+            f"(value {shown!r})."
+        )
+    return values
+
+
+def make_design(
+    data: pd.DataFrame,
+    *,
+    weight: str | None = None,
+    strata: str | None = None,
+    psu: str | None = None,
+    fpc: str | None = None,
+    lonely_psu: LonelyPSU | str = "fail",
+    source: str = "data",
+) -> SurveyDesign:
+    """Build a design from column names, as R `svydesign(ids=~psu, strata=~strata, weights=~weight, fpc=~fpc)`.
+
+    `fpc` holds either the population number of PSUs in the stratum (all values >= 1) or the sampling
+    fraction (all values <= 1), as R accepts. Without `psu`, every row is its own PSU; without `strata`,
+    the sample is one stratum. `source` names the data in error messages (usually its file name).
+    """
+    if lonely_psu not in LONELY_PSU_OPTIONS:
+        raise SurveyInputError(
+            f"lonely-psu option '{lonely_psu}' is not one of {', '.join(LONELY_PSU_OPTIONS)}."
+        )
+    n = len(data)
+    if n == 0:
+        raise SurveyInputError(f"{source}: the data has no rows.")
+    weights = _weights(data, weight, source)
+    if strata is None:
+        stratum = np.zeros(n, dtype=np.int64)
+        stratum_labels = ["all"]
+    else:
+        stratum, stratum_labels = _codes(_require_column(data, strata, "strata", source), "strata", strata, source)
+    if psu is None:
+        psu_codes = np.arange(n, dtype=np.int64)
+        psu_stratum = stratum.copy()
+    else:
+        raw_psu, _ = _codes(_require_column(data, psu, "psu", source), "psu", psu, source)
+        # Nest PSUs within strata: a PSU is a (stratum, psu label) pair.
+        pair = stratum * (int(raw_psu.max()) + 1) + raw_psu
+        unique_pairs, psu_codes = np.unique(pair, return_inverse=True)
+        psu_codes = psu_codes.astype(np.int64)
+        psu_stratum = np.zeros(unique_pairs.size, dtype=np.int64)
+        psu_stratum[psu_codes] = stratum
+    n_strata = len(stratum_labels)
+    n_psu_in_stratum = np.bincount(psu_stratum, minlength=n_strata).astype(np.int64)
+    fpc_factor = np.ones(n_strata, dtype=np.float64)
+    if fpc is not None:
+        fpc_factor = _fpc_factor(data, fpc, stratum, n_psu_in_stratum, stratum_labels, source)
+    return SurveyDesign(
+        data=data,
+        weights=weights,
+        stratum=stratum,
+        psu=psu_codes,
+        psu_stratum=psu_stratum,
+        n_psu_in_stratum=n_psu_in_stratum,
+        stratum_fpc_factor=fpc_factor,
+        lonely_psu=lonely_psu,  # type: ignore[arg-type]
+        weight_column=weight,
+        strata_column=strata,
+        psu_column=psu,
+        fpc_column=fpc,
+        stratum_labels=tuple(stratum_labels),
+    )
+
+
+def _fpc_factor(
+    data: pd.DataFrame,
+    column: str,
+    stratum: np.ndarray,
+    n_psu_in_stratum: np.ndarray,
+    stratum_labels: list[str],
+    source: str,
+) -> np.ndarray:
+    raw = _require_column(data, column, "fpc", source)
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values) | (values <= 0)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise SurveyInputError(
+            f"{source}: the fpc column '{column}' must be positive in every row; data row {first + 1} "
+            f"has {raw.iloc[first]!r}."
+        )
+    is_popsize = values > 1
+    if is_popsize.any() and (values < 1).any():
+        first_small = int(np.flatnonzero(values < 1)[0])
+        first_big = int(np.flatnonzero(is_popsize)[0])
+        raise SurveyInputError(
+            f"{source}: the fpc column '{column}' mixes population sizes (data row {first_big + 1}: "
+            f"{values[first_big]:g}) and sampling fractions (data row {first_small + 1}: "
+            f"{values[first_small]:g}); use one or the other, as R does."
+        )
+    n_strata = n_psu_in_stratum.size
+    lo = np.full(n_strata, np.inf)
+    hi = np.full(n_strata, -np.inf)
+    np.minimum.at(lo, stratum, values)
+    np.maximum.at(hi, stratum, values)
+    varies = np.flatnonzero(hi - lo > 1e-9 * np.maximum(1.0, np.abs(hi)))
+    if varies.size:
+        raise SurveyInputError(
+            f"{source}: the fpc column '{column}' varies within stratum '{stratum_labels[varies[0]]}'; "
+            "it must be constant within each stratum."
+        )
+    # Values above 1 are population sizes; otherwise sampling fractions (1 means a census stratum).
+    popsize = lo if is_popsize.any() else n_psu_in_stratum / lo
+    too_small = np.flatnonzero(popsize < n_psu_in_stratum - 1e-9)
+    if too_small.size:
+        h = too_small[0]
+        raise SurveyInputError(
+            f"{source}: the fpc column '{column}' implies more than 100% sampling in stratum "
+            f"'{stratum_labels[h]}' ({n_psu_in_stratum[h]} PSUs sampled from a population of {popsize[h]:g})."
+        )
+    factor: np.ndarray = (popsize - n_psu_in_stratum) / popsize
+    return factor

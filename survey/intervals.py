@@ -1,0 +1,67 @@
+"""Confidence intervals for survey proportions and means, as R's survey package computes them.
+
+- logit: R `svyciprop(method = "logit")`: Wald interval on the logit scale with a t quantile on the
+  design degrees of freedom (the SE of logit(p) is SE(p) / (p (1 - p))).
+- wald: R `confint(svymean(...))`: p +/- z * SE (normal quantile, as R's default df = Inf).
+- korn-graubard: R `svyciprop(method = "beta")`: Clopper-Pearson on the effective sample size
+  p (1 - p) / Var(p), scaled by (t_{n-1} / t_df)^2.
+- wilson: Wilson score interval with the effective sample size n / deff.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from scipy import special, stats
+
+CIMethod = Literal["logit", "wald", "wilson", "korn-graubard"]
+CI_METHODS: tuple[str, ...] = ("logit", "wald", "wilson", "korn-graubard")
+
+
+def wald_interval(estimate: np.ndarray, se: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Normal-quantile interval, R `confint.svystat` with df = Inf."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    return estimate - z * se, estimate + z * se
+
+
+def logit_interval(
+    estimate: np.ndarray, se: np.ndarray, df: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """R `svyciprop(method = "logit")`; `df` is the design degrees of freedom per estimate."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = stats.t.ppf(0.5 + level / 2, np.where(df > 0, df, np.nan))
+        centre = special.logit(estimate)
+        half = t * se / (estimate * (1 - estimate))
+        return special.expit(centre - half), special.expit(centre + half)
+
+
+def korn_graubard_interval(
+    estimate: np.ndarray, variance: np.ndarray, df: np.ndarray, n_rows: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """R `svyciprop(method = "beta")`; `n_rows` is nrow() of the (subset) design."""
+    alpha = 1 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n_eff = estimate * (1 - estimate) / variance
+        ratio = stats.t.ppf(alpha / 2, np.where(n_rows > 1, n_rows - 1, np.nan)) / stats.t.ppf(
+            alpha / 2, np.where(df > 0, df, np.nan)
+        )
+        n_eff = n_eff * ratio**2
+        lower = stats.beta.ppf(alpha / 2, n_eff * estimate, n_eff * (1 - estimate) + 1)
+        upper = stats.beta.ppf(1 - alpha / 2, n_eff * estimate + 1, n_eff * (1 - estimate))
+    # R's qbeta gives 0 (and 1) at the degenerate shape parameters where scipy returns NaN.
+    lower = np.where(np.isfinite(n_eff) & (estimate == 0), 0.0, lower)
+    upper = np.where(np.isfinite(n_eff) & (estimate == 1), 1.0, upper)
+    return lower, upper
+
+
+def wilson_interval(
+    estimate: np.ndarray, n_effective: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval with the effective sample size in place of n."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denom = 1 + z**2 / n_effective
+        centre = (estimate + z**2 / (2 * n_effective)) / denom
+        half = z * np.sqrt(estimate * (1 - estimate) / n_effective + z**2 / (4 * n_effective**2)) / denom
+    return centre - half, centre + half
