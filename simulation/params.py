@@ -1,0 +1,241 @@
+"""Every model parameter in one validated object, with its unit and its source.
+
+Values are assumptions unless marked *calibrated* (fitted by ``simulation.calibrate`` to the published
+2005 Q1 adult figures and stored in ``calibrated_defaults.yaml``) or *Annex* (fixed by the PSA 23
+Measurement Annex, 000:670-899). ``default_params()`` is what ``safer simulate run`` uses.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from simulation.errors import SimulationInputError, from_validation_error
+from simulation.vocabulary import ALL_DISPOSALS, DAYS_PER_MONTH, OFFENCE_GROUPS
+
+CALIBRATED_DEFAULTS = Path(__file__).with_name("calibrated_defaults.yaml")
+
+
+def _per_group(**values: float) -> dict[str, float]:
+    return {group: values.get(group, 0.0) for group in OFFENCE_GROUPS}
+
+
+class ModelParams(BaseModel):
+    """Parameters of the offender-career model. Times are in days unless a name says otherwise."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    # ---- offending at liberty ------------------------------------------------------------------------
+    base_offending_rate: float = Field(gt=0, le=500)
+    """Offences per year at liberty of the reference offender with frailty 1 (*calibrated*). The reference
+    offender is male, aged ``reference_age``, on a community sentence for theft/handling, with no previous
+    sanctions, first sanctioned at or after ``early_onset_age`` and no drug misuse."""
+    heterogeneity_theta: float = Field(ge=0, le=50)
+    """Variance of the gamma frailty (mean 1) multiplying each offender's rate, dimensionless (*calibrated*).
+    0 means no unobserved heterogeneity."""
+    reference_age: float = Field(default=30.0, ge=10, le=80)
+    """Age at which the age effect is 1, years."""
+    age_log_rate_per_year: float = Field(default=-0.04, ge=-0.5, le=0.5)
+    """Change in log offending rate per year of age, 1/year. Applies across offenders and as each offender
+    ages during follow-up (the age-crime curve declines after the late teens)."""
+    female_log_rate_ratio: float = Field(default=-0.25, ge=-5, le=5)
+    """Log rate ratio, women versus men (assumption)."""
+    previous_sanctions_log_rate: float = Field(default=0.30, ge=0, le=3)
+    """Log rate ratio per unit of log(1 + previous sanctions), dimensionless (assumption)."""
+    early_onset_age: float = Field(default=16.0, ge=10, le=30)
+    """Age at first sanction below which an offender counts as early onset, years."""
+    early_onset_log_rate_ratio: float = Field(default=0.15, ge=-5, le=5)
+    """Log rate ratio for early onset (assumption)."""
+    drug_misuse_log_rate_ratio: float = Field(default=0.40, ge=-5, le=5)
+    """Log rate ratio for a drug-misuse flag (assumption; 38% of arrestees used heroin, crack or cocaine)."""
+    disposal_log_rate_ratio: dict[str, float] = Field(
+        default_factory=lambda: {
+            "custody": 0.15,
+            "community": 0.0,
+            "reprimand": -0.70,
+            "final_warning": -0.40,
+            "first_tier": -0.20,
+        }
+    )
+    """Log rate ratio by index disposal, one per disposal (assumption)."""
+    offence_group_log_rate_ratio: dict[str, float] = Field(
+        default_factory=lambda: _per_group(
+            violence=-0.20,
+            sexual=-0.80,
+            robbery=0.10,
+            burglary=0.20,
+            fraud_forgery=-0.40,
+            drugs=-0.10,
+            motoring=-0.30,
+            other=-0.10,
+        )
+    )
+    """Log rate ratio by index offence group, theft/handling = 0 (assumption)."""
+    detection_probability: float = Field(default=0.2, gt=0, le=1)
+    """Probability that an offence is detected and sanctioned in any way. Only rate x probability is
+    identified by the published figures, so this is fixed and the rate calibrated; interventions scale it."""
+
+    # ---- how detected offences are dealt with ---------------------------------------------------------
+    adult_pre_court_share: float = Field(default=0.10, ge=0, lt=1)
+    """Share of an adult's detected offences dealt with by caution (not counted for adults)."""
+    adult_penalty_notice_share: float = Field(default=0.05, ge=0, lt=1)
+    """Share of an adult's detected offences dealt with by fixed penalty notice (not counted)."""
+    youth_pre_court_share: float = Field(default=0.35, ge=0, lt=1)
+    """Share of a young person's detected offences dealt with by reprimand or final warning (counted)."""
+    youth_penalty_notice_share: float = Field(default=0.03, ge=0, lt=1)
+    """Share of a young person's detected offences dealt with by penalty notice (not counted)."""
+    court_lag_median_days: float = Field(default=75.0, ge=0, le=1000)
+    """Median offence-to-conviction lag, days; lognormal. 0 makes convictions immediate (validation only)."""
+    court_lag_sigma: float = Field(default=0.8, ge=0, le=3)
+    """Log-scale standard deviation of the court lag, dimensionless."""
+    pre_court_lag_median_days: float = Field(default=14.0, ge=0, le=1000)
+    """Median offence-to-disposal lag for cautions, warnings and penalty notices, days; lognormal."""
+    pre_court_lag_sigma: float = Field(default=0.6, ge=0, le=3)
+    """Log-scale standard deviation of the pre-court lag, dimensionless."""
+
+    # ---- custody -------------------------------------------------------------------------------------
+    custody_probability: float = Field(default=0.25, ge=0, le=1)
+    """Probability that a court conviction for a non-serious offence leads to custody."""
+    serious_custody_probability: float = Field(default=0.85, ge=0, le=1)
+    """Probability that a court conviction for a serious Table 1 offence leads to custody."""
+    custody_served_median_days: float = Field(default=60.0, gt=0, le=5000)
+    """Median time served in custody for a non-serious offence, days; lognormal."""
+    custody_served_sigma: float = Field(default=0.9, ge=0, le=3)
+    """Log-scale standard deviation of time served, dimensionless."""
+    serious_served_multiplier: float = Field(default=6.0, ge=1, le=100)
+    """Time served for a serious offence relative to a non-serious one, dimensionless."""
+
+    # ---- supervision and breach ------------------------------------------------------------------------
+    supervision_days: dict[str, float] = Field(
+        default_factory=lambda: {
+            "custody": 180.0,
+            "community": 365.0,
+            "reprimand": 0.0,
+            "final_warning": 0.0,
+            "first_tier": 270.0,
+        }
+    )
+    """Days of licence or order supervision after entering the cohort, by index disposal (breach exposure)."""
+    breach_rate_per_year: float = Field(default=0.25, ge=0, le=20)
+    """Breaches of an order or licence per year of supervision at liberty, 1/year. Breaches are never counted."""
+    breach_custody_probability: float = Field(default=0.35, ge=0, le=1)
+    """Probability that a breach leads to recall or custody."""
+    breach_custody_median_days: float = Field(default=28.0, gt=0, le=2000)
+    """Median time in custody after a breach, days; lognormal."""
+    breach_custody_sigma: float = Field(default=0.5, ge=0, le=3)
+    """Log-scale standard deviation of custody after breach, dimensionless."""
+
+    # ---- measurement (Annex) --------------------------------------------------------------------------
+    follow_up_days: float = Field(default=365.0, gt=0, le=3650)
+    """Follow-up from discharge or commencement, days (*Annex*: one year)."""
+    waiting_period_months: float = Field(default=6.0, ge=6, le=9)
+    """Extra time for a conviction to reach the PNC, months (*Annex*: 6 to 9, default 6)."""
+
+    # ---- offence type mix ------------------------------------------------------------------------------
+    serious_share: float = Field(gt=0, lt=1)
+    """Probability that a detected re-offence by an offender with serious ratio 1 is a serious Table 1
+    offence (*calibrated*)."""
+    serious_ratio_by_index_group: dict[str, float] = Field(
+        default_factory=lambda: {
+            **dict.fromkeys(OFFENCE_GROUPS, 1.0),
+            "violence": 2.5,
+            "sexual": 4.0,
+            "robbery": 2.0,
+            "motoring": 0.7,
+        }
+    )
+    """Serious share relative to ``serious_share`` by index offence group, dimensionless (assumption)."""
+    non_serious_type_mix: dict[str, float] = Field(
+        default_factory=lambda: {
+            "violence": 0.17,
+            "sexual": 0.01,
+            "robbery": 0.02,
+            "burglary": 0.08,
+            "theft_handling": 0.30,
+            "fraud_forgery": 0.04,
+            "criminal_damage": 0.07,
+            "drugs": 0.09,
+            "motoring": 0.12,
+            "other": 0.10,
+        }
+    )
+    """Offence group of a non-serious re-offence, shares summing to 1 (assumption)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelParams:
+        for name, keys in (
+            ("disposal_log_rate_ratio", ALL_DISPOSALS),
+            ("supervision_days", ALL_DISPOSALS),
+            ("offence_group_log_rate_ratio", OFFENCE_GROUPS),
+            ("serious_ratio_by_index_group", OFFENCE_GROUPS),
+            ("non_serious_type_mix", OFFENCE_GROUPS),
+        ):
+            given = set(getattr(self, name))
+            if given != set(keys):
+                missing, unknown = sorted(set(keys) - given), sorted(given - set(keys))
+                raise ValueError(f"{name} must have exactly the keys {list(keys)}; missing {missing}, unknown {unknown}")
+        if any(v < 0 for v in self.supervision_days.values()):
+            raise ValueError("supervision_days must be >= 0")
+        if any(v < 0 for v in self.non_serious_type_mix.values()):
+            raise ValueError("non_serious_type_mix shares must be >= 0")
+        if abs(sum(self.non_serious_type_mix.values()) - 1) > 1e-6:
+            raise ValueError(f"non_serious_type_mix must sum to 1, not {sum(self.non_serious_type_mix.values()):.6g}")
+        if any(v < 0 for v in self.serious_ratio_by_index_group.values()):
+            raise ValueError("serious_ratio_by_index_group must be >= 0")
+        if self.serious_share * max(self.serious_ratio_by_index_group.values()) > 1:
+            raise ValueError("serious_share x the largest serious_ratio_by_index_group must be <= 1")
+        for kind in ("adult", "youth"):
+            total = getattr(self, f"{kind}_pre_court_share") + getattr(self, f"{kind}_penalty_notice_share")
+            if total >= 1:
+                raise ValueError(f"{kind}_pre_court_share + {kind}_penalty_notice_share must be < 1")
+        return self
+
+    @property
+    def waiting_period_days(self) -> float:
+        """Waiting period after follow-up for convictions to be recorded, days."""
+        return self.waiting_period_months * DAYS_PER_MONTH
+
+
+@functools.lru_cache(maxsize=1)
+def default_params() -> ModelParams:
+    """The bundled defaults, including the calibrated base rate, heterogeneity and serious share."""
+    return load_params(CALIBRATED_DEFAULTS, base=None)
+
+
+def load_params(path: Path, base: ModelParams | None = None) -> ModelParams:
+    """Read a parameter file (the ``parameters:`` block written by ``safer simulate calibrate``).
+
+    Fields the file does not give keep their value in ``base`` (the bundled defaults unless given).
+    """
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SimulationInputError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("parameters"), dict):
+        raise SimulationInputError(f"{path}: field 'parameters': a mapping of parameter names to values is required")
+    if base is None and path != CALIBRATED_DEFAULTS:
+        base = default_params()
+    return merged_params(base, document["parameters"], source=path)
+
+
+def merged_params(base: ModelParams | None, overrides: dict[str, Any], source: Path | str) -> ModelParams:
+    """``base`` with ``overrides`` applied, validated as a whole; errors name ``source`` and the field."""
+    values = base.model_dump() if base is not None else {}
+    values.update(overrides)
+    try:
+        return ModelParams.model_validate(values)
+    except ValidationError as exc:
+        raise from_validation_error(source, exc) from None
+
+
+def params_document(params: ModelParams, calibration: dict[str, Any] | None = None) -> str:
+    """YAML text for a parameter file, with an optional calibration record beside the parameters."""
+    document: dict[str, Any] = {"parameters": params.model_dump()}
+    if calibration is not None:
+        document["calibration"] = calibration
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
