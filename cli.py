@@ -153,7 +153,7 @@ def questionnaire_list() -> None:
 
 @questionnaire_app.command("show")
 def questionnaire_show(
-    name: str = typer.Argument(..., help="Bundled questionnaire name (see `safer questionnaire list`) or a YAML path."),
+    name: str = typer.Argument(..., help="Questionnaire name (see `safer questionnaire list`) or YAML path."),
 ) -> None:
     """Show a questionnaire's items (wording, codes, aliases) and its indicators with their rules."""
 
@@ -173,7 +173,8 @@ def questionnaire_show(
         items.add_column("codes")
         items.add_column("aliases")
         for item in q.items:
-            wording = f"{item.full_wording} [{item.wording_source}" + (f", {item.source}" if item.source else "") + "]"
+            cited = f"{item.wording_source}, {item.source}" if item.source else item.wording_source
+            wording = f"{item.full_wording} [{cited}]"
             required = "" if item.required else " (optional)"
             items.add_row(escape(item.id + required), escape(wording), escape(item.describe_codes()),
                           escape(", ".join(item.aliases)))
@@ -191,8 +192,8 @@ def questionnaire_show(
 
 @app.command("validate")
 def validate_command(
-    data: Path = typer.Argument(..., help="Survey data file: .csv, .parquet, .sav or .dta."),
-    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help="Bundled questionnaire name or YAML path."),
+    data: Path = typer.Argument(..., help="Survey data file: .csv, .parquet, .sav or .dta."),  # noqa: B008
+    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help="Questionnaire name or YAML path."),
     max_listed: int = typer.Option(
         20, "--max-listed", min=0, help="List at most this many problems per column and rule (0 = list all)."
     ),
@@ -230,7 +231,8 @@ def validate_command(
         table.add_column("rule")
         for p in problems:
             row = str(p.row) if p.row is not None else ("..." if p.count > 1 else "-")
-            table.add_row(row, escape(p.column), escape("" if p.value is None else repr(p.value)), escape(p.rule))
+            value = "" if p.value is None else repr(p.value)
+            table.add_row(row, escape(p.column), escape(value), escape(p.rule))
         console.print(table)
         total = count_problems(problems)
         unlisted = sum(p.count for p in problems if p.count > 1)

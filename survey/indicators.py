@@ -24,7 +24,9 @@ def indicator_ids(questionnaire: Questionnaire) -> list[str]:
     return [ind.id for ind in questionnaire.indicators]
 
 
-def _item_codes(data: pd.DataFrame, questionnaire: Questionnaire, item: Item, indicator_id: str) -> np.ndarray:
+def _item_codes(
+    data: pd.DataFrame, questionnaire: Questionnaire, item: Item, indicator_id: str
+) -> np.ndarray:
     """The item's column as float64 codes (NaN = blank), after checking every code is known."""
     found, ambiguous = resolve_item_positions(data, questionnaire)
     if item.id in ambiguous:
@@ -78,22 +80,20 @@ def _scale(data: pd.DataFrame, q: Questionnaire, ind: Indicator) -> np.ndarray:
     for item_id in ind.items:
         codes = _item_codes(data, q, q.item(item_id), ind.id)
         scores = np.full(n_rows, np.nan)
-        for code, score in scoring.items():
-            scores[codes == code] = score
+        for code, points in scoring.items():
+            scores[codes == code] = points
         scored = ~np.isnan(scores)
         total += np.where(scored, scores, 0.0)
         n_scored += scored
     n_strands = len(ind.items)
-    rule = ind.missing_strand_rule
-    if rule == "prorate":
+    if ind.missing_strand_rule == "prorate":
         with np.errstate(invalid="ignore", divide="ignore"):
             score = total * n_strands / n_scored
     else:  # all_required and missing_as_zero both sum the scored strands (unscored add 0)
         score = total
+    threshold = float(ind.threshold) if ind.threshold is not None else np.inf
     in_base = n_scored >= ind.effective_min_answered
-    out = (score >= float(ind.threshold if ind.threshold is not None else np.inf) - _SCORE_TOLERANCE).astype(
-        "float64"
-    )
+    out = (score >= threshold - _SCORE_TOLERANCE).astype("float64")
     out[~in_base] = np.nan
     return out
 

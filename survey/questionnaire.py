@@ -59,7 +59,9 @@ class Item(_Strict):
 
     id: str = Field(pattern=SNAKE_ID, description="Canonical snake_case id; also the canonical column name.")
     wording: str = Field(min_length=1)
-    stem: str | None = Field(None, description="Shared lead-in for a battery of strands, shown before wording.")
+    stem: str | None = Field(
+        None, description="Shared lead-in for a battery of strands, shown before wording."
+    )
     wording_source: WordingSource = Field(
         description="verbatim = quoted in the seeds/DOMAIN.md; ext = public source outside the seeds; "
         "paraphrase = reconstructed, check against the published form; derived = not a question."
@@ -160,7 +162,9 @@ class Indicator(_Strict):
         """One-line statement of the missing-strand rule (scale indicators)."""
         if self.missing_strand_rule is None:
             return ""
-        return MISSING_STRAND_RULE_TEXT[self.missing_strand_rule].format(min_answered=self.effective_min_answered)
+        return MISSING_STRAND_RULE_TEXT[self.missing_strand_rule].format(
+            min_answered=self.effective_min_answered
+        )
 
     @property
     def effective_min_answered(self) -> int:
@@ -228,13 +232,17 @@ def _check_item(item: Item) -> list[str]:
         if overlap:
             problems.append(f"{where}.missing: code(s) {overlap} are also response codes")
         if _dupes([str(c) for c in item.missing_codes]):
-            problems.append(f"{where}.missing: duplicate missing codes {_dupes([str(c) for c in item.missing_codes])}")
+            problems.append(
+                f"{where}.missing: duplicate missing codes {_dupes([str(c) for c in item.missing_codes])}"
+            )
         if item.minimum is not None or item.maximum is not None or item.integer:
             problems.append(f"{where}.minimum/maximum/integer: only numeric items take a range")
     else:
         if item.codes:
             problems.append(f"{where}.codes: a {item.type} item has no response codes (use type: coded)")
-        if item.type == "identifier" and (item.minimum is not None or item.maximum is not None or item.integer):
+        if item.type == "identifier" and (
+            item.minimum is not None or item.maximum is not None or item.integer
+        ):
             problems.append(f"{where}.minimum/maximum/integer: only numeric items take a range")
         if item.minimum is not None and item.maximum is not None and item.minimum > item.maximum:
             problems.append(f"{where}.minimum: {item.minimum} is above maximum {item.maximum}")
@@ -269,7 +277,9 @@ def _check_binary(ind: Indicator, where: str, items: dict[str, Item]) -> list[st
     both = sorted(set(ind.counts) & set(ind.base_excluded_codes))
     if both:
         problems.append(f"{where}: code(s) {both} are both counted and excluded from the base")
-    not_asked = [m.code for m in item.missing if m.kind == "not_asked" and m.code not in ind.base_excluded_codes]
+    not_asked = [
+        m.code for m in item.missing if m.kind == "not_asked" and m.code not in ind.base_excluded_codes
+    ]
     if not_asked:
         problems.append(
             f"{where}.base_excluded_codes: 'not asked' code(s) {not_asked} of item '{item.id}' must be "
@@ -288,7 +298,9 @@ def _check_scale(ind: Indicator, where: str, items: dict[str, Item]) -> list[str
     if not ind.scoring:
         problems.append(f"{where}.scoring: a scale indicator needs a code -> score mapping")
     if ind.threshold is None:
-        problems.append(f"{where}.threshold: a scale indicator needs a threshold (counts when score >= threshold)")
+        problems.append(
+            f"{where}.threshold: a scale indicator needs a threshold (counts when score >= threshold)"
+        )
     if ind.missing_strand_rule is None:
         problems.append(
             f"{where}.missing_strand_rule: a scale indicator must declare one of all_required, "
@@ -309,7 +321,8 @@ def _check_scale(ind: Indicator, where: str, items: dict[str, Item]) -> list[str
         unknown = [c for c in ind.scoring if c not in item.allowed_codes]
         if unknown:
             problems.append(
-                f"{where}.scoring: code(s) {unknown} are not codes of item '{item_id}' (codes: {item.allowed_codes})"
+                f"{where}.scoring: code(s) {unknown} are not codes of item '{item_id}' "
+                f"(codes: {item.allowed_codes})"
             )
         unscored = [c for c in item.valid_codes if c not in ind.scoring]
         if unscored:
@@ -468,7 +481,9 @@ def _format_validation_error(exc: ValidationError, raw: Any) -> str:
         # Pydantic appends the union/validator step to loc (e.g. 'int', 'function-after'); drop non-fields.
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and ("-" in p or p in {"int", "str"})))
         msg = err["msg"].removeprefix("Value error, ")
-        messages.append(msg if err["type"] == "value_error" and not loc else f"{_field_path(loc, raw)}: {msg}")
+        messages.append(
+            msg if err["type"] == "value_error" and not loc else f"{_field_path(loc, raw)}: {msg}"
+        )
     return "; ".join(messages)
 
 
@@ -518,6 +533,12 @@ def load_questionnaire(name_or_path: str | Path) -> Questionnaire:
     except (OSError, UnicodeDecodeError) as exc:
         raise SurveyInputError(f"questionnaire file {path} cannot be read: {exc}") from None
     q = parse_questionnaire(raw, source=str(path))
-    if not isinstance(name_or_path, Path) and not _looks_like_path(str(name_or_path)) and q.name != name_or_path:
-        raise SurveyInputError(f"questionnaire file {path}: field name is '{q.name}' but the file is '{path.stem}'")
+    if (
+        not isinstance(name_or_path, Path)
+        and not _looks_like_path(str(name_or_path))
+        and q.name != name_or_path
+    ):
+        raise SurveyInputError(
+            f"questionnaire file {path}: field name is '{q.name}' but the file is '{path.stem}'"
+        )
     return q

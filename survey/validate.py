@@ -41,7 +41,8 @@ class Problem:
     def __str__(self) -> str:
         value = "" if self.value is None else f", value {self.value!r}"
         if self.row is not None:
-            return f"data row {self.row} (1-based, header not counted), column '{self.column}'{value}: {self.rule}"
+            where = f"data row {self.row} (1-based, header not counted)"
+            return f"{where}, column '{self.column}'{value}: {self.rule}"
         return f"column '{self.column}'{value}: {self.rule}"
 
 
@@ -182,33 +183,70 @@ def _check_item(
             dtype=bool, na_value=True
         )
         if not item.blank_allowed:
-            _emit(problems, blank, series, column, f"blank value in item '{item.id}', which must be filled",
-                  max_per_rule)
+            _emit(
+                problems,
+                blank,
+                series,
+                column,
+                f"blank value in item '{item.id}', which must be filled",
+                max_per_rule,
+            )
         return
     col = coerce_numeric(series)
     kind = "coded" if item.type == "coded" else "numeric"
-    _emit(problems, col.non_numeric, series, column, f"non-numeric value in {kind} item '{item.id}'", max_per_rule)
+    _emit(
+        problems,
+        col.non_numeric,
+        series,
+        column,
+        f"non-numeric value in {kind} item '{item.id}'",
+        max_per_rule,
+    )
     if not item.blank_allowed:
-        _emit(problems, col.blank, series, column, f"blank value in item '{item.id}', which must be filled",
-              max_per_rule)
+        _emit(
+            problems,
+            col.blank,
+            series,
+            column,
+            f"blank value in item '{item.id}', which must be filled",
+            max_per_rule,
+        )
     present = ~col.blank & ~col.non_numeric
     if item.type == "coded":
         outside = present & ~np.isin(col.values, np.asarray(item.allowed_codes, dtype="float64"))
-        rule = (
-            f"code not in questionnaire item '{item.id}' ({_codes_text(item)})" + _label_hint(value_labels, column)
+        rule = f"code not in questionnaire item '{item.id}' ({_codes_text(item)})" + _label_hint(
+            value_labels, column
         )
         _emit(problems, outside, series, column, rule, max_per_rule)
         return
     with np.errstate(invalid="ignore"):
         if item.minimum is not None:
-            _emit(problems, present & (col.values < item.minimum), series, column,
-                  f"below the minimum {item.minimum:g} of item '{item.id}'", max_per_rule)
+            _emit(
+                problems,
+                present & (col.values < item.minimum),
+                series,
+                column,
+                f"below the minimum {item.minimum:g} of item '{item.id}'",
+                max_per_rule,
+            )
         if item.maximum is not None:
-            _emit(problems, present & (col.values > item.maximum), series, column,
-                  f"above the maximum {item.maximum:g} of item '{item.id}'", max_per_rule)
+            _emit(
+                problems,
+                present & (col.values > item.maximum),
+                series,
+                column,
+                f"above the maximum {item.maximum:g} of item '{item.id}'",
+                max_per_rule,
+            )
         if item.integer:
-            _emit(problems, present & (np.mod(col.values, 1.0) != 0), series, column,
-                  f"not a whole number (item '{item.id}' counts things)", max_per_rule)
+            _emit(
+                problems,
+                present & (np.mod(col.values, 1.0) != 0),
+                series,
+                column,
+                f"not a whole number (item '{item.id}' counts things)",
+                max_per_rule,
+            )
 
 
 def validate_against_questionnaire(
@@ -238,16 +276,24 @@ def validate_against_questionnaire(
         if item.id in ambiguous:
             cols = ambiguous[item.id]
             problems.append(
-                Problem(row=None, column=", ".join(cols), value=None,
-                        rule=f"several columns{in_file} match item '{item.id}'; keep one")
+                Problem(
+                    row=None,
+                    column=", ".join(cols),
+                    value=None,
+                    rule=f"several columns{in_file} match item '{item.id}'; keep one",
+                )
             )
             continue
         if item.id not in found:
             if item.required:
                 names = ", ".join([item.id, *item.aliases])
                 problems.append(
-                    Problem(row=None, column=item.id, value=None,
-                            rule=f"required column missing{in_file}: item '{item.id}' (looked for: {names})")
+                    Problem(
+                        row=None,
+                        column=item.id,
+                        value=None,
+                        rule=f"required column missing{in_file}: item '{item.id}' (looked for: {names})",
+                    )
                 )
             continue
         pos = found[item.id]
