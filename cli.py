@@ -159,7 +159,7 @@ def questionnaire_show(
 
     def run() -> None:
         from rich.markup import escape
-        from rich.table import Table
+        from rich.padding import Padding
 
         from survey.questionnaire import describe_indicator, load_questionnaire
 
@@ -167,25 +167,21 @@ def questionnaire_show(
         console.print(f"[bold]{escape(q.name)}[/]: {escape(q.title)}", highlight=False)
         if q.description:
             console.print(escape(q.description), highlight=False)
-        items = Table(title=f"Items ({len(q.items)})", show_lines=True)
-        items.add_column("id", no_wrap=True)
-        items.add_column("wording")
-        items.add_column("codes")
-        items.add_column("aliases")
+        # Blocks rather than a table: wordings are long and must stay readable at 80 columns.
+        console.rule(f"Items ({len(q.items)})")
         for item in q.items:
             cited = f"{item.wording_source}, {item.source}" if item.source else item.wording_source
-            wording = f"{item.full_wording} [{cited}]"
-            required = "" if item.required else " (optional)"
-            items.add_row(escape(item.id + required), escape(wording), escape(item.describe_codes()),
-                          escape(", ".join(item.aliases)))
-        console.print(items)
-        indicators = Table(title=f"Indicators ({len(q.indicators)})", show_lines=True)
-        indicators.add_column("id", no_wrap=True)
-        indicators.add_column("title")
-        indicators.add_column("rule")
+            optional = " (optional)" if not item.required else ""
+            heading = f"[bold]{escape(item.id)}[/]{optional} [dim]\\[{escape(cited)}][/]"
+            console.print(heading, highlight=False)
+            lines = [escape(item.full_wording), f"codes: {escape(item.describe_codes())}"]
+            if item.aliases:
+                lines.append(f"aliases: {escape(', '.join(item.aliases))}")
+            console.print(Padding("\n".join(lines), (0, 0, 0, 4)), highlight=False)
+        console.rule(f"Indicators ({len(q.indicators)})")
         for ind in q.indicators:
-            indicators.add_row(escape(ind.id), escape(ind.title), escape(describe_indicator(q, ind)))
-        console.print(indicators)
+            console.print(f"[bold]{escape(ind.id)}[/] ({ind.kind}): {escape(ind.title)}", highlight=False)
+            console.print(Padding(escape(describe_indicator(q, ind)), (0, 0, 0, 4)), highlight=False)
 
     guarded(run)
 

@@ -77,18 +77,34 @@ class OffenderStream:
         self._block = transform(draws)  # row i = draws i*width ... (i+1)*width-1, independent of n_offenders
         self._overflow: dict[tuple[int, int], np.ndarray] = {}
 
-    def value(self, i: int, k: int) -> float:
-        """Offender ``i``'s ``k``-th number (k = 0, 1, ...)."""
-        if k < self._width:
-            return float(self._block.item(i, k))
-        chunk, position = divmod(k, self._width)
+    @property
+    def block(self) -> np.ndarray:
+        """The first chunk of every offender: row i is offender i's numbers 0 to width - 1."""
+        return self._block
+
+    @property
+    def width(self) -> int:
+        """Numbers per chunk."""
+        return self._width
+
+    def chunk(self, i: int, chunk: int) -> np.ndarray:
+        """Offender ``i``'s numbers ``chunk * width`` to ``(chunk + 1) * width - 1``."""
+        if chunk == 0:
+            return self._block[i]
         extra = self._overflow.get((i, chunk))
         if extra is None:
             sequence = np.random.SeedSequence(self._entropy, spawn_key=(*self._key, i, chunk))
             extra = self._transform(np.random.default_rng(sequence).random(self._width))
             self._overflow[(i, chunk)] = extra
-        return float(extra.item(position))
+        return extra
+
+    def value(self, i: int, k: int) -> float:
+        """Offender ``i``'s ``k``-th number (k = 0, 1, ...)."""
+        if k < self._width:
+            return float(self._block.item(i, k))
+        chunk, position = divmod(k, self._width)
+        return float(self.chunk(i, chunk).item(position))
 
     def column(self, k: int = 0) -> np.ndarray:
-        """Everyone's ``k``-th number at once (k below the block width), for vectorised draws."""
+        """Everyone's ``k``-th number at once (k below the width), for vectorised draws."""
         return self._block[:, k]

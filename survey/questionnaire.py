@@ -400,7 +400,7 @@ def describe_indicator(q: Questionnaire, ind: Indicator) -> str:
         parts.append(f"missing-strand rule {ind.missing_strand_rule}: {ind.rule_text()}")
     if ind.base_condition is not None:
         cond_item = q.item(ind.base_condition.item)
-        codes = ", ".join(f"{c} {cond_item.label_of(c)}" for c in ind.base_condition.codes)
+        codes = ", ".join(f"{c} ({cond_item.label_of(c)})" for c in ind.base_condition.codes)
         parts.append(f"base restricted to {cond_item.id} = {codes}")
     parts.append("lower is better" if ind.polarity == "lower_is_better" else "higher is better")
     return "; ".join(parts)
@@ -503,16 +503,16 @@ def parse_questionnaire(raw: Any, *, source: str) -> Questionnaire:
 
 
 def _looks_like_path(text: str) -> bool:
-    return bool(re.search(r"[\\/]", text)) or text.lower().endswith((".yaml", ".yml")) or Path(text).is_file()
+    return bool(re.search(r"[\\/]", text)) or text.lower().endswith((".yaml", ".yml"))
 
 
 def load_questionnaire(name_or_path: str | Path) -> Questionnaire:
-    """Load a bundled questionnaire by name ('bcs', 'place') or any questionnaire YAML file by path."""
-    if isinstance(name_or_path, Path) or _looks_like_path(str(name_or_path)):
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise SurveyInputError(f"questionnaire file {path} does not exist (or is not a file)")
-    else:
+    """Load a bundled questionnaire by name ('bcs', 'place') or any questionnaire YAML file by path.
+
+    A plain word is a bundled name; a Path, or text with a slash or a .yaml/.yml suffix, is a file.
+    """
+    by_name = isinstance(name_or_path, str) and not _looks_like_path(name_or_path)
+    if by_name:
         names = bundled_questionnaire_names()
         if name_or_path not in names:
             raise SurveyInputError(
@@ -521,6 +521,10 @@ def load_questionnaire(name_or_path: str | Path) -> Questionnaire:
                 + "; or give the path to a questionnaire YAML file"
             )
         path = bundled_questionnaire_dir() / f"{name_or_path}.yaml"
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise SurveyInputError(f"questionnaire file {path} does not exist (or is not a file)")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
@@ -533,12 +537,6 @@ def load_questionnaire(name_or_path: str | Path) -> Questionnaire:
     except (OSError, UnicodeDecodeError) as exc:
         raise SurveyInputError(f"questionnaire file {path} cannot be read: {exc}") from None
     q = parse_questionnaire(raw, source=str(path))
-    if (
-        not isinstance(name_or_path, Path)
-        and not _looks_like_path(str(name_or_path))
-        and q.name != name_or_path
-    ):
-        raise SurveyInputError(
-            f"questionnaire file {path}: field name is '{q.name}' but the file is '{path.stem}'"
-        )
+    if by_name and q.name != name_or_path:
+        raise SurveyInputError(f"questionnaire file {path}: field name is '{q.name}', expected '{path.stem}'")
     return q

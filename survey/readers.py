@@ -90,7 +90,7 @@ def read_survey_file(path: str | Path) -> SurveyFile:
         )
     try:
         if fmt == "csv":
-            return SurveyFile(data=pd.read_csv(path), path=path, format=fmt)
+            return SurveyFile(data=pd.read_csv(path, low_memory=False), path=path, format=fmt)
         if fmt == "parquet":
             return SurveyFile(data=pd.read_parquet(path), path=path, format=fmt)
         import pyreadstat  # deferred: only SPSS/Stata users pay its import time

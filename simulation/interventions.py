@@ -1,0 +1,290 @@
+"""Scenario files: interventions attached to eligible offenders, validated; and what they do to a career.
+
+A scenario names interventions. Each intervention has an eligibility rule on offender attributes, a
+capacity (places, a SimPy resource with a waiting list), uptake and completion probabilities, effects
+on the offending rate (rate ratio with a duration and decay), on detection and on court lag, and a cost
+per place. The seeds give no controlled effect size (DOMAIN.md section 4), so every effect is an
+``Assumption``: a value, a plausible range and a source.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from simulation.errors import SimulationInputError, from_validation_error
+from simulation.params import ModelParams, merged_params
+from simulation.vocabulary import ALL_DISPOSALS, ATTRIBUTES, OFFENCE_GROUPS, SEXES
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+NUMERIC_ATTRIBUTES = ("age", "previous_sanctions", "age_first_sanction")
+FLAG_ATTRIBUTES = ("drug_misuse", "ppo")
+CATEGORY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "sex": SEXES,
+    "offence_group": OFFENCE_GROUPS,
+    "disposal": ALL_DISPOSALS,
+}
+Decay = Literal["none", "linear", "exponential"]
+
+
+class Assumption(BaseModel):
+    """An assumed quantity: value, plausible range [low, high] containing it, and where it comes from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    value: float
+    """The value used in the run."""
+    range: tuple[float, float]
+    """Plausible range [low, high] for sensitivity analysis."""
+    source: str = Field(min_length=3)
+    """Where the value comes from, or why it is assumed."""
+
+    @model_validator(mode="after")
+    def _value_in_range(self) -> Assumption:
+        low, high = self.range
+        if not low <= self.value <= high:
+            raise ValueError(f"value {self.value} must lie within range [{low}, {high}]")
+        return self
+
+
+class Cost(Assumption):
+    """A cost per place, in ``currency`` at ``price_year`` prices."""
+
+    currency: str = "GBP"
+    """ISO currency code."""
+    price_year: int = Field(ge=1990, le=2100)
+    """Year whose prices the value is in."""
+
+
+class InterventionSpec(BaseModel):
+    """One intervention programme in a scenario file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    name: str = Field(pattern=NAME_PATTERN)
+    """Identifier used in output rows (lower-case, digits, underscores)."""
+    description: str = ""
+    """Free text."""
+    eligibility: dict[str, Any] = Field(default_factory=dict)
+    """Rule on offender attributes; every condition must hold. A condition is a value (equality), a list
+    (membership) or {min, max} (inclusive bounds, numeric attributes)."""
+    capacity: int | None = Field(default=None, ge=1)
+    """Places available at once; None means no limit (no waiting list)."""
+    priority: Literal["previous_sanctions", "age_first_sanction", "age"] | None = None
+    """Waiting-list order: higher previous_sanctions first, or lower age / age at first sanction first.
+    None means first referred, first placed."""
+    max_wait_days: float | None = Field(default=None, gt=0)
+    """An offender still waiting after this many days leaves the waiting list; None means waits until placed."""
+    programme_days: float = Field(gt=0)
+    """Days a completer occupies a place; drop-outs leave at a uniformly random point before that."""
+    uptake: Assumption
+    """Probability that an eligible, referred offender takes up the offer."""
+    completion: Assumption
+    """Probability that a starter completes the programme."""
+    rate_ratio: Assumption
+    """Offending-rate ratio while the effect lasts (1 = no effect)."""
+    detection_ratio: Assumption | None = None
+    """Ratio applied to the detection-and-sanction probability (PPO 'catch and convict'); None = 1."""
+    court_lag_ratio: Assumption | None = None
+    """Ratio applied to the court lag (PPO 'premium service'); None = 1."""
+    effect_days: float = Field(gt=0)
+    """Days the effects last from the start of the programme for completers; drop-outs lose it on leaving."""
+    decay: Decay = "none"
+    """How the effects fade over ``effect_days``: none (full, then off), linear (to none), exponential."""
+    half_life_days: float | None = Field(default=None, gt=0)
+    """Half-life of the effect when decay is exponential, days."""
+    cost_per_place: Cost
+    """Cost of one programme start."""
+
+    @field_validator("uptake", "completion")
+    @classmethod
+    def _probability(cls, value: Assumption) -> Assumption:
+        if not 0 <= value.range[0] <= value.range[1] <= 1:
+            raise ValueError("a probability and its range must lie in [0, 1]")
+        return value
+
+    @field_validator("rate_ratio", "detection_ratio", "court_lag_ratio")
+    @classmethod
+    def _ratio(cls, value: Assumption | None) -> Assumption | None:
+        if value is not None and value.range[0] <= 0:
+            raise ValueError("a ratio and its range must be > 0")
+        return value
+
+    @field_validator("eligibility")
+    @classmethod
+    def _rule(cls, rule: dict[str, Any]) -> dict[str, Any]:
+        for attribute, condition in rule.items():
+            check_condition(attribute, condition)
+        return rule
+
+    @model_validator(mode="after")
+    def _decay(self) -> InterventionSpec:
+        if self.decay == "exponential" and self.half_life_days is None:
+            raise ValueError("half_life_days is required when decay is exponential")
+        if self.decay != "exponential" and self.half_life_days is not None:
+            raise ValueError("half_life_days applies only when decay is exponential")
+        return self
+
+
+class Scenario(BaseModel):
+    """A named set of interventions, optionally with parameter overrides (e.g. waiting_period_months)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    name: str = Field(pattern=NAME_PATTERN)
+    """Identifier used in the ``scenario`` output column."""
+    description: str = ""
+    """Free text."""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """Overrides of ``ModelParams`` fields for this scenario and its baseline."""
+    interventions: list[InterventionSpec] = Field(default_factory=list)
+    """Programmes, each with its own places and effects."""
+
+    @field_validator("name")
+    @classmethod
+    def _not_baseline(cls, name: str) -> str:
+        if name == "baseline":
+            raise ValueError("'baseline' is reserved for the no-intervention run")
+        return name
+
+    @field_validator("interventions")
+    @classmethod
+    def _unique_names(cls, interventions: list[InterventionSpec]) -> list[InterventionSpec]:
+        names = [i.name for i in interventions]
+        if len(set(names)) != len(names):
+            raise ValueError(f"intervention names must be unique: {names}")
+        return interventions
+
+
+BASELINE = Scenario.model_construct(name="baseline", description="No interventions.", parameters={}, interventions=[])
+
+
+def check_condition(attribute: str, condition: Any) -> None:
+    """Raise ValueError unless ``condition`` is a valid rule for ``attribute``."""
+    if attribute not in ATTRIBUTES:
+        raise ValueError(f"unknown attribute '{attribute}'; use one of {list(ATTRIBUTES)}")
+    if attribute in NUMERIC_ATTRIBUTES:
+        if isinstance(condition, dict):
+            if not condition or set(condition) - {"min", "max"}:
+                raise ValueError(f"'{attribute}': a range takes only 'min' and/or 'max'")
+            values = list(condition.values())
+        else:
+            values = condition if isinstance(condition, list) else [condition]
+        if not values or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            raise ValueError(f"'{attribute}': expects numbers, a list of numbers, or {{min, max}}")
+    elif attribute in FLAG_ATTRIBUTES:
+        if not isinstance(condition, bool):
+            raise ValueError(f"'{attribute}': expects true or false")
+    else:
+        allowed = CATEGORY_ATTRIBUTES[attribute]
+        values = condition if isinstance(condition, list) else [condition]
+        bad = [v for v in values if v not in allowed]
+        if not values or bad:
+            raise ValueError(f"'{attribute}': {bad or 'empty list'} not among {list(allowed)}")
+
+
+def eligible(rule: dict[str, Any], frame: pd.DataFrame) -> np.ndarray:
+    """Boolean mask of offenders meeting every condition of ``rule``."""
+    mask = np.ones(len(frame), dtype=bool)
+    for attribute, condition in rule.items():
+        column = frame[attribute]
+        if isinstance(condition, dict):
+            if "min" in condition:
+                mask &= (column >= condition["min"]).to_numpy()
+            if "max" in condition:
+                mask &= (column <= condition["max"]).to_numpy()
+        elif isinstance(condition, list):
+            mask &= column.isin(condition).to_numpy()
+        else:
+            mask &= (column == condition).to_numpy()
+    return mask
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario YAML file; errors name the file, the field and the reason."""
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SimulationInputError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise SimulationInputError(f"{path}: field '(top level)': a mapping with name and interventions is required")
+    try:
+        return Scenario.model_validate(document)
+    except ValidationError as exc:
+        raise from_validation_error(path, exc) from None
+
+
+def scenario_params(scenario: Scenario, base: ModelParams, source: Path | str) -> ModelParams:
+    """``base`` with the scenario's overrides, checked against the scenario's effects."""
+    params = merged_params(base, scenario.parameters, source=f"{source} (parameters)") if scenario.parameters else base
+    for index, spec in enumerate(scenario.interventions):
+        if spec.detection_ratio is not None and params.detection_probability * spec.detection_ratio.value > 1:
+            raise SimulationInputError(
+                f"{source}: field 'interventions[{index}].detection_ratio.value': detection_probability "
+                f"{params.detection_probability} x {spec.detection_ratio.value} exceeds 1"
+            )
+    return params
+
+
+# ---- what an intervention does to one offender's career ---------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Modifier:
+    """Effects of one programme on one offender, active on [start, end) days, fading by ``decay``."""
+
+    start: float
+    end: float
+    rate_ratio: float
+    detection_ratio: float
+    lag_ratio: float
+    decay: Decay
+    half_life_days: float | None
+    effect_days: float
+
+    def strength(self, t: float) -> float:
+        """Share of the full effect in force at day ``t`` (0 outside [start, end))."""
+        if not self.start <= t < self.end:
+            return 0.0
+        if self.decay == "none":
+            return 1.0
+        elapsed = t - self.start
+        if self.decay == "linear":
+            return max(0.0, 1.0 - elapsed / self.effect_days)
+        assert self.half_life_days is not None
+        return math.exp(-math.log(2.0) * elapsed / self.half_life_days)
+
+    def detected_rate_multiplier(self, t: float) -> float:
+        """Multiplier on the detected-and-sanctioned offending rate at day ``t``."""
+        f = self.strength(t)
+        return (1.0 + (self.rate_ratio - 1.0) * f) * (1.0 + (self.detection_ratio - 1.0) * f)
+
+    def lag_multiplier(self, t: float) -> float:
+        """Multiplier on the court lag of an offence committed at day ``t``."""
+        return 1.0 + (self.lag_ratio - 1.0) * self.strength(t)
+
+    def bound(self) -> float:
+        """An upper bound of ``detected_rate_multiplier`` over all time (for thinning)."""
+        return max(1.0, self.rate_ratio) * max(1.0, self.detection_ratio)
+
+
+def modifier_for(spec: InterventionSpec, placed: float, left: float, completed: bool) -> Modifier:
+    """The effects for an offender placed at day ``placed`` who leaves at ``left`` (completing or not)."""
+    return Modifier(
+        start=placed,
+        end=placed + spec.effect_days if completed else left,
+        rate_ratio=spec.rate_ratio.value,
+        detection_ratio=spec.detection_ratio.value if spec.detection_ratio else 1.0,
+        lag_ratio=spec.court_lag_ratio.value if spec.court_lag_ratio else 1.0,
+        decay=spec.decay,
+        half_life_days=spec.half_life_days,
+        effect_days=spec.effect_days,
+    )

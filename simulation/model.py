@@ -1,0 +1,508 @@
+"""The SimPy model: each offender's career is a process; interventions are processes with places.
+
+An offender's life, as the process reads: released or starting a sentence -> at liberty, offends ->
+detected and sanctioned (court, caution/warning or penalty notice) -> convicted after a court lag ->
+perhaps back in custody, where no offending happens -> released -> ... Breaches of supervision happen
+too and may lead to recall, but are never offences.
+
+Only detected-and-sanctioned offences are drawn (an exact thinning of the offending process), and an
+offender is followed to the end of their follow-up: what happens later cannot change whether an
+offence committed within follow-up is proven in time, because its proven date is drawn when it is
+committed. The model records what happened; ``measures`` applies the Annex counting rules.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulation.cohort import QUARTER_END_DAY, Cohort
+from simulation.interventions import InterventionSpec, Modifier, Scenario, eligible, modifier_for
+from simulation.params import ModelParams
+from simulation.offence_outcomes import Outcome, OutcomeRules, as_rows, offence_outcomes
+from simulation.rates import (
+    age_slope_per_day,
+    detected_rate_per_day,
+    gamma_frailty,
+    sanction_shares,
+    serious_probability,
+)
+from simulation.streams import (
+    OffenderStream,
+    Purpose,
+    programme_purpose,
+    standard_exponential,
+    standard_normal,
+    uniform,
+)
+from simulation.vocabulary import COURT_CONVICTION, DAYS_PER_YEAR
+
+INF = math.inf
+CUSTODY_AFTER_CONVICTION = 0
+CUSTODY_AFTER_BREACH = 1
+ProcessGenerator = Generator[simpy.Event, Any, None]
+
+# Widths of the pre-drawn rows (numbers per offender before the overflow chunks are needed).
+OFFENCE_GAP_WIDTH = 12
+OFFENCE_MARK_WIDTH = 8
+BREACH_WIDTH = 4
+
+
+@dataclass(frozen=True)
+class OffenceLog:
+    """Detected re-offences: who, when committed and proven (days from 1 January), sanction and type codes."""
+
+    offender: np.ndarray
+    committed: np.ndarray
+    proven: np.ndarray
+    sanction: np.ndarray
+    offence_type: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[int, float, float, int, int]]) -> OffenceLog:
+        """Build from (offender, committed, proven, sanction, offence_type) tuples."""
+        table = np.array(rows, dtype=float).reshape(-1, 5)
+        return cls(
+            offender=table[:, 0].astype(np.int64),
+            committed=table[:, 1],
+            proven=table[:, 2],
+            sanction=table[:, 3].astype(np.int8),
+            offence_type=table[:, 4].astype(np.int8),
+        )
+
+
+@dataclass(frozen=True)
+class CustodyLog:
+    """Custody spells: who, entered and released (days), and why (0 conviction, 1 breach)."""
+
+    offender: np.ndarray
+    entered: np.ndarray
+    released: np.ndarray
+    reason: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[int, float, float, int]]) -> CustodyLog:
+        """Build from (offender, entered, released, reason) tuples."""
+        table = np.array(rows, dtype=float).reshape(-1, 4)
+        return cls(table[:, 0].astype(np.int64), table[:, 1], table[:, 2], table[:, 3].astype(np.int8))
+
+
+@dataclass(frozen=True)
+class BreachLog:
+    """Breaches of supervision (never offences): who, when (days), and whether custody followed."""
+
+    offender: np.ndarray
+    day: np.ndarray
+    custody: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[int, float, bool]]) -> BreachLog:
+        """Build from (offender, day, custody) tuples."""
+        table = np.array(rows, dtype=float).reshape(-1, 3)
+        return cls(table[:, 0].astype(np.int64), table[:, 1], table[:, 2].astype(bool))
+
+
+@dataclass(frozen=True)
+class ProgrammeLog:
+    """One intervention's activity: eligible, referred (took up), starts, completions, waits, leavers."""
+
+    name: str
+    eligible: int
+    referred: int
+    started: np.ndarray  # offender index of each start
+    wait_days: np.ndarray  # days from referral to start, per start
+    completed: np.ndarray  # bool per start
+    left_waiting_list: int
+    peak_places_in_use: int
+    cost_per_place: float
+
+
+@dataclass(frozen=True)
+class CareerLog:
+    """Everything one replication of one scenario recorded."""
+
+    offences: OffenceLog
+    custody: CustodyLog
+    breaches: BreachLog
+    programmes: list[ProgrammeLog]
+
+
+class ReplicationStreams:
+    """All random numbers of one replication, shared by every scenario run in it (common random numbers)."""
+
+    def __init__(self, replication: np.random.SeedSequence, n_offenders: int) -> None:
+        self.replication = replication
+        self.n_offenders = n_offenders
+
+        def stream(purpose: int, width: int, transform: Any) -> OffenderStream:
+            return OffenderStream(replication, purpose, n_offenders, width, transform)
+
+        self.frailty = stream(Purpose.FRAILTY, 1, uniform)
+        self.offence_gap = stream(Purpose.OFFENCE_GAP, OFFENCE_GAP_WIDTH, standard_exponential)
+        self.thinning = stream(Purpose.THINNING, OFFENCE_GAP_WIDTH, uniform)
+        self.sanction = stream(Purpose.SANCTION, OFFENCE_MARK_WIDTH, uniform)
+        self.offence_type = stream(Purpose.OFFENCE_TYPE, OFFENCE_MARK_WIDTH, uniform)
+        self.lag = stream(Purpose.LAG, OFFENCE_MARK_WIDTH, standard_normal)
+        self.custody = stream(Purpose.CUSTODY, OFFENCE_MARK_WIDTH, uniform)
+        self.served = stream(Purpose.SERVED, OFFENCE_MARK_WIDTH, standard_normal)
+        self.breach_gap = stream(Purpose.BREACH_GAP, BREACH_WIDTH, standard_exponential)
+        self.breach_outcome = stream(Purpose.BREACH_OUTCOME, BREACH_WIDTH, uniform)
+        self.breach_custody = stream(Purpose.BREACH_CUSTODY, BREACH_WIDTH, standard_normal)
+        self._programmes: dict[str, OffenderStream] = {}
+
+    def programme(self, name: str) -> OffenderStream:
+        """Per-offender (uptake, completion, drop-out point) uniforms for a programme, keyed by its name."""
+        if name not in self._programmes:
+            self._programmes[name] = OffenderStream(self.replication, programme_purpose(name), self.n_offenders, 3, uniform)
+        return self._programmes[name]
+
+
+@dataclass
+class _Programme:
+    """Run-time state of one intervention."""
+
+    spec: InterventionSpec
+    places: simpy.PriorityResource | None
+    priority: list[float]
+    completes: list[bool]
+    dropout_point: list[float]
+    eligible_count: int
+    referred: list[int]
+    started: list[int] = field(default_factory=list)
+    waits: list[float] = field(default_factory=list)
+    completed: list[bool] = field(default_factory=list)
+    left_waiting_list: int = 0
+    in_use: int = 0
+    peak_in_use: int = 0
+
+
+class CohortSimulation:
+    """One replication of one scenario for a cohort."""
+
+    def __init__(
+        self,
+        cohort: Cohort,
+        params: ModelParams,
+        scenario: Scenario,
+        streams: ReplicationStreams,
+        env: simpy.Environment | None = None,
+    ) -> None:
+        if streams.n_offenders != cohort.size:
+            raise ValueError("streams were drawn for a different cohort size")
+        self.env = env if env is not None else simpy.Environment()
+        self.cohort = cohort
+        self.params = params
+        self.scenario = scenario
+        self.streams = streams
+        frame = cohort.frame
+        n = cohort.size
+        start = frame["start_day"].to_numpy(float)
+        self._start = start
+        self._rate_at_start = detected_rate_per_day(
+            frame, params, gamma_frailty(streams.frailty.column(0), params.heterogeneity_theta)
+        )
+        self._supervision_end = start + frame["disposal"].map(params.supervision_days).to_numpy(float)
+        self.start: list[float] = start.tolist()
+        self.rate_at_start: list[float] = self._rate_at_start.tolist()
+        self.supervision_end: list[float] = self._supervision_end.tolist()
+        self.age_slope = age_slope_per_day(params)
+        self.breach_rate = params.breach_rate_per_year / DAYS_PER_YEAR
+        self.follow_up = params.follow_up_days
+        self.horizon = QUARTER_END_DAY + params.follow_up_days + params.waiting_period_days
+        court, pre_court, _ = sanction_shares(cohort.kind, params)
+        self._outcome_rules = OutcomeRules(court, pre_court, params)
+        self._serious_probability = serious_probability(frame, params)
+        self._outcome_block = self._outcomes_for_chunk(np.arange(n), 0)
+        self.outcomes: list[list[Outcome] | None] = [None] * n
+        self.gaps: list[list[float] | None] = [None] * n
+        self.gaps_used = [0] * n
+        self.thinning_used = [0] * n
+        self.offences_drawn = [0] * n
+        self.breaches_drawn = [0] * n
+        self.modifiers: list[list[Modifier] | None] = [None] * n
+        self.offence_rows: list[tuple[int, float, float, int, int]] = []
+        self.custody_rows: list[tuple[int, float, float, int]] = []
+        self.breach_rows: list[tuple[int, float, bool]] = []
+        self.processes: list[simpy.Process | None] = [None] * n
+        self.programmes: list[_Programme] = []
+
+    # ---- running ----------------------------------------------------------------------------------------
+
+    def run(self) -> CareerLog:
+        """Start every offender's career and every referral, run to the end of the horizon, return the log."""
+        env = self.env
+        first_offence, first_breach = self._first_events()
+        liberty_ends = self._start + self.follow_up
+        # An offender whose first event falls after follow-up has nothing to simulate (what they do later
+        # cannot be counted); they get a process only if a programme later changes their rate.
+        for i in np.flatnonzero(np.minimum(first_offence, first_breach) < liberty_ends).tolist():
+            self.processes[i] = env.process(self.offender_life(i, first_offence[i], first_breach[i]))
+        for spec in self.scenario.interventions:
+            programme = self._programme(spec)
+            self.programmes.append(programme)
+            for i in programme.referred:
+                env.process(self.programme_journey(i, programme))
+        env.run(until=self.horizon)
+        return CareerLog(
+            offences=OffenceLog.from_rows(self.offence_rows),
+            custody=CustodyLog.from_rows(self.custody_rows),
+            breaches=BreachLog.from_rows(self.breach_rows),
+            programmes=[self._programme_log(p) for p in self.programmes],
+        )
+
+    def _first_events(self) -> tuple[np.ndarray, np.ndarray]:
+        """Everyone's first offence and breach day, vectorised; uses each offender's first draw of each."""
+        rate = self._rate_at_start
+        hazard = self.streams.offence_gap.column(0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.age_slope == 0:
+                wait = np.where(rate > 0, hazard / rate, INF)
+            else:
+                y = 1.0 + self.age_slope * hazard / rate
+                wait = np.where((rate > 0) & (y > 0), np.log(np.where(y > 0, y, 1.0)) / self.age_slope, INF)
+        self.gaps_used = [1] * self.cohort.size
+        first_offence = self._start + wait
+        can_breach = (self._start < self._supervision_end) & (self.breach_rate > 0)
+        with np.errstate(divide="ignore"):
+            breach_day = self._start + self.streams.breach_gap.column(0) / self.breach_rate
+        first_breach = np.where(can_breach & (breach_day < self._supervision_end), breach_day, INF)
+        self.breaches_drawn = can_breach.astype(int).tolist()
+        return first_offence, first_breach
+
+    # ---- the offender --------------------------------------------------------------------------------------
+
+    def offender_life(self, i: int, next_offence: float, next_breach: float) -> ProcessGenerator:
+        """One offender at liberty from now to the end of follow-up (or until nothing more can count)."""
+        env = self.env
+        liberty_ends = self.start[i] + self.follow_up
+        pending_custody: list[tuple[float, float]] = []  # heap of (conviction day, days to serve)
+        while True:
+            next_custody = pending_custody[0][0] if pending_custody else INF
+            when = min(next_offence, next_breach, next_custody)
+            if when >= liberty_ends:
+                return
+            try:
+                yield env.timeout(when - env.now)
+            except simpy.Interrupt:  # a programme changed the offending rate: redraw (Poisson is memoryless)
+                next_offence = self._next_offence(i, env.now)
+                continue
+            if when == next_offence:
+                self._offence_detected(i, when, pending_custody, liberty_ends)
+                next_offence = self._next_offence(i, when)
+                continue
+            if when == next_breach:
+                recall_days = self._breach(i, when)
+                if not recall_days:
+                    next_breach = self._next_breach(i, when)
+                    continue
+                yield from self._custody(i, when + recall_days, pending_custody, CUSTODY_AFTER_BREACH)
+            else:
+                _, days = heapq.heappop(pending_custody)
+                yield from self._custody(i, when + days, pending_custody, CUSTODY_AFTER_CONVICTION)
+            released = env.now
+            next_offence = self._next_offence(i, released)
+            next_breach = self._next_breach(i, released)
+
+    def _custody(
+        self, i: int, release: float, pending_custody: list[tuple[float, float]], reason: int
+    ) -> ProcessGenerator:
+        """Back in custody until ``release``; sentences for earlier offences that arrive inside run concurrently."""
+        env = self.env
+        entered = env.now
+        while pending_custody and pending_custody[0][0] < release:
+            convicted, days = heapq.heappop(pending_custody)
+            release = max(release, convicted + days)
+        while env.now < release:
+            try:
+                yield env.timeout(release - env.now)
+            except simpy.Interrupt:  # a programme started while inside: nothing to redraw until release
+                continue
+        self.custody_rows.append((i, entered, release, reason))
+
+    def _gap(self, i: int) -> float:
+        """Offender ``i``'s next unit-exponential hazard for the offending process."""
+        k = self.gaps_used[i]
+        self.gaps_used[i] = k + 1
+        gaps = self.gaps[i]
+        if gaps is None:
+            gaps = self.gaps[i] = self.streams.offence_gap.chunk(i, 0).tolist()
+        while k >= len(gaps):
+            gaps.extend(self.streams.offence_gap.chunk(i, len(gaps) // OFFENCE_GAP_WIDTH).tolist())
+        return gaps[k]
+
+    def _next_offence(self, i: int, t: float) -> float:
+        """Day of the next detected-and-sanctioned offence after day ``t`` at liberty (inf if none)."""
+        modifiers = self.modifiers[i]
+        start = self.start[i]
+        if modifiers is None:
+            rate = self.rate_at_start[i] * math.exp(self.age_slope * (t - start))
+            return t + self._wait_for_hazard(self._gap(i), rate)
+        # Thinning against a dominating rate: exact for any intervention effect shape.
+        bound = math.prod(m.bound() for m in modifiers)
+        liberty_ends = start + self.follow_up
+        while True:
+            rate = self.rate_at_start[i] * math.exp(self.age_slope * (t - start))
+            t += self._wait_for_hazard(self._gap(i), rate * bound)
+            if t >= liberty_ends:
+                return t
+            j = self.thinning_used[i]
+            self.thinning_used[i] = j + 1
+            multiplier = math.prod(m.detected_rate_multiplier(t) for m in modifiers)
+            if self.streams.thinning.value(i, j) * bound < multiplier:
+                return t
+
+    def _wait_for_hazard(self, hazard: float, rate: float) -> float:
+        """Days until a rate starting at ``rate`` per day, changing by ``age_slope`` per day, accumulates ``hazard``."""
+        if rate <= 0:
+            return INF
+        c = self.age_slope
+        if c == 0:
+            return hazard / rate
+        y = 1.0 + c * hazard / rate
+        return math.log(y) / c if y > 0 else INF  # y <= 0: a declining rate never accumulates that much
+
+    def _outcomes_for_chunk(self, rows: np.ndarray, chunk: int) -> tuple[np.ndarray, ...]:
+        s = self.streams
+        if chunk == 0:
+            draws = [st.block[rows] for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)]
+        else:
+            draws = [st.chunk(int(rows[0]), chunk)[None, :] for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)]
+        return offence_outcomes(self._outcome_rules, self._serious_probability[rows][:, None], *draws)
+
+    def _outcome(self, i: int, k: int) -> Outcome:
+        outcomes = self.outcomes[i]
+        if outcomes is None:
+            outcomes = self.outcomes[i] = as_rows(*(column[i] for column in self._outcome_block))
+        while k >= len(outcomes):
+            extra = self._outcomes_for_chunk(np.array([i]), len(outcomes) // OFFENCE_MARK_WIDTH)
+            outcomes.extend(as_rows(*(column[0] for column in extra)))
+        return outcomes[k]
+
+    def _offence_detected(
+        self, i: int, day: float, pending_custody: list[tuple[float, float]], liberty_ends: float
+    ) -> None:
+        """Arrested and sanctioned: the k-th offence's outcome; custody follows conviction if sentenced to it."""
+        k = self.offences_drawn[i]
+        self.offences_drawn[i] = k + 1
+        sanction, offence_type, lag, served = self._outcome(i, k)
+        modifiers = self.modifiers[i]
+        if modifiers is not None and sanction == COURT_CONVICTION:
+            lag *= math.prod(m.lag_multiplier(day) for m in modifiers)
+        if served and day + lag < liberty_ends:
+            heapq.heappush(pending_custody, (day + lag, served))
+        self.offence_rows.append((i, day, day + lag, sanction, offence_type))
+
+    def _next_breach(self, i: int, t: float) -> float:
+        """Day of the next breach of supervision after day ``t`` at liberty (inf if none before supervision ends)."""
+        end = self.supervision_end[i]
+        if t >= end or self.breach_rate <= 0:
+            return INF
+        k = self.breaches_drawn[i]
+        self.breaches_drawn[i] = k + 1
+        day = t + self.streams.breach_gap.value(i, k) / self.breach_rate
+        return day if day < end else INF
+
+    def _breach(self, i: int, day: float) -> float:
+        """Breach proceedings (no new offence): record it; return days of recall to custody (0 if none)."""
+        k = self.breaches_drawn[i] - 1  # the breach whose gap was drawn last
+        recalled = self.streams.breach_outcome.value(i, k) < self.params.breach_custody_probability
+        self.breach_rows.append((i, day, recalled))
+        if not recalled:
+            return 0.0
+        params = self.params
+        return params.breach_custody_median_days * math.exp(params.breach_custody_sigma * self.streams.breach_custody.value(i, k))
+
+    # ---- interventions ---------------------------------------------------------------------------------------
+
+    def _programme(self, spec: InterventionSpec) -> _Programme:
+        frame = self.cohort.frame
+        is_eligible = eligible(spec.eligibility, frame)
+        draws = self.streams.programme(spec.name)
+        takes_up = is_eligible & (draws.column(0) < spec.uptake.value)
+        if spec.priority == "previous_sanctions":
+            priority = -frame["previous_sanctions"].to_numpy(float)
+        elif spec.priority is not None:
+            priority = frame[spec.priority].to_numpy(float)
+        else:
+            priority = np.zeros(len(frame))
+        places = simpy.PriorityResource(self.env, capacity=spec.capacity) if spec.capacity is not None else None
+        return _Programme(
+            spec=spec,
+            places=places,
+            priority=priority.tolist(),
+            completes=(draws.column(1) < spec.completion.value).tolist(),
+            dropout_point=draws.column(2).tolist(),
+            eligible_count=int(is_eligible.sum()),
+            referred=np.flatnonzero(takes_up).tolist(),
+        )
+
+    def programme_journey(self, i: int, programme: _Programme) -> ProcessGenerator:
+        """Referred on entering the cohort -> waits for a place -> starts -> completes or drops out."""
+        env = self.env
+        spec = programme.spec
+        yield env.timeout(self.start[i] - env.now)
+        referred = env.now
+        request = None
+        if programme.places is not None:
+            request = programme.places.request(priority=programme.priority[i])
+            if spec.max_wait_days is None:
+                yield request
+            else:
+                outcome = yield request | env.timeout(spec.max_wait_days)
+                if request not in outcome:
+                    request.cancel()
+                    programme.left_waiting_list += 1
+                    return
+        placed = env.now
+        completed = programme.completes[i]
+        stay = spec.programme_days if completed else programme.dropout_point[i] * spec.programme_days
+        programme.started.append(i)
+        programme.waits.append(placed - referred)
+        programme.completed.append(completed)
+        programme.in_use += 1
+        programme.peak_in_use = max(programme.peak_in_use, programme.in_use)
+        modifier = modifier_for(spec, placed, placed + stay, completed)
+        existing = self.modifiers[i]
+        self.modifiers[i] = [modifier] if existing is None else [*existing, modifier]
+        career = self.processes[i]
+        if career is not None and career.is_alive:
+            career.interrupt("programme starts")
+        elif placed < self.start[i] + self.follow_up:
+            # The career had nothing left inside follow-up at the old rate (its last breach draw lies beyond
+            # it); at the new rate it may, so it resumes from now.
+            self.processes[i] = env.process(self.offender_life(i, self._next_offence(i, placed), INF))
+        yield env.timeout(stay)
+        programme.in_use -= 1
+        if programme.places is not None and request is not None:
+            programme.places.release(request)
+
+    @staticmethod
+    def _programme_log(programme: _Programme) -> ProgrammeLog:
+        return ProgrammeLog(
+            name=programme.spec.name,
+            eligible=programme.eligible_count,
+            referred=len(programme.referred),
+            started=np.array(programme.started, dtype=np.int64),
+            wait_days=np.array(programme.waits, dtype=float),
+            completed=np.array(programme.completed, dtype=bool),
+            left_waiting_list=programme.left_waiting_list,
+            peak_places_in_use=programme.peak_in_use,
+            cost_per_place=programme.spec.cost_per_place.value,
+        )
+
+
+def simulate_replication(
+    cohort: Cohort,
+    params: ModelParams,
+    scenario: Scenario,
+    streams: ReplicationStreams,
+    env: simpy.Environment | None = None,
+) -> CareerLog:
+    """Run one replication of one scenario; pass the same ``streams`` to every scenario for CRN."""
+    return CohortSimulation(cohort, params, scenario, streams, env).run()
