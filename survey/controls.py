@@ -285,7 +285,9 @@ def match_controls(
                 )
             combo_group[i] = hit
             group_map["\x1f".join(raw_texts)] = hit
-        group_of_row = combo_group[np.searchsorted(combos, combo)]
+        lookup = np.zeros(int(combos[-1]) + 1, dtype=np.int64)
+        lookup[combos] = combo_group
+        group_of_row = lookup[combo]
     rows_per_group = np.bincount(group_of_row, minlength=n_groups)
     empty_groups = np.flatnonzero(rows_per_group == 0)
     if empty_groups.size:

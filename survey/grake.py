@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 METHODS: tuple[str, ...] = ("raking", "linear", "logit")
-# MASS::ginv tolerance used by grake, and R's threshold above which weights are rescaled before iterating.
+# MASS::ginv tolerance used by grake (relative to the largest singular value; the Newton matrix is symmetric
+# positive semi-definite, so its eigenvalues are its singular values), and R's threshold above which weights are rescaled before iterating.
 GINV_RTOL = 256 * np.finfo(np.float64).eps
 RESCALE_THRESHOLD = 20.0
 
@@ -164,7 +165,7 @@ def grake_cells(
         misfit = population - sample_total - _group_sum((ww * fm1)[:, None] * x, starts)
         step = np.zeros((n_groups, p))
         step[active] = np.einsum(
-            "gpq,gq->gp", np.linalg.pinv(gram[active], rtol=GINV_RTOL), misfit[active]
+            "gpq,gq->gp", np.linalg.pinv(gram[active], rtol=GINV_RTOL, hermitian=True), misfit[active]
         )
         eta = eta + step
         xeta = np.einsum("cp,cp->c", x, eta[cell_group])

@@ -149,7 +149,7 @@ def domain_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray, n
         with np.errstate(invalid="ignore", divide="ignore"):
             # R svyvar: weighted variance with n/(n-1); the SRS variance of the mean is that over n.
             srs_variance[j] = ss / total_w / np.maximum(count - 1, 1)
-        if each_row_a_psu:
+        if pair_of_row is None:
             psu_total, pair_base = influence, base_f
         else:
             psu_total = np.bincount(pair_of_row, weights=influence, minlength=n_pairs)
