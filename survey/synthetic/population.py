@@ -69,12 +69,14 @@ class Population:
 
     `people` columns: la_row (row of geography.las), la, pfa, region, psu, household, n_adults,
     age_band (1-6: 16-24 .. 65+), aged_16_17 (bool), sex (1 male, 2 female), ethnicity (1 white,
-    2 non-white), deprivation (neighbourhood score), A C S E H T (latent factors).
+    2 non-white), deprivation (neighbourhood score), A C S E H T (latent factors). `strands` holds the
+    ASB strand latent scores (see perceptions.py).
     `items[survey]` holds the answer codes (int8; perceptions.BLANK = blank) with item ids as columns.
     """
 
     geography: Geography
     people: pd.DataFrame
+    strands: np.ndarray  # float32 (n, 7): ASB strand latent scores, in targets.ASB_STRANDS order
     items: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
@@ -161,15 +163,7 @@ def build_population(
     )
     for j, name in enumerate(("A", "C", "S", "E", "H", "T")):
         people[name] = factors[:, j]
-    population = Population(geography=geography, people=people)
-    object.__setattr__(population, "_strands", strands)
-    return population
-
-
-def strand_scores(population: Population) -> np.ndarray:
-    """The ASB strand latent scores kept with a population (float32, (n, 7))."""
-    scores: np.ndarray = population.__dict__["_strands"]
-    return scores
+    return Population(geography=geography, people=people, strands=strands)
 
 
 def in_survey_frame(population: Population, survey: str) -> np.ndarray:
@@ -182,7 +176,7 @@ def in_survey_frame(population: Population, survey: str) -> np.ndarray:
 
 def fit_all_cutpoints(reference: Population, rng: np.random.Generator) -> dict[str, dict[str, np.ndarray]]:
     """Answer thresholds for every item of both surveys, from a national reference population."""
-    strands = strand_scores(reference)
+    strands = reference.strands
     factors = reference.people[["A", "C", "S", "E", "H", "T"]].to_numpy()
     cutpoints: dict[str, dict[str, np.ndarray]] = {}
     for survey, models in ITEM_MODELS.items():
@@ -197,7 +191,7 @@ def add_answers(
     population: Population, survey: str, cutpoints: dict[str, np.ndarray], rng: np.random.Generator
 ) -> None:
     """Draw every item of `survey` for every person (stored in population.items[survey])."""
-    strands = strand_scores(population)
+    strands = population.strands
     factors = population.people[["A", "C", "S", "E", "H", "T"]].to_numpy()
     columns = {}
     for model in ITEM_MODELS[survey]:
