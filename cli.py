@@ -319,7 +319,218 @@ def print_estimates(table: Any, limit: int = 30) -> None:
 
 # ---- end survey commands -----------------------------------------------------------------------------------
 
+# ---- synthetic data, coverage check and demo ----------------------------------------------------------------
+
+
+def write_synthetic(result: Any, out: Path, truth: Path | None, controls: Path | None,
+                    command: str, parameters: dict[str, Any]) -> None:
+    """Write a synthetic survey, and its truth and control totals when asked, each with a .meta.json."""
+    from survey.jobs import sidecar_path
+    from survey.synthetic.files import TABLE_FORMATS, data_format, write_survey_data, write_table_file
+
+    fmt = data_format(out)
+    extra = [(path, table, kind) for path, table, kind in
+             ((truth, result.truth, "truth"), (controls, result.controls, "control totals")) if path is not None]
+    formats = {path: data_format(path, TABLE_FORMATS) for path, _, _ in extra}
+    meta = provenance(command, parameters, []) | {"design": result.design, "summary": result.summary}
+    with atomic_path(out) as tmp:
+        write_survey_data(result.data, tmp, fmt, result.survey)
+    write_json_atomic(sidecar_path(out), meta)
+    for path, table, kind in extra:
+        with atomic_path(path) as tmp:
+            write_table_file(table, tmp, formats[path])
+        write_json_atomic(sidecar_path(path), meta | {"content": kind, "data_file": str(out)})
+    console.print(f"wrote {len(result.data)} synthetic {result.survey} records to {out}"
+                  + "".join(f"; {kind} to {path}" for path, _, kind in extra))
+
+
+@synth_app.command("bcs")
+def synth_bcs_command(
+    seed: int = typer.Option(..., "--seed", help="Seed: the same seed gives the same files."),
+    n: int = typer.Option(46_000, "--n", help="Interviews (about 1,000 per police force area at 46,000)."),
+    out: Path = typer.Option(..., "--out", help="Microdata: .csv, .parquet, .sav (value labels) or .dta."),
+    truth: Path | None = typer.Option(None, "--truth", help="True population values (.csv or .parquet)."),
+    controls: Path | None = typer.Option(None, "--controls", help="Age and sex totals by region (.csv/.parquet)."),
+) -> None:
+    """Draw a synthetic BCS year (stratified by force, clustered, one adult per household) with known truth."""
+
+    def body() -> None:
+        from survey.synthetic.jobs import synth_bcs
+
+        result = synth_bcs(seed, n)
+        write_synthetic(result, out, truth, controls, "synth bcs",
+                        {"seed": seed, "n": n, "out": out, "truth": truth, "controls": controls})
+
+    guarded(body)
+
+
+@synth_app.command("place")
+def synth_place_command(
+    seed: int = typer.Option(..., "--seed", help="Seed: the same seed gives the same files."),
+    las: int = typer.Option(20, "--las", help="Number of English local authorities surveyed."),
+    returns: int = typer.Option(1_100, "--returns", help="Target returns per authority."),
+    out: Path = typer.Option(..., "--out", help="Microdata: .csv, .parquet, .sav (value labels) or .dta."),
+    controls: Path = typer.Option(..., "--controls", help="Authority totals by age, sex, ethnicity (.csv/.parquet)."),
+    truth: Path | None = typer.Option(None, "--truth", help="True population values (.csv or .parquet)."),
+) -> None:
+    """Draw a synthetic Place Survey (postal sample per authority, realistic nonresponse) with known truth."""
+
+    def body() -> None:
+        from survey.synthetic.jobs import synth_place
+
+        result = synth_place(seed, las, returns)
+        write_synthetic(result, out, truth, controls, "synth place",
+                        {"seed": seed, "las": las, "returns": returns, "out": out, "truth": truth,
+                         "controls": controls})
+
+    guarded(body)
+
+
+# ---- end synthetic data, coverage check and demo ------------------------------------------------------------
+
 # ---- simulation commands -----------------------------------------------------------------------------------
+# simulate run / calibrate (imports are local so `safer --help` stays quick).
+
+DEFAULT_COHORT_SIZE = 45_000  # the Annex's adult cohort is typically 40,000-50,000 offenders (000:713)
+
+
+def _sidecar(out: Path) -> Path:
+    return out.with_name(out.name + ".meta.json")
+
+
+@simulate_app.command("run")
+def simulate_run(
+    cohort: str = typer.Option(
+        "adult", "--cohort", help="Cohort kind: 'adult' (18+, custody leavers and community sentences) or 'youth' "
+        "(10-17, pre-court disposals, court sentences and custody releases)."
+    ),
+    size: int | None = typer.Option(
+        None, "--size", min=1, help=f"Generate a cohort of N offenders from the documented distributions "
+        f"[default: {DEFAULT_COHORT_SIZE} unless --cohort-file is given]."
+    ),
+    cohort_file: Path | None = typer.Option(
+        None, "--cohort-file", help="Load the cohort from a CSV file instead of generating one (columns: see "
+        "docs/simulation.md)."
+    ),
+    scenario: Path | None = typer.Option(
+        None, "--scenario", help="Scenario YAML with interventions. The baseline is always run too, on the same "
+        "random numbers, and '<scenario> minus baseline' rows give the paired differences."
+    ),
+    params_file: Path | None = typer.Option(
+        None, "--params", help="Parameter file written by `safer simulate calibrate` [default: the bundled "
+        "calibrated defaults]."
+    ),
+    replications: int = typer.Option(10, "--replications", min=1, help="Independent replications; intervals are "
+                                     "taken across them."),
+    seed: int = typer.Option(2005, "--seed", min=0, help="Master seed: the same seed gives bit-identical output."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Processes running replications in parallel (output "
+                                "does not depend on it)."),
+    out: Path = typer.Option(..., "--out", help="Output CSV: scenario, measure, group, group_value, mean, "
+                             "ci_lower, ci_upper, replications. A <out>.meta.json sidecar records provenance."),
+) -> None:
+    """Simulate proven re-offending (PSA 23 indicators 5 and 6) for a cohort, with or without interventions."""
+
+    def run() -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from simulation.cohort import generate_cohort, load_cohort_csv
+        from simulation.interventions import load_scenario
+        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
+        from simulation.runner import cohort_seed, run_simulation
+
+        if cohort not in ("adult", "youth"):
+            raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
+        if size is not None and cohort_file is not None:
+            raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
+        kind = "adult" if cohort == "adult" else "youth"
+        chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
+                  else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
+        params = load_params(params_file) if params_file is not None else default_params()
+        chosen_scenario = load_scenario(scenario) if scenario is not None else None
+        with Progress(TextColumn("[bold]simulating[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err_console, transient=True) as progress:
+            task = progress.add_task("replications", total=replications)
+            table = run_simulation(
+                chosen, params, chosen_scenario, replications, seed, workers,
+                on_replication_done=lambda _r: progress.advance(task), scenario_source=str(scenario),
+            )
+        with atomic_path(out) as tmp:
+            table.to_csv(tmp, index=False)
+        inputs = [p for p in (cohort_file, scenario) if p is not None]
+        inputs.append(params_file if params_file is not None else CALIBRATED_DEFAULTS)
+        parameters = {"cohort": kind, "size": chosen.size, "cohort_file": cohort_file, "scenario": scenario,
+                      "params": params_file, "replications": replications, "seed": seed, "workers": workers,
+                      "out": out}
+        write_json_atomic(_sidecar(out), provenance("simulate run", parameters, inputs))
+        console.print(f"wrote {len(table)} rows to {out} ({chosen.size} offenders, {replications} replications)",
+                      highlight=False)
+
+    guarded(run)
+
+
+@simulate_app.command("calibrate")
+def simulate_calibrate(
+    target_frequency: float = typer.Option(167.9, "--target-frequency", help="Proven re-offences per 100 "
+                                           "offenders to reproduce (2005 Q1 adult cohort: 167.9)."),
+    target_binary: float = typer.Option(41.6, "--target-binary", help="Percentage of offenders with at least "
+                                        "one proven re-offence (2005 Q1: 41.6)."),
+    target_serious: float = typer.Option(0.88, "--target-serious", min=0, help="Serious (Table 1) re-offences "
+                                         "per 100 offenders (2005 Q1: 0.88); 0 keeps the current serious share."),
+    size: int | None = typer.Option(None, "--size", min=1, help=f"Generated adult cohort size [default: "
+                                    f"{DEFAULT_COHORT_SIZE} unless --cohort-file is given]."),
+    cohort_file: Path | None = typer.Option(None, "--cohort-file", help="Calibrate on an adult cohort CSV "
+                                            "instead of a generated one."),
+    params_file: Path | None = typer.Option(None, "--params", help="Starting parameters; every other parameter "
+                                            "is kept [default: the bundled defaults]."),
+    replications: int = typer.Option(4, "--replications", min=1, help="Replications per calibration step "
+                                     "(more: less Monte Carlo noise in the fit)."),
+    seed: int = typer.Option(2005, "--seed", min=0, help="Master seed (cohort and replications)."),
+    tolerance: float = typer.Option(0.002, "--tolerance", min=1e-6, max=0.5, help="Stop when every simulated "
+                                    "rate is within this relative distance of its target."),
+    out: Path = typer.Option(..., "--out", help="Parameter YAML to write (use with `safer simulate run --params`)."),
+) -> None:
+    """Fit the base offending rate, heterogeneity and serious share to published adult re-offending rates."""
+
+    def run() -> None:
+        from simulation.calibrate import Achieved, Targets, calibrate
+        from simulation.cohort import generate_cohort, load_cohort_csv
+        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params, params_document
+        from simulation.runner import cohort_seed
+
+        if size is not None and cohort_file is not None:
+            raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
+        targets = Targets(target_frequency, target_binary, target_serious or None)
+        chosen = (load_cohort_csv(cohort_file, "adult") if cohort_file is not None
+                  else generate_cohort("adult", size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
+        start = load_params(params_file) if params_file is not None else default_params()
+
+        def report(iteration: int, achieved: Achieved) -> None:
+            err_console.print(
+                f"step {iteration}: frequency {achieved.frequency_per_100:.2f}/100, binary "
+                f"{achieved.binary_rate_percent:.2f}%, serious {achieved.serious_per_100_expected:.3f}/100",
+                highlight=False,
+            )
+
+        with err_console.status("calibrating (each step simulates the cohort)..."):
+            result = calibrate(chosen, start, targets, seed, replications, tolerance, on_iteration=report)
+        record = {**result.record(), "cohort": chosen.source, "size": chosen.size, "seed": seed,
+                  "replications": replications}
+        with atomic_path(out) as tmp:
+            tmp.write_text(params_document(result.params, record), encoding="utf-8")
+        inputs = [p for p in (cohort_file,) if p is not None]
+        inputs.append(params_file if params_file is not None else CALIBRATED_DEFAULTS)
+        parameters = {"target_frequency": target_frequency, "target_binary": target_binary,
+                      "target_serious": target_serious, "size": chosen.size, "cohort_file": cohort_file,
+                      "params": params_file, "replications": replications, "seed": seed, "tolerance": tolerance,
+                      "out": out}
+        write_json_atomic(_sidecar(out), provenance("simulate calibrate", parameters, inputs))
+        p = result.params
+        note = "" if result.converged else " [bold yellow](not converged: see the iterations in the file)[/]"
+        console.print(f"base rate {p.base_offending_rate:.4f}/year, theta {p.heterogeneity_theta:.4f}, serious share "
+                      f"{p.serious_share:.5f} -> {out}{note}", highlight=False)
+
+    guarded(run)
+
 # ---- end simulation commands -------------------------------------------------------------------------------
 
 

@@ -13,9 +13,11 @@ committed. The model records what happened; ``measures`` applies the Annex count
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import heapq
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,8 +51,8 @@ CUSTODY_AFTER_BREACH = 1
 ProcessGenerator = Generator[simpy.Event, Any, None]
 
 # Widths of the pre-drawn rows (numbers per offender before the overflow chunks are needed).
-OFFENCE_GAP_WIDTH = 12
-OFFENCE_MARK_WIDTH = 8
+OFFENCE_GAP_WIDTH = 24
+OFFENCE_MARK_WIDTH = 16
 BREACH_WIDTH = 4
 
 
@@ -182,6 +184,23 @@ class _Programme:
     peak_in_use: int = 0
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the event loop runs.
+
+    A run allocates a few hundred thousand short-lived events and log tuples beside tens of thousands of
+    live processes; the collector's repeated scans of the live ones cost about as much as the simulation
+    itself. Everything is collected normally once the run ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class CohortSimulation:
     """One replication of one scenario for a cohort."""
 
@@ -219,8 +238,8 @@ class CohortSimulation:
         self._outcome_rules = OutcomeRules(court, pre_court, params)
         self._serious_probability = serious_probability(frame, params)
         self._outcome_block = self._outcomes_for_chunk(np.arange(n), 0)
-        self.outcomes: list[list[Outcome] | None] = [None] * n
-        self.gaps: list[list[float] | None] = [None] * n
+        self._outcome_overflow: dict[tuple[int, int], list[Outcome]] = {}
+        self._gap_block = streams.offence_gap.block
         self.gaps_used = [0] * n
         self.thinning_used = [0] * n
         self.offences_drawn = [0] * n
@@ -239,16 +258,20 @@ class CohortSimulation:
         env = self.env
         first_offence, first_breach = self._first_events()
         liberty_ends = self._start + self.follow_up
-        # An offender whose first event falls after follow-up has nothing to simulate (what they do later
-        # cannot be counted); they get a process only if a programme later changes their rate.
-        for i in np.flatnonzero(np.minimum(first_offence, first_breach) < liberty_ends).tolist():
-            self.processes[i] = env.process(self.offender_life(i, first_offence[i], first_breach[i]))
-        for spec in self.scenario.interventions:
-            programme = self._programme(spec)
-            self.programmes.append(programme)
-            for i in programme.referred:
-                env.process(self.programme_journey(i, programme))
-        env.run(until=self.horizon)
+        with _collector_paused():
+            # An offender whose first event falls after follow-up has nothing to simulate (what they do later
+            # cannot be counted); they get a process only if a programme later changes their rate.
+            active = np.flatnonzero(np.minimum(first_offence, first_breach) < liberty_ends)
+            for i, offence, breach in zip(
+                active.tolist(), first_offence[active].tolist(), first_breach[active].tolist(), strict=True
+            ):
+                self.processes[i] = env.process(self.offender_life(i, offence, breach))
+            for spec in self.scenario.interventions:
+                programme = self._programme(spec)
+                self.programmes.append(programme)
+                for i in programme.referred:
+                    env.process(self.programme_journey(i, programme))
+            env.run(until=self.horizon)
         return CareerLog(
             offences=OffenceLog.from_rows(self.offence_rows),
             custody=CustodyLog.from_rows(self.custody_rows),
@@ -329,20 +352,19 @@ class CohortSimulation:
         """Offender ``i``'s next unit-exponential hazard for the offending process."""
         k = self.gaps_used[i]
         self.gaps_used[i] = k + 1
-        gaps = self.gaps[i]
-        if gaps is None:
-            gaps = self.gaps[i] = self.streams.offence_gap.chunk(i, 0).tolist()
-        while k >= len(gaps):
-            gaps.extend(self.streams.offence_gap.chunk(i, len(gaps) // OFFENCE_GAP_WIDTH).tolist())
-        return gaps[k]
+        if k < OFFENCE_GAP_WIDTH:
+            return self._gap_block.item(i, k)  # type: ignore[no-any-return]
+        return self.streams.offence_gap.value(i, k)
 
     def _next_offence(self, i: int, t: float) -> float:
         """Day of the next detected-and-sanctioned offence after day ``t`` at liberty (inf if none)."""
         modifiers = self.modifiers[i]
         start = self.start[i]
-        if modifiers is None:
-            rate = self.rate_at_start[i] * math.exp(self.age_slope * (t - start))
-            return t + self._wait_for_hazard(self._gap(i), rate)
+        if modifiers is None:  # the common case, kept inline: one draw, exact inversion
+            k = self.gaps_used[i]
+            self.gaps_used[i] = k + 1
+            hazard = self._gap_block.item(i, k) if k < OFFENCE_GAP_WIDTH else self.streams.offence_gap.value(i, k)
+            return t + self._wait_for_hazard(hazard, self.rate_at_start[i] * math.exp(self.age_slope * (t - start)))
         # Thinning against a dominating rate: exact for any intervention effect shape.
         bound = math.prod(m.bound() for m in modifiers)
         liberty_ends = start + self.follow_up
@@ -376,13 +398,16 @@ class CohortSimulation:
         return offence_outcomes(self._outcome_rules, self._serious_probability[rows][:, None], *draws)
 
     def _outcome(self, i: int, k: int) -> Outcome:
-        outcomes = self.outcomes[i]
-        if outcomes is None:
-            outcomes = self.outcomes[i] = as_rows(*(column[i] for column in self._outcome_block))
-        while k >= len(outcomes):
-            extra = self._outcomes_for_chunk(np.array([i]), len(outcomes) // OFFENCE_MARK_WIDTH)
-            outcomes.extend(as_rows(*(column[0] for column in extra)))
-        return outcomes[k]
+        """Outcome of offender ``i``'s ``k``-th detected offence."""
+        if k < OFFENCE_MARK_WIDTH:
+            sanction, offence_type, lag, served = self._outcome_block
+            return sanction.item(i, k), offence_type.item(i, k), lag.item(i, k), served.item(i, k)
+        chunk, position = divmod(k, OFFENCE_MARK_WIDTH)
+        rows = self._outcome_overflow.get((i, chunk))
+        if rows is None:
+            extra = self._outcomes_for_chunk(np.array([i]), chunk)
+            rows = self._outcome_overflow[(i, chunk)] = as_rows(*(column[0] for column in extra))
+        return rows[position]
 
     def _offence_detected(
         self, i: int, day: float, pending_custody: list[tuple[float, float]], liberty_ends: float

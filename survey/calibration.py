@@ -26,6 +26,7 @@ from survey.controls import ControlTotals, MatchedControls, match_controls
 from survey.design import CalibrationStep, ReplicateWeights, SurveyDesign
 from survey.errors import SurveyInputError
 from survey.grake import METHODS, grake_cells, rescale_factors
+from survey.replicates import gram_rank
 
 OnNonconvergence = Literal["fail", "warn"]
 
@@ -284,6 +285,11 @@ def calibrate_to_margins(
         replicates, problems = recalibrate_replicates(design.replicates, model, method, lower, upper, epsilon,
                                                       max_iter)
         diagnostics["replicates_not_converged"] = problems
+        if method == "linear" and bounds is None:
+            # R's regcalibrate() recomputes degf() from the calibrated replicate weights; grake-based
+            # calibrate() keeps the value from as.svrepdesign(). Both are mirrored.
+            replicates = replace(replicates, degrees_of_freedom=int(gram_rank(
+                (replicates.weights.T @ replicates.weights)[None])[0]) - 1)
         calibrated = replace(calibrated, replicates=replicates)
     return calibrated
 
@@ -325,6 +331,21 @@ def recalibrate_replicates(
         g = result.g.reshape(m, n_cells).T  # (n_cells, m)
         out[:, start:stop] = replicates.weights[:, start:stop] * g[model.cell]
     return replace(replicates, weights=out), problems
+
+
+def margin_errors(step: CalibrationStep, weights: np.ndarray) -> np.ndarray:
+    """Largest |weighted total - control total| over every category, per calibration group, for any
+    weights on the step's rows (e.g. after trimming)."""
+    model = step.diagnostics["model"]
+    cell_weight = np.bincount(step.cell, weights=weights, minlength=step.cell_group.size)
+    n_groups = len(step.group_labels)
+    worst = np.zeros(n_groups)
+    for j, variable in enumerate(model["variables"]):
+        n_levels = len(model["levels"][variable])
+        index = step.cell_group * n_levels + model["cell_levels"][:, j]
+        achieved = np.bincount(index, weights=cell_weight, minlength=n_groups * n_levels).reshape(n_groups, n_levels)
+        worst = np.maximum(worst, np.abs(achieved - model["totals"][variable]).max(axis=1))
+    return worst
 
 
 def _diagnostics(
@@ -393,5 +414,6 @@ def _diagnostics(
             "cell_group": model.cell_group,
             "cell_levels": model.cell_levels,
             "population": model.population,
+            "totals": matched.totals,
         },
     }

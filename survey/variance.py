@@ -167,9 +167,14 @@ def domain_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray, n
 
     if layout is not None:
         sd_keys, sum_sq, sum_t = _apply_calibration(layout, cell_domain, triple_cell, sd_keys, sum_sq, sum_t)
+    # Strata that some variable's base reaches in some domain: as R's subset(design, domain & !is.na(y)),
+    # lonely-PSU "fail" looks only at these (a variable not asked in a stratum does not touch it).
+    base_rows = ~np.isnan(values if rows is None else values[rows]).all(axis=1)
+    row_stratum = design.stratum if rows is None else design.stratum[rows]
+    strata_with_base = np.bincount(row_stratum[base_rows], minlength=design.n_strata) > 0
     variance = _combine_strata(
         design, sd_keys // n_domains, sd_keys % n_domains, sum_sq, sum_t, n_domains, strata_present,
-        lonely_present,
+        lonely_present, strata_with_base,
     )
     n_design_rows = np.full((k, n_domains), n, dtype=np.int64) if design.calibrations else n_unweighted
     return DomainMeans(
@@ -280,6 +285,7 @@ def _combine_strata(
     n_domains: int,
     strata_present: np.ndarray,
     lonely_present: np.ndarray,
+    strata_with_base: np.ndarray,
 ) -> np.ndarray:
     """Apply R's `onestrat` per (stratum, domain) and add up, handling lonely PSUs as R does.
 
@@ -295,7 +301,7 @@ def _combine_strata(
     lonely_strata = np.flatnonzero(design.n_psu_in_stratum == 1)
     if option == "fail" and lonely_strata.size:
         # R fails only on strata the estimate touches; a calibrated subset keeps every stratum.
-        touched = lonely_strata if design.calibrations else np.intersect1d(lonely_strata, sd_stratum)
+        touched = lonely_strata if design.calibrations else lonely_strata[strata_with_base[lonely_strata]]
         if touched.size:
             h = int(touched[0])
             label = design.stratum_labels[h] if design.stratum_labels else str(h)

@@ -132,7 +132,7 @@ def build_geography(
     nonwhite_share = 1.0 / (1.0 + np.exp(-nonwhite_logit))
     # London is younger; the rest varies a little around the national age structure.
     age_tilt = rng.normal(0.0, 0.08, n) - 0.12 * (la_region == 7)
-    response_effect = rng.normal(0.0, 0.2, n) - 0.15 * deprivation
+    response_effect = rng.normal(0.0, 0.12, n) - 0.12 * deprivation
 
     england = la_region != WALES
     codes = np.empty(n, dtype=object)

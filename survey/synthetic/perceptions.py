@@ -37,9 +37,9 @@ FACTOR_CORRELATION = np.array(
         [-0.25, 0.50, 0.35, 0.15, 0.10, 1.00],
     ]
 )
-DEPRIVATION_SLOPE = np.array([0.30, -0.15, -0.35, -0.25, -0.30, -0.10])
-LA_SD = np.array([0.20, 0.20, 0.15, 0.10, 0.10, 0.15])
-PSU_SD = np.array([0.25, 0.12, 0.20, 0.08, 0.10, 0.10])
+DEPRIVATION_SLOPE = np.array([0.22, -0.15, -0.35, -0.25, -0.30, -0.10])
+LA_SD = np.array([0.15, 0.20, 0.15, 0.10, 0.10, 0.15])
+PSU_SD = np.array([0.22, 0.12, 0.20, 0.08, 0.10, 0.10])
 RESIDUAL_SD = np.array([0.85, 0.90, 0.85, 0.90, 0.75, 0.90])
 # Rows: age bands 16-24, 25-34, 35-44, 45-54, 55-64, 65+ (the 16-24 band covers 18-24 for the Place Survey).
 AGE_EFFECT = np.array(

@@ -47,7 +47,7 @@ class ItemModel:
 
 
 # ASB strands: loading on the common ASB factor and deprivation slope; shares in BCS and Place below.
-STRAND_LOADING = 0.80
+STRAND_LOADING = 0.72
 STRAND_DEPRIVATION_SLOPE: dict[str, float] = {
     "asb_noisy_neighbours": 0.05, "asb_teenagers": 0.05, "asb_rubbish": 0.10, "asb_vandalism": 0.05,
     "asb_drugs": 0.15, "asb_drunk": 0.05, "asb_cars": 0.05,
@@ -79,6 +79,7 @@ BCS_ITEMS: tuple[ItemModel, ...] = (
 
 _DK = 8
 _POSTAL_BLANK = 0.015
+_STRAND_BLANK = 0.008
 
 PLACE_ITEMS: tuple[ItemModel, ...] = (
     ItemModel("area_satisfaction", "S", (0.32, 0.48, 0.09, 0.07, 0.04), 0.80, blank=_POSTAL_BLANK,
@@ -100,15 +101,15 @@ PLACE_ITEMS: tuple[ItemModel, ...] = (
     ItemModel("volunteering", "E", (0.12, 0.11, 0.15, 0.62), 0.75, {_DK: 0.01}, _POSTAL_BLANK,
               source="NI6 23% (DOMAIN.md (ext))"),
     ItemModel("asb_noisy_neighbours", "strand:asb_noisy_neighbours", (0.04, 0.10, 0.32, 0.54), 0.0,
-              {_DK: 0.03}, _POSTAL_BLANK),
-    ItemModel("asb_teenagers", "strand:asb_teenagers", (0.12, 0.24, 0.36, 0.28), 0.0, {_DK: 0.04}, _POSTAL_BLANK),
-    ItemModel("asb_rubbish", "strand:asb_rubbish", (0.11, 0.25, 0.40, 0.24), 0.0, {_DK: 0.02}, _POSTAL_BLANK),
-    ItemModel("asb_vandalism", "strand:asb_vandalism", (0.10, 0.21, 0.40, 0.29), 0.0, {_DK: 0.04}, _POSTAL_BLANK),
-    ItemModel("asb_drugs", "strand:asb_drugs", (0.12, 0.19, 0.32, 0.37), 0.0, {_DK: 0.10}, _POSTAL_BLANK,
+              {_DK: 0.02}, _STRAND_BLANK),
+    ItemModel("asb_teenagers", "strand:asb_teenagers", (0.11, 0.23, 0.37, 0.29), 0.0, {_DK: 0.03}, _STRAND_BLANK),
+    ItemModel("asb_rubbish", "strand:asb_rubbish", (0.10, 0.24, 0.41, 0.25), 0.0, {_DK: 0.01}, _STRAND_BLANK),
+    ItemModel("asb_vandalism", "strand:asb_vandalism", (0.10, 0.21, 0.40, 0.29), 0.0, {_DK: 0.03}, _STRAND_BLANK),
+    ItemModel("asb_drugs", "strand:asb_drugs", (0.12, 0.19, 0.32, 0.37), 0.0, {_DK: 0.07}, _STRAND_BLANK,
               source="assumed NI42 31%"),
-    ItemModel("asb_drunk", "strand:asb_drunk", (0.10, 0.19, 0.36, 0.35), 0.0, {_DK: 0.06}, _POSTAL_BLANK,
+    ItemModel("asb_drunk", "strand:asb_drunk", (0.10, 0.19, 0.36, 0.35), 0.0, {_DK: 0.04}, _STRAND_BLANK,
               source="assumed NI41 29%"),
-    ItemModel("asb_cars", "strand:asb_cars", (0.03, 0.06, 0.26, 0.65), 0.0, {_DK: 0.04}, _POSTAL_BLANK),
+    ItemModel("asb_cars", "strand:asb_cars", (0.03, 0.06, 0.26, 0.65), 0.0, {_DK: 0.03}, _STRAND_BLANK),
     ItemModel("confidence", "C", (0.04, 0.22, 0.38, 0.22, 0.14), 0.85, {_DK: 0.12}, _POSTAL_BLANK,
               source="assumed NI21 26%"),
     ItemModel("seek_views", "C", (0.04, 0.20, 0.40, 0.22, 0.14), 0.75, {_DK: 0.12}, _POSTAL_BLANK,

@@ -39,18 +39,18 @@ with_fraction <- function(d, strata, psu, popsize) {
 }
 
 apistrat_out <- with_fraction(
-  apistrat[, c("snum", "stype", "pw", "fpc", "api00", "api99", "sch.wide", "awards", "comp.imp",
-               "acs.k3", "acs.46", "meals")],
+  apistrat[, c("snum", "stype", "pw", "fpc", "api00", "sch.wide", "awards", "acs.k3", "meals")],
   "stype", NULL, "fpc"
 )
-# A domain that crosses the strata: share of pupils eligible for subsidised meals, in three bands.
-apistrat_out$meals_band <- as.character(cut(apistrat_out$meals, c(-1, 33, 66, 101), labels = c("low", "mid", "high")))
+# A domain that crosses the strata: percentage of pupils eligible for subsidised meals, in three bands.
+apistrat_out$meals_band <- as.character(cut(apistrat_out$meals, c(-1, 33, 66, 101),
+                                            labels = c("low", "mid", "high")))
 apiclus1_out <- with_fraction(
   apiclus1[, c("dnum", "snum", "stype", "pw", "fpc", "api00", "sch.wide", "awards", "acs.46", "avg.ed")],
   NULL, "dnum", "fpc"
 )
 # apiclus2 is a two-stage sample; only its first stage (districts) is used, as an ultimate-cluster design.
-apiclus2_out <- apiclus2[, c("dnum", "snum", "stype", "pw", "fpc1", "api00", "enroll", "awards", "sch.wide")]
+apiclus2_out <- apiclus2[, c("dnum", "snum", "stype", "pw", "fpc1", "enroll", "awards")]
 apiclus2_out$fpc1 <- as.numeric(apiclus2_out$fpc1)
 
 make_synthetic <- function() {

@@ -123,7 +123,7 @@ def test_domain_variance_uses_the_full_design_not_a_subset() -> None:
 def test_suppress_blanks_low_base_rows_only() -> None:
     data = stratified_sample()
     counts = data["group"].value_counts()
-    small, large = counts.idxmin(), counts.idxmax()
+    small, large = str(counts.idxmin()), str(counts.idxmax())
     min_base = int(counts.min()) + 1
     design = make_design(data, weight="weight", strata="stratum")
     target = [proportion_target(data, "answer", "1"), mean_target(data, "y")]
