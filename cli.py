@@ -305,16 +305,114 @@ def print_estimates(table: Any, limit: int = 30) -> None:
     """Show the first rows of an estimates table on the terminal."""
     from rich.table import Table
 
-    shown = Table(title="Estimates" + (f" (first {limit} of {len(table)})" if len(table) > limit else ""))
-    for column in ("indicator", "domain", "domain_value", "estimate", "se", "ci_lower", "ci_upper", "n_unweighted"):
-        shown.add_column(column, justify="right" if column not in ("indicator", "domain", "domain_value") else "left")
+    title = "Estimates" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
+    shown = Table(title=title)
+    shown.add_column("indicator", overflow="fold")
+    shown.add_column("domain", overflow="fold")
+    for column in ("estimate", "CI", "n", "flag"):
+        shown.add_column(column, justify="right", no_wrap=True)
     for row in table.head(limit).itertuples(index=False):
-        cells = []
-        for column in ("indicator", "domain", "domain_value", "estimate", "se", "ci_lower", "ci_upper", "n_unweighted"):
-            value = getattr(row, column)
-            cells.append(f"{value:.4f}" if isinstance(value, float) else str(value))
-        shown.add_row(*cells)
+        domain = "all" if row.domain == "all" else f"{row.domain}={row.domain_value}"
+        interval = "" if row.ci_lower != row.ci_lower else f"{row.ci_lower:.4g} - {row.ci_upper:.4g}"
+        estimate = "suppressed" if row.estimate != row.estimate else f"{row.estimate:.4g}"
+        shown.add_row(str(row.indicator), domain, estimate, interval, str(row.n_unweighted),
+                      "low base" if row.low_base else "")
     console.print(shown)
+
+
+@app.command("weight")
+def weight_command(
+    data: Path = typer.Argument(..., help="Survey file: .csv, .parquet, .sav (SPSS) or .dta (Stata)."),
+    out: Path = typer.Option(..., "--out", help="Weighted output (.parquet or .csv); metadata in <out>.meta.json."),
+    controls: Path | None = typer.Option(None, "--controls", help="Control totals CSV: [group cols,] variable, "
+                                         "category, total."),
+    by: list[str] = typer.Option([], "--by", help="Calibrate separately within each value of this column "
+                                 "(the controls' group column; repeatable)."),
+    weight: str | None = typer.Option(None, help="Given base-weight column."),
+    strata: str | None = typer.Option(None, help="Stratum column (use the --by column for per-area samples)."),
+    psu: str | None = typer.Option(None, help="Primary sampling unit (cluster) column."),
+    fpc: str | None = typer.Option(None, help="FPC column: population PSU counts, or sampling fractions."),
+    design: Path | None = typer.Option(None, "--design", help="Design YAML (weight, strata, psu, fpc, lonely_psu)."),
+    lonely_psu: str | None = typer.Option(None, help="Single-PSU strata: fail, adjust, average, certainty, remove."),
+    spec: Path | None = typer.Option(None, "--spec", help="Weighting spec YAML; flags override its fields."),
+    selection_prob: str | None = typer.Option(None, "--selection-prob", help="Selection-probability column "
+                                              "(base weight = 1/p)."),
+    adults_col: str | None = typer.Option(None, "--adults-col", help="Adults in the household (one selected)."),
+    adults_cap: int | None = typer.Option(None, "--adults-cap", help="Cap on the adults multiplier (default 4)."),
+    response_col: str | None = typer.Option(None, "--response-col", help="Response status (1/0, yes/no, ...): "
+                                            "adjust for nonresponse and drop non-respondents."),
+    nr_class: list[str] = typer.Option([], "--nr-class", help="Nonresponse weighting-class column (repeatable)."),
+    method: str | None = typer.Option(None, help="Calibration: raking (default), linear or logit."),
+    bounds: str | None = typer.Option(None, help="Bounds L,U on g = calibrated / design weight (R calibrate)."),
+    max_iter: int | None = typer.Option(None, "--max-iter", help="Calibration iterations (default 50, as R)."),
+    epsilon: float | None = typer.Option(None, help="Calibration tolerance (default 1e-7, as R)."),
+    trim_upper: str | None = typer.Option(None, "--trim-upper", help="Cap weights at X (or 'Nx': N times the "
+                                          "group's mean weight); the excess is shared out (R trimWeights)."),
+    trim_lower: str | None = typer.Option(None, "--trim-lower", help="Floor for weights (X or 'Nx')."),
+    scale: str | None = typer.Option(None, help="Scale final weights: population, sample or none (default)."),
+    replicates: str | None = typer.Option(None, help="Replicate weights: jk1, jkn or bootstrap:R."),
+    seed: int | None = typer.Option(None, help="Seed for bootstrap replicates."),
+    on_nonconvergence: str | None = typer.Option(None, "--on-nonconvergence", help="fail (default) or warn."),
+    report: Path | None = typer.Option(None, "--report", help="Write per-group diagnostics as JSON here."),
+) -> None:
+    """Weight a survey file: base weights, household selection, nonresponse, calibration, trimming, scaling."""
+    import warnings
+
+    from survey.weighting_job import WeightOptions, output_format, run_weight_job, write_weighted_rows
+
+    def body() -> None:
+        fmt = output_format(out)
+        options = WeightOptions(
+            controls=controls, by=tuple(by), weight=weight, strata=strata, psu=psu, fpc=fpc, design_file=design,
+            lonely_psu=lonely_psu, spec_file=spec, selection_prob=selection_prob, adults_col=adults_col,
+            adults_cap=adults_cap, response_col=response_col, nonresponse_classes=tuple(nr_class), method=method,
+            bounds=bounds, max_iter=max_iter, epsilon=epsilon, trim_upper=trim_upper, trim_lower=trim_lower,
+            scale=scale, replicates=replicates, seed=seed, on_nonconvergence=on_nonconvergence,
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result, used_spec, inputs = run_weight_job(data, options)
+        for warning in caught:
+            err_console.print(f"[bold yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
+        meta = provenance("weight", {"spec": used_spec}, inputs) | result.metadata
+        sidecar = out.with_name(out.name + ".meta.json")
+        with atomic_path(out) as tmp_out, atomic_path(sidecar) as tmp_meta:
+            write_weighted_rows(result.data, tmp_out, fmt)
+            meta["output"] = {"path": str(out), "sha256": file_sha256(tmp_out), "rows": len(result.data)}
+            tmp_meta.write_text(json.dumps(meta, indent=2, default=str))
+            if report is not None:
+                with atomic_path(report) as tmp_report:
+                    payload: dict[str, Any] = {"diagnostics": result.diagnostics, "steps": meta["weighting"]["steps"]}
+                    if result.nonresponse_classes is not None:
+                        payload["nonresponse_classes"] = result.nonresponse_classes.to_dict("records")
+                    tmp_report.write_text(json.dumps(payload, indent=2, default=str))
+        print_weighting_diagnostics(result.diagnostics)
+        console.print(f"wrote {len(result.data)} rows to {out} (metadata {sidecar.name})")
+
+    guarded(body)
+
+
+def print_weighting_diagnostics(rows: list[dict[str, Any]], limit: int = 20) -> None:
+    """Per-group weighting diagnostics; with many groups, those with the largest design effect."""
+    from rich.table import Table
+
+    shown = sorted(rows, key=lambda r: -r["deff_kish"])[:limit] if len(rows) > limit else rows
+    title = "Weighting diagnostics" + (f" ({limit} of {len(rows)} groups, largest Kish deff)" if len(rows) > limit
+                                       else "")
+    table = Table(title=title)
+    columns = [("group", "group"), ("n", "n"), ("iterations", "iter"), ("converged", "conv"),
+               ("max_margin_error", "max margin err"), ("weight_min", "min w"), ("weight_max", "max w"),
+               ("weight_cv", "cv"), ("deff_kish", "deff 1+cv²"), ("n_effective", "n eff")]
+    present = [(key, label) for key, label in columns if key in rows[0]] if rows else columns
+    for key, label in present:
+        table.add_column(label, justify="left" if key == "group" else "right")
+    for row in shown:
+        cells = []
+        for key, _ in present:
+            value = row[key]
+            cells.append(f"{value:.4g}" if isinstance(value, float) else str(value))
+        table.add_row(*cells)
+    console.print(table)
 
 
 # ---- end survey commands -----------------------------------------------------------------------------------

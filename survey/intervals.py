@@ -33,7 +33,10 @@ def logit_interval(
         t = stats.t.ppf(0.5 + level / 2, np.where(df > 0, df, np.nan))
         centre = special.logit(estimate)
         half = t * se / (estimate * (1 - estimate))
-        return special.expit(centre - half), special.expit(centre + half)
+        lower, upper = special.expit(centre - half), special.expit(centre + half)
+    # At p = 0 or 1 R's glm fit gives the degenerate interval (p, p).
+    degenerate = (estimate == 0) | (estimate == 1)
+    return np.where(degenerate, estimate, lower), np.where(degenerate, estimate, upper)
 
 
 def korn_graubard_interval(

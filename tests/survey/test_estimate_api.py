@@ -188,3 +188,12 @@ def test_output_columns_are_in_the_specified_order() -> None:
     # One row per target for the whole sample and for each stratum.
     assert len(table) == 2 * (1 + 3)
     assert set(table["domain"]) == {"all", "stratum"}
+
+
+def test_logit_interval_is_degenerate_at_zero_and_one_as_in_r() -> None:
+    """R svyciprop(method = "logit") returns (1, 1) when every base row has the attribute."""
+    from survey.intervals import logit_interval
+
+    lower, upper = logit_interval(np.array([1.0, 0.0, 0.5]), np.array([0.0, 0.0, 0.1]), np.array([10, 10, 10]), 0.95)
+    assert lower[:2].tolist() == [1.0, 0.0] and upper[:2].tolist() == [1.0, 0.0]
+    assert 0 < lower[2] < 0.5 < upper[2] < 1
