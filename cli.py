@@ -484,6 +484,142 @@ def synth_place_command(
     guarded(body)
 
 
+DEMO_PROJECTION_SIZE = 5_000
+DEMO_PROJECTION_REPLICATIONS = 20
+DEMO_SEED = 2008
+
+
+def baseline_projection() -> Any:
+    """The simulation's baseline re-offending projection, or None when the simulation package lacks it."""
+    try:
+        from simulation import run_baseline_projection
+    except ImportError:
+        try:
+            from simulation.runner import run_baseline_projection
+        except ImportError:
+            return None
+    return run_baseline_projection(DEMO_SEED, DEMO_PROJECTION_SIZE, DEMO_PROJECTION_REPLICATIONS)
+
+
+@app.command("demo")
+def demo_command(
+    out: Path = typer.Option(Path("safer-demo-output"), "--out", help="Folder for the tables and summary."),
+) -> None:
+    """The main job: weight the bundled synthetic surveys, estimate every indicator, compare with the truth."""
+
+    def body() -> None:
+        import time
+
+        from rich.table import Table
+
+        from survey.demo import national_table, run_demo, summary_markdown, write_workbook
+
+        started = time.perf_counter()
+        with console.status("weighting and estimating the bundled synthetic BCS and Place Survey"):
+            result = run_demo()
+        with console.status("running the baseline re-offending projection"):
+            projection = baseline_projection()
+        sheets = {"summary": result.summary, "national": national_table(result)}
+        sheets |= {f"{s}_vs_truth": t for s, t in result.comparison.groupby("survey", sort=False)}
+        extra = []
+        if projection is not None:
+            sheets["reoffending_projection"] = projection
+            headline = projection[projection["group"] == "all"] if "group" in projection else projection
+            extra.append((f"Baseline re-offending projection (synthetic adult cohort of {DEMO_PROJECTION_SIZE:,}, "
+                          f"{DEMO_PROJECTION_REPLICATIONS} replications)", headline))
+        meta = provenance("demo", {"out": out}, result.inputs)
+        written = []
+        for name, table in sheets.items():
+            if name.endswith("_vs_truth") or name == "reoffending_projection":
+                path = out / f"{name.replace('_vs_truth', '_estimates_vs_truth')}.csv"
+                with atomic_path(path) as tmp:
+                    table.to_csv(tmp, index=False)
+                written.append(path)
+        with atomic_path(out / "demo_tables.xlsx") as tmp:
+            write_workbook(sheets, tmp)
+        written.append(out / "demo_tables.xlsx")
+        with atomic_path(out / "summary.md") as tmp:
+            tmp.write_text(summary_markdown(result, extra))
+        written.append(out / "summary.md")
+        write_json_atomic(out / "demo.meta.json", meta | {"files": [str(p) for p in written]})
+
+        shown = Table(title="National estimates from the synthetic surveys, beside the true values (%)")
+        national = national_table(result)
+        for column in national.columns:
+            shown.add_column(column, justify="left" if column in ("survey", "indicator", "covered") else "right")
+        for row in national.itertuples(index=False):
+            shown.add_row(*[str(v) for v in row])
+        console.print(shown)
+        covered = int(result.comparison["covered"].sum())
+        console.print(f"{covered} of {len(result.comparison)} 95% intervals (national and by area) cover the truth.")
+        if projection is None:
+            console.print("re-offending projection skipped: simulation.run_baseline_projection is not available.")
+        console.print(f"wrote {len(written)} files to {out}/ in {time.perf_counter() - started:.1f} s "
+                      f"(summary: {out / 'summary.md'})")
+
+    guarded(body)
+
+
+@check_app.command("coverage")
+def check_coverage_command(
+    survey: str = typer.Option(..., "--survey", help="bcs or place."),
+    replicates: int = typer.Option(500, "--replicates", help="Samples drawn from the fixed population."),
+    seed: int = typer.Option(..., "--seed", help="Seed of the population and of the samples."),
+    out: Path = typer.Option(..., "--out", help="Summary by indicator, domain level and CI method (.csv/.parquet)."),
+    detail: Path | None = typer.Option(None, "--detail", help="Also write one row per domain value."),
+    n: int = typer.Option(46_000, "--n", help="BCS interviews per sample."),
+    las: int = typer.Option(30, "--las", help="Place Survey authorities."),
+    returns: int = typer.Option(1_100, "--returns", help="Place Survey target returns per authority."),
+    ci: list[str] = typer.Option([], "--ci", help="CI method(s) to check (default: all four)."),
+    min_base: int = typer.Option(50, help="Suppress (leave out) estimates on fewer respondents than this."),
+) -> None:
+    """Empirical coverage of every CI: fixed synthetic population, redrawn samples, weighted as in practice."""
+
+    def body() -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from survey.intervals import CI_METHODS
+        from survey.synthetic.coverage import coverage_setup, run_coverage
+        from survey.synthetic.files import TABLE_FORMATS, data_format, write_table_file
+
+        formats = {path: data_format(path, TABLE_FORMATS) for path in (out, detail) if path is not None}
+        with console.status(f"building the synthetic {survey} population"):
+            setup = coverage_setup(survey, seed, n=n, n_las=las, returns=returns)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task(f"{survey} replicates", total=replicates)
+            result = run_coverage(setup, replicates, tuple(ci) or CI_METHODS,
+                                  on_replicate=lambda: progress.advance(task), min_base=min_base)
+        parameters = {"survey": survey, "replicates": replicates, "seed": seed, "n": n, "las": las,
+                      "returns": returns, "ci": ci, "min_base": min_base}
+        meta = provenance("check coverage", parameters, [])
+        for path, table in ((out, result.summary), (detail, result.detail)):
+            if path is not None:
+                with atomic_path(path) as tmp:
+                    write_table_file(table, tmp, formats[path])
+                write_json_atomic(path.with_name(path.name + ".meta.json"), meta)
+        print_coverage(result.summary)
+        console.print(f"wrote {len(result.summary)} rows to {out}")
+
+    guarded(body)
+
+
+def print_coverage(summary: Any) -> None:
+    """Logit-interval coverage by indicator and domain level, on the terminal."""
+    from rich.table import Table
+
+    shown = Table(title="Coverage of 95% logit intervals (mean over the domain values of each level)")
+    for column in ("indicator", "domain", "n_domains", "coverage", "bias wtd", "bias unwtd", "CI width"):
+        shown.add_column(column, justify="left" if column in ("indicator", "domain") else "right")
+    rows = summary[summary["ci_method"] == "logit"] if (summary["ci_method"] == "logit").any() else summary
+    for row in rows.itertuples(index=False):
+        shown.add_row(row.indicator, row.domain, str(row.n_domains), f"{100 * row.coverage:.1f}%",
+                      f"{100 * row.mean_abs_bias_weighted:.2f}", f"{100 * row.mean_abs_bias_unweighted:.2f}",
+                      f"{100 * row.mean_ci_width:.2f}")
+    console.print(shown)
+    console.print("bias = mean over domain values of |mean error| in percentage points (weighted / unweighted)")
+
+
 # ---- end synthetic data, coverage check and demo ------------------------------------------------------------
 
 # ---- simulation commands -----------------------------------------------------------------------------------
@@ -504,7 +640,7 @@ def simulate_run(
     ),
     size: int | None = typer.Option(
         None, "--size", min=1, help=f"Generate a cohort of N offenders from the documented distributions "
-        f"[default: {DEFAULT_COHORT_SIZE} unless --cohort-file is given]."
+        f"(default {DEFAULT_COHORT_SIZE:,} unless --cohort-file is given)."
     ),
     cohort_file: Path | None = typer.Option(
         None, "--cohort-file", help="Load the cohort from a CSV file instead of generating one (columns: see "
@@ -515,8 +651,8 @@ def simulate_run(
         "random numbers, and '<scenario> minus baseline' rows give the paired differences."
     ),
     params_file: Path | None = typer.Option(
-        None, "--params", help="Parameter file written by `safer simulate calibrate` [default: the bundled "
-        "calibrated defaults]."
+        None, "--params", help="Parameter file written by `safer simulate calibrate` (default: the bundled "
+        "calibrated defaults)."
     ),
     replications: int = typer.Option(10, "--replications", min=1, help="Independent replications; intervals are "
                                      "taken across them."),
@@ -535,12 +671,13 @@ def simulate_run(
         from simulation.interventions import load_scenario
         from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
         from simulation.runner import cohort_seed, run_simulation
+        from simulation.vocabulary import CohortKind
 
         if cohort not in ("adult", "youth"):
             raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
         if size is not None and cohort_file is not None:
             raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
-        kind = "adult" if cohort == "adult" else "youth"
+        kind: CohortKind = "adult" if cohort == "adult" else "youth"
         chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
                   else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
         params = load_params(params_file) if params_file is not None else default_params()
@@ -574,12 +711,12 @@ def simulate_calibrate(
                                         "one proven re-offence (2005 Q1: 41.6)."),
     target_serious: float = typer.Option(0.88, "--target-serious", min=0, help="Serious (Table 1) re-offences "
                                          "per 100 offenders (2005 Q1: 0.88); 0 keeps the current serious share."),
-    size: int | None = typer.Option(None, "--size", min=1, help=f"Generated adult cohort size [default: "
-                                    f"{DEFAULT_COHORT_SIZE} unless --cohort-file is given]."),
+    size: int | None = typer.Option(None, "--size", min=1, help=f"Generated adult cohort size (default "
+                                    f"{DEFAULT_COHORT_SIZE:,} unless --cohort-file is given)."),
     cohort_file: Path | None = typer.Option(None, "--cohort-file", help="Calibrate on an adult cohort CSV "
                                             "instead of a generated one."),
     params_file: Path | None = typer.Option(None, "--params", help="Starting parameters; every other parameter "
-                                            "is kept [default: the bundled defaults]."),
+                                            "is kept (default: the bundled defaults)."),
     replications: int = typer.Option(4, "--replications", min=1, help="Replications per calibration step "
                                      "(more: less Monte Carlo noise in the fit)."),
     seed: int = typer.Option(2005, "--seed", min=0, help="Master seed (cohort and replications)."),

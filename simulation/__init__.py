@@ -1,1 +1,57 @@
-"""Offender-cohort simulation of proven re-offending (PSA 23 indicators 5 and 6)."""
+"""Offender-cohort simulation of proven re-offending (PSA 23 indicators 5 and 6).
+
+Public entry points (imported lazily, so that ``import simulation.errors`` stays light):
+
+- ``run_baseline_projection(seed, size, replications)``: a generated adult cohort under the calibrated
+  defaults, no interventions, as the long table ``safer simulate run`` writes;
+- ``run_simulation(cohort, params, scenario, replications, seed, workers)``: baseline and one scenario;
+- ``generate_cohort`` / ``load_cohort_csv``, ``load_scenario``, ``default_params`` / ``load_params``,
+  ``calibrate``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulation.calibrate import Targets, calibrate
+    from simulation.cohort import Cohort, generate_cohort, load_cohort_csv
+    from simulation.interventions import Scenario, load_scenario
+    from simulation.params import ModelParams, default_params, load_params
+    from simulation.runner import run_baseline_projection, run_simulation
+
+_EXPORTS = {
+    "Targets": "simulation.calibrate",
+    "calibrate": "simulation.calibrate",
+    "Cohort": "simulation.cohort",
+    "generate_cohort": "simulation.cohort",
+    "load_cohort_csv": "simulation.cohort",
+    "Scenario": "simulation.interventions",
+    "load_scenario": "simulation.interventions",
+    "ModelParams": "simulation.params",
+    "default_params": "simulation.params",
+    "load_params": "simulation.params",
+    "run_baseline_projection": "simulation.runner",
+    "run_simulation": "simulation.runner",
+}
+__all__ = [
+    "Cohort",
+    "ModelParams",
+    "Scenario",
+    "Targets",
+    "calibrate",
+    "default_params",
+    "generate_cohort",
+    "load_cohort_csv",
+    "load_params",
+    "load_scenario",
+    "run_baseline_projection",
+    "run_simulation",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'simulation' has no attribute {name!r}")

@@ -32,7 +32,13 @@ from simulation.interventions import BASELINE
 from simulation.measures import reoffending_counts
 from simulation.model import ReplicationStreams, simulate_replication
 from simulation.params import ModelParams, merged_params
-from simulation.rates import age_slope_per_day, lognormal_cdf, log_rate_multiplier, sanction_shares, serious_probability
+from simulation.rates import (
+    age_slope_per_day,
+    log_rate_multiplier,
+    lognormal_cdf,
+    sanction_shares,
+    serious_probability,
+)
 from simulation.runner import replication_seeds
 from simulation.vocabulary import DAYS_PER_YEAR
 
@@ -56,11 +62,10 @@ class Targets:
         if self.serious_per_100 is not None and self.serious_per_100 <= 0:
             raise SimulationInputError("target serious rate: must be > 0 per 100 offenders")
         if self.frequency_per_100 / 100 < -np.log1p(-self.binary_rate_percent / 100):
+            least = -100 * np.log1p(-self.binary_rate_percent / 100)
             raise SimulationInputError(
-                "targets: a binary rate of {:.1f}% needs at least {:.1f} re-offences per 100 (Poisson limit); "
-                "frequency {:.1f} is too low".format(
-                    self.binary_rate_percent, -100 * np.log1p(-self.binary_rate_percent / 100), self.frequency_per_100
-                )
+                f"targets: a binary rate of {self.binary_rate_percent:.1f}% needs at least {least:.1f} "
+                f"re-offences per 100 (Poisson limit); frequency {self.frequency_per_100:.1f} is too low"
             )
 
 
@@ -132,10 +137,7 @@ def expected_count_per_unit_base(cohort: Cohort, params: ModelParams) -> np.ndar
 def closed_form_rates(a: np.ndarray, base: float, theta: float) -> tuple[float, float]:
     """(frequency per 100, binary %) for gamma-Poisson counts with means base x a_i and variance theta."""
     mean = base * a
-    if theta == 0:
-        reoffend = -np.expm1(-mean)
-    else:
-        reoffend = -np.expm1(-np.log1p(theta * mean) / theta)
+    reoffend = -np.expm1(-mean) if theta == 0 else -np.expm1(-np.log1p(theta * mean) / theta)
     return 100.0 * float(mean.mean()), 100.0 * float(reoffend.mean())
 
 
@@ -149,19 +151,21 @@ def solve_closed_form(a: np.ndarray, frequency_per_100: float, binary_percent: f
             f"heterogeneity the model gives at most {poisson_binary:.2f}%"
         )
     if binary_percent <= closed_form_rates(a, base, THETA_MAX)[1]:
-        raise SimulationInputError(f"targets: binary rate {binary_percent:.2f}% needs heterogeneity above {THETA_MAX}")
+        raise SimulationInputError(
+            f"targets: binary rate {binary_percent:.2f}% needs heterogeneity above {THETA_MAX}"
+        )
     theta = brentq(lambda th: closed_form_rates(a, base, th)[1] - binary_percent, 1e-9, THETA_MAX, xtol=1e-12)
     return base, float(theta)
 
 
-def simulate_rates(
-    cohort: Cohort, params: ModelParams, streams: list[ReplicationStreams]
-) -> Achieved:
+def simulate_rates(cohort: Cohort, params: ModelParams, streams: list[ReplicationStreams]) -> Achieved:
     """Baseline rates over the given replications' streams, with standard errors across replications."""
     frequency, binary, serious, expected = [], [], [], []
     serious_p = serious_probability(cohort.frame, params)
     for replication in streams:
-        counts = reoffending_counts(cohort, simulate_replication(cohort, params, BASELINE, replication), params)
+        counts = reoffending_counts(
+            cohort, simulate_replication(cohort, params, BASELINE, replication), params
+        )
         frequency.append(100.0 * counts.proven.mean())
         binary.append(100.0 * (counts.proven > 0).mean())
         serious.append(100.0 * counts.serious.mean())
@@ -190,7 +194,9 @@ def calibrate(
     ``tolerance`` is the relative distance from each target at which the fit stops.
     """
     if cohort.kind != "adult":
-        raise SimulationInputError("calibrate: the published targets are for the adult cohort; use an adult cohort")
+        raise SimulationInputError(
+            "calibrate: the published targets are for the adult cohort; use an adult cohort"
+        )
     streams = [ReplicationStreams(s, cohort.size) for s in replication_seeds(seed, replications)]
     a = expected_count_per_unit_base(cohort, params)
     aim_frequency, aim_binary = targets.frequency_per_100, targets.binary_rate_percent
@@ -233,12 +239,16 @@ def calibrate(
             break
         previous = history[-2] if len(history) > 1 else None
         aim_frequency = _next_aim(
-            aim_frequency, achieved.frequency_per_100, targets.frequency_per_100,
-            previous and (previous["aim_frequency"], previous["frequency_per_100"]),
+            aim_frequency,
+            achieved.frequency_per_100,
+            targets.frequency_per_100,
+            None if previous is None else (previous["aim_frequency"], previous["frequency_per_100"]),
         )
         aim_binary = _next_aim(
-            aim_binary, achieved.binary_rate_percent, targets.binary_rate_percent,
-            previous and (previous["aim_binary"], previous["binary_rate_percent"]),
+            aim_binary,
+            achieved.binary_rate_percent,
+            targets.binary_rate_percent,
+            None if previous is None else (previous["aim_binary"], previous["binary_rate_percent"]),
         )
         if targets.serious_per_100 is not None and achieved.serious_per_100_expected > 0:
             serious_share *= targets.serious_per_100 / achieved.serious_per_100_expected

@@ -98,7 +98,9 @@ class CohortSpec(BaseModel):
         for disposal, shares in self.offence_group_shares.items():
             _check_shares(f"offence_group_shares.{disposal}", shares, OFFENCE_GROUPS)
         if set(self.drug_misuse_probability) != set(OFFENCE_GROUPS):
-            raise ValueError(f"drug_misuse_probability must have one entry per offence group {list(OFFENCE_GROUPS)}")
+            raise ValueError(
+                f"drug_misuse_probability must have one entry per offence group {list(OFFENCE_GROUPS)}"
+            )
         if self.kind == "youth" and set(self.youth_age_weights) != set(range(10, 18)):
             raise ValueError("youth_age_weights must give a weight for each age 10 to 17")
         return self
@@ -121,27 +123,59 @@ ADULT_SPEC = CohortSpec(
     age_gamma_scale_years=8.0,
     offence_group_shares={
         "custody": _shares(
-            violence=0.18, sexual=0.03, robbery=0.06, burglary=0.14, theft_handling=0.25, fraud_forgery=0.04,
-            criminal_damage=0.03, drugs=0.12, motoring=0.07, other=0.08,
+            violence=0.18,
+            sexual=0.03,
+            robbery=0.06,
+            burglary=0.14,
+            theft_handling=0.25,
+            fraud_forgery=0.04,
+            criminal_damage=0.03,
+            drugs=0.12,
+            motoring=0.07,
+            other=0.08,
         ),
         "community": _shares(
-            violence=0.20, sexual=0.02, robbery=0.01, burglary=0.06, theft_handling=0.24, fraud_forgery=0.06,
-            criminal_damage=0.06, drugs=0.10, motoring=0.13, other=0.12,
+            violence=0.20,
+            sexual=0.02,
+            robbery=0.01,
+            burglary=0.06,
+            theft_handling=0.24,
+            fraud_forgery=0.06,
+            criminal_damage=0.06,
+            drugs=0.10,
+            motoring=0.13,
+            other=0.12,
         ),
     },
     previous_sanctions_mean={"custody": 12.0, "community": 7.0},
     previous_sanctions_dispersion=1.2,
     drug_misuse_probability={
         **_shares(violence=0.25, sexual=0.10, criminal_damage=0.25, motoring=0.20, other=0.25),
-        "robbery": 0.55, "burglary": 0.60, "theft_handling": 0.60, "fraud_forgery": 0.35, "drugs": 0.70,
+        "robbery": 0.55,
+        "burglary": 0.60,
+        "theft_handling": 0.60,
+        "fraud_forgery": 0.35,
+        "drugs": 0.70,
     },
     ppo_share=0.02,
 )
 
 YOUTH_SPEC = CohortSpec(
     kind="youth",
-    disposal_shares={"reprimand": 0.30, "final_warning": 0.22, "first_tier": 0.28, "community": 0.14, "custody": 0.06},
-    female_share={"reprimand": 0.28, "final_warning": 0.22, "first_tier": 0.18, "community": 0.15, "custody": 0.07},
+    disposal_shares={
+        "reprimand": 0.30,
+        "final_warning": 0.22,
+        "first_tier": 0.28,
+        "community": 0.14,
+        "custody": 0.06,
+    },
+    female_share={
+        "reprimand": 0.28,
+        "final_warning": 0.22,
+        "first_tier": 0.18,
+        "community": 0.15,
+        "custody": 0.07,
+    },
     age_min=10.0,
     age_max=18.0,
     age_gamma_shape=1.0,
@@ -150,11 +184,25 @@ YOUTH_SPEC = CohortSpec(
     offence_group_shares=dict.fromkeys(
         ("reprimand", "final_warning", "first_tier", "community", "custody"),
         _shares(
-            violence=0.22, sexual=0.01, robbery=0.04, burglary=0.07, theft_handling=0.28, fraud_forgery=0.01,
-            criminal_damage=0.14, drugs=0.07, motoring=0.08, other=0.08,
+            violence=0.22,
+            sexual=0.01,
+            robbery=0.04,
+            burglary=0.07,
+            theft_handling=0.28,
+            fraud_forgery=0.01,
+            criminal_damage=0.14,
+            drugs=0.07,
+            motoring=0.08,
+            other=0.08,
         ),
     ),
-    previous_sanctions_mean={"reprimand": 0.0, "final_warning": 0.3, "first_tier": 2.0, "community": 4.0, "custody": 7.0},
+    previous_sanctions_mean={
+        "reprimand": 0.0,
+        "final_warning": 0.3,
+        "first_tier": 2.0,
+        "community": 4.0,
+        "custody": 7.0,
+    },
     previous_sanctions_dispersion=1.0,
     drug_misuse_probability={**dict.fromkeys(OFFENCE_GROUPS, 0.10), "drugs": 0.40, "theft_handling": 0.15},
     ppo_share=0.01,
@@ -195,17 +243,23 @@ def generate_cohort(
     disposal = _categorical(rng, disposals, [spec.disposal_shares[d] for d in disposals], size)
     female = rng.random(size) < np.array([spec.female_share[d] for d in disposal])
     if kind == "adult":
-        age = np.minimum(spec.age_min + rng.gamma(spec.age_gamma_shape, spec.age_gamma_scale_years, size), spec.age_max - 1)
+        age = np.minimum(
+            spec.age_min + rng.gamma(spec.age_gamma_shape, spec.age_gamma_scale_years, size), spec.age_max - 1
+        )
     else:
         whole_years = list(spec.youth_age_weights)
         weights = np.array([spec.youth_age_weights[a] for a in whole_years], dtype=float)
-        age = rng.choice(np.array(whole_years, dtype=float), size=size, p=weights / weights.sum()) + rng.random(size)
+        age = rng.choice(
+            np.array(whole_years, dtype=float), size=size, p=weights / weights.sum()
+        ) + rng.random(size)
     offence_group = np.empty(size, dtype=object)
     previous = np.zeros(size, dtype=np.int64)
     for d in disposals:
         members = np.flatnonzero(disposal == d)
         shares = spec.offence_group_shares[d]
-        offence_group[members] = _categorical(rng, OFFENCE_GROUPS, [shares[g] for g in OFFENCE_GROUPS], members.size)
+        offence_group[members] = _categorical(
+            rng, OFFENCE_GROUPS, [shares[g] for g in OFFENCE_GROUPS], members.size
+        )
         mean = spec.previous_sanctions_mean[d]
         if mean > 0:
             k = spec.previous_sanctions_dispersion
@@ -241,17 +295,21 @@ def generate_cohort(
     return Cohort(kind=kind, frame=frame, source=f"generated {kind} cohort, size {size}")
 
 
-def _categorical(rng: np.random.Generator, labels: tuple[str, ...], probs: list[float], size: int) -> np.ndarray:
+def _categorical(
+    rng: np.random.Generator, labels: tuple[str, ...], probs: list[float], size: int
+) -> np.ndarray:
     p = np.asarray(probs, dtype=float)
     return np.asarray(labels, dtype=object)[rng.choice(len(labels), size=size, p=p / p.sum())].astype(str)
 
 
 def youth_start_day(disposal: pd.Series, sanction_day: pd.Series, release_day: pd.Series) -> pd.Series:
     """Annex rule: follow-up starts at release for DTO / s.91 custody, at the date of sanction otherwise."""
-    return pd.Series(np.where(disposal == "custody", release_day, sanction_day), index=disposal.index, dtype=float)
+    return pd.Series(
+        np.where(disposal == "custody", release_day, sanction_day), index=disposal.index, dtype=float
+    )
 
 
-# ---- loading from CSV ------------------------------------------------------------------------------------------
+# ---- loading from CSV ------------------------------------------------------------------------------------
 
 
 def load_cohort_csv(path: Path, kind: CohortKind) -> Cohort:
@@ -296,10 +354,16 @@ def load_cohort_csv(path: Path, kind: CohortKind) -> Cohort:
         frame["start_day"] = reader.number("start_day", 0, QUARTER_END_DAY, quarter)
     else:
         custody = frame["disposal"] == "custody"
-        sanction = reader.number("sanction_day", -3650, QUARTER_END_DAY, "must be a number of days from 1 January")
+        sanction = reader.number(
+            "sanction_day", -3650, QUARTER_END_DAY, "must be a number of days from 1 January"
+        )
         release = reader.optional_number("release_day")
-        reader.fail_where(custody & release.isna(), "release_day", "required for custody (DTO / s.91) disposals")
-        reader.fail_where(~custody & release.notna(), "release_day", "only custody disposals have a release day")
+        reader.fail_where(
+            custody & release.isna(), "release_day", "required for custody (DTO / s.91) disposals"
+        )
+        reader.fail_where(
+            ~custody & release.notna(), "release_day", "only custody disposals have a release day"
+        )
         reader.fail_where(custody & ((release < 0) | (release >= QUARTER_END_DAY)), "release_day", quarter)
         reader.fail_where(custody & (release < sanction), "release_day", "must not be before sanction_day")
         reader.fail_where(~custody & (sanction < 0), "sanction_day", quarter)
@@ -323,7 +387,9 @@ class _ColumnReader:
         if bad.any():
             lines = (np.flatnonzero(bad.to_numpy()) + 2).tolist()  # +1 for 1-based, +1 for the header line
             shown = ", ".join(str(n) for n in lines[:MAX_ROW_ERRORS_SHOWN])
-            more = f" and {len(lines) - MAX_ROW_ERRORS_SHOWN} more" if len(lines) > MAX_ROW_ERRORS_SHOWN else ""
+            more = (
+                f" and {len(lines) - MAX_ROW_ERRORS_SHOWN} more" if len(lines) > MAX_ROW_ERRORS_SHOWN else ""
+            )
             self.problems.append(f"column '{column}', line(s) {shown}{more}: {reason}")
 
     def number(self, column: str, low: float, high: float, reason: str) -> pd.Series:
@@ -334,7 +400,9 @@ class _ColumnReader:
     def optional_number(self, column: str) -> pd.Series:
         text = self.raw[column].str.strip()
         values = pd.to_numeric(text, errors="coerce")
-        self.fail_where((text != "") & values.isna(), column, "must be a number of days from 1 January or blank")
+        self.fail_where(
+            (text != "") & values.isna(), column, "must be a number of days from 1 January or blank"
+        )
         return values.astype(float)
 
     def category(self, column: str, allowed: tuple[str, ...]) -> pd.Series:
@@ -344,7 +412,14 @@ class _ColumnReader:
 
     def flag(self, column: str) -> pd.Series:
         values = self.raw[column].str.strip().str.lower()
-        truth: dict[str, bool] = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+        truth: dict[str, bool] = {
+            "true": True,
+            "1": True,
+            "yes": True,
+            "false": False,
+            "0": False,
+            "no": False,
+        }
         self.fail_where(~values.isin(list(truth)), column, "must be true/false, yes/no or 1/0")
         mapper: Callable[[str], bool] = lambda v: truth.get(v, False)  # noqa: E731
         return values.map(mapper).astype(bool)

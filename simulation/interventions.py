@@ -81,7 +81,7 @@ class InterventionSpec(BaseModel):
     """Waiting-list order: higher previous_sanctions first, or lower age / age at first sanction first.
     None means first referred, first placed."""
     max_wait_days: float | None = Field(default=None, gt=0)
-    """An offender still waiting after this many days leaves the waiting list; None means waits until placed."""
+    """Days after which an offender still waiting leaves the waiting list; None: waits until placed."""
     programme_days: float = Field(gt=0)
     """Days a completer occupies a place; drop-outs leave at a uniformly random point before that."""
     uptake: Assumption
@@ -163,7 +163,9 @@ class Scenario(BaseModel):
         return interventions
 
 
-BASELINE = Scenario.model_construct(name="baseline", description="No interventions.", parameters={}, interventions=[])
+BASELINE = Scenario.model_construct(
+    name="baseline", description="No interventions.", parameters={}, interventions=[]
+)
 
 
 def check_condition(attribute: str, condition: Any) -> None:
@@ -215,7 +217,9 @@ def load_scenario(path: Path) -> Scenario:
     except yaml.YAMLError as exc:
         raise SimulationInputError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(document, dict):
-        raise SimulationInputError(f"{path}: field '(top level)': a mapping with name and interventions is required")
+        raise SimulationInputError(
+            f"{path}: field '(top level)': a mapping with name and interventions is required"
+        )
     try:
         return Scenario.model_validate(document)
     except ValidationError as exc:
@@ -224,7 +228,11 @@ def load_scenario(path: Path) -> Scenario:
 
 def scenario_params(scenario: Scenario, base: ModelParams, source: Path | str) -> ModelParams:
     """``base`` with the scenario's overrides, checked against the scenario's effects."""
-    params = merged_params(base, scenario.parameters, source=f"{source} (parameters)") if scenario.parameters else base
+    params = (
+        merged_params(base, scenario.parameters, source=f"{source} (parameters)")
+        if scenario.parameters
+        else base
+    )
     for index, spec in enumerate(scenario.interventions):
         if spec.detection_ratio is not None and params.detection_probability * spec.detection_ratio.value > 1:
             raise SimulationInputError(
@@ -234,7 +242,7 @@ def scenario_params(scenario: Scenario, base: ModelParams, source: Path | str) -
     return params
 
 
-# ---- what an intervention does to one offender's career ---------------------------------------------------------
+# ---- what an intervention does to one offender's career --------------------------------------------------
 
 
 @dataclass(slots=True)

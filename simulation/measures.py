@@ -33,8 +33,14 @@ from simulation.vocabulary import COUNTED_SANCTIONS, SERIOUS_TYPE
 
 GROUPINGS: tuple[str, ...] = ("all", "age_band", "sex", "disposal", "offence_group")
 AGE_BANDS: dict[str, list[tuple[str, float, float]]] = {
-    "adult": [("18-20", 18, 21), ("21-24", 21, 25), ("25-29", 25, 30), ("30-39", 30, 40), ("40-49", 40, 50),
-              ("50+", 50, np.inf)],
+    "adult": [
+        ("18-20", 18, 21),
+        ("21-24", 21, 25),
+        ("25-29", 25, 30),
+        ("30-39", 30, 40),
+        ("40-49", 40, 50),
+        ("50+", 50, np.inf),
+    ],
     "youth": [("10-12", 10, 13), ("13-14", 13, 15), ("15-17", 15, np.inf)],
 }
 ANNEX_MEASURES: tuple[str, ...] = (
@@ -46,7 +52,16 @@ ANNEX_MEASURES: tuple[str, ...] = (
     "serious_per_100",
     "serious_offenders",
 )
-SUMMARY_COLUMNS: list[str] = ["scenario", "measure", "group", "group_value", "mean", "ci_lower", "ci_upper", "replications"]
+SUMMARY_COLUMNS: list[str] = [
+    "scenario",
+    "measure",
+    "group",
+    "group_value",
+    "mean",
+    "ci_lower",
+    "ci_upper",
+    "replications",
+]
 
 
 @dataclass(frozen=True)
@@ -71,7 +86,9 @@ class ReoffendingCounts:
     serious: np.ndarray
 
 
-def counted(offences: OffenceLog, custody: CustodyLog, start_day: np.ndarray, rules: CountingRules) -> np.ndarray:
+def counted(
+    offences: OffenceLog, custody: CustodyLog, start_day: np.ndarray, rules: CountingRules
+) -> np.ndarray:
     """Boolean per logged offence: does it count as a proven re-offence (rules 1-4 above)?"""
     start = start_day[offences.offender]
     follow_up_ends = start + rules.follow_up_days
@@ -163,7 +180,10 @@ def annex_measures(cohort: Cohort, counts: ReoffendingCounts) -> pd.DataFrame:
                 100.0 * serious[g] / n,
                 serious_offenders[g],
             )
-            rows.extend((name, grouping, str(value), float(m)) for name, m in zip(ANNEX_MEASURES, measures, strict=True))
+            rows.extend(
+                (name, grouping, str(value), float(m))
+                for name, m in zip(ANNEX_MEASURES, measures, strict=True)
+            )
     return pd.DataFrame(rows, columns=["measure", "group", "group_value", "value"])
 
 
@@ -199,7 +219,9 @@ def summarise(per_replication: pd.DataFrame) -> pd.DataFrame:
         if name == "baseline":
             continue
         mine = per_replication[per_replication["scenario"] == name]
-        paired = mine.merge(baseline, on=["replication", "measure", "group", "group_value"], suffixes=("", "_base"))
+        paired = mine.merge(
+            baseline, on=["replication", "measure", "group", "group_value"], suffixes=("", "_base")
+        )
         paired = paired[paired["measure"].isin(ANNEX_MEASURES)]
         diff = paired[["replication", "measure", "group", "group_value"]].copy()
         diff["value"] = paired["value"] - paired["value_base"]

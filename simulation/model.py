@@ -26,8 +26,8 @@ import simpy
 
 from simulation.cohort import QUARTER_END_DAY, Cohort
 from simulation.interventions import InterventionSpec, Modifier, Scenario, eligible, modifier_for
-from simulation.params import ModelParams
 from simulation.offence_outcomes import Outcome, OutcomeRules, as_rows, offence_outcomes
+from simulation.params import ModelParams
 from simulation.rates import (
     age_slope_per_day,
     detected_rate_per_day,
@@ -161,7 +161,9 @@ class ReplicationStreams:
     def programme(self, name: str) -> OffenderStream:
         """Per-offender (uptake, completion, drop-out point) uniforms for a programme, keyed by its name."""
         if name not in self._programmes:
-            self._programmes[name] = OffenderStream(self.replication, programme_purpose(name), self.n_offenders, 3, uniform)
+            self._programmes[name] = OffenderStream(
+                self.replication, programme_purpose(name), self.n_offenders, 3, uniform
+            )
         return self._programmes[name]
 
 
@@ -171,7 +173,7 @@ class _Programme:
 
     spec: InterventionSpec
     places: simpy.PriorityResource | None
-    priority: list[float]
+    priority: list[int]
     completes: list[bool]
     dropout_point: list[float]
     eligible_count: int
@@ -251,7 +253,7 @@ class CohortSimulation:
         self.processes: list[simpy.Process | None] = [None] * n
         self.programmes: list[_Programme] = []
 
-    # ---- running ----------------------------------------------------------------------------------------
+    # ---- running ------------------------------------------------------------------------------------------
 
     def run(self) -> CareerLog:
         """Start every offender's career and every referral, run to the end of the horizon, return the log."""
@@ -298,7 +300,7 @@ class CohortSimulation:
         self.breaches_drawn = can_breach.astype(int).tolist()
         return first_offence, first_breach
 
-    # ---- the offender --------------------------------------------------------------------------------------
+    # ---- the offender -------------------------------------------------------------------------------------
 
     def offender_life(self, i: int, next_offence: float, next_breach: float) -> ProcessGenerator:
         """One offender at liberty from now to the end of follow-up (or until nothing more can count)."""
@@ -335,7 +337,7 @@ class CohortSimulation:
     def _custody(
         self, i: int, release: float, pending_custody: list[tuple[float, float]], reason: int
     ) -> ProcessGenerator:
-        """Back in custody until ``release``; sentences for earlier offences that arrive inside run concurrently."""
+        """In custody until ``release``; sentences arriving meanwhile for older offences run concurrently."""
         env = self.env
         entered = env.now
         while pending_custody and pending_custody[0][0] < release:
@@ -353,7 +355,7 @@ class CohortSimulation:
         k = self.gaps_used[i]
         self.gaps_used[i] = k + 1
         if k < OFFENCE_GAP_WIDTH:
-            return self._gap_block.item(i, k)  # type: ignore[no-any-return]
+            return float(self._gap_block.item(i, k))
         return self.streams.offence_gap.value(i, k)
 
     def _next_offence(self, i: int, t: float) -> float:
@@ -363,8 +365,12 @@ class CohortSimulation:
         if modifiers is None:  # the common case, kept inline: one draw, exact inversion
             k = self.gaps_used[i]
             self.gaps_used[i] = k + 1
-            hazard = self._gap_block.item(i, k) if k < OFFENCE_GAP_WIDTH else self.streams.offence_gap.value(i, k)
-            return t + self._wait_for_hazard(hazard, self.rate_at_start[i] * math.exp(self.age_slope * (t - start)))
+            hazard = (
+                self._gap_block.item(i, k) if k < OFFENCE_GAP_WIDTH else self.streams.offence_gap.value(i, k)
+            )
+            return t + self._wait_for_hazard(
+                hazard, self.rate_at_start[i] * math.exp(self.age_slope * (t - start))
+            )
         # Thinning against a dominating rate: exact for any intervention effect shape.
         bound = math.prod(m.bound() for m in modifiers)
         liberty_ends = start + self.follow_up
@@ -380,7 +386,7 @@ class CohortSimulation:
                 return t
 
     def _wait_for_hazard(self, hazard: float, rate: float) -> float:
-        """Days until a rate starting at ``rate`` per day, changing by ``age_slope`` per day, accumulates ``hazard``."""
+        """Days until a rate of ``rate``/day, changing by ``age_slope``/day, accumulates ``hazard``."""
         if rate <= 0:
             return INF
         c = self.age_slope
@@ -394,7 +400,10 @@ class CohortSimulation:
         if chunk == 0:
             draws = [st.block[rows] for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)]
         else:
-            draws = [st.chunk(int(rows[0]), chunk)[None, :] for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)]
+            draws = [
+                st.chunk(int(rows[0]), chunk)[None, :]
+                for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)
+            ]
         return offence_outcomes(self._outcome_rules, self._serious_probability[rows][:, None], *draws)
 
     def _outcome(self, i: int, k: int) -> Outcome:
@@ -412,7 +421,7 @@ class CohortSimulation:
     def _offence_detected(
         self, i: int, day: float, pending_custody: list[tuple[float, float]], liberty_ends: float
     ) -> None:
-        """Arrested and sanctioned: the k-th offence's outcome; custody follows conviction if sentenced to it."""
+        """Arrested and sanctioned: the k-th offence's outcome; custody follows a custodial conviction."""
         k = self.offences_drawn[i]
         self.offences_drawn[i] = k + 1
         sanction, offence_type, lag, served = self._outcome(i, k)
@@ -424,7 +433,7 @@ class CohortSimulation:
         self.offence_rows.append((i, day, day + lag, sanction, offence_type))
 
     def _next_breach(self, i: int, t: float) -> float:
-        """Day of the next breach of supervision after day ``t`` at liberty (inf if none before supervision ends)."""
+        """Day of the next breach after day ``t`` at liberty (inf if none before supervision ends)."""
         end = self.supervision_end[i]
         if t >= end or self.breach_rate <= 0:
             return INF
@@ -441,22 +450,27 @@ class CohortSimulation:
         if not recalled:
             return 0.0
         params = self.params
-        return params.breach_custody_median_days * math.exp(params.breach_custody_sigma * self.streams.breach_custody.value(i, k))
+        return params.breach_custody_median_days * math.exp(
+            params.breach_custody_sigma * self.streams.breach_custody.value(i, k)
+        )
 
-    # ---- interventions ---------------------------------------------------------------------------------------
+    # ---- interventions ------------------------------------------------------------------------------------
 
     def _programme(self, spec: InterventionSpec) -> _Programme:
         frame = self.cohort.frame
         is_eligible = eligible(spec.eligibility, frame)
         draws = self.streams.programme(spec.name)
         takes_up = is_eligible & (draws.column(0) < spec.uptake.value)
+        # SimPy places the lowest priority number first; ties are placed in referral order.
         if spec.priority == "previous_sanctions":
-            priority = -frame["previous_sanctions"].to_numpy(float)
-        elif spec.priority is not None:
-            priority = frame[spec.priority].to_numpy(float)
+            priority = -frame["previous_sanctions"].to_numpy(np.int64)
+        elif spec.priority is not None:  # youngest first, to the day
+            priority = np.round(frame[spec.priority].to_numpy(float) * DAYS_PER_YEAR).astype(np.int64)
         else:
-            priority = np.zeros(len(frame))
-        places = simpy.PriorityResource(self.env, capacity=spec.capacity) if spec.capacity is not None else None
+            priority = np.zeros(len(frame), dtype=np.int64)
+        places = (
+            simpy.PriorityResource(self.env, capacity=spec.capacity) if spec.capacity is not None else None
+        )
         return _Programme(
             spec=spec,
             places=places,

@@ -44,7 +44,9 @@ def offence_outcomes(
     p = rules.params
     court = u_sanction < rules.court_share
     sanction = np.where(
-        court, COURT_CONVICTION, np.where(u_sanction < rules.court_share + rules.pre_court_share, PRE_COURT, PENALTY_NOTICE)
+        court,
+        COURT_CONVICTION,
+        np.where(u_sanction < rules.court_share + rules.pre_court_share, PRE_COURT, PENALTY_NOTICE),
     )
     s = np.broadcast_to(serious_probability, u_type.shape)
     serious = u_type < s

@@ -121,7 +121,7 @@ class ModelParams(BaseModel):
     )
     """Days of licence or order supervision after entering the cohort, by index disposal (breach exposure)."""
     breach_rate_per_year: float = Field(default=0.25, ge=0, le=20)
-    """Breaches of an order or licence per year of supervision at liberty, 1/year. Breaches are never counted."""
+    """Breaches of an order or licence per year of supervision at liberty, 1/year (never counted)."""
     breach_custody_probability: float = Field(default=0.35, ge=0, le=1)
     """Probability that a breach leads to recall or custody."""
     breach_custody_median_days: float = Field(default=28.0, gt=0, le=2000)
@@ -177,13 +177,17 @@ class ModelParams(BaseModel):
             given = set(getattr(self, name))
             if given != set(keys):
                 missing, unknown = sorted(set(keys) - given), sorted(given - set(keys))
-                raise ValueError(f"{name} must have exactly the keys {list(keys)}; missing {missing}, unknown {unknown}")
+                raise ValueError(
+                    f"{name} must have exactly the keys {list(keys)}; missing {missing}, unknown {unknown}"
+                )
         if any(v < 0 for v in self.supervision_days.values()):
             raise ValueError("supervision_days must be >= 0")
         if any(v < 0 for v in self.non_serious_type_mix.values()):
             raise ValueError("non_serious_type_mix shares must be >= 0")
         if abs(sum(self.non_serious_type_mix.values()) - 1) > 1e-6:
-            raise ValueError(f"non_serious_type_mix must sum to 1, not {sum(self.non_serious_type_mix.values()):.6g}")
+            raise ValueError(
+                f"non_serious_type_mix must sum to 1, not {sum(self.non_serious_type_mix.values()):.6g}"
+            )
         if any(v < 0 for v in self.serious_ratio_by_index_group.values()):
             raise ValueError("serious_ratio_by_index_group must be >= 0")
         if self.serious_share * max(self.serious_ratio_by_index_group.values()) > 1:
@@ -217,7 +221,9 @@ def load_params(path: Path, base: ModelParams | None = None) -> ModelParams:
     except yaml.YAMLError as exc:
         raise SimulationInputError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("parameters"), dict):
-        raise SimulationInputError(f"{path}: field 'parameters': a mapping of parameter names to values is required")
+        raise SimulationInputError(
+            f"{path}: field 'parameters': a mapping of parameter names to values is required"
+        )
     if base is None and path != CALIBRATED_DEFAULTS:
         base = default_params()
     return merged_params(base, document["parameters"], source=path)

@@ -24,7 +24,9 @@ def log_rate_multiplier(frame: pd.DataFrame, params: ModelParams) -> np.ndarray:
     age_term = params.age_log_rate_per_year * (frame["age"].to_numpy(float) - params.reference_age)
     female = (frame["sex"] == "female").to_numpy() * params.female_log_rate_ratio
     previous = params.previous_sanctions_log_rate * np.log1p(frame["previous_sanctions"].to_numpy(float))
-    onset = (frame["age_first_sanction"].to_numpy(float) < params.early_onset_age) * params.early_onset_log_rate_ratio
+    onset = (
+        frame["age_first_sanction"].to_numpy(float) < params.early_onset_age
+    ) * params.early_onset_log_rate_ratio
     drug = frame["drug_misuse"].to_numpy(bool) * params.drug_misuse_log_rate_ratio
     disposal = frame["disposal"].map(params.disposal_log_rate_ratio).to_numpy(float)
     group = frame["offence_group"].map(params.offence_group_log_rate_ratio).to_numpy(float)

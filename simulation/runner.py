@@ -66,7 +66,10 @@ def run_replication(
     for scenario, params in runs:
         career = simulate_replication(cohort, params, scenario, streams)
         table = pd.concat(
-            [annex_measures(cohort, reoffending_counts(cohort, career, params)), programme_measures(career.programmes)],
+            [
+                annex_measures(cohort, reoffending_counts(cohort, career, params)),
+                programme_measures(career.programmes),
+            ],
             ignore_index=True,
         )
         table.insert(0, "scenario", scenario.name)
@@ -95,7 +98,9 @@ def run_replications(
             if on_replication_done is not None:
                 on_replication_done(r)
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_install, initargs=(_Run(cohort, runs),)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_install, initargs=(_Run(cohort, runs),)
+        ) as pool:
             futures = {pool.submit(_replication_in_worker, r, s): r for r, s in enumerate(sequences)}
             for future in as_completed(futures):
                 r = futures[future]

@@ -65,7 +65,12 @@ class OffenderStream:
     __slots__ = ("_block", "_width", "_entropy", "_key", "_transform", "_overflow")
 
     def __init__(
-        self, replication: np.random.SeedSequence, purpose: int, n_offenders: int, width: int, transform: Transform
+        self,
+        replication: np.random.SeedSequence,
+        purpose: int,
+        n_offenders: int,
+        width: int,
+        transform: Transform,
     ) -> None:
         self._entropy = replication.entropy
         self._key = (*replication.spawn_key, purpose)

@@ -36,7 +36,11 @@ SEXES: tuple[str, ...] = ("male", "female")
 COURT_CONVICTION = 0
 PRE_COURT = 1  # adult caution; youth reprimand or final warning
 PENALTY_NOTICE = 2  # fixed penalty notice / penalty notice for disorder
-SANCTION_NAMES: dict[int, str] = {COURT_CONVICTION: "court", PRE_COURT: "pre_court", PENALTY_NOTICE: "penalty"}
+SANCTION_NAMES: dict[int, str] = {
+    COURT_CONVICTION: "court",
+    PRE_COURT: "pre_court",
+    PENALTY_NOTICE: "penalty",
+}
 
 # Which sanctions make a re-offence "proven" for each cohort (Annex A.37): adults exclude cautions and
 # fixed penalty notices; youths count reprimands and final warnings but exclude penalty notices.

@@ -179,12 +179,32 @@ def group_min_max(values: np.ndarray, group: np.ndarray, n_groups: int) -> tuple
     return minimum, maximum
 
 
-def weight_summary(weights: np.ndarray, group: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
-    """Per group: count, min, max, mean, cv (population sd / mean), Kish deff = 1 + cv^2 and effective n."""
+def weight_summary(
+    weights: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    *,
+    cell: np.ndarray | None = None,
+    cell_group: np.ndarray | None = None,
+    cell_g: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Per group: count, min, max, mean, cv (population sd / mean), Kish deff = 1 + cv^2 and effective n.
+
+    When the weights are g-weights per calibration cell times equal weights before calibration (the usual
+    postal-survey case), min and max come from the cells' g without a pass over the rows.
+    """
     count = np.bincount(group, minlength=n_groups).astype(np.float64)
     total = np.bincount(group, weights=weights, minlength=n_groups)
     square = np.bincount(group, weights=weights * weights, minlength=n_groups)
-    minimum, maximum = group_min_max(weights, group, n_groups)
+    base = weights[0] / cell_g[cell[0]] if cell is not None and cell_g is not None and weights.size else None
+    if base is not None and cell_group is not None and cell_g is not None and cell is not None \
+            and np.allclose(weights, base * cell_g[cell], rtol=1e-14, atol=0):
+        minimum = np.full(n_groups, np.inf)
+        maximum = np.full(n_groups, -np.inf)
+        np.minimum.at(minimum, cell_group, base * cell_g)
+        np.maximum.at(maximum, cell_group, base * cell_g)
+    else:
+        minimum, maximum = group_min_max(weights, group, n_groups)
     with np.errstate(divide="ignore", invalid="ignore"):
         deff = count * square / total**2
         n_effective = total**2 / square
@@ -285,6 +305,14 @@ def calibrate_to_margins(
         replicates, problems = recalibrate_replicates(design.replicates, model, method, lower, upper, epsilon,
                                                       max_iter)
         diagnostics["replicates_not_converged"] = problems
+        if problems:
+            warnings.warn(
+                f"{problems} replicate calibration(s) (replicate x group) did not converge, typically because a "
+                "category has no respondents in that replicate; as R does, those replicates keep their partly "
+                "calibrated weights. Collapse sparse categories or use more respondents per group.",
+                CalibrationWarning,
+                stacklevel=2,
+            )
         if method == "linear" and bounds is None:
             # R's regcalibrate() recomputes degf() from the calibrated replicate weights; grake-based
             # calibrate() keeps the value from as.svrepdesign(). Both are mirrored.
@@ -361,7 +389,8 @@ def _diagnostics(
 ) -> dict[str, Any]:
     matched = model.matched
     n_groups = matched.n_groups
-    summary = weight_summary(weights_after, matched.group_of_row, n_groups)
+    summary = weight_summary(weights_after, matched.group_of_row, n_groups, cell=model.cell,
+                             cell_group=model.cell_group, cell_g=result.g)
     max_abs = np.zeros(n_groups)
     max_rel = np.zeros(n_groups)
     worst_margin = [""] * n_groups
@@ -372,8 +401,8 @@ def _diagnostics(
         worse = error.max(axis=1) > max_abs
         max_abs = np.where(worse, error.max(axis=1), max_abs)
         max_rel = np.maximum(max_rel, relative.max(axis=1))
-        for g in np.flatnonzero(worse):
-            worst_margin[g] = variable
+        for worse_group in np.flatnonzero(worse):
+            worst_margin[int(worse_group)] = variable
     g_min = np.full(n_groups, np.inf)
     g_max = np.full(n_groups, -np.inf)
     np.minimum.at(g_min, model.cell_group, result.g)

@@ -76,7 +76,9 @@ def read_control_totals(path: str | Path, by: Sequence[str] = ()) -> ControlTota
     return control_totals_from_frame(frame, by, source=str(path))
 
 
-def control_totals_from_frame(frame: pd.DataFrame, by: Sequence[str] = (), *, source: str = "control totals") -> ControlTotals:
+def control_totals_from_frame(
+    frame: pd.DataFrame, by: Sequence[str] = (), *, source: str = "control totals"
+) -> ControlTotals:
     """Validate a control-totals table already in memory (same columns as the CSV)."""
     by = tuple(by)
     frame = frame.rename(columns=lambda c: str(c).strip())
@@ -121,9 +123,10 @@ def control_totals_from_frame(frame: pd.DataFrame, by: Sequence[str] = (), *, so
     duplicated = folded.duplicated(keep=False)
     if duplicated.any():
         lines = table["line"][duplicated]
-        first = folded[duplicated].iloc[0]
+        first_position = int(np.flatnonzero(duplicated.to_numpy())[0])
+        first = folded.iloc[first_position]
         same = (folded[duplicated] == first).all(axis=1)
-        shown = ", ".join(f"{k}={table.loc[first.name, k]}" for k in keys)
+        shown = ", ".join(f"{k}={table[k].iloc[first_position]}" for k in keys)
         raise SurveyInputError(
             f"{source}: duplicate rows for {shown} at lines {', '.join(str(v) for v in lines[same].tolist())}; "
             "each (group, variable, category) must appear once."
@@ -141,29 +144,32 @@ def group_label(values: Sequence[Any], columns: Sequence[str]) -> str:
 
 def _check_variables_and_grand_totals(table: pd.DataFrame, by: tuple[str, ...], source: str) -> None:
     variables = list(dict.fromkeys(table["variable"]))
-    grouped = table.groupby(list(by), sort=False) if by else [((), table)]
-    for key, block in grouped:
-        key_tuple = key if isinstance(key, tuple) else (key,)
-        label = group_label(key_tuple, by)
-        sums = block.groupby("variable", sort=False)["total"].sum()
-        absent = [v for v in variables if v not in sums.index]
-        if absent:
-            raise SurveyInputError(
-                f"{source}: group {label} has no totals for variable '{absent[0]}'; every group needs the same "
-                "calibration variables."
-            )
-        first_var = variables[0]
-        reference = float(sums[first_var])
-        for variable in variables[1:]:
-            value = float(sums[variable])
-            if abs(value - reference) > GRAND_TOTAL_RTOL * max(abs(reference), 1.0):
-                raise SurveyInputError(
-                    f"{source}: in group {label} the totals of '{variable}' add up to {value:,.6g} but those of "
-                    f"'{first_var}' add up to {reference:,.6g}; margins of one group must describe the same "
-                    "population."
-                )
-        if reference <= 0:
-            raise SurveyInputError(f"{source}: the totals of group {label} add up to zero.")
+    if by:
+        sums = table.groupby([*by, "variable"], sort=False)["total"].sum().unstack("variable")
+    else:
+        sums = table.groupby("variable", sort=False)["total"].sum().to_frame().T
+    sums = sums.reindex(columns=variables)
+    labels = [group_label(k if isinstance(k, tuple) else (k,), by) for k in sums.index] if by else ["all"]
+    values = sums.to_numpy(dtype=np.float64)
+    absent = np.isnan(values)
+    if absent.any():
+        g, v = np.argwhere(absent)[0]
+        raise SurveyInputError(
+            f"{source}: group {labels[g]} has no totals for variable '{variables[v]}'; every group needs the same "
+            "calibration variables."
+        )
+    reference = values[:, :1]
+    disagree = np.abs(values - reference) > GRAND_TOTAL_RTOL * np.maximum(np.abs(reference), 1.0)
+    if disagree.any():
+        g, v = np.argwhere(disagree)[0]
+        raise SurveyInputError(
+            f"{source}: in group {labels[g]} the totals of '{variables[v]}' add up to {values[g, v]:,.6g} but those "
+            f"of '{variables[0]}' add up to {values[g, 0]:,.6g}; margins of one group must describe the same "
+            "population."
+        )
+    empty = np.flatnonzero(reference[:, 0] <= 0)
+    if empty.size:
+        raise SurveyInputError(f"{source}: the totals of group {labels[empty[0]]} add up to zero.")
 
 
 @dataclass(frozen=True)

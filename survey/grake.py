@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 METHODS: tuple[str, ...] = ("raking", "linear", "logit")
-# MASS::ginv tolerance used by grake (relative to the largest singular value; the Newton matrix is symmetric
-# positive semi-definite, so its eigenvalues are its singular values), and R's threshold above which weights are rescaled before iterating.
+# MASS::ginv tolerance used by grake, relative to the largest singular value (the Newton matrix is symmetric
+# positive semi-definite, so its eigenvalues are its singular values); and R's threshold above which the
+# weights are rescaled before iterating.
 GINV_RTOL = 256 * np.finfo(np.float64).eps
 RESCALE_THRESHOLD = 20.0
 

@@ -42,14 +42,18 @@ def parse_replicates(text: str) -> tuple[str, int | None]:
         raise SurveyInputError(f"--replicates '{text}' is not one of jk1, jkn, bootstrap:R.")
     if method != "bootstrap":
         if count:
-            raise SurveyInputError(f"--replicates '{text}': jackknife designs have one replicate per PSU; drop ':{count}'.")
+            raise SurveyInputError(
+                f"--replicates '{text}': jackknife designs have one replicate per PSU; drop ':{count}'."
+            )
         return method, None
     if not count:
         return method, 50
     try:
         n = int(count)
     except ValueError:
-        raise SurveyInputError(f"--replicates '{text}': the number of bootstrap replicates must be an integer.") from None
+        raise SurveyInputError(
+            f"--replicates '{text}': the number of bootstrap replicates must be an integer."
+        ) from None
     if n < 2:
         raise SurveyInputError(f"--replicates '{text}': at least 2 bootstrap replicates are needed.")
     return method, n
@@ -239,10 +243,7 @@ def replicate_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.
         sums = rd.T @ np.concatenate([yd, base.astype(np.float64)], axis=1)  # (n_rep, 2k)
         with np.errstate(invalid="ignore", divide="ignore"):
             theta = sums[:, :k] / sums[:, k:]
-        if replicates.mse:
-            centre = mean
-        else:
-            centre = theta[use_for_centre].mean(axis=0)
+        centre = mean if replicates.mse else theta[use_for_centre].mean(axis=0)
         variance[d] = replicates.scale * np.sum(replicates.rscales[:, None] * (theta - centre) ** 2, axis=0)
         degrees[d] = _subset_degf(rd, base, bool(all_rows[d]), replicates, n_rep)
     return DomainMeans(

@@ -26,7 +26,7 @@ from survey.calibration import calibrate_to_margins, margin_errors, model_matrix
 from survey.controls import ControlTotals, as_text
 from survey.design import CalibrationStep, DesignSpec, ReplicateWeights, SurveyDesign, make_design
 from survey.errors import SurveyInputError
-from survey.replicates import parse_replicates, replicate_design
+from survey.replicates import replicate_design
 from survey.weight_steps import (
     base_weights,
     household_selection_factor,
@@ -46,7 +46,7 @@ class HouseholdSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     adults: str
-    cap: int = Field(4, ge=1)
+    cap: int = Field(default=4, ge=1)
 
 
 class NonresponseSpec(BaseModel):
@@ -65,8 +65,8 @@ class CalibrationSpec(BaseModel):
     by: list[str] = []
     method: Literal["raking", "linear", "logit"] = "raking"
     bounds: tuple[float, float] | None = None
-    max_iter: int = Field(50, ge=1)
-    epsilon: float = Field(1e-7, gt=0)
+    max_iter: int = Field(default=50, ge=1)
+    epsilon: float = Field(default=1e-7, gt=0)
     on_nonconvergence: Literal["fail", "warn"] = "fail"
 
 
@@ -91,7 +91,7 @@ class ReplicateSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     method: Literal["jk1", "jkn", "bootstrap"]
-    replicates: int | None = Field(None, ge=2)
+    replicates: int | None = Field(default=None, ge=2)
     seed: int | None = None
 
 
@@ -207,7 +207,7 @@ def run_weighting(
         raise SurveyInputError(f"{source}: the data already has replicate columns '{REPLICATE_PREFIX}...'.")
     calibration = spec.calibration
     if controls is not None and calibration is None:
-        calibration = CalibrationSpec()
+        calibration = CalibrationSpec.model_validate({})
     if calibration is not None and controls is None:
         raise SurveyInputError("calibration was asked for but no control totals were given (--controls).")
     steps: list[dict[str, Any]] = []
@@ -400,7 +400,9 @@ def design_from_weighted_file(
     if replicates:
         missing = [c for c in replicates["columns"] if c not in data.columns]
         if missing:
-            raise SurveyInputError(f"{source}: replicate weight column '{missing[0]}' named in the metadata is missing.")
+            raise SurveyInputError(
+                f"{source}: replicate weight column '{missing[0]}' named in the metadata is missing."
+            )
         weights = data[replicates["columns"]].to_numpy(dtype=np.float64)
         design = replace(design, replicates=ReplicateWeights(
             weights=weights,
@@ -445,7 +447,8 @@ def _rebuild_step(
         if (level < 0).any():
             row = int(np.flatnonzero(level < 0)[0])
             raise SurveyInputError(
-                f"{mismatch}: data row {row + 1} has {variable} = {data[variable].iloc[row]!r}, not a calibrated category."
+                f"{mismatch}: data row {row + 1} has {variable} = {data[variable].iloc[row]!r}, not a calibrated "
+                "category."
             )
         combo = combo * count + level
     radix = int(np.prod(n_levels, dtype=np.int64))
@@ -475,7 +478,7 @@ def _rebuild_step(
         method=calibration["method"],
         variables=tuple(variables),
         group_columns=tuple(by),
-        bounds=tuple(bounds) if bounds else None,  # type: ignore[arg-type]
+        bounds=(float(bounds[0]), float(bounds[1])) if bounds else None,
         cell=cell,
         cell_group=cell_group,
         cell_matrix=model_matrix(cell_levels, n_levels),

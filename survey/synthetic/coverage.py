@@ -4,7 +4,9 @@ Each replicate draws a fresh sample from the same population, weights it as a re
 (BCS: design weights calibrated to age and sex totals within region; Place Survey: design weights raked
 to age, sex and ethnicity within each authority), estimates every indicator with `survey.estimate`
 (overall and by area) for every CI method, and checks each interval against the true population value.
-An unweighted estimate is kept too, to show the bias that weighting removes.
+An unweighted estimate is kept too, to show the bias that weighting removes. As in publication, an
+estimate whose unweighted base is below `min_base` is suppressed: it counts in `suppressed_share`, not in
+coverage or bias (the City of London, sampled within the Met's stratum, is the usual case).
 
 Per-person indicator values are computed once for the whole population (the questionnaire rules are
 row-wise, so a sample's values are the population's values at the sampled rows; the BCS not-asked
@@ -13,6 +15,7 @@ module is applied per sample).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -31,7 +34,8 @@ from survey.synthetic.population import Population, World, build_world
 from survey.synthetic.truth import DOMAINS, population_indicator_values, truth_table
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "survey", "indicator", "domain", "ci_method", "n_domains", "replicates", "coverage", "mean_ci_width",
+    "survey", "indicator", "domain", "ci_method", "n_domains", "replicates", "suppressed_share", "coverage",
+    "mean_ci_width",
     "mean_bias_weighted", "mean_abs_bias_weighted", "mean_bias_unweighted", "mean_abs_bias_unweighted",
     "rmse_weighted", "mean_se", "sd_estimate", "se_ratio",
 )
@@ -120,8 +124,9 @@ class ReplicateResult:
     upper: np.ndarray
 
 
-def run_replicate(setup: CoverageSetup, rng: np.random.Generator, methods: Sequence[str]) -> ReplicateResult:
-    """Draw, weight and estimate one replicate."""
+def run_replicate(setup: CoverageSetup, rng: np.random.Generator, methods: Sequence[str],
+                  min_base: int = 50) -> ReplicateResult:
+    """Draw, weight and estimate one replicate (estimates on fewer than `min_base` respondents are NaN)."""
     data, values = draw_replicate(setup, rng)
     targets = [Target(name, values[:, j], "proportion") for j, name in enumerate(setup.indicators)]
     if setup.survey == "bcs":
@@ -135,7 +140,7 @@ def run_replicate(setup: CoverageSetup, rng: np.random.Generator, methods: Seque
     upper = np.full((len(methods), n_rows), np.nan)
     estimate_w = se = np.full(n_rows, np.nan)
     for m, method in enumerate(methods):
-        table = estimate(weighted, targets, by=setup.domains, ci=method, min_base=0)
+        table = estimate(weighted, targets, by=setup.domains, ci=method, min_base=min_base, suppress=True)
         position = key.get_indexer(pd.MultiIndex.from_frame(table[["indicator", "domain", "domain_value"]]))
         if m == 0:
             estimate_w, se = np.full(n_rows, np.nan), np.full(n_rows, np.nan)
@@ -143,7 +148,7 @@ def run_replicate(setup: CoverageSetup, rng: np.random.Generator, methods: Seque
             se[position] = table["se"].to_numpy()
         lower[m, position] = table["ci_lower"].to_numpy()
         upper[m, position] = table["ci_upper"].to_numpy()
-    plain = estimate(make_design(data), targets, by=setup.domains, ci="wald", min_base=0)
+    plain = estimate(make_design(data), targets, by=setup.domains, ci="wald", min_base=min_base, suppress=True)
     estimate_u = np.full(n_rows, np.nan)
     estimate_u[key.get_indexer(pd.MultiIndex.from_frame(plain[["indicator", "domain", "domain_value"]]))] = (
         plain["estimate"].to_numpy())
@@ -163,6 +168,7 @@ def run_coverage(
     replicates: int,
     methods: Sequence[str] = CI_METHODS,
     on_replicate: Callable[[], None] | None = None,
+    min_base: int = 50,
 ) -> CoverageResult:
     """Run `replicates` samples and summarise coverage, bias and interval width."""
     if replicates < 2:
@@ -172,7 +178,7 @@ def run_coverage(
             raise SurveyInputError(f"CI method '{method}' is not one of {', '.join(CI_METHODS)}.")
     results = []
     for r in range(replicates):
-        results.append(run_replicate(setup, replicate_rng(setup, r), methods))
+        results.append(run_replicate(setup, replicate_rng(setup, r), methods, min_base))
         if on_replicate is not None:
             on_replicate()
     return summarise(setup, results, methods)
@@ -184,7 +190,9 @@ def summarise(setup: CoverageSetup, results: Sequence[ReplicateResult], methods:
     weighted = np.stack([r.weighted for r in results])
     unweighted = np.stack([r.unweighted for r in results])
     se = np.stack([r.se for r in results])
-    with np.errstate(invalid="ignore"):
+    # Domains suppressed in every replicate give empty means (NaN), which is what they should show.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         error_w = weighted - truth
         error_u = unweighted - truth
         base = setup.truth[["indicator", "domain", "domain_value", "true_value"]].assign(
@@ -200,10 +208,11 @@ def summarise(setup: CoverageSetup, results: Sequence[ReplicateResult], methods:
         lower = np.stack([r.lower[m] for r in results])
         upper = np.stack([r.upper[m] for r in results])
         # An interval that could not be formed (e.g. an estimate of exactly 0 on the logit scale) counts
-        # as not covering; replicates where the domain had no respondents in base are left out.
+        # as not covering; replicates where the estimate was suppressed (or had no base) are left out.
         covered = (lower <= truth) & (truth <= upper)
         has_estimate = np.isfinite(weighted)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
             coverage = (covered & has_estimate).sum(axis=0) / has_estimate.sum(axis=0)
             width = np.nanmean(upper - lower, axis=0)
         details.append(base.assign(ci_method=method, coverage=coverage, mean_ci_width=width))
@@ -214,12 +223,14 @@ def summarise(setup: CoverageSetup, results: Sequence[ReplicateResult], methods:
 
 def _level_summary(detail: pd.DataFrame, replicates: int) -> pd.DataFrame:
     grouped = detail.assign(
+        suppressed=1.0 - detail["replicates_with_estimate"] / replicates,
         abs_bias_weighted=detail["bias_weighted"].abs(),
         abs_bias_unweighted=detail["bias_unweighted"].abs(),
         se_ratio=detail["mean_se"] / detail["sd_estimate"],
     ).groupby(["survey", "indicator", "domain", "ci_method"], sort=False)
     summary = grouped.agg(
         n_domains=("domain_value", "size"),
+        suppressed_share=("suppressed", "mean"),
         coverage=("coverage", "mean"),
         mean_ci_width=("mean_ci_width", "mean"),
         mean_bias_weighted=("bias_weighted", "mean"),

@@ -27,7 +27,7 @@ RESPONSE_INTERCEPT = -0.70
 RESPONSE_AGE_EFFECT = np.array([-0.75, -0.55, -0.25, 0.00, 0.35, 0.65])  # 18-24 .. 65+
 RESPONSE_FEMALE_EFFECT = 0.20
 RESPONSE_NONWHITE_EFFECT = -0.35
-RESPONSE_ENGAGEMENT_EFFECT = 0.25  # per standard deviation of latent civic engagement E
+RESPONSE_ENGAGEMENT_EFFECT = 0.15  # per standard deviation of latent civic engagement E
 # Synthetic authorities hold a scaled share of their real adults, within bounds that keep the sampling
 # fraction of returns small (about 1-5%).
 POPULATION_SCALE = 0.25

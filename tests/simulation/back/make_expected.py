@@ -1,0 +1,37 @@
+"""Regenerate the back-test expectations after an intended change to the model (then review the diff).
+
+python tests/simulation/back/make_expected.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))
+
+from simulation.cohort import generate_cohort  # noqa: E402
+from simulation.interventions import load_scenario  # noqa: E402
+from simulation.params import default_params  # noqa: E402
+from simulation.runner import cohort_seed, run_simulation  # noqa: E402
+
+CASES = {
+    "adult_drug_treatment": ("adult", "drug_treatment.yaml"),
+    "youth_baseline": ("youth", None),
+}
+SIZE, REPLICATIONS, SEED = 2500, 3, 12345
+SCENARIOS = HERE.parents[2] / "data" / "examples" / "scenarios"
+
+
+def expected_table(case: str):
+    kind, scenario = CASES[case]
+    cohort = generate_cohort(kind, SIZE, cohort_seed(SEED))  # type: ignore[arg-type]
+    chosen = load_scenario(SCENARIOS / scenario) if scenario else None
+    return run_simulation(cohort, default_params(), chosen, REPLICATIONS, SEED)
+
+
+if __name__ == "__main__":
+    for name in CASES:
+        expected_table(name).to_csv(HERE / f"expected_{name}.csv", index=False)
+        print(f"wrote expected_{name}.csv")

@@ -1,0 +1,48 @@
+"""Common random numbers: an offender's numbers depend only on the seed, the purpose and the offender."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.streams import OffenderStream, Purpose, programme_purpose, standard_exponential, uniform
+
+SEQ = np.random.SeedSequence(99, spawn_key=(1, 0))
+
+
+def test_rows_do_not_depend_on_cohort_size():
+    small = OffenderStream(SEQ, Purpose.OFFENCE_GAP, 10, 6, uniform)
+    large = OffenderStream(SEQ, Purpose.OFFENCE_GAP, 1000, 6, uniform)
+    assert np.array_equal(small.block, large.block[:10])
+
+
+def test_purposes_and_replications_are_independent_streams():
+    a = OffenderStream(SEQ, Purpose.OFFENCE_GAP, 50, 4, uniform).block
+    b = OffenderStream(SEQ, Purpose.LAG, 50, 4, uniform).block
+    c = OffenderStream(
+        np.random.SeedSequence(99, spawn_key=(1, 1)), Purpose.OFFENCE_GAP, 50, 4, uniform
+    ).block
+    assert not np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_values_beyond_the_block_are_deterministic_and_fresh():
+    one = OffenderStream(SEQ, Purpose.SANCTION, 5, 3, uniform)
+    two = OffenderStream(SEQ, Purpose.SANCTION, 5, 3, uniform)
+    first = [one.value(2, k) for k in range(10)]
+    assert first == [two.value(2, k) for k in range(10)]
+    assert first[:3] == one.block[2].tolist()
+    assert len(set(first)) == 10
+    assert all(0 <= v < 1 for v in first)
+    assert one.value(1, 5) != one.value(2, 5)  # overflow chunks differ between offenders
+
+
+def test_transforms_apply_to_overflow_too():
+    stream = OffenderStream(SEQ, Purpose.OFFENCE_GAP, 3, 2, standard_exponential)
+    values = np.array([stream.value(0, k) for k in range(2000)])
+    assert (values > 0).all()
+    assert abs(values.mean() - 1) < 4 / np.sqrt(values.size)
+
+
+def test_programme_purpose_is_stable_and_name_specific():
+    assert programme_purpose("drug_treatment") == programme_purpose("drug_treatment")
+    assert programme_purpose("drug_treatment") != programme_purpose("ppo_scheme")
+    assert programme_purpose("x") > max(Purpose)

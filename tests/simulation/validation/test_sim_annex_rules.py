@@ -1,0 +1,144 @@
+"""The Annex counting rules, case by case, on hand-made offenders and hand-made event logs.
+
+Offender 0 starts follow-up on day 10 (one year: days 10 to 375; waiting period 6 months = 182.625 days,
+so proof must come by day 557.625).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.cohort import Cohort
+from simulation.measures import CountingRules, counted, reoffending_counts
+from simulation.model import BreachLog, CareerLog, CustodyLog, OffenceLog
+from simulation.vocabulary import COUNTED_SANCTIONS, COURT_CONVICTION, PENALTY_NOTICE, PRE_COURT, SERIOUS_TYPE
+
+START = 10.0
+DEADLINE_6 = START + 365 + 6 * 365.25 / 12
+THEFT = 5  # a non-serious re-offence type code
+
+
+def one_offender(kind: str = "adult") -> Cohort:
+    frame = pd.DataFrame(
+        {
+            "offender_id": ["X1"],
+            "age": [25.0 if kind == "adult" else 15.0],
+            "sex": ["male"],
+            "offence_group": ["burglary"],
+            "disposal": ["community"],
+            "previous_sanctions": [3],
+            "age_first_sanction": [14.0],
+            "drug_misuse": [False],
+            "ppo": [False],
+            "start_day": [START],
+        }
+    )
+    return Cohort(kind=kind, frame=frame, source="hand-made")  # type: ignore[arg-type]
+
+
+def log(*offences: tuple[float, float, int, int]) -> OffenceLog:
+    return OffenceLog.from_rows(
+        [(0, committed, proven, sanction, kind) for committed, proven, sanction, kind in offences]
+    )
+
+
+NO_CUSTODY = CustodyLog.from_rows([])
+
+
+def count_one(
+    offence: tuple[float, float, int, int],
+    kind: str = "adult",
+    waiting_months: float = 6.0,
+    custody: CustodyLog = NO_CUSTODY,
+) -> bool:
+    rules = CountingRules(365.0, waiting_months * 365.25 / 12, COUNTED_SANCTIONS[kind])
+    return bool(counted(log(offence), custody, np.array([START]), rules)[0])
+
+
+def test_conviction_inside_follow_up_and_proven_in_time_counts():
+    assert count_one((100.0, 300.0, COURT_CONVICTION, THEFT))
+
+
+def test_offence_inside_follow_up_but_proven_too_late_does_not_count():
+    assert not count_one((370.0, DEADLINE_6 + 1.0, COURT_CONVICTION, THEFT))
+
+
+def test_proof_on_the_last_day_of_the_waiting_period_counts():
+    assert count_one((370.0, DEADLINE_6, COURT_CONVICTION, THEFT))
+
+
+def test_a_longer_waiting_period_lets_a_late_conviction_count():
+    late = (370.0, DEADLINE_6 + 60.0, COURT_CONVICTION, THEFT)
+    assert not count_one(late, waiting_months=6.0)
+    assert count_one(late, waiting_months=9.0)
+
+
+@pytest.mark.parametrize("committed", [START - 0.5, START + 365.0, START + 400.0])
+def test_offences_outside_follow_up_do_not_count(committed):
+    assert not count_one((committed, committed + 1.0, COURT_CONVICTION, THEFT))
+
+
+def test_first_day_of_follow_up_counts():
+    assert count_one((START, START + 30.0, COURT_CONVICTION, THEFT))
+
+
+def test_a_caution_does_not_count_for_an_adult_but_a_reprimand_or_warning_does_for_a_youth():
+    pre_court = (100.0, 110.0, PRE_COURT, THEFT)
+    assert not count_one(pre_court, kind="adult")
+    assert count_one(pre_court, kind="youth")
+
+
+@pytest.mark.parametrize("kind", ["adult", "youth"])
+def test_a_fixed_penalty_notice_never_counts(kind):
+    assert not count_one((100.0, 105.0, PENALTY_NOTICE, THEFT), kind=kind)
+
+
+def test_a_breach_is_not_a_re_offence(params):
+    cohort = one_offender()
+    career = CareerLog(
+        offences=OffenceLog.from_rows([]),
+        custody=CustodyLog.from_rows([(0, 120.0, 150.0, 1)]),  # recalled to custody after the breach
+        breaches=BreachLog.from_rows([(0, 120.0, True)]),
+        programmes=[],
+    )
+    counts = reoffending_counts(cohort, career, params)
+    assert counts.proven.tolist() == [0]
+
+
+def test_an_offence_dated_inside_custody_is_not_counted_but_one_on_release_day_is():
+    custody = CustodyLog.from_rows([(0, 100.0, 160.0, 0)])
+    assert not count_one((100.0, 200.0, COURT_CONVICTION, THEFT), custody=custody)  # on the day of entry
+    assert not count_one((130.0, 200.0, COURT_CONVICTION, THEFT), custody=custody)
+    assert count_one((160.0, 200.0, COURT_CONVICTION, THEFT), custody=custody)  # released that day
+    assert count_one((99.0, 200.0, COURT_CONVICTION, THEFT), custody=custody)
+
+
+def test_custody_of_another_offender_does_not_matter():
+    custody = CustodyLog.from_rows([(1, 100.0, 160.0, 0)])
+    rules = CountingRules(365.0, 182.625, frozenset({COURT_CONVICTION}))
+    offences = OffenceLog.from_rows(
+        [(0, 130.0, 200.0, COURT_CONVICTION, THEFT), (1, 130.0, 200.0, COURT_CONVICTION, THEFT)]
+    )
+    assert counted(offences, custody, np.array([START, START]), rules).tolist() == [True, False]
+
+
+def test_counts_per_offender_and_serious_counts(params):
+    cohort = one_offender()
+    career = CareerLog(
+        offences=OffenceLog.from_rows(
+            [
+                (0, 50.0, 120.0, COURT_CONVICTION, SERIOUS_TYPE),  # counts, serious
+                (0, 60.0, 90.0, COURT_CONVICTION, THEFT),  # counts
+                (0, 70.0, 80.0, PRE_COURT, SERIOUS_TYPE),  # caution: not for adults
+                (0, 374.0, DEADLINE_6 + 5, COURT_CONVICTION, SERIOUS_TYPE),  # proven too late
+            ]
+        ),
+        custody=NO_CUSTODY,
+        breaches=BreachLog.from_rows([(0, 40.0, False)]),
+        programmes=[],
+    )
+    counts = reoffending_counts(cohort, career, params)
+    assert counts.proven.tolist() == [2]
+    assert counts.serious.tolist() == [1]
