@@ -5,8 +5,8 @@ Public entry points (imported lazily, so that ``import simulation.errors`` stays
 - ``run_baseline_projection(seed, size, replications)``: a generated adult cohort under the calibrated
   defaults, no interventions, as the long table ``safer simulate run`` writes;
 - ``run_simulation(cohort, params, scenario, replications, seed, workers)``: baseline and one scenario;
-- ``generate_cohort`` / ``load_cohort_csv``, ``load_scenario``, ``default_params`` / ``load_params``,
-  ``calibrate``.
+- ``generate_cohort`` / ``load_cohort_csv``, ``load_scenario``, ``default_params`` / ``load_params``;
+- calibration: ``simulation.calibrate.calibrate`` (the submodule shares the function's name).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulation.calibrate import Targets, calibrate
+    from simulation.calibrate import Targets
     from simulation.cohort import Cohort, generate_cohort, load_cohort_csv
     from simulation.interventions import Scenario, load_scenario
     from simulation.params import ModelParams, default_params, load_params
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "Targets": "simulation.calibrate",
-    "calibrate": "simulation.calibrate",
     "Cohort": "simulation.cohort",
     "generate_cohort": "simulation.cohort",
     "load_cohort_csv": "simulation.cohort",
@@ -40,7 +39,6 @@ __all__ = [
     "ModelParams",
     "Scenario",
     "Targets",
-    "calibrate",
     "default_params",
     "generate_cohort",
     "load_cohort_csv",

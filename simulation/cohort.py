@@ -11,7 +11,6 @@ chosen to match the scale facts in DOMAIN.md section 3; the cohort size is the o
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -421,8 +420,7 @@ class _ColumnReader:
             "no": False,
         }
         self.fail_where(~values.isin(list(truth)), column, "must be true/false, yes/no or 1/0")
-        mapper: Callable[[str], bool] = lambda v: truth.get(v, False)  # noqa: E731
-        return values.map(mapper).astype(bool)
+        return values.isin([text for text, value in truth.items() if value])
 
     def raise_if_failed(self) -> None:
         if self.problems:

@@ -305,6 +305,7 @@ class CohortSimulation:
     def offender_life(self, i: int, next_offence: float, next_breach: float) -> ProcessGenerator:
         """One offender at liberty from now to the end of follow-up (or until nothing more can count)."""
         env = self.env
+        timeout = env.timeout
         liberty_ends = self.start[i] + self.follow_up
         pending_custody: list[tuple[float, float]] = []  # heap of (conviction day, days to serve)
         while True:
@@ -313,7 +314,7 @@ class CohortSimulation:
             if when >= liberty_ends:
                 return
             try:
-                yield env.timeout(when - env.now)
+                yield timeout(when - env.now)
             except simpy.Interrupt:  # a programme changed the offending rate: redraw (Poisson is memoryless)
                 next_offence = self._next_offence(i, env.now)
                 continue
@@ -368,9 +369,14 @@ class CohortSimulation:
             hazard = (
                 self._gap_block.item(i, k) if k < OFFENCE_GAP_WIDTH else self.streams.offence_gap.value(i, k)
             )
-            return t + self._wait_for_hazard(
-                hazard, self.rate_at_start[i] * math.exp(self.age_slope * (t - start))
-            )
+            c = self.age_slope
+            rate = self.rate_at_start[i] * math.exp(c * (t - start))
+            if rate <= 0:
+                return INF
+            if c == 0:
+                return t + hazard / rate
+            y = 1.0 + c * hazard / rate  # as in _wait_for_hazard, inlined for speed
+            return t + math.log(y) / c if y > 0 else INF
         # Thinning against a dominating rate: exact for any intervention effect shape.
         bound = math.prod(m.bound() for m in modifiers)
         liberty_ends = start + self.follow_up
@@ -424,7 +430,12 @@ class CohortSimulation:
         """Arrested and sanctioned: the k-th offence's outcome; custody follows a custodial conviction."""
         k = self.offences_drawn[i]
         self.offences_drawn[i] = k + 1
-        sanction, offence_type, lag, served = self._outcome(i, k)
+        if k < OFFENCE_MARK_WIDTH:  # the common case, kept inline
+            sanctions, offence_types, lags, days_served = self._outcome_block
+            sanction, offence_type = sanctions.item(i, k), offence_types.item(i, k)
+            lag, served = lags.item(i, k), days_served.item(i, k)
+        else:
+            sanction, offence_type, lag, served = self._outcome(i, k)
         modifiers = self.modifiers[i]
         if modifiers is not None and sanction == COURT_CONVICTION:
             lag *= math.prod(m.lag_multiplier(day) for m in modifiers)

@@ -62,7 +62,7 @@ def programme_purpose(programme_name: str) -> int:
 class OffenderStream:
     """Pre-drawn numbers for one purpose: ``value(i, k)`` is offender i's k-th number."""
 
-    __slots__ = ("_block", "_width", "_entropy", "_key", "_transform", "_overflow")
+    __slots__ = ("_block", "_n", "_width", "_entropy", "_key", "_transform", "_overflow")
 
     def __init__(
         self,
@@ -76,15 +76,17 @@ class OffenderStream:
         self._key = (*replication.spawn_key, purpose)
         self._width = width
         self._transform = transform
-        draws = np.random.default_rng(np.random.SeedSequence(self._entropy, spawn_key=self._key)).random(
-            (n_offenders, width)
-        )
-        self._block = transform(draws)  # row i = draws i*width ... (i+1)*width-1, independent of n_offenders
+        self._n = n_offenders
+        self._block: np.ndarray | None = None  # drawn on first use: some purposes are rarely needed
         self._overflow: dict[tuple[int, int], np.ndarray] = {}
 
     @property
     def block(self) -> np.ndarray:
         """The first chunk of every offender: row i is offender i's numbers 0 to width - 1."""
+        if self._block is None:
+            rng = np.random.default_rng(np.random.SeedSequence(self._entropy, spawn_key=self._key))
+            # Row i holds draws i*width ... (i+1)*width-1 of the stream, whatever the number of offenders.
+            self._block = self._transform(rng.random((self._n, self._width)))
         return self._block
 
     @property
@@ -95,7 +97,7 @@ class OffenderStream:
     def chunk(self, i: int, chunk: int) -> np.ndarray:
         """Offender ``i``'s numbers ``chunk * width`` to ``(chunk + 1) * width - 1``."""
         if chunk == 0:
-            return self._block[i]
+            return self.block[i]
         extra = self._overflow.get((i, chunk))
         if extra is None:
             sequence = np.random.SeedSequence(self._entropy, spawn_key=(*self._key, i, chunk))
@@ -106,10 +108,10 @@ class OffenderStream:
     def value(self, i: int, k: int) -> float:
         """Offender ``i``'s ``k``-th number (k = 0, 1, ...)."""
         if k < self._width:
-            return float(self._block.item(i, k))
+            return float(self.block.item(i, k))
         chunk, position = divmod(k, self._width)
         return float(self.chunk(i, chunk).item(position))
 
     def column(self, k: int = 0) -> np.ndarray:
         """Everyone's ``k``-th number at once (k below the width), for vectorised draws."""
-        return self._block[:, k]
+        return self.block[:, k]

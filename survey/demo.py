@@ -76,7 +76,8 @@ def run_survey(example: DemoSurvey, folder: Path) -> tuple[pd.DataFrame, list[di
     paths = [folder / example.data_file, folder / example.controls_file, folder / example.truth_file]
     for path in paths:
         if not path.exists():
-            raise SurveyInputError(f"bundled example {path} is missing; regenerate data/examples (docs/synthetic-data.md).")
+            raise SurveyInputError(
+                f"bundled example {path} is missing; regenerate data/examples (see docs/synthetic-data.md).")
     survey_file = read_survey_file(paths[0])
     calibration_by = example.weighting.calibration.by if example.weighting.calibration else []
     controls = read_control_totals(paths[1], by=calibration_by)

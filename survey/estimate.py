@@ -22,7 +22,7 @@ from survey.intervals import (
     wald_interval,
     wilson_interval,
 )
-from survey.variance import DomainMeans, domain_means
+from survey.variance import DomainMeans, domain_means_many
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "indicator",
@@ -78,10 +78,13 @@ def proportion_target(
     wanted: set[str] = {value}
     if value_labels:
         wanted |= {_as_text(code) for code, label in value_labels.items() if str(label) == value}
-    text = column.map(_as_text)
-    hit = text.isin(wanted).to_numpy()
+    # Compare the distinct values as text, not every row.
+    codes, uniques = pd.factorize(column, sort=True)
+    distinct = [_as_text(u) for u in uniques]
+    wanted_codes = np.array([i for i, text in enumerate(distinct) if text in wanted], dtype=np.int64)
+    hit = np.isin(codes, wanted_codes)
     if not hit.any() and present.any():
-        shown = ", ".join(sorted(text[present].unique().astype(str))[:12])
+        shown = ", ".join(distinct[:12])
         raise SurveyInputError(
             f"{source}: no row has {variable} = {value!r}; values present include {shown}."
         )
@@ -133,7 +136,8 @@ def estimate(
         raise SurveyInputError(f"confidence level {level} must be between 0 and 1.")
     if not targets:
         raise SurveyInputError("nothing to estimate: give an indicator, --mean or --proportion.")
-    values = np.column_stack([t.values for t in targets]).astype(np.float64)
+    # (k, n) stacked then viewed as (n, k): each variable stays contiguous for the per-variable passes.
+    values = np.vstack([np.asarray(t.values, dtype=np.float64) for t in targets]).T
     if values.shape[0] != design.n_rows:
         raise ValueError("every target needs one value per design row")
 
@@ -142,19 +146,17 @@ def estimate(
         codes, labels = domain_codes(design.data, column, source=source)
         groupings.append((column, codes, labels))
 
-    tables = []
-    for domain_name, codes, labels in groupings:
-        moments = _domain_moments(design, values, codes, len(labels))
-        tables.append(_table(targets, domain_name, labels, moments, ci, level, min_base, suppress))
-    return pd.concat(tables, ignore_index=True)[list(OUTPUT_COLUMNS)]
-
-
-def _domain_moments(design: SurveyDesign, values: np.ndarray, codes: np.ndarray, n_domains: int) -> DomainMeans:
     if design.replicates is not None:
         from survey.replicates import replicate_domain_means
 
-        return replicate_domain_means(design, values, codes, n_domains)
-    return domain_means(design, values, codes, n_domains)
+        results = [replicate_domain_means(design, values, codes, len(labels)) for _, codes, labels in groupings]
+    else:
+        results = domain_means_many(design, values, [(codes, len(labels)) for _, codes, labels in groupings])
+    tables = [
+        _table(targets, domain_name, labels, moments, ci, level, min_base, suppress)
+        for (domain_name, _, labels), moments in zip(groupings, results, strict=True)
+    ]
+    return pd.concat(tables, ignore_index=True)[list(OUTPUT_COLUMNS)]
 
 
 def _table(

@@ -41,13 +41,12 @@ def rake(
 
 
 def proportion(y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
-    """samplics `TaylorEstimator(PopParam.prop)`: estimate and SE of P(y = 1), one stage, no strata."""
+    """Estimate and SE of P(y = 1) for 0/1 `y`, one stage, no strata.
+
+    Uses samplics `TaylorEstimator(PopParam.mean)`: on 0/1 data it gives the same estimate and SE as
+    `PopParam.prop` and is about ten times faster, so the peer is timed at its best.
+    """
     _, taylor_estimator, pop_param = _samplics()
-    estimator = taylor_estimator(pop_param.prop)
-    estimator.estimate(y=y, samp_weight=weights, remove_nan=True)
-    point = estimator.point_est
-    se = estimator.stderror
-    key = next((k for k in point if float(k) == 1.0), None)
-    if key is None:
-        return 0.0, 0.0
-    return float(point[key]), float(se[key])
+    estimator = taylor_estimator(pop_param.mean)
+    estimator.estimate(y=np.asarray(y, dtype=np.float64), samp_weight=weights, remove_nan=True)
+    return float(estimator.point_est), float(estimator.stderror)

@@ -25,8 +25,8 @@ import pandas as pd
 from survey.calibration import calibrate_to_margins
 from survey.controls import ControlTotals, control_totals_from_frame
 from survey.design import make_design
-from survey.estimate import Target, estimate
 from survey.errors import SurveyInputError
+from survey.estimate import Target, estimate
 from survey.intervals import CI_METHODS
 from survey.synthetic.bcs import BcsFrame, bcs_controls, bcs_frame, bcs_population, draw_bcs_sample, sampling_stratum
 from survey.synthetic.place import PlaceFrame, draw_place_sample, place_controls, place_frame, place_population

@@ -51,7 +51,8 @@ POLICE_FORCE_AREAS: tuple[tuple[int, str, int, float], ...] = (
 
 FULL_SCALE_LAS_ENGLAND = 350
 FULL_SCALE_LAS_WALES = 22
-ADULT_SHARE = 0.80  # adults aged 16+ as a share of all residents (ext, approximate)
+ADULT_SHARE = 0.80
+MIN_NONWHITE_SHARE = 0.02  # adults aged 16+ as a share of all residents (ext, approximate)
 
 # Mean area deprivation by region, on a standardised score (higher = more deprived). Synthetic assumption.
 REGION_DEPRIVATION: dict[int, float] = {1: 0.6, 2: 0.5, 3: 0.3, 4: 0.0, 5: 0.3, 6: -0.4, 7: 0.4, 8: -0.6,
@@ -129,7 +130,8 @@ def build_geography(
     deprivation = np.array([REGION_DEPRIVATION[r] for r in la_region]) + rng.normal(0.0, 0.7, n)
     base_nonwhite = np.array([REGION_NONWHITE[r] for r in la_region])
     nonwhite_logit = np.log(base_nonwhite / (1 - base_nonwhite)) + rng.normal(0.0, 0.7, n) + 0.3 * deprivation
-    nonwhite_share = 1.0 / (1.0 + np.exp(-nonwhite_logit))
+    # Floored at 2% so that an authority's ethnicity margin always has respondents to calibrate.
+    nonwhite_share = np.clip(1.0 / (1.0 + np.exp(-nonwhite_logit)), MIN_NONWHITE_SHARE, 0.75)
     # London is younger; the rest varies a little around the national age structure.
     age_tilt = rng.normal(0.0, 0.08, n) - 0.12 * (la_region == 7)
     response_effect = rng.normal(0.0, 0.12, n) - 0.12 * deprivation

@@ -68,25 +68,25 @@ def draw_factors(
     area_effect: np.ndarray,
 ) -> np.ndarray:
     """Latent factors per person, float32 (n, 6). `area_effect` is authority + PSU effects per person."""
-    chol = np.linalg.cholesky(FACTOR_CORRELATION)
-    residual = rng.standard_normal((age_band.size, len(FACTORS))) @ chol.T * RESIDUAL_SD
-    factors = (
-        deprivation[:, None] * DEPRIVATION_SLOPE
-        + area_effect
-        + AGE_EFFECT[age_band - 1]
-        + female[:, None] * FEMALE_EFFECT
-        + nonwhite[:, None] * NONWHITE_EFFECT
-        + residual
-    )
-    return factors.astype(np.float32)
+    # float32 throughout: millions of people, and no need for more precision in a latent score.
+    loadings = (np.linalg.cholesky(FACTOR_CORRELATION).T * RESIDUAL_SD).astype(np.float32)
+    factors = rng.standard_normal((age_band.size, len(FACTORS)), dtype=np.float32) @ loadings
+    factors += deprivation.astype(np.float32)[:, None] * DEPRIVATION_SLOPE.astype(np.float32)
+    factors += area_effect.astype(np.float32)
+    factors += AGE_EFFECT.astype(np.float32)[age_band - 1]
+    factors += female[:, None] * FEMALE_EFFECT.astype(np.float32)
+    factors += nonwhite[:, None] * NONWHITE_EFFECT.astype(np.float32)
+    return factors
 
 
 def draw_strand_scores(rng: np.random.Generator, factors: np.ndarray, deprivation: np.ndarray) -> np.ndarray:
     """Latent score of each ASB strand per person, float32 (n, 7), in ASB_STRANDS order."""
-    slopes = np.array([STRAND_DEPRIVATION_SLOPE[s] for s in ASB_STRANDS])
-    noise = rng.standard_normal((factors.shape[0], len(ASB_STRANDS)))
-    scores = STRAND_LOADING * factors[:, [FACTOR_INDEX["A"]]] + deprivation[:, None] * slopes
-    return (scores + STRAND_RESIDUAL * noise).astype(np.float32)
+    slopes = np.array([STRAND_DEPRIVATION_SLOPE[s] for s in ASB_STRANDS], dtype=np.float32)
+    scores = rng.standard_normal((factors.shape[0], len(ASB_STRANDS)), dtype=np.float32)
+    scores *= np.float32(STRAND_RESIDUAL)
+    scores += np.float32(STRAND_LOADING) * factors[:, [FACTOR_INDEX["A"]]]
+    scores += deprivation.astype(np.float32)[:, None] * slopes
+    return scores
 
 
 def item_latent(rng: np.random.Generator, model: ItemModel, factors: np.ndarray, strands: np.ndarray) -> np.ndarray:

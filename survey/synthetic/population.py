@@ -91,8 +91,8 @@ class Population:
 
 def _draw_categories(rng: np.random.Generator, probabilities: np.ndarray) -> np.ndarray:
     """One category per row of an (n, k) probability array (rows need not sum to one); 0-based."""
-    cumulative = np.cumsum(probabilities, axis=1)
-    u = rng.random(probabilities.shape[0]) * cumulative[:, -1]
+    cumulative = np.cumsum(probabilities, axis=1, dtype=np.float32)
+    u = rng.random(probabilities.shape[0], dtype=np.float32) * cumulative[:, -1]
     return (u[:, None] >= cumulative).sum(axis=1)
 
 
@@ -133,7 +133,8 @@ def build_population(
     psu_of_person = hh_psu[person_hh]
 
     tilt = las["age_tilt"].to_numpy()[la_of_person]
-    age_probabilities = AGE_SHARES_BY_KIND[kind] * np.exp(tilt[:, None] * (np.arange(6) - 2.5))
+    age_probabilities = AGE_SHARES_BY_KIND.astype(np.float32)[kind] * np.exp(
+        tilt.astype(np.float32)[:, None] * (np.arange(6, dtype=np.float32) - 2.5))
     age_band = (1 + _draw_categories(rng, age_probabilities)).astype(np.int8)
     aged_16_17 = (kind == 3) & (age_band == 1) & (rng.random(n) < AGED_16_17_AMONG_YOUNG_CHILDREN)
     female = rng.random(n) < FEMALE_SHARE_BY_AGE[age_band - 1]
@@ -148,7 +149,7 @@ def build_population(
     people = pd.DataFrame(
         {
             "la_row": la_of_person.astype(np.int32),
-            "la": pd.Categorical.from_codes(la_of_person, categories=las["la"].to_numpy()),
+            "la": pd.Categorical.from_codes(la_of_person.astype(np.int64), categories=pd.Index(las["la"])),
             "pfa": las["pfa"].to_numpy()[la_of_person].astype(np.int8),
             "region": las["region"].to_numpy()[la_of_person].astype(np.int8),
             "psu": psu_of_person.astype(np.int32),

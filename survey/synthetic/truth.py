@@ -57,7 +57,6 @@ def truth_table(
         values = population_indicator_values(population, survey)
     frame = in_survey_frame(population, survey)
     data = values[frame]
-    order = {name: i for i, name in enumerate(values.columns)}
     parts = []
     groupings = [(OVERALL, np.zeros(int(frame.sum()), np.int64), np.array([OVERALL]))]
     for d in domains:
@@ -65,13 +64,12 @@ def truth_table(
         groupings.append((d, codes[frame], labels))
     for domain, codes, labels in groupings:
         grouped = data.groupby(codes, sort=True)
-        means = grouped.mean().stack(future_stack=True).rename("true_value")
-        counts = grouped.count().stack(future_stack=True).rename("population_base")
-        table = pd.concat([means, counts], axis=1).reset_index()
-        table.columns = ["code", "indicator", "true_value", "population_base"]
-        table = table.assign(domain=domain, domain_value=labels[table["code"].to_numpy()],
-                             _i=table["indicator"].map(order))
-        parts.append(table.sort_values(["_i", "code"], kind="stable"))
+        # Long format, indicator by indicator (questionnaire order), domain values in code order.
+        means = grouped.mean().reset_index(names="code").melt(id_vars="code", var_name="indicator",
+                                                              value_name="true_value")
+        counts = grouped.count().reset_index(names="code").melt(id_vars="code", value_name="population_base")
+        parts.append(means.assign(domain=domain, domain_value=labels[means["code"].to_numpy()],
+                                  population_base=counts["population_base"].to_numpy()))
     truth = pd.concat(parts, ignore_index=True)
     truth["population_base"] = truth["population_base"].astype(np.int64)
     return truth[list(TRUTH_COLUMNS)]
