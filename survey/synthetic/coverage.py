@@ -34,10 +34,9 @@ from survey.synthetic.population import Population, World, build_world
 from survey.synthetic.truth import DOMAINS, population_indicator_values, truth_table
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "survey", "indicator", "domain", "ci_method", "n_domains", "replicates", "suppressed_share", "coverage",
-    "mean_ci_width",
-    "mean_bias_weighted", "mean_abs_bias_weighted", "mean_bias_unweighted", "mean_abs_bias_unweighted",
-    "rmse_weighted", "mean_se", "sd_estimate", "se_ratio",
+    "survey", "indicator", "domain", "ci_method", "n_domains", "n_domains_used", "replicates", "suppressed_share",
+    "coverage", "mean_ci_width", "mean_bias_weighted", "mean_abs_bias_weighted", "mean_bias_unweighted",
+    "mean_abs_bias_unweighted", "rmse_weighted", "mean_se", "sd_estimate", "se_ratio",
 )
 
 
@@ -222,15 +221,21 @@ def summarise(setup: CoverageSetup, results: Sequence[ReplicateResult], methods:
 
 
 def _level_summary(detail: pd.DataFrame, replicates: int) -> pd.DataFrame:
-    grouped = detail.assign(
+    """Average the per-domain results over each level's domain values. A domain suppressed in more than
+    half the replicates (too few respondents, e.g. the City of London) is left out of the averages and
+    shows in `suppressed_share` (and the difference between n_domains and n_domains_used)."""
+    frame = detail.assign(
         suppressed=1.0 - detail["replicates_with_estimate"] / replicates,
         abs_bias_weighted=detail["bias_weighted"].abs(),
         abs_bias_unweighted=detail["bias_unweighted"].abs(),
         se_ratio=detail["mean_se"] / detail["sd_estimate"],
-    ).groupby(["survey", "indicator", "domain", "ci_method"], sort=False)
-    summary = grouped.agg(
-        n_domains=("domain_value", "size"),
-        suppressed_share=("suppressed", "mean"),
+    )
+    keys = ["survey", "indicator", "domain", "ci_method"]
+    counts = frame.groupby(keys, sort=False).agg(n_domains=("domain_value", "size"),
+                                                 suppressed_share=("suppressed", "mean"))
+    used = frame[frame["replicates_with_estimate"] >= replicates / 2]
+    summary = used.groupby(keys, sort=False).agg(
+        n_domains_used=("domain_value", "size"),
         coverage=("coverage", "mean"),
         mean_ci_width=("mean_ci_width", "mean"),
         mean_bias_weighted=("bias_weighted", "mean"),
@@ -241,6 +246,8 @@ def _level_summary(detail: pd.DataFrame, replicates: int) -> pd.DataFrame:
         mean_se=("mean_se", "mean"),
         sd_estimate=("sd_estimate", "mean"),
         se_ratio=("se_ratio", "mean"),
-    ).reset_index()
+    )
+    summary = counts.join(summary, how="left").reset_index()
+    summary["n_domains_used"] = summary["n_domains_used"].fillna(0).astype(np.int64)
     summary["replicates"] = replicates
     return summary[list(SUMMARY_COLUMNS)]
