@@ -420,19 +420,29 @@ def print_weighting_diagnostics(rows: list[dict[str, Any]], limit: int = 20) -> 
 # ---- synthetic data, coverage check and demo ----------------------------------------------------------------
 
 
-def write_synthetic(result: Any, out: Path, truth: Path | None, controls: Path | None,
+def synthetic_formats(out: Path, truth: Path | None, controls: Path | None) -> dict[Path, str]:
+    """File formats from the extensions, checked before any data is drawn."""
+    from survey.synthetic.files import TABLE_FORMATS, data_format
+
+    formats = {out: data_format(out)}
+    if truth is not None:
+        formats[truth] = data_format(truth, TABLE_FORMATS)
+    if controls is not None:  # `safer weight` reads control totals from CSV
+        formats[controls] = data_format(controls, (".csv",))
+    return formats
+
+
+def write_synthetic(result: Any, formats: dict[Path, str], out: Path, truth: Path | None, controls: Path | None,
                     command: str, parameters: dict[str, Any]) -> None:
     """Write a synthetic survey, and its truth and control totals when asked, each with a .meta.json."""
     from survey.jobs import sidecar_path
-    from survey.synthetic.files import TABLE_FORMATS, data_format, write_survey_data, write_table_file
+    from survey.synthetic.files import write_survey_data, write_table_file
 
-    fmt = data_format(out)
     extra = [(path, table, kind) for path, table, kind in
              ((truth, result.truth, "truth"), (controls, result.controls, "control totals")) if path is not None]
-    formats = {path: data_format(path, TABLE_FORMATS) for path, _, _ in extra}
     meta = provenance(command, parameters, []) | {"design": result.design, "summary": result.summary}
     with atomic_path(out) as tmp:
-        write_survey_data(result.data, tmp, fmt, result.survey)
+        write_survey_data(result.data, tmp, formats[out], result.survey)
     write_json_atomic(sidecar_path(out), meta)
     for path, table, kind in extra:
         with atomic_path(path) as tmp:
@@ -448,15 +458,16 @@ def synth_bcs_command(
     n: int = typer.Option(46_000, "--n", help="Interviews (about 1,000 per police force area at 46,000)."),
     out: Path = typer.Option(..., "--out", help="Microdata: .csv, .parquet, .sav (value labels) or .dta."),
     truth: Path | None = typer.Option(None, "--truth", help="True population values (.csv or .parquet)."),
-    controls: Path | None = typer.Option(None, "--controls", help="Age and sex totals by region (.csv/.parquet)."),
+    controls: Path | None = typer.Option(None, "--controls", help="Age and sex totals by region (.csv)."),
 ) -> None:
     """Draw a synthetic BCS year (stratified by force, clustered, one adult per household) with known truth."""
 
     def body() -> None:
         from survey.synthetic.jobs import synth_bcs
 
+        formats = synthetic_formats(out, truth, controls)
         result = synth_bcs(seed, n)
-        write_synthetic(result, out, truth, controls, "synth bcs",
+        write_synthetic(result, formats, out, truth, controls, "synth bcs",
                         {"seed": seed, "n": n, "out": out, "truth": truth, "controls": controls})
 
     guarded(body)
@@ -468,7 +479,7 @@ def synth_place_command(
     las: int = typer.Option(20, "--las", help="Number of English local authorities surveyed."),
     returns: int = typer.Option(1_100, "--returns", help="Target returns per authority."),
     out: Path = typer.Option(..., "--out", help="Microdata: .csv, .parquet, .sav (value labels) or .dta."),
-    controls: Path = typer.Option(..., "--controls", help="Authority totals by age, sex, ethnicity (.csv/.parquet)."),
+    controls: Path = typer.Option(..., "--controls", help="Authority totals by age, sex and ethnicity (.csv)."),
     truth: Path | None = typer.Option(None, "--truth", help="True population values (.csv or .parquet)."),
 ) -> None:
     """Draw a synthetic Place Survey (postal sample per authority, realistic nonresponse) with known truth."""
@@ -476,8 +487,9 @@ def synth_place_command(
     def body() -> None:
         from survey.synthetic.jobs import synth_place
 
+        formats = synthetic_formats(out, truth, controls)
         result = synth_place(seed, las, returns)
-        write_synthetic(result, out, truth, controls, "synth place",
+        write_synthetic(result, formats, out, truth, controls, "synth place",
                         {"seed": seed, "las": las, "returns": returns, "out": out, "truth": truth,
                          "controls": controls})
 
@@ -551,7 +563,9 @@ def demo_command(
             shown.add_row(*[str(v) for v in row])
         console.print(shown)
         covered = int(result.comparison["covered"].sum())
-        console.print(f"{covered} of {len(result.comparison)} 95% intervals (national and by area) cover the truth.")
+        console.print(f"{covered} of {len(result.comparison)} 95% intervals (national and by area) cover the truth. "
+                      "Misses on the Place civic indicators (NI3, NI4, NI6, NI37) are built-in nonresponse bias: "
+                      "see summary.md.")
         if projection is None:
             console.print("re-offending projection skipped: simulation.run_baseline_projection is not available.")
         console.print(f"wrote {len(written)} files to {out}/ in {time.perf_counter() - started:.1f} s "

@@ -105,6 +105,16 @@ def run_demo(folder: Path | None = None, surveys: Sequence[DemoSurvey] = DEMO_SU
     return DemoResult(comparison, comparison_summary(comparison), national, weighting, inputs)
 
 
+NONRESPONSE_NOTE = (
+    "Reading the results: weighting removes the bias that comes from who returns a Place Survey form by age, "
+    "sex and ethnicity (compare the weighted and unweighted errors). The synthetic response model also makes "
+    "civically engaged people likelier to respond, which no demographic weighting can correct: the civic "
+    "indicators (NI 3, NI 4, NI 6, NI 37) stay too high, and their national intervals -- narrow, from about "
+    "20,000 returns -- miss the truth. That is the known weakness of postal surveys, shown on purpose. "
+    "docs/coverage.md has the coverage of every interval over 500 samples."
+)
+
+
 def _percent(value: float) -> str:
     return "" if pd.isna(value) else f"{100 * value:.1f}"
 
@@ -150,6 +160,8 @@ def summary_markdown(result: DemoResult, extra_sections: Sequence[tuple[str, pd.
         "(calibration-aware) standard errors.",
         "",
         f"{covered} of {total} intervals ({100 * covered / total:.1f}%) cover the true value.",
+        "",
+        NONRESPONSE_NOTE,
         "",
         "## By survey and level",
         "",

@@ -138,27 +138,34 @@ def moment_domain_means(
 
     outputs: list[list[list[np.ndarray]]] = [[] for _ in groupings]
     fine_has_base = np.zeros(n_fine, dtype=bool)
-    w = design.weights
+    # Rows sorted by fine key let contiguous segment sums (reduceat) replace scattered bincounts.
+    order = None if np.all(fine_of_row[1:] >= fine_of_row[:-1]) else np.argsort(fine_of_row, kind="stable")
+    sorted_keys = fine_of_row if order is None else fine_of_row[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    w = design.weights if order is None else design.weights[order]
     for j in range(k):
-        y = values[:, j]
+        y = values[:, j] if order is None else values[order, j]
         in_base = ~np.isnan(y)
         y = np.where(in_base, y, 0.0)
         binary = bool(np.all((y == 0) | (y == 1)))
-        wm = w * in_base
         shift = 0.0
+        terms = np.empty((5 if binary else 7, n))
+        terms[0] = w * in_base
         if not binary:
             # Shift by the overall mean so that the expanded squares below do not cancel badly.
-            total = wm.sum()
-            shift = float(wm @ y / total) if total > 0 else 0.0
+            total = terms[0].sum()
+            shift = float(terms[0] @ y / total) if total > 0 else 0.0
             y = (y - shift) * in_base
-        wwm = wm * w
-
-        def fine_sum(weights: np.ndarray) -> np.ndarray:
-            return np.bincount(fine_of_row, weights=weights, minlength=n_fine)
-
-        s1, sy, count, q1, qy = fine_sum(wm), fine_sum(wm * y), fine_sum(in_base.astype(np.float64)), fine_sum(
-            wwm), fine_sum(wwm * y)
-        syy, qyy = (sy, qy) if binary else (fine_sum(wm * y * y), fine_sum(wwm * y * y))
+        np.multiply(terms[0], y, out=terms[1])
+        terms[2] = in_base
+        np.multiply(terms[0], w, out=terms[3])
+        np.multiply(terms[3], y, out=terms[4])
+        if not binary:
+            np.multiply(terms[1], y, out=terms[5])
+            np.multiply(terms[4], y, out=terms[6])
+        sums = np.add.reduceat(terms, starts, axis=1)
+        s1, sy, count, q1, qy = sums[:5]
+        syy, qyy = (sy, qy) if binary else (sums[5], sums[6])
         fine_has_base |= count > 0
         for index, (grouping, keep, group_of_fine) in enumerate(groups):
             sums = [
