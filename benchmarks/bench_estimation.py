@@ -101,7 +101,9 @@ cat(elapsed, "\n")
 """
 
 
-def run_r(data: pd.DataFrame, values: np.ndarray, ids: list[str], las: list[str], workdir: Path) -> tuple[float, pd.DataFrame]:
+def run_r(
+    data: pd.DataFrame, values: np.ndarray, ids: list[str], las: list[str], workdir: Path
+) -> tuple[float, pd.DataFrame]:
     keep = data["la"].isin(las).to_numpy()
     frame = pd.DataFrame(values[keep], columns=ids)
     frame.insert(0, "la", data["la"].to_numpy()[keep])

@@ -163,16 +163,16 @@ def moment_domain_means(
         if not binary:
             np.multiply(terms[1], y, out=terms[5])
             np.multiply(terms[4], y, out=terms[6])
-        sums = np.add.reduceat(terms, starts, axis=1)
-        s1, sy, count, q1, qy = sums[:5]
-        syy, qyy = (sy, qy) if binary else (sums[5], sums[6])
+        fine = np.add.reduceat(terms, starts, axis=1)
+        s1, sy, count, q1, qy = fine[:5]
+        syy, qyy = (sy, qy) if binary else (fine[5], fine[6])
         fine_has_base |= count > 0
         for index, (grouping, keep, group_of_fine) in enumerate(groups):
-            sums = [
+            group_sums = [
                 np.bincount(group_of_fine, weights=a[keep], minlength=grouping.n_keys)
                 for a in (s1, sy, count, syy, q1, qy, qyy)
             ]
-            outputs[index].append(grouping.column(sums, shift))
+            outputs[index].append(grouping.column(group_sums, shift))
 
     pieces = []
     for (grouping, keep, _), columns in zip(groups, outputs, strict=True):
