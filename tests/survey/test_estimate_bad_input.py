@@ -170,3 +170,15 @@ def test_output_formats_round_trip(runner: CliRunner, tmp_path: Path, suffix: st
     assert table["estimate"].iloc[0] == pytest.approx(expected, rel=1e-12)
     meta = (tmp_path / f"est{suffix}.meta.json").read_text()
     assert sha256(data) in meta
+
+
+def test_outputs_get_ordinary_file_permissions(runner: CliRunner, tmp_path: Path) -> None:
+    import os
+
+    data = _survey_file(tmp_path)
+    out = tmp_path / "est.csv"
+    code, output = _run(runner, ["estimate", str(data), "--mean", "y", "--out", str(out)])
+    assert code == 0, output
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
