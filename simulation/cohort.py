@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulation.errors import SimulationInputError
 from simulation.vocabulary import (
+    ATTRIBUTES,
     DISPOSALS_BY_KIND,
     OFFENCE_GROUPS,
     SEXES,
@@ -29,17 +30,7 @@ from simulation.vocabulary import (
 QUARTER_END_DAY = 91.0  # start days must fall in [0, 91): 1 January to 31 March, leap years included
 MAX_ROW_ERRORS_SHOWN = 5
 
-COMMON_COLUMNS: tuple[str, ...] = (
-    "offender_id",
-    "age",
-    "sex",
-    "offence_group",
-    "disposal",
-    "previous_sanctions",
-    "age_first_sanction",
-    "drug_misuse",
-    "ppo",
-)
+COMMON_COLUMNS: tuple[str, ...] = ("offender_id", *ATTRIBUTES)
 INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     "adult": (*COMMON_COLUMNS, "start_day"),
     "youth": (*COMMON_COLUMNS, "sanction_day", "release_day"),

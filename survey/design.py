@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from survey.errors import SurveyInputError
+from survey.yaml_files import read_yaml_mapping
 
 LonelyPSU = Literal["fail", "adjust", "average", "certainty", "remove"]
 LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "adjust", "average", "certainty", "remove")
@@ -178,14 +178,7 @@ class DesignSpec(BaseModel):
 def load_design_spec(path: str | Path) -> DesignSpec:
     """Read and validate a design YAML file; errors name the file and the field."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SurveyInputError(f"{path}: design file does not exist.") from None
-    except yaml.YAMLError as exc:
-        raise SurveyInputError(f"{path}: design file is not valid YAML ({exc}).") from None
-    if not isinstance(raw, dict):
-        raise SurveyInputError(f"{path}: design file must be a mapping of field: value.")
+    raw = read_yaml_mapping(path, "design file")
     try:
         return DesignSpec.model_validate(raw)
     except ValidationError as exc:

@@ -19,7 +19,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from survey.calibration import calibrate_to_margins, margin_errors, model_matrix, weight_summary
@@ -34,6 +33,7 @@ from survey.weight_steps import (
     scale_factor,
     trim_weights,
 )
+from survey.yaml_files import read_yaml_mapping
 
 DESIGN_WEIGHT = "weight_design"
 FINAL_WEIGHT = "weight"
@@ -112,14 +112,7 @@ class WeightingSpec(BaseModel):
 def load_weighting_spec(path: str | Path) -> WeightingSpec:
     """Read and validate a weighting YAML file; errors name the file and the field."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SurveyInputError(f"{path}: weighting spec does not exist.") from None
-    except yaml.YAMLError as exc:
-        raise SurveyInputError(f"{path}: weighting spec is not valid YAML ({exc}).") from None
-    if not isinstance(raw, dict):
-        raise SurveyInputError(f"{path}: weighting spec must be a mapping of field: value.")
+    raw = read_yaml_mapping(path, "weighting spec")
     return validate_weighting_spec(raw, source=str(path))
 
 
