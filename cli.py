@@ -122,6 +122,11 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+def sidecar_path(out: Path) -> Path:
+    """Where an output's provenance goes: `<out>.meta.json`."""
+    return out.with_name(out.name + ".meta.json")
+
+
 def write_json_atomic(target: Path, payload: dict[str, Any]) -> None:
     """Write JSON through a temporary file."""
     with atomic_path(target) as tmp:
@@ -298,7 +303,7 @@ def estimate_command(
         meta = provenance("estimate", parameters, inputs) | {"design": design_info}
         with atomic_path(out) as tmp:
             write_table(table, tmp, fmt, meta)
-        write_json_atomic(out.with_name(out.name + ".meta.json"), meta)
+        write_json_atomic(sidecar_path(out), meta)
         print_estimates(table)
         console.print(f"wrote {len(table)} rows to {out}")
 
@@ -379,7 +384,7 @@ def weight_command(
         for warning in caught:
             err_console.print(f"[bold yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
         meta = provenance("weight", {"spec": used_spec}, inputs) | result.metadata
-        sidecar = out.with_name(out.name + ".meta.json")
+        sidecar = sidecar_path(out)
         with atomic_path(out) as tmp_out, atomic_path(sidecar) as tmp_meta:
             write_weighted_rows(result.data, tmp_out, fmt)
             meta["output"] = {"path": str(out), "sha256": file_sha256(tmp_out), "rows": len(result.data)}
@@ -439,7 +444,6 @@ def synthetic_formats(out: Path, truth: Path | None, controls: Path | None) -> d
 def write_synthetic(result: Any, formats: dict[Path, str], out: Path, truth: Path | None, controls: Path | None,
                     command: str, parameters: dict[str, Any]) -> None:
     """Write a synthetic survey, and its truth and control totals when asked, each with a .meta.json."""
-    from survey.jobs import sidecar_path
     from survey.synthetic.files import write_survey_data, write_table_file
 
     extra = [(path, table, kind) for path, table, kind in
@@ -615,7 +619,7 @@ def check_coverage_command(
             if path is not None:
                 with atomic_path(path) as tmp:
                     write_table_file(table, tmp, formats[path])
-                write_json_atomic(path.with_name(path.name + ".meta.json"), meta)
+                write_json_atomic(sidecar_path(path), meta)
         print_coverage(result.summary)
         console.print(f"wrote {len(result.summary)} rows to {out}")
 
@@ -644,10 +648,6 @@ def print_coverage(summary: Any) -> None:
 # simulate run / calibrate (imports are local so `safer --help` stays quick).
 
 DEFAULT_COHORT_SIZE = 45_000  # the Annex's adult cohort is typically 40,000-50,000 offenders (000:713)
-
-
-def _sidecar(out: Path) -> Path:
-    return out.with_name(out.name + ".meta.json")
 
 
 @simulate_app.command("run")
@@ -714,7 +714,7 @@ def simulate_run(
         parameters = {"cohort": kind, "size": chosen.size, "cohort_file": cohort_file, "scenario": scenario,
                       "params": params_file, "replications": replications, "seed": seed, "workers": workers,
                       "out": out}
-        write_json_atomic(_sidecar(out), provenance("simulate run", parameters, inputs))
+        write_json_atomic(sidecar_path(out), provenance("simulate run", parameters, inputs))
         console.print(f"wrote {len(table)} rows to {out} ({chosen.size} offenders, {replications} replications)",
                       highlight=False)
 
@@ -776,7 +776,7 @@ def simulate_calibrate(
                       "target_serious": target_serious, "size": chosen.size, "cohort_file": cohort_file,
                       "params": params_file, "replications": replications, "seed": seed, "tolerance": tolerance,
                       "out": out}
-        write_json_atomic(_sidecar(out), provenance("simulate calibrate", parameters, inputs))
+        write_json_atomic(sidecar_path(out), provenance("simulate calibrate", parameters, inputs))
         p = result.params
         note = "" if result.converged else " [bold yellow](not converged: see the iterations in the file)[/]"
         console.print(f"base rate {p.base_offending_rate:.4f}/year, theta {p.heterogeneity_theta:.4f}, serious share "
