@@ -36,7 +36,7 @@ from survey import samplics_adapter  # noqa: E402
 from survey.calibration import calibrate_to_margins  # noqa: E402
 from survey.controls import control_totals_from_frame  # noqa: E402
 from survey.design import make_design  # noqa: E402
-from survey.estimate import Target, estimate  # noqa: E402
+from survey.estimation import Target, estimate  # noqa: E402
 
 AGES = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
 N_INDICATORS = 10

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from survey.controls import ControlTotals, control_totals_from_frame, read_control_totals
     from survey.design import CalibrationStep, ReplicateWeights, SurveyDesign, load_design_spec, make_design
     from survey.errors import SurveyInputError
-    from survey.estimate import OUTPUT_COLUMNS, Target, mean_target, proportion_target
+    from survey.estimation import OUTPUT_COLUMNS, Target, estimate, mean_target, proportion_target
     from survey.indicators import indicator_ids, indicator_values
     from survey.jobs import estimate_file
     from survey.questionnaire import Questionnaire, list_questionnaires, load_questionnaire
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
     from survey.validate import Problem, validate_against_questionnaire
     from survey.variance import DomainMeans, domain_means, domain_means_many
     from survey.weighting import design_from_weighted_file, load_weighting_spec, run_weighting
-
-# `estimate` is both a submodule and its main function; bind the function eagerly, or the import system
-# would leave the submodule under that name.
-from survey.estimate import estimate  # noqa: E402
 
 _EXPORTS = {
     "calibrate_to_margins": "survey.calibration",
@@ -48,10 +44,11 @@ _EXPORTS = {
     "load_design_spec": "survey.design",
     "make_design": "survey.design",
     "SurveyInputError": "survey.errors",
-    "OUTPUT_COLUMNS": "survey.estimate",
-    "Target": "survey.estimate",
-    "mean_target": "survey.estimate",
-    "proportion_target": "survey.estimate",
+    "OUTPUT_COLUMNS": "survey.estimation",
+    "estimate": "survey.estimation",
+    "Target": "survey.estimation",
+    "mean_target": "survey.estimation",
+    "proportion_target": "survey.estimation",
     "indicator_ids": "survey.indicators",
     "indicator_values": "survey.indicators",
     "estimate_file": "survey.jobs",

@@ -19,7 +19,7 @@ import pandas as pd
 from survey.controls import read_control_totals
 from survey.design import DesignSpec, make_design
 from survey.errors import SurveyInputError
-from survey.estimate import estimate
+from survey.estimation import estimate
 from survey.jobs import collect_targets
 from survey.readers import read_survey_file
 from survey.synthetic.compare import compare_to_truth, comparison_summary

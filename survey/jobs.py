@@ -15,7 +15,7 @@ import pandas as pd
 
 from survey.design import SurveyDesign, load_design_spec, make_design
 from survey.errors import SurveyInputError
-from survey.estimate import Target, estimate, mean_target, proportion_target
+from survey.estimation import Target, estimate, mean_target, proportion_target
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Each replicate draws a fresh sample from the same population, weights it as a real analysis would
 (BCS: design weights calibrated to age and sex totals within region; Place Survey: design weights raked
-to age, sex and ethnicity within each authority), estimates every indicator with `survey.estimate`
+to age, sex and ethnicity within each authority), estimates every indicator with `survey.estimation`
 (overall and by area) for every CI method, and checks each interval against the true population value.
 An unweighted estimate is kept too, to show the bias that weighting removes. As in publication, an
 estimate whose unweighted base is below `min_base` is suppressed: it counts in `suppressed_share`, not in
@@ -26,7 +26,7 @@ from survey.calibration import calibrate_to_margins
 from survey.controls import ControlTotals, control_totals_from_frame
 from survey.design import make_design
 from survey.errors import SurveyInputError
-from survey.estimate import Target, estimate
+from survey.estimation import Target, estimate
 from survey.intervals import CI_METHODS
 from survey.synthetic.bcs import BcsFrame, bcs_controls, bcs_frame, bcs_population, draw_bcs_sample, sampling_stratum
 from survey.synthetic.place import PlaceFrame, draw_place_sample, place_controls, place_frame, place_population

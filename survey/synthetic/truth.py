@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from survey.estimate import OVERALL
+from survey.estimation import OVERALL
 from survey.indicators import indicator_ids, indicator_values
 from survey.questionnaire import load_questionnaire
 from survey.synthetic.population import Population, in_survey_frame

@@ -1,4 +1,4 @@
-"""Unit tests of survey.estimate.estimate against closed forms and hand computations."""
+"""Unit tests of survey.estimation.estimate against closed forms and hand computations."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from survey.design import make_design
-from survey.estimate import OUTPUT_COLUMNS, estimate, mean_target, proportion_target
+from survey.estimation import OUTPUT_COLUMNS, estimate, mean_target, proportion_target
 
 # The column order the issue specifies for the output table.
 SPECIFIED_COLUMNS = [

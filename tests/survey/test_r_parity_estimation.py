@@ -19,7 +19,7 @@ import pytest
 
 from survey.design import SurveyDesign, make_design
 from survey.errors import SurveyInputError
-from survey.estimate import Target, domain_codes, estimate, mean_target, proportion_target
+from survey.estimation import Target, domain_codes, estimate, mean_target, proportion_target
 from survey.variance import domain_means
 
 R_DIR = Path(__file__).resolve().parents[1] / "r"

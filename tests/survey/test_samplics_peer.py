@@ -15,7 +15,7 @@ from survey import samplics_adapter
 from survey.calibration import calibrate_to_margins
 from survey.controls import control_totals_from_frame
 from survey.design import make_design
-from survey.estimate import Target, estimate
+from survey.estimation import Target, estimate
 
 
 @pytest.fixture(scope="module")
