@@ -13,10 +13,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from survey.errors import SurveyInputError
-from survey.yaml_files import read_yaml_mapping
+from survey.yaml_files import read_yaml_mapping, validate_spec
 
 LonelyPSU = Literal["fail", "adjust", "average", "certainty", "remove"]
 LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "adjust", "average", "certainty", "remove")
@@ -178,14 +178,7 @@ class DesignSpec(BaseModel):
 def load_design_spec(path: str | Path) -> DesignSpec:
     """Read and validate a design YAML file; errors name the file and the field."""
     path = Path(path)
-    raw = read_yaml_mapping(path, "design file")
-    try:
-        return DesignSpec.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"field '{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors()
-        )
-        raise SurveyInputError(f"{path}: {problems}.") from None
+    return validate_spec(DesignSpec, read_yaml_mapping(path, "design file"), str(path))
 
 
 def _require_column(data: pd.DataFrame, column: str, role: str, source: str) -> pd.Series:

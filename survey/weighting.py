@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from survey.calibration import calibrate_to_margins, margin_errors, model_matrix, weight_summary
 from survey.controls import ControlTotals, as_text
@@ -33,7 +33,7 @@ from survey.weight_steps import (
     scale_factor,
     trim_weights,
 )
-from survey.yaml_files import read_yaml_mapping
+from survey.yaml_files import read_yaml_mapping, validate_spec
 
 DESIGN_WEIGHT = "weight_design"
 FINAL_WEIGHT = "weight"
@@ -118,13 +118,7 @@ def load_weighting_spec(path: str | Path) -> WeightingSpec:
 
 def validate_weighting_spec(raw: dict[str, Any], *, source: str = "weighting spec") -> WeightingSpec:
     """Validate a weighting spec given as a dict (from YAML or built from flags)."""
-    try:
-        return WeightingSpec.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"field '{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors()
-        )
-        raise SurveyInputError(f"{source}: {problems}.") from None
+    return validate_spec(WeightingSpec, raw, source)
 
 
 def parse_cap(value: float | str) -> tuple[float, bool]:

@@ -1,11 +1,12 @@
-"""Reading YAML spec files (design, weighting, questionnaire) with errors that name the file and place."""
+"""Reading and validating YAML spec files (design, weighting) with errors that name the file and field."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from survey.errors import SurveyInputError
 
@@ -27,3 +28,15 @@ def read_yaml_mapping(path: str | Path, kind: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise SurveyInputError(f"{path}: {kind} must be a mapping of field: value.")
     return raw
+
+
+SpecT = TypeVar("SpecT", bound=BaseModel)
+
+
+def validate_spec(model: type[SpecT], raw: dict[str, Any], source: str) -> SpecT:
+    """Validate `raw` against a pydantic spec model; the error names the source and every bad field."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"field '{'.'.join(str(p) for p in err['loc'])}': {err['msg']}" for err in exc.errors())
+        raise SurveyInputError(f"{source}: {problems}.") from None
