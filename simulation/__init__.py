@@ -1,12 +1,12 @@
 """Offender-cohort simulation of proven re-offending (PSA 23 indicators 5 and 6).
 
-Public entry points (imported lazily, so that ``import simulation.errors`` stays light):
+Public entry points (imported lazily, so that `import simulation.errors` stays light):
 
-- ``run_baseline_projection(seed, size, replications)``: a generated adult cohort under the calibrated
-  defaults, no interventions, as the long table ``safer simulate run`` writes;
-- ``run_simulation(cohort, params, scenario, replications, seed, workers)``: baseline and one scenario;
-- ``generate_cohort`` / ``load_cohort_csv``, ``load_scenario``, ``default_params`` / ``load_params``;
-- calibration: ``simulation.calibrate.calibrate`` (the submodule shares the function's name).
+- `run_baseline_projection(seed, size, replications)`: a generated adult cohort under the calibrated
+  defaults, no interventions, as the long table `safer simulate run` writes;
+- `run_simulation(cohort, params, scenario, replications, seed, workers)`: baseline and one scenario;
+- `generate_cohort` / `load_cohort_csv`, `load_scenario`, `default_params` / `load_params`;
+- calibration: `simulation.calibrate.calibrate` (the submodule shares the function's name).
 """
 
 from __future__ import annotations

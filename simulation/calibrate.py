@@ -3,8 +3,8 @@
 Defaults are the 2005 Q1 adult figures: frequency 167.9 proven re-offences per 100 offenders, binary
 rate 41.6%, 0.88 serious re-offences per 100 (DOMAIN.md section 3).
 
-Method. Without custody, each offender's count is gamma-Poisson, so for rate scale ``base`` and
-heterogeneity ``theta`` the expected frequency and binary rate have closed forms:
+Method. Without custody, each offender's count is gamma-Poisson, so for rate scale `base` and
+heterogeneity `theta` the expected frequency and binary rate have closed forms:
 
     E[N_i] = base x a_i,    P(N_i > 0) = 1 - (1 + theta x base x a_i) ^ (-1 / theta),
 
@@ -51,8 +51,11 @@ class Targets:
     """Published rates to hit: per 100 offenders, percent, per 100 offenders (None = keep serious share)."""
 
     frequency_per_100: float = 167.9
+    """Proven re-offences per 100 offenders to reproduce."""
     binary_rate_percent: float = 41.6
+    """Percentage of offenders with at least one proven re-offence to reproduce."""
     serious_per_100: float | None = 0.88
+    """Serious (Table 1) re-offences per 100 offenders to reproduce; None keeps the serious share."""
 
     def __post_init__(self) -> None:
         if self.frequency_per_100 <= 0:
@@ -74,13 +77,22 @@ class Achieved:
     """Simulated rates (mean over replications) and their Monte Carlo standard errors."""
 
     frequency_per_100: float
+    """Proven re-offences per 100 offenders."""
     binary_rate_percent: float
+    """Percentage of offenders with at least one proven re-offence."""
     serious_per_100: float
+    """Serious re-offences per 100 offenders, raw count."""
     serious_per_100_expected: float
+    """Serious re-offences per 100 offenders as an expected count: every counted re-offence
+    weighted by the offender's serious probability (about a fifth of the raw count's noise)."""
     frequency_se: float
+    """Monte Carlo standard error of `frequency_per_100`."""
     binary_se: float
+    """Monte Carlo standard error of `binary_rate_percent`."""
     serious_se: float
+    """Monte Carlo standard error of `serious_per_100`."""
     serious_expected_se: float
+    """Monte Carlo standard error of `serious_per_100_expected`."""
 
 
 @dataclass(frozen=True)
@@ -88,10 +100,15 @@ class CalibrationResult:
     """Fitted parameters, what they achieve in simulation, and the path taken."""
 
     params: ModelParams
+    """The fitted parameters."""
     targets: Targets
+    """The targets they were fitted to."""
     achieved: Achieved
+    """What the fitted parameters achieve in the full simulation."""
     iterations: list[dict[str, float]] = field(default_factory=list)
+    """One record per calibration step."""
     converged: bool = True
+    """Whether every simulated rate came within the tolerance of its target."""
 
     def record(self) -> dict[str, object]:
         """A plain-data summary for the parameter file and provenance."""
@@ -191,7 +208,7 @@ def calibrate(
 ) -> CalibrationResult:
     """Fit base_offending_rate, heterogeneity_theta and (if targeted) serious_share; see the module notes.
 
-    ``tolerance`` is the relative distance from each target at which the fit stops.
+    `tolerance` is the relative distance from each target at which the fit stops.
     """
     if cohort.kind != "adult":
         raise SimulationInputError(

@@ -203,15 +203,18 @@ DEFAULT_SPECS: dict[str, CohortSpec] = {"adult": ADULT_SPEC, "youth": YOUTH_SPEC
 
 @dataclass(frozen=True)
 class Cohort:
-    """One row per offender: the attributes in ``vocabulary.ATTRIBUTES`` plus ``start_day``.
+    """One row per offender: the attributes in `vocabulary.ATTRIBUTES` plus `start_day`.
 
-    ``start_day`` is the first day of follow-up (days from 1 January); youth cohorts also keep
-    ``sanction_day`` and ``release_day`` from which it was set.
+    `start_day` is the first day of follow-up (days from 1 January); youth cohorts also keep
+    `sanction_day` and `release_day` from which it was set.
     """
 
     kind: CohortKind
+    """Adult or youth cohort."""
     frame: pd.DataFrame
+    """One row per offender (columns as above)."""
     source: str
+    """Where the cohort came from: a file path or a description of the generator."""
 
     @property
     def size(self) -> int:
@@ -222,7 +225,7 @@ class Cohort:
 def generate_cohort(
     kind: CohortKind, size: int, seed: int | np.random.SeedSequence, spec: CohortSpec | None = None
 ) -> Cohort:
-    """Draw a cohort of ``size`` offenders from ``spec`` (the documented defaults when None)."""
+    """Draw a cohort of `size` offenders from `spec` (the documented defaults when None)."""
     if size < 1:
         raise SimulationInputError(f"cohort size: must be at least 1, not {size}")
     spec = spec if spec is not None else DEFAULT_SPECS[kind]

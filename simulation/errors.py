@@ -12,7 +12,7 @@ class SimulationInputError(ValueError):
 
 
 def field_path(location: tuple[int | str, ...]) -> str:
-    """Render a pydantic error location as ``interventions[0].rate_ratio.range``."""
+    """Render a pydantic error location as `interventions[0].rate_ratio.range`."""
     text = ""
     for part in location:
         if isinstance(part, int):

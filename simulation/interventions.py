@@ -4,7 +4,7 @@ A scenario names interventions. Each intervention has an eligibility rule on off
 capacity (places, a SimPy resource with a waiting list), uptake and completion probabilities, effects
 on the offending rate (rate ratio with a duration and decay), on detection and on court lag, and a cost
 per place. The seeds give no controlled effect size (DOMAIN.md section 4), so every effect is an
-``Assumption``: a value, a plausible range and a source.
+`Assumption`: a value, a plausible range and a source.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class Assumption(BaseModel):
 
 
 class Cost(Assumption):
-    """A cost per place, in ``currency`` at ``price_year`` prices."""
+    """A cost per place, in `currency` at `price_year` prices."""
 
     currency: str = "GBP"
     """ISO currency code."""
@@ -97,7 +97,7 @@ class InterventionSpec(BaseModel):
     effect_days: float = Field(gt=0)
     """Days the effects last from the start of the programme for completers; drop-outs lose it on leaving."""
     decay: Decay = "none"
-    """How the effects fade over ``effect_days``: none (full, then off), linear (to none), exponential."""
+    """How the effects fade over `effect_days`: none (full, then off), linear (to none), exponential."""
     half_life_days: float | None = Field(default=None, gt=0)
     """Half-life of the effect when decay is exponential, days."""
     cost_per_place: Cost
@@ -139,11 +139,11 @@ class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     name: str = Field(pattern=NAME_PATTERN)
-    """Identifier used in the ``scenario`` output column."""
+    """Identifier used in the `scenario` output column."""
     description: str = ""
     """Free text."""
     parameters: dict[str, Any] = Field(default_factory=dict)
-    """Overrides of ``ModelParams`` fields for this scenario and its baseline."""
+    """Overrides of `ModelParams` fields for this scenario and its baseline."""
     interventions: list[InterventionSpec] = Field(default_factory=list)
     """Programmes, each with its own places and effects."""
 
@@ -169,7 +169,7 @@ BASELINE = Scenario.model_construct(
 
 
 def check_condition(attribute: str, condition: Any) -> None:
-    """Raise ValueError unless ``condition`` is a valid rule for ``attribute``."""
+    """Raise ValueError unless `condition` is a valid rule for `attribute`."""
     if attribute not in ATTRIBUTES:
         raise ValueError(f"unknown attribute '{attribute}'; use one of {list(ATTRIBUTES)}")
     if attribute in NUMERIC_ATTRIBUTES:
@@ -193,7 +193,7 @@ def check_condition(attribute: str, condition: Any) -> None:
 
 
 def eligible(rule: dict[str, Any], frame: pd.DataFrame) -> np.ndarray:
-    """Boolean mask of offenders meeting every condition of ``rule``."""
+    """Boolean mask of offenders meeting every condition of `rule`."""
     mask = np.ones(len(frame), dtype=bool)
     for attribute, condition in rule.items():
         column = frame[attribute]
@@ -227,7 +227,7 @@ def load_scenario(path: Path) -> Scenario:
 
 
 def scenario_params(scenario: Scenario, base: ModelParams, source: Path | str) -> ModelParams:
-    """``base`` with the scenario's overrides, checked against the scenario's effects."""
+    """`base` with the scenario's overrides, checked against the scenario's effects."""
     params = (
         merged_params(base, scenario.parameters, source=f"{source} (parameters)")
         if scenario.parameters
@@ -247,19 +247,27 @@ def scenario_params(scenario: Scenario, base: ModelParams, source: Path | str) -
 
 @dataclass(slots=True)
 class Modifier:
-    """Effects of one programme on one offender, active on [start, end) days, fading by ``decay``."""
+    """Effects of one programme on one offender, active on [start, end) days, fading by `decay`."""
 
     start: float
+    """First day of the effect."""
     end: float
+    """Day the effect stops (exclusive)."""
     rate_ratio: float
+    """Offending-rate ratio at full strength."""
     detection_ratio: float
+    """Detection ratio at full strength."""
     lag_ratio: float
+    """Court-lag ratio at full strength."""
     decay: Decay
+    """How the effect fades: none, linear or exponential."""
     half_life_days: float | None
+    """Half-life of an exponential decay, days (None otherwise)."""
     effect_days: float
+    """Days over which a linear decay fades to nothing."""
 
     def strength(self, t: float) -> float:
-        """Share of the full effect in force at day ``t`` (0 outside [start, end))."""
+        """Share of the full effect in force at day `t` (0 outside [start, end))."""
         if not self.start <= t < self.end:
             return 0.0
         if self.decay == "none":
@@ -271,21 +279,21 @@ class Modifier:
         return math.exp(-math.log(2.0) * elapsed / self.half_life_days)
 
     def detected_rate_multiplier(self, t: float) -> float:
-        """Multiplier on the detected-and-sanctioned offending rate at day ``t``."""
+        """Multiplier on the detected-and-sanctioned offending rate at day `t`."""
         f = self.strength(t)
         return (1.0 + (self.rate_ratio - 1.0) * f) * (1.0 + (self.detection_ratio - 1.0) * f)
 
     def lag_multiplier(self, t: float) -> float:
-        """Multiplier on the court lag of an offence committed at day ``t``."""
+        """Multiplier on the court lag of an offence committed at day `t`."""
         return 1.0 + (self.lag_ratio - 1.0) * self.strength(t)
 
     def bound(self) -> float:
-        """An upper bound of ``detected_rate_multiplier`` over all time (for thinning)."""
+        """An upper bound of `detected_rate_multiplier` over all time (for thinning)."""
         return max(1.0, self.rate_ratio) * max(1.0, self.detection_ratio)
 
 
 def modifier_for(spec: InterventionSpec, placed: float, left: float, completed: bool) -> Modifier:
-    """The effects for an offender placed at day ``placed`` who leaves at ``left`` (completing or not)."""
+    """The effects for an offender placed at day `placed` who leaves at `left` (completing or not)."""
     return Modifier(
         start=placed,
         end=placed + spec.effect_days if completed else left,

@@ -24,8 +24,11 @@ class OutcomeRules:
     """Shares and distributions that decide an offence's outcome, for one cohort kind."""
 
     court_share: float
+    """Share of detected offences dealt with by a court."""
     pre_court_share: float
+    """Share dealt with by a caution (adult) or reprimand or final warning (youth)."""
     params: ModelParams
+    """The model parameters."""
 
 
 def offence_outcomes(
@@ -39,7 +42,7 @@ def offence_outcomes(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Arrays (same shape as the draws) of sanction code, type code, lag days and days to serve (0 = none).
 
-    ``serious_probability`` broadcasts against the draws (one value per offender row).
+    `serious_probability` broadcasts against the draws (one value per offender row).
     """
     p = rules.params
     court = u_sanction < rules.court_share

@@ -1,8 +1,8 @@
 """Every model parameter in one validated object, with its unit and its source.
 
-Values are assumptions unless marked *calibrated* (fitted by ``simulation.calibrate`` to the published
-2005 Q1 adult figures and stored in ``calibrated_defaults.yaml``) or *Annex* (fixed by the PSA 23
-Measurement Annex, 000:670-899). ``default_params()`` is what ``safer simulate run`` uses.
+Values are assumptions unless marked *calibrated* (fitted by `simulation.calibrate` to the published
+2005 Q1 adult figures and stored in `calibrated_defaults.yaml`) or *Annex* (fixed by the PSA 23
+Measurement Annex, 000:670-899). `default_params()` is what `safer simulate run` uses.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ class ModelParams(BaseModel):
     # ---- offending at liberty ------------------------------------------------------------------------
     base_offending_rate: float = Field(gt=0, le=500)
     """Offences per year at liberty of the reference offender with frailty 1 (*calibrated*). The reference
-    offender is male, aged ``reference_age``, on a community sentence for theft/handling, with no previous
-    sanctions, first sanctioned at or after ``early_onset_age`` and no drug misuse."""
+    offender is male, aged `reference_age`, on a community sentence for theft/handling, with no previous
+    sanctions, first sanctioned at or after `early_onset_age` and no drug misuse."""
     heterogeneity_theta: float = Field(ge=0, le=50)
     """Variance of the gamma frailty (mean 1) multiplying each offender's rate, dimensionless (*calibrated*).
     0 means no unobserved heterogeneity."""
@@ -148,7 +148,7 @@ class ModelParams(BaseModel):
             "motoring": 0.7,
         }
     )
-    """Serious share relative to ``serious_share`` by index offence group, dimensionless (assumption)."""
+    """Serious share relative to `serious_share` by index offence group, dimensionless (assumption)."""
     non_serious_type_mix: dict[str, float] = Field(
         default_factory=lambda: {
             "violence": 0.17,
@@ -211,9 +211,9 @@ def default_params() -> ModelParams:
 
 
 def load_params(path: Path, base: ModelParams | None = None) -> ModelParams:
-    """Read a parameter file (the ``parameters:`` block written by ``safer simulate calibrate``).
+    """Read a parameter file (the `parameters:` block written by `safer simulate calibrate`).
 
-    Fields the file does not give keep their value in ``base`` (the bundled defaults unless given).
+    Fields the file does not give keep their value in `base` (the bundled defaults unless given).
     """
     path = Path(path)
     try:
@@ -230,7 +230,7 @@ def load_params(path: Path, base: ModelParams | None = None) -> ModelParams:
 
 
 def merged_params(base: ModelParams | None, overrides: dict[str, Any], source: Path | str) -> ModelParams:
-    """``base`` with ``overrides`` applied, validated as a whole; errors name ``source`` and the field."""
+    """`base` with `overrides` applied, validated as a whole; errors name `source` and the field."""
     values = base.model_dump() if base is not None else {}
     values.update(overrides)
     try:

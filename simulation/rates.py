@@ -34,7 +34,7 @@ def log_rate_multiplier(frame: pd.DataFrame, params: ModelParams) -> np.ndarray:
 
 
 def gamma_frailty(u: np.ndarray, theta: float) -> np.ndarray:
-    """Gamma(mean 1, variance theta) frailties by inversion of uniforms ``u``.
+    """Gamma(mean 1, variance theta) frailties by inversion of uniforms `u`.
 
     Inversion keeps each offender's frailty a smooth function of theta under common random numbers,
     which calibration relies on. theta = 0 gives frailty 1.
@@ -80,5 +80,5 @@ def lognormal_cdf(days: np.ndarray, median_days: float, sigma: float) -> np.ndar
 
 
 def non_serious_cumulative_shares(params: ModelParams) -> list[float]:
-    """Cumulative shares of the non-serious type mix, in ``OFFENCE_GROUPS`` order."""
+    """Cumulative shares of the non-serious type mix, in `OFFENCE_GROUPS` order."""
     return np.cumsum([params.non_serious_type_mix[g] for g in OFFENCE_GROUPS]).tolist()

@@ -1,7 +1,7 @@
 """Replications: independent streams per replication, common random numbers across scenarios.
 
-Seeds: ``SeedSequence(seed).spawn(2)`` gives one child for drawing a generated cohort and one parent of
-the replications, whose ``spawn(R)`` children are the replications. Replication r therefore has the same
+Seeds: `SeedSequence(seed).spawn(2)` gives one child for drawing a generated cohort and one parent of
+the replications, whose `spawn(R)` children are the replications. Replication r therefore has the same
 stream whatever R is, and every scenario in replication r uses it (common random numbers). Each
 replication runs whole in one worker and results are put back in replication order, so the output is
 bit-identical for a seed however many workers are used.
@@ -26,12 +26,12 @@ ProgressCallback = Callable[[int], None]
 
 
 def cohort_seed(seed: int) -> np.random.SeedSequence:
-    """The stream that draws a generated cohort for ``seed``."""
+    """The stream that draws a generated cohort for `seed`."""
     return np.random.SeedSequence(seed).spawn(2)[0]
 
 
 def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
-    """One independent stream per replication, spawned from ``seed``."""
+    """One independent stream per replication, spawned from `seed`."""
     return np.random.SeedSequence(seed).spawn(2)[1].spawn(replications)
 
 
@@ -40,7 +40,9 @@ class _Run:
     """What every replication needs: the cohort and the (scenario, parameters) pairs to run in it."""
 
     cohort: Cohort
+    """The cohort every replication simulates."""
     runs: list[tuple[Scenario, ModelParams]]
+    """The (scenario, parameters) pairs run in every replication."""
 
 
 _worker_run: _Run | None = None
@@ -137,9 +139,9 @@ def run_simulation(
 
 
 def run_baseline_projection(seed: int, size: int, replications: int, workers: int = 1) -> pd.DataFrame:
-    """A generated adult cohort of ``size`` under the calibrated defaults, no interventions.
+    """A generated adult cohort of `size` under the calibrated defaults, no interventions.
 
-    Same long format as ``safer simulate run``.
+    Same long format as `safer simulate run`.
     """
     cohort = generate_cohort("adult", size, cohort_seed(seed))
     return run_simulation(cohort, default_params(), None, replications, seed, workers)

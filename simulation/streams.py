@@ -1,6 +1,6 @@
 """Random numbers with common random numbers (CRN) built in.
 
-Each replication has one ``numpy.random.SeedSequence``. Every *purpose* (offence gaps, court lags, ...)
+Each replication has one `numpy.random.SeedSequence`. Every *purpose* (offence gaps, court lags, ...)
 gets its own child sequence, and within a purpose each offender owns one row of pre-drawn numbers:
 offender i's k-th number for that purpose is the same in every scenario, whatever the cohort size and
 however many workers run the replications. So a scenario changes an offender's career only through
@@ -60,7 +60,7 @@ def programme_purpose(programme_name: str) -> int:
 
 
 class OffenderStream:
-    """Pre-drawn numbers for one purpose: ``value(i, k)`` is offender i's k-th number."""
+    """Pre-drawn numbers for one purpose: `value(i, k)` is offender i's k-th number."""
 
     __slots__ = ("_block", "_n", "_width", "_entropy", "_key", "_transform", "_overflow")
 
@@ -95,7 +95,7 @@ class OffenderStream:
         return self._width
 
     def chunk(self, i: int, chunk: int) -> np.ndarray:
-        """Offender ``i``'s numbers ``chunk * width`` to ``(chunk + 1) * width - 1``."""
+        """Offender `i`'s numbers `chunk * width` to `(chunk + 1) * width - 1`."""
         if chunk == 0:
             return self.block[i]
         extra = self._overflow.get((i, chunk))
@@ -106,12 +106,12 @@ class OffenderStream:
         return extra
 
     def value(self, i: int, k: int) -> float:
-        """Offender ``i``'s ``k``-th number (k = 0, 1, ...)."""
+        """Offender `i`'s `k`-th number (k = 0, 1, ...)."""
         if k < self._width:
             return float(self.block.item(i, k))
         chunk, position = divmod(k, self._width)
         return float(self.chunk(i, chunk).item(position))
 
     def column(self, k: int = 0) -> np.ndarray:
-        """Everyone's ``k``-th number at once (k below the width), for vectorised draws."""
+        """Everyone's `k`-th number at once (k below the width), for vectorised draws."""
         return self.block[:, k]
