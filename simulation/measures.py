@@ -69,12 +69,15 @@ class CountingRules:
     """The Annex window and what counts, for one cohort kind."""
 
     follow_up_days: float
+    """Length of the follow-up, days."""
     waiting_period_days: float
+    """Further days allowed for an offence to be proven, days."""
     counted_sanctions: frozenset[int]
+    """Sanction codes that count for this cohort kind."""
 
     @classmethod
     def for_cohort(cls, kind: str, params: ModelParams) -> CountingRules:
-        """Rules for an adult or youth cohort under ``params``."""
+        """Rules for an adult or youth cohort under `params`."""
         return cls(params.follow_up_days, params.waiting_period_days, COUNTED_SANCTIONS[kind])
 
 
@@ -83,7 +86,9 @@ class ReoffendingCounts:
     """Per offender: proven re-offences and proven serious re-offences counted by the Annex rules."""
 
     proven: np.ndarray
+    """Counted proven re-offences per offender."""
     serious: np.ndarray
+    """Counted serious (Table 1) re-offences per offender."""
 
 
 def counted(
@@ -188,7 +193,11 @@ def annex_measures(cohort: Cohort, counts: ReoffendingCounts) -> pd.DataFrame:
 
 
 def programme_measures(programmes: list[ProgrammeLog]) -> pd.DataFrame:
-    """Columns measure, group ('programme'), group_value (its name), value: activity and cost."""
+    """Columns measure, group ('programme'), group_value (its name), value: activity, use of places, cost.
+
+    Use of places is over the whole run (day 0 to the end of the waiting period): place-days, utilisation
+    (% of capacity; nan when unlimited), and the time-weighted mean and the peak length of the waiting list.
+    """
     rows: list[tuple[str, str, str, float]] = []
     for p in programmes:
         starts = float(p.started.size)
@@ -199,7 +208,11 @@ def programme_measures(programmes: list[ProgrammeLog]) -> pd.DataFrame:
             "programme_completions": float(p.completed.sum()),
             "programme_left_waiting_list": float(p.left_waiting_list),
             "programme_mean_wait_days": float(p.wait_days.mean()) if starts else float("nan"),
-            "programme_peak_places_in_use": float(p.peak_places_in_use),
+            "programme_peak_places_in_use": float(p.usage.peak_in_use),
+            "programme_place_days": p.usage.place_days,
+            "programme_utilisation_percent": 100.0 * p.usage.utilisation,
+            "programme_mean_waiting": p.usage.mean_queue_length,
+            "programme_peak_waiting": float(p.usage.peak_queue),
             "programme_cost": starts * p.cost_per_place,
         }
         rows.extend((name, "programme", p.name, value) for name, value in values.items())

@@ -8,7 +8,7 @@ too and may lead to recall, but are never offences.
 Only detected-and-sanctioned offences are drawn (an exact thinning of the offending process), and an
 offender is followed to the end of their follow-up: what happens later cannot change whether an
 offence committed within follow-up is proven in time, because its proven date is drawn when it is
-committed. The model records what happened; ``measures`` applies the Annex counting rules.
+committed. The model records what happened; `measures` applies the Annex counting rules.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from simulation.cohort import QUARTER_END_DAY, Cohort
 from simulation.interventions import InterventionSpec, Modifier, Scenario, eligible, modifier_for
 from simulation.offence_outcomes import Outcome, OutcomeRules, as_rows, offence_outcomes
 from simulation.params import ModelParams
+from simulation.places import Places, PlaceUsage, interval_usage
 from simulation.rates import (
     age_slope_per_day,
     detected_rate_per_day,
@@ -61,10 +62,15 @@ class OffenceLog:
     """Detected re-offences: who, when committed and proven (days from 1 January), sanction and type codes."""
 
     offender: np.ndarray
+    """Offender index."""
     committed: np.ndarray
+    """Day committed (days from 1 January)."""
     proven: np.ndarray
+    """Day proven (conviction or out-of-court disposal)."""
     sanction: np.ndarray
+    """Sanction code (`vocabulary`)."""
     offence_type: np.ndarray
+    """Offence type code (`vocabulary`)."""
 
     @classmethod
     def from_rows(cls, rows: list[tuple[int, float, float, int, int]]) -> OffenceLog:
@@ -84,9 +90,13 @@ class CustodyLog:
     """Custody spells: who, entered and released (days), and why (0 conviction, 1 breach)."""
 
     offender: np.ndarray
+    """Offender index."""
     entered: np.ndarray
+    """Day custody began."""
     released: np.ndarray
+    """Day of release."""
     reason: np.ndarray
+    """0 after a conviction, 1 after a breach (recall)."""
 
     @classmethod
     def from_rows(cls, rows: list[tuple[int, float, float, int]]) -> CustodyLog:
@@ -100,8 +110,11 @@ class BreachLog:
     """Breaches of supervision (never offences): who, when (days), and whether custody followed."""
 
     offender: np.ndarray
+    """Offender index."""
     day: np.ndarray
+    """Day of the breach."""
     custody: np.ndarray
+    """Whether recall to custody followed."""
 
     @classmethod
     def from_rows(cls, rows: list[tuple[int, float, bool]]) -> BreachLog:
@@ -115,14 +128,28 @@ class ProgrammeLog:
     """One intervention's activity: eligible, referred (took up), starts, completions, waits, leavers."""
 
     name: str
+    """The intervention's name in the scenario file."""
     eligible: int
+    """Offenders meeting the eligibility rule."""
     referred: int
-    started: np.ndarray  # offender index of each start
-    wait_days: np.ndarray  # days from referral to start, per start
-    completed: np.ndarray  # bool per start
+    """Eligible offenders who took up the offer and were referred."""
+    started: np.ndarray
+    """Offender index of each start, in order of starting."""
+    wait_days: np.ndarray
+    """Days from referral to start, per start."""
+    completed: np.ndarray
+    """Whether each start completed the programme (bool per start)."""
     left_waiting_list: int
-    peak_places_in_use: int
+    """Referrals that gave up waiting (after `max_wait_days`) and never held a place."""
+    usage: PlaceUsage
+    """Use of the places over the run: place-days, utilisation, peak in use, time-weighted queue."""
     cost_per_place: float
+    """Cost charged per start, in the scenario's currency and price year."""
+
+    @property
+    def peak_places_in_use(self) -> int:
+        """Most places in use at one moment."""
+        return self.usage.peak_in_use
 
 
 @dataclass(frozen=True)
@@ -130,9 +157,13 @@ class CareerLog:
     """Everything one replication of one scenario recorded."""
 
     offences: OffenceLog
+    """Detected re-offences."""
     custody: CustodyLog
+    """Custody spells."""
     breaches: BreachLog
+    """Breaches of supervision."""
     programmes: list[ProgrammeLog]
+    """One log per intervention, in scenario order."""
 
 
 class ReplicationStreams:
@@ -172,18 +203,31 @@ class _Programme:
     """Run-time state of one intervention."""
 
     spec: InterventionSpec
-    places: simpy.PriorityResource | None
+    """The intervention as the scenario file gives it."""
+    places: Places | None
+    """Its places, or None when capacity is unlimited (nobody waits)."""
     priority: list[int]
+    """Waiting-list priority of every offender (lower is served first)."""
     completes: list[bool]
+    """Whether each offender would complete the programme if started."""
     dropout_point: list[float]
+    """Share of `programme_days` after which each offender would drop out if not completing."""
     eligible_count: int
+    """Offenders meeting the eligibility rule."""
     referred: list[int]
+    """Offenders referred, in index order."""
     started: list[int] = field(default_factory=list)
+    """Offender index of each start."""
     waits: list[float] = field(default_factory=list)
+    """Days waited, per start."""
     completed: list[bool] = field(default_factory=list)
+    """Completion, per start."""
+    placed: list[float] = field(default_factory=list)
+    """Day of each start."""
+    ends: list[float] = field(default_factory=list)
+    """Day each start gives the place back (may lie beyond the end of the run)."""
     left_waiting_list: int = 0
-    in_use: int = 0
-    peak_in_use: int = 0
+    """Referrals that gave up waiting."""
 
 
 @contextlib.contextmanager
@@ -338,7 +382,7 @@ class CohortSimulation:
     def _custody(
         self, i: int, release: float, pending_custody: list[tuple[float, float]], reason: int
     ) -> ProcessGenerator:
-        """In custody until ``release``; sentences arriving meanwhile for older offences run concurrently."""
+        """In custody until `release`; sentences arriving meanwhile for older offences run concurrently."""
         env = self.env
         entered = env.now
         while pending_custody and pending_custody[0][0] < release:
@@ -352,7 +396,7 @@ class CohortSimulation:
         self.custody_rows.append((i, entered, release, reason))
 
     def _gap(self, i: int) -> float:
-        """Offender ``i``'s next unit-exponential hazard for the offending process."""
+        """Offender `i`'s next unit-exponential hazard for the offending process."""
         k = self.gaps_used[i]
         self.gaps_used[i] = k + 1
         if k < OFFENCE_GAP_WIDTH:
@@ -360,7 +404,7 @@ class CohortSimulation:
         return self.streams.offence_gap.value(i, k)
 
     def _next_offence(self, i: int, t: float) -> float:
-        """Day of the next detected-and-sanctioned offence after day ``t`` at liberty (inf if none)."""
+        """Day of the next detected-and-sanctioned offence after day `t` at liberty (inf if none)."""
         modifiers = self.modifiers[i]
         start = self.start[i]
         if modifiers is None:  # the common case, kept inline: one draw, exact inversion
@@ -392,7 +436,7 @@ class CohortSimulation:
                 return t
 
     def _wait_for_hazard(self, hazard: float, rate: float) -> float:
-        """Days until a rate of ``rate``/day, changing by ``age_slope``/day, accumulates ``hazard``."""
+        """Days until a rate of `rate`/day, changing by `age_slope`/day, accumulates `hazard`."""
         if rate <= 0:
             return INF
         c = self.age_slope
@@ -413,7 +457,7 @@ class CohortSimulation:
         return offence_outcomes(self._outcome_rules, self._serious_probability[rows][:, None], *draws)
 
     def _outcome(self, i: int, k: int) -> Outcome:
-        """Outcome of offender ``i``'s ``k``-th detected offence."""
+        """Outcome of offender `i`'s `k`-th detected offence."""
         if k < OFFENCE_MARK_WIDTH:
             sanction, offence_type, lag, served = self._outcome_block
             return sanction.item(i, k), offence_type.item(i, k), lag.item(i, k), served.item(i, k)
@@ -444,7 +488,7 @@ class CohortSimulation:
         self.offence_rows.append((i, day, day + lag, sanction, offence_type))
 
     def _next_breach(self, i: int, t: float) -> float:
-        """Day of the next breach after day ``t`` at liberty (inf if none before supervision ends)."""
+        """Day of the next breach after day `t` at liberty (inf if none before supervision ends)."""
         end = self.supervision_end[i]
         if t >= end or self.breach_rate <= 0:
             return INF
@@ -479,9 +523,7 @@ class CohortSimulation:
             priority = np.round(frame[spec.priority].to_numpy(float) * DAYS_PER_YEAR).astype(np.int64)
         else:
             priority = np.zeros(len(frame), dtype=np.int64)
-        places = (
-            simpy.PriorityResource(self.env, capacity=spec.capacity) if spec.capacity is not None else None
-        )
+        places = Places(self.env, capacity=spec.capacity) if spec.capacity is not None else None
         return _Programme(
             spec=spec,
             places=places,
@@ -493,47 +535,51 @@ class CohortSimulation:
         )
 
     def programme_journey(self, i: int, programme: _Programme) -> ProcessGenerator:
-        """Referred on entering the cohort -> waits for a place -> starts -> completes or drops out."""
+        """Referred on entering the cohort -> waits for a place -> starts -> completes or drops out.
+
+        The place is held inside SimPy's `with request` block: leaving it withdraws a request still on the
+        waiting list and gives back a granted place, whatever ends the wait or the stay.
+        """
         env = self.env
         spec = programme.spec
+        places = programme.places
         yield env.timeout(self.start[i] - env.now)
         referred = env.now
-        request = None
-        if programme.places is not None:
-            request = programme.places.request(priority=programme.priority[i])
-            if spec.max_wait_days is None:
-                yield request
-            else:
-                outcome = yield request | env.timeout(spec.max_wait_days)
-                if request not in outcome:
-                    request.cancel()
-                    programme.left_waiting_list += 1
-                    return
-        placed = env.now
-        completed = programme.completes[i]
-        stay = spec.programme_days if completed else programme.dropout_point[i] * spec.programme_days
-        programme.started.append(i)
-        programme.waits.append(placed - referred)
-        programme.completed.append(completed)
-        programme.in_use += 1
-        programme.peak_in_use = max(programme.peak_in_use, programme.in_use)
-        modifier = modifier_for(spec, placed, placed + stay, completed)
-        existing = self.modifiers[i]
-        self.modifiers[i] = [modifier] if existing is None else [*existing, modifier]
-        career = self.processes[i]
-        if career is not None and career.is_alive:
-            career.interrupt("programme starts")
-        elif placed < self.start[i] + self.follow_up:
-            # The career had nothing left inside follow-up at the old rate (its last breach draw lies beyond
-            # it); at the new rate it may, so it resumes from now.
-            self.processes[i] = env.process(self.offender_life(i, self._next_offence(i, placed), INF))
-        yield env.timeout(stay)
-        programme.in_use -= 1
-        if programme.places is not None and request is not None:
-            programme.places.release(request)
+        wanted = places.request(priority=programme.priority[i]) if places is not None else None
+        with wanted if wanted is not None else contextlib.nullcontext():
+            if wanted is not None:
+                if spec.max_wait_days is None:
+                    yield wanted
+                else:
+                    yield wanted | env.timeout(spec.max_wait_days)
+                    if not wanted.triggered:  # gave up waiting; leaving the block withdraws the request
+                        programme.left_waiting_list += 1
+                        return
+            placed = env.now
+            completed = programme.completes[i]
+            stay = spec.programme_days if completed else programme.dropout_point[i] * spec.programme_days
+            programme.started.append(i)
+            programme.waits.append(placed - referred)
+            programme.completed.append(completed)
+            programme.placed.append(placed)
+            programme.ends.append(placed + stay)
+            modifier = modifier_for(spec, placed, placed + stay, completed)
+            existing = self.modifiers[i]
+            self.modifiers[i] = [modifier] if existing is None else [*existing, modifier]
+            career = self.processes[i]
+            if career is not None and career.is_alive:
+                career.interrupt("programme starts")
+            elif placed < self.start[i] + self.follow_up:
+                # The career had nothing left inside follow-up at the old rate (its last breach draw lies beyond
+                # it); at the new rate it may, so it resumes from now.
+                self.processes[i] = env.process(self.offender_life(i, self._next_offence(i, placed), INF))
+            yield env.timeout(stay)
 
-    @staticmethod
-    def _programme_log(programme: _Programme) -> ProgrammeLog:
+    def _programme_log(self, programme: _Programme) -> ProgrammeLog:
+        if programme.places is not None:
+            usage = programme.places.usage(until=self.horizon)
+        else:
+            usage = interval_usage(np.array(programme.placed), np.array(programme.ends), 0.0, self.horizon)
         return ProgrammeLog(
             name=programme.spec.name,
             eligible=programme.eligible_count,
@@ -542,7 +588,7 @@ class CohortSimulation:
             wait_days=np.array(programme.waits, dtype=float),
             completed=np.array(programme.completed, dtype=bool),
             left_waiting_list=programme.left_waiting_list,
-            peak_places_in_use=programme.peak_in_use,
+            usage=usage,
             cost_per_place=programme.spec.cost_per_place.value,
         )
 
@@ -554,5 +600,5 @@ def simulate_replication(
     streams: ReplicationStreams,
     env: simpy.Environment | None = None,
 ) -> CareerLog:
-    """Run one replication of one scenario; pass the same ``streams`` to every scenario for CRN."""
+    """Run one replication of one scenario; pass the same `streams` to every scenario for CRN."""
     return CohortSimulation(cohort, params, scenario, streams, env).run()

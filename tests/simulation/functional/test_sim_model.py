@@ -39,6 +39,11 @@ def test_places_are_never_exceeded_and_the_waiting_list_works(drug_run, small_ad
     assert programme.left_waiting_list > 0  # demand exceeds supply: some give up after max_wait_days
     assert (programme.wait_days <= spec.max_wait_days + 1e-9).all() and (programme.wait_days > 0).any()
     assert programme.referred == programme.started.size + programme.left_waiting_list
+    usage = programme.usage
+    assert usage.granted == programme.started.size, (usage.granted, programme.started.size)
+    assert usage.withdrawn == programme.left_waiting_list, (usage.withdrawn, programme.left_waiting_list)
+    assert usage.released <= usage.granted and usage.peak_queue > 0 and usage.mean_queue_length > 0
+    assert 0 < usage.utilisation <= 1, usage.utilisation
     eligible_mask = eligible(spec.eligibility, small_adult.frame)
     assert eligible_mask[programme.started].all()
     assert programme.eligible == eligible_mask.sum()
