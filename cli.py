@@ -7,21 +7,26 @@ so a failed run never leaves a half-written output.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import os
 import sys
-import tempfile
 import traceback
-from collections.abc import Callable, Iterator
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 
+from reporting.files import (
+    OutputError,
+    atomic_path,
+    check_outputs,
+    file_sha256,
+    provenance,
+    sidecar_path,
+    write_json_atomic,
+    write_output,
+)
 from simulation.errors import SimulationInputError
 from survey.errors import SurveyInputError
 
@@ -46,16 +51,8 @@ console = Console()
 err_console = Console(stderr=True)
 _state: dict[str, bool] = {"debug": False}
 
-INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError)
+INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError, OutputError)
 T = TypeVar("T")
-
-
-def tool_version() -> str:
-    """Installed version of `safer` (or 'unknown' when run from a bare checkout)."""
-    try:
-        return version("safer")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 @app.callback()
@@ -82,57 +79,6 @@ def guarded(action: Callable[[], T]) -> T:
         raise typer.Exit(code=2) from None
 
 
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, for provenance."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def provenance(command: str, parameters: dict[str, Any], inputs: list[Path]) -> dict[str, Any]:
-    """What every output records: tool version, parameters and input hashes."""
-    return {
-        "tool": "safer",
-        "version": tool_version(),
-        "command": command,
-        "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()},
-        "inputs": {str(p): file_sha256(p) for p in inputs},
-    }
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `target`; rename it into place only if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        # mkstemp makes the file private; give the output the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def sidecar_path(out: Path) -> Path:
-    """Where an output's provenance goes: `<out>.meta.json`."""
-    return out.with_name(out.name + ".meta.json")
-
-
-def write_json_atomic(target: Path, payload: dict[str, Any]) -> None:
-    """Write JSON through a temporary file."""
-    with atomic_path(target) as tmp:
-        tmp.write_text(json.dumps(payload, indent=2, sort_keys=False, default=str))
-
-
 # ---- survey commands ---------------------------------------------------------------------------------------
 # questionnaire list / show and validate (imports are local so `safer --help` stays quick).
 
@@ -145,7 +91,7 @@ def questionnaire_list() -> None:
         from rich.markup import escape
         from rich.table import Table
 
-        from survey.questionnaire import list_questionnaires
+        from survey.questionnaire.loading import list_questionnaires
 
         table = Table(title="Bundled questionnaires")
         table.add_column("name", no_wrap=True)
@@ -170,7 +116,8 @@ def questionnaire_show(
         from rich.markup import escape
         from rich.padding import Padding
 
-        from survey.questionnaire import describe_indicator, load_questionnaire
+        from survey.questionnaire.loading import load_questionnaire
+        from survey.questionnaire.schema import describe_indicator
 
         q = load_questionnaire(name)
         console.print(f"[bold]{escape(q.name)}[/]: {escape(q.title)}", highlight=False)
@@ -212,9 +159,9 @@ def validate_command(
         from rich.markup import escape
         from rich.table import Table
 
-        from survey.questionnaire import load_questionnaire
-        from survey.readers import read_survey_file
-        from survey.validate import count_problems, validate_against_questionnaire
+        from survey.questionnaire.loading import load_questionnaire
+        from survey.reading.files import read_survey_file
+        from survey.reading.validate import count_problems, validate_against_questionnaire
 
         survey_file = read_survey_file(data)
         q = load_questionnaire(questionnaire)
@@ -274,11 +221,12 @@ def estimate_command(
     suppress: bool = typer.Option(False, "--suppress", help="Blank estimates flagged as low base."),
 ) -> None:
     """Estimate indicators, means and proportions with design-based SEs and confidence intervals."""
-    from survey.jobs import DesignOptions, estimate_file
-    from survey.tables import table_format, write_table
+    from reporting.files import table_format
+    from survey.jobs.estimate import DesignOptions, estimate_file
 
     def body() -> None:
-        fmt = table_format(out)
+        table_format(out)
+        check_outputs([out], [data, design])
         options = DesignOptions(weight, strata, psu, fpc, design, lonely_psu)
         table, design_info = estimate_file(
             data,
@@ -301,9 +249,7 @@ def estimate_command(
             "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu,
         }
         meta = provenance("estimate", parameters, inputs) | {"design": design_info}
-        with atomic_path(out) as tmp:
-            write_table(table, tmp, fmt, meta)
-        write_json_atomic(sidecar_path(out), meta)
+        write_output(table, out, meta)
         print_estimates(table)
         console.print(f"wrote {len(table)} rows to {out}")
 
@@ -367,7 +313,7 @@ def weight_command(
     """Weight a survey file: base weights, household selection, nonresponse, calibration, trimming, scaling."""
     import warnings
 
-    from survey.weighting_job import WeightOptions, output_format, run_weight_job, write_weighted_rows
+    from survey.jobs.weight import WeightOptions, output_format, run_weight_job, write_weighted_rows
 
     def body() -> None:
         fmt = output_format(out)
@@ -532,7 +478,7 @@ def demo_command(
 
         from rich.table import Table
 
-        from survey.demo import national_table, run_demo, summary_markdown, write_workbook
+        from survey.jobs.demo import national_table, run_demo, summary_markdown, write_workbook
 
         started = time.perf_counter()
         with console.status("weighting and estimating the bundled synthetic BCS and Place Survey"):
@@ -600,7 +546,7 @@ def check_coverage_command(
     def body() -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        from survey.intervals import CI_METHODS
+        from survey.options import CI_METHODS
         from survey.synthetic.coverage import coverage_setup, run_coverage
         from survey.synthetic.files import TABLE_FORMATS, data_format, write_table_file
 

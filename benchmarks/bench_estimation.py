@@ -38,10 +38,11 @@ sys.path.insert(0, str(ROOT))
 
 from survey import samplics_adapter  # noqa: E402
 from survey.design import make_design  # noqa: E402
-from survey.estimation import Target, estimate  # noqa: E402
-from survey.indicators import indicator_ids, indicator_values  # noqa: E402
-from survey.jobs import DesignOptions, estimate_file  # noqa: E402
-from survey.questionnaire import load_questionnaire  # noqa: E402
+from survey.estimation.estimates import estimate  # noqa: E402
+from survey.estimation.indicators import indicator_ids, indicator_values  # noqa: E402
+from survey.estimation.targets import Target  # noqa: E402
+from survey.jobs.estimate import DesignOptions, estimate_file  # noqa: E402
+from survey.questionnaire.loading import load_questionnaire  # noqa: E402
 from survey.synthetic.jobs import synth_place  # noqa: E402
 
 

@@ -33,10 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from survey import samplics_adapter  # noqa: E402
-from survey.calibration import calibrate_to_margins  # noqa: E402
-from survey.controls import control_totals_from_frame  # noqa: E402
 from survey.design import make_design  # noqa: E402
-from survey.estimation import Target, estimate  # noqa: E402
+from survey.estimation.estimates import estimate  # noqa: E402
+from survey.estimation.targets import Target  # noqa: E402
+from survey.weighting.calibration import calibrate_to_margins  # noqa: E402
+from survey.weighting.controls import control_totals_from_frame  # noqa: E402
 
 AGES = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
 N_INDICATORS = 10

@@ -1,9 +1,12 @@
 """Design-based estimation of community-safety survey indicators (BCS and Place Survey).
 
-The pipeline, one step per module: questionnaire spec -> read and validate -> design -> weights
-(calibration history kept on the design) -> indicator variables -> estimates (SE and CI) -> tables.
+The pipeline, one subpackage per stage: `questionnaire` (items and indicator rules as data) -> `reading`
+(read and validate files) -> `design` (the design object, carrying strata, clusters, weights and the
+calibration history) -> `weighting` (weights, calibration kept on the design) -> `estimation` (indicator
+variables, estimates with SE and CI). `jobs` holds the whole jobs behind the commands; `synthetic` draws
+data with known truth.
 
-Public entry points, imported lazily so that ``import survey.errors`` stays light::
+Public entry points, imported lazily so that `import survey.errors` stays light:
 
     from survey import load_questionnaire, read_survey_file, validate_against_questionnaire
     from survey import make_design, calibrate_to_margins, read_control_totals, run_weighting
@@ -19,54 +22,46 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from survey.calibration import calibrate_to_margins
-    from survey.controls import ControlTotals, control_totals_from_frame, read_control_totals
     from survey.design import CalibrationStep, ReplicateWeights, SurveyDesign, load_design_spec, make_design
     from survey.errors import SurveyInputError
-    from survey.estimation import OUTPUT_COLUMNS, Target, estimate, mean_target, proportion_target
-    from survey.indicators import indicator_ids, indicator_values
-    from survey.jobs import estimate_file
-    from survey.questionnaire import Questionnaire, list_questionnaires, load_questionnaire
-    from survey.readers import SurveyFile, read_survey_file
-    from survey.replicates import replicate_design
-    from survey.validate import Problem, validate_against_questionnaire
-    from survey.variance import DomainMeans, domain_means, domain_means_many
-    from survey.weighting import design_from_weighted_file, load_weighting_spec, run_weighting
+    from survey.estimation.estimates import OUTPUT_COLUMNS, estimate
+    from survey.estimation.indicators import indicator_ids, indicator_values
+    from survey.estimation.strata import DomainMeans
+    from survey.estimation.targets import Target, mean_target, proportion_target
+    from survey.estimation.variance import domain_means, domain_means_many
+    from survey.jobs.estimate import estimate_file
+    from survey.questionnaire.loading import list_questionnaires, load_questionnaire
+    from survey.questionnaire.schema import Questionnaire
+    from survey.reading.files import SurveyFile, read_survey_file
+    from survey.reading.validate import Problem, validate_against_questionnaire
+    from survey.weighting.calibration import calibrate_to_margins
+    from survey.weighting.controls import ControlTotals, control_totals_from_frame, read_control_totals
+    from survey.weighting.pipeline import run_weighting
+    from survey.weighting.replicates import replicate_design
+    from survey.weighting.spec import load_weighting_spec
+    from survey.weighting.weighted_files import design_from_weighted_file
 
-_EXPORTS = {
-    "calibrate_to_margins": "survey.calibration",
-    "ControlTotals": "survey.controls",
-    "control_totals_from_frame": "survey.controls",
-    "read_control_totals": "survey.controls",
-    "CalibrationStep": "survey.design",
-    "ReplicateWeights": "survey.design",
-    "SurveyDesign": "survey.design",
-    "load_design_spec": "survey.design",
-    "make_design": "survey.design",
-    "SurveyInputError": "survey.errors",
-    "OUTPUT_COLUMNS": "survey.estimation",
-    "estimate": "survey.estimation",
-    "Target": "survey.estimation",
-    "mean_target": "survey.estimation",
-    "proportion_target": "survey.estimation",
-    "indicator_ids": "survey.indicators",
-    "indicator_values": "survey.indicators",
-    "estimate_file": "survey.jobs",
-    "Questionnaire": "survey.questionnaire",
-    "list_questionnaires": "survey.questionnaire",
-    "load_questionnaire": "survey.questionnaire",
-    "SurveyFile": "survey.readers",
-    "read_survey_file": "survey.readers",
-    "replicate_design": "survey.replicates",
-    "Problem": "survey.validate",
-    "validate_against_questionnaire": "survey.validate",
-    "DomainMeans": "survey.variance",
-    "domain_means": "survey.variance",
-    "domain_means_many": "survey.variance",
-    "design_from_weighted_file": "survey.weighting",
-    "load_weighting_spec": "survey.weighting",
-    "run_weighting": "survey.weighting",
+_MODULE_EXPORTS: dict[str, tuple[str, ...]] = {
+    "survey.design": ("CalibrationStep", "ReplicateWeights", "SurveyDesign", "load_design_spec", "make_design"),
+    "survey.errors": ("SurveyInputError",),
+    "survey.estimation.estimates": ("OUTPUT_COLUMNS", "estimate"),
+    "survey.estimation.indicators": ("indicator_ids", "indicator_values"),
+    "survey.estimation.strata": ("DomainMeans",),
+    "survey.estimation.targets": ("Target", "mean_target", "proportion_target"),
+    "survey.estimation.variance": ("domain_means", "domain_means_many"),
+    "survey.jobs.estimate": ("estimate_file",),
+    "survey.questionnaire.loading": ("list_questionnaires", "load_questionnaire"),
+    "survey.questionnaire.schema": ("Questionnaire",),
+    "survey.reading.files": ("SurveyFile", "read_survey_file"),
+    "survey.reading.validate": ("Problem", "validate_against_questionnaire"),
+    "survey.weighting.calibration": ("calibrate_to_margins",),
+    "survey.weighting.controls": ("ControlTotals", "control_totals_from_frame", "read_control_totals"),
+    "survey.weighting.pipeline": ("run_weighting",),
+    "survey.weighting.replicates": ("replicate_design",),
+    "survey.weighting.spec": ("load_weighting_spec",),
+    "survey.weighting.weighted_files": ("design_from_weighted_file",),
 }
+_EXPORTS = {name: module for module, names in _MODULE_EXPORTS.items() for name in names}
 __all__ = [
     "CalibrationStep",
     "ControlTotals",

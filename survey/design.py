@@ -9,17 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from survey.errors import SurveyInputError
-from survey.yaml_files import read_yaml_mapping, validate_spec
+from survey.options import (
+    LONELY_PSU_OPTIONS,
+    CalibrationMethod,
+    LonelyPSU,
+    ReplicateMethod,
+    VarianceMethod,
+    choose,
+)
+from survey.reading.specfiles import read_yaml_mapping, validate_spec
 
-LonelyPSU = Literal["fail", "adjust", "average", "certainty", "remove"]
-LONELY_PSU_OPTIONS: tuple[str, ...] = ("fail", "adjust", "average", "certainty", "remove")
+# R degf(): qr(weights, tol = 1e-5)$rank; on the Gram matrix that is eigenvalues above (1e-5)^2 of the largest.
+RANK_RTOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -32,18 +40,30 @@ class CalibrationStep:
     from a regression on `cell_matrix`, weighted by the weights before calibration, within each group.
     """
 
-    method: str
+    method: CalibrationMethod
+    """Calibration distance (R `calfun`)."""
     variables: tuple[str, ...]
+    """The calibration variables (margins), in model order."""
     group_columns: tuple[str, ...]
+    """Columns whose values define the calibration groups (calibrated separately); empty for one group."""
     bounds: tuple[float, float] | None
-    cell: np.ndarray  # int64 per row: global cell id
-    cell_group: np.ndarray  # int64 per cell: calibration group id
-    cell_matrix: np.ndarray  # float64 (n_cells, p): model row (dummies of every margin) of each cell
-    cell_g: np.ndarray  # float64 per cell: g-weight (after / before)
-    weights_before: np.ndarray  # float64 per row
-    weights_after: np.ndarray  # float64 per row
+    """Bounds on the g-weight, or None."""
+    cell: np.ndarray
+    """int64 per row: global cell id."""
+    cell_group: np.ndarray
+    """int64 per cell: calibration group id."""
+    cell_matrix: np.ndarray
+    """float64 (n_cells, p): the model row (dummies of every margin) of each cell."""
+    cell_g: np.ndarray
+    """float64 per cell: g-weight (weight after / weight before)."""
+    weights_before: np.ndarray
+    """float64 per row: weights before calibration."""
+    weights_after: np.ndarray
+    """float64 per row: calibrated weights."""
     group_labels: tuple[str, ...] = ()
+    """Label of each calibration group, for messages and diagnostics."""
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    """Iterations, convergence and the model, as reported by the calibration."""
 
     @property
     def n_groups(self) -> int:
@@ -58,12 +78,18 @@ class ReplicateWeights:
     when `mse` is true and the mean of the replicates otherwise.
     """
 
-    weights: np.ndarray  # float64 (n_rows, n_replicates)
+    weights: np.ndarray
+    """float64 (n_rows, n_replicates): the replicate weights."""
     scale: float
-    rscales: np.ndarray  # float64 (n_replicates,)
-    method: str  # "jk1", "jkn" or "bootstrap"
+    """Overall multiplier of the replicate variance (R `scale`)."""
+    rscales: np.ndarray
+    """float64 (n_replicates,): per-replicate multipliers (R `rscales`)."""
+    method: ReplicateMethod
+    """How the replicates were formed."""
     mse: bool = False
-    degrees_of_freedom: int | None = None  # R: rank of the replicate weights minus 1
+    """Centre the replicates on the full-sample estimate (True) or on their mean (False, R's default)."""
+    degrees_of_freedom: int | None = None
+    """R `degf()`: rank of the replicate weights minus 1."""
 
     @property
     def n_replicates(self) -> int:
@@ -74,26 +100,46 @@ class ReplicateWeights:
 class SurveyDesign:
     """A single-stage (ultimate-cluster) sample design over the rows of `data`.
 
-    Attributes are per row unless stated. `stratum` and `psu` are dense integer codes; `psu` codes are
-    global (unique across strata). `stratum_fpc_factor[h]` is (N_h - n_h) / N_h, or 1 without an fpc.
+    `stratum` and `psu` are dense integer codes; `psu` codes are global (unique across strata).
     """
 
     data: pd.DataFrame
+    """The rows of the sample."""
     weights: np.ndarray
+    """float64 per row: final weights."""
     stratum: np.ndarray
+    """int64 per row: stratum code."""
     psu: np.ndarray
-    psu_stratum: np.ndarray  # stratum code of each PSU
-    n_psu_in_stratum: np.ndarray  # PSUs sampled in each stratum
+    """int64 per row: PSU code, unique across strata."""
+    psu_stratum: np.ndarray
+    """int64 per PSU: its stratum code."""
+    n_psu_in_stratum: np.ndarray
+    """int64 per stratum: PSUs sampled."""
     stratum_fpc_factor: np.ndarray
+    """float64 per stratum: (N_h - n_h) / N_h, or 1 without an fpc."""
     lonely_psu: LonelyPSU = "fail"
+    """What to do with single-PSU strata."""
     weight_column: str | None = None
+    """Column the weights came from (None: weights of 1)."""
     strata_column: str | None = None
+    """Column the strata came from (None: one stratum)."""
     psu_column: str | None = None
+    """Column the PSUs came from (None: every row its own PSU)."""
     fpc_column: str | None = None
+    """Column the fpc came from, if any."""
     stratum_labels: tuple[str, ...] = ()
+    """Stratum values as text, by code."""
     calibrations: tuple[CalibrationStep, ...] = ()
+    """Calibration steps applied to the weights, oldest first."""
     weight_history: tuple[tuple[str, np.ndarray], ...] = ()
+    """Earlier weights, each with the step that replaced them."""
     replicates: ReplicateWeights | None = None
+    """Replicate weights; when present they decide the variance."""
+
+    @property
+    def variance_method(self) -> VarianceMethod:
+        """`replicate` when the design carries replicate weights, else `taylor` (as R's design classes)."""
+        return "replicate" if self.replicates is not None else "taylor"
 
     @property
     def n_rows(self) -> int:
@@ -238,10 +284,7 @@ def make_design(
     fraction (all values <= 1), as R accepts. Without `psu`, every row is its own PSU; without `strata`,
     the sample is one stratum. `source` names the data in error messages (usually its file name).
     """
-    if lonely_psu not in LONELY_PSU_OPTIONS:
-        raise SurveyInputError(
-            f"lonely-psu option '{lonely_psu}' is not one of {', '.join(LONELY_PSU_OPTIONS)}."
-        )
+    lonely = choose(lonely_psu, LONELY_PSU_OPTIONS, "lonely-psu option")
     n = len(data)
     if n == 0:
         raise SurveyInputError(f"{source}: the data has no rows.")
@@ -275,7 +318,7 @@ def make_design(
         psu_stratum=psu_stratum,
         n_psu_in_stratum=n_psu_in_stratum,
         stratum_fpc_factor=fpc_factor,
-        lonely_psu=lonely_psu,  # type: ignore[arg-type]
+        lonely_psu=lonely,
         weight_column=weight,
         strata_column=strata,
         psu_column=psu,
@@ -332,3 +375,16 @@ def _fpc_factor(
         )
     factor: np.ndarray = (popsize - n_psu_in_stratum) / popsize
     return factor
+
+
+def gram_rank(grams: np.ndarray) -> np.ndarray:
+    """Rank of matrices given their Gram matrices (m, R, R), with R `qr(tol = 1e-5)`'s relative tolerance.
+
+    R's `degf()` of a replicate design is the rank of its replicate weights minus 1.
+    """
+    if grams.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    eig = np.linalg.eigvalsh(grams)
+    top = eig[:, -1:]
+    result: np.ndarray = np.sum(eig > RANK_RTOL * np.maximum(top, 0.0), axis=1).astype(np.int64)
+    return result

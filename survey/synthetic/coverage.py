@@ -22,16 +22,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survey.calibration import calibrate_to_margins
-from survey.controls import ControlTotals, control_totals_from_frame
 from survey.design import make_design
 from survey.errors import SurveyInputError
-from survey.estimation import Target, estimate
-from survey.intervals import CI_METHODS
+from survey.estimation.estimates import estimate
+from survey.estimation.targets import Target
+from survey.options import CI_METHODS, CIMethod, choose
 from survey.synthetic.bcs import BcsFrame, bcs_controls, bcs_frame, bcs_population, draw_bcs_sample, sampling_stratum
 from survey.synthetic.place import PlaceFrame, draw_place_sample, place_controls, place_frame, place_population
 from survey.synthetic.population import Population, World, build_world
 from survey.synthetic.truth import DOMAINS, population_indicator_values, truth_table
+from survey.weighting.calibration import calibrate_to_margins
+from survey.weighting.controls import ControlTotals, control_totals_from_frame
 
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "survey", "indicator", "domain", "ci_method", "n_domains", "n_domains_used", "replicates", "suppressed_share",
@@ -123,7 +124,7 @@ class ReplicateResult:
     upper: np.ndarray
 
 
-def run_replicate(setup: CoverageSetup, rng: np.random.Generator, methods: Sequence[str],
+def run_replicate(setup: CoverageSetup, rng: np.random.Generator, methods: Sequence[CIMethod],
                   min_base: int = 50) -> ReplicateResult:
     """Draw, weight and estimate one replicate (estimates on fewer than `min_base` respondents are NaN)."""
     data, values = draw_replicate(setup, rng)
@@ -172,12 +173,10 @@ def run_coverage(
     """Run `replicates` samples and summarise coverage, bias and interval width."""
     if replicates < 2:
         raise SurveyInputError(f"--replicates must be at least 2, got {replicates}")
-    for method in methods:
-        if method not in CI_METHODS:
-            raise SurveyInputError(f"CI method '{method}' is not one of {', '.join(CI_METHODS)}.")
+    chosen = [choose(method, CI_METHODS, "CI method") for method in methods]
     results = []
     for r in range(replicates):
-        results.append(run_replicate(setup, replicate_rng(setup, r), methods, min_base))
+        results.append(run_replicate(setup, replicate_rng(setup, r), chosen, min_base))
         if on_replicate is not None:
             on_replicate()
     return summarise(setup, results, methods)

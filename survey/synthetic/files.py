@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 import pyreadstat
 
 from survey.errors import SurveyInputError
-from survey.questionnaire import Questionnaire, load_questionnaire
+from survey.questionnaire.loading import load_questionnaire
+from survey.questionnaire.schema import Questionnaire
 
 DATA_FORMATS: tuple[str, ...] = (".csv", ".parquet", ".sav", ".dta")
 TABLE_FORMATS: tuple[str, ...] = (".csv", ".parquet")

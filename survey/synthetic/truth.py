@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from survey.estimation import OVERALL
-from survey.indicators import indicator_ids, indicator_values
-from survey.questionnaire import load_questionnaire
+from survey.estimation.estimates import OVERALL
+from survey.estimation.indicators import indicator_ids, indicator_values
+from survey.questionnaire.loading import load_questionnaire
 from survey.synthetic.population import Population, in_survey_frame
 
 TRUTH_COLUMNS: tuple[str, ...] = ("indicator", "domain", "domain_value", "true_value", "population_base")

@@ -1,0 +1,137 @@
+"""Design-based estimates of proportions and means, overall and by domain, with SE and CI.
+
+Every estimator takes the design, so calibration and replicate weights are accounted for without the
+caller doing anything. Domains are estimated with full-design domain variance, never by subsetting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from survey.design import SurveyDesign
+from survey.errors import SurveyInputError
+from survey.estimation.intervals import (
+    korn_graubard_interval,
+    logit_interval,
+    wald_interval,
+    wilson_interval,
+)
+from survey.estimation.strata import DomainMeans
+from survey.estimation.targets import Target, domain_codes
+from survey.estimation.variance import domain_means_many
+from survey.options import CI_METHODS, CIMethod, choose
+
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "indicator",
+    "domain",
+    "domain_value",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "ci_method",
+    "n_unweighted",
+    "n_effective",
+    "deff",
+    "low_base",
+)
+OVERALL = "all"
+
+
+def estimate(
+    design: SurveyDesign,
+    targets: Sequence[Target],
+    *,
+    by: Sequence[str] = (),
+    ci: CIMethod = "logit",
+    level: float = 0.95,
+    min_base: int = 50,
+    suppress: bool = False,
+    source: str = "data",
+) -> pd.DataFrame:
+    """Estimate every target overall and within each level of each `by` column.
+
+    Returns the long table (see `OUTPUT_COLUMNS`): proportions in [0, 1], SEs, CIs by `ci` (means always
+    get a Wald interval), unweighted and effective bases, design effects (R `deff = "replace"`), and a
+    `low_base` flag where the unweighted base is below `min_base`; `suppress` blanks those estimates.
+    """
+    ci = choose(ci, CI_METHODS, "CI method")
+    if not 0 < level < 1:
+        raise SurveyInputError(f"confidence level {level} must be between 0 and 1.")
+    if not targets:
+        raise SurveyInputError("nothing to estimate: give an indicator, --mean or --proportion.")
+    # (k, n) stacked then viewed as (n, k): each variable stays contiguous for the per-variable passes.
+    values = np.vstack([np.asarray(t.values, dtype=np.float64) for t in targets]).T
+    if values.shape[0] != design.n_rows:
+        raise ValueError("every target needs one value per design row")
+
+    groupings: list[tuple[str, np.ndarray, list[str]]] = [(OVERALL, np.zeros(design.n_rows, np.int64), [OVERALL])]
+    for column in by:
+        codes, labels = domain_codes(design.data, column, source=source)
+        groupings.append((column, codes, labels))
+
+    results = domain_means_many(design, values, [(codes, len(labels)) for _, codes, labels in groupings])
+    tables = [
+        _table(targets, domain_name, labels, moments, ci, level, min_base, suppress)
+        for (domain_name, _, labels), moments in zip(groupings, results, strict=True)
+    ]
+    return pd.concat(tables, ignore_index=True)[list(OUTPUT_COLUMNS)]
+
+
+def _table(
+    targets: Sequence[Target],
+    domain_name: str,
+    labels: list[str],
+    m: DomainMeans,
+    ci: CIMethod,
+    level: float,
+    min_base: int,
+    suppress: bool,
+) -> pd.DataFrame:
+    n_domains, k = m.estimate.shape
+    est = m.estimate
+    var = np.maximum(m.variance, 0.0)
+    se = np.sqrt(var)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = var / m.srs_variance
+        n_effective = m.n_unweighted / deff
+    lower = np.full_like(est, np.nan)
+    upper = np.full_like(est, np.nan)
+    methods = np.empty((n_domains, k), dtype=object)
+    for j, target in enumerate(targets):
+        method = ci if target.kind == "proportion" else "wald"
+        methods[:, j] = method
+        e, s, v = est[:, j], se[:, j], var[:, j]
+        if method == "logit":
+            lo, hi = logit_interval(e, s, m.degrees_of_freedom[:, j], level)
+        elif method == "korn-graubard":
+            lo, hi = korn_graubard_interval(e, v, m.degrees_of_freedom[:, j], m.n_design_rows[:, j], level)
+        elif method == "wilson":
+            lo, hi = wilson_interval(e, n_effective[:, j], level)
+        else:
+            lo, hi = wald_interval(e, s, level)
+        lower[:, j], upper[:, j] = lo, hi
+    low_base = m.n_unweighted < min_base
+    table = pd.DataFrame(
+        {
+            "indicator": np.tile([t.name for t in targets], n_domains),
+            "domain": domain_name,
+            "domain_value": np.repeat(labels, k),
+            "estimate": est.ravel(),
+            "se": se.ravel(),
+            "ci_lower": lower.ravel(),
+            "ci_upper": upper.ravel(),
+            "ci_method": methods.ravel(),
+            "n_unweighted": m.n_unweighted.ravel(),
+            "n_effective": n_effective.ravel(),
+            "deff": deff.ravel(),
+            "low_base": low_base.ravel(),
+        }
+    )
+    if suppress:
+        blank = table["low_base"].to_numpy()
+        table.loc[blank, ["estimate", "se", "ci_lower", "ci_upper", "n_effective", "deff"]] = np.nan
+    return table

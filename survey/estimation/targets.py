@@ -1,0 +1,91 @@
+"""What to estimate: a `Target` is one value per row (NaN = outside its base), a proportion or a mean.
+
+Indicators become targets through `survey.estimation.indicators`; `--mean` and `--proportion` through the
+functions here. Domain columns become integer codes here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import SurveyInputError
+
+
+@dataclass(frozen=True)
+class Target:
+    """One quantity to estimate; a proportion takes values 0 and 1."""
+
+    name: str
+    """Indicator id, `mean:VAR` or `proportion:VAR=VALUE`; the `indicator` column of the output."""
+    values: np.ndarray
+    """float64 per row; NaN marks a row outside the base."""
+    kind: Literal["proportion", "mean"]
+    """A proportion gets the chosen CI method; a mean always gets a Wald interval."""
+
+
+def mean_target(data: pd.DataFrame, variable: str, *, source: str = "data") -> Target:
+    """The weighted mean of a numeric column; missing values are outside the base."""
+    column = _column(data, variable, source)
+    numeric = pd.to_numeric(column, errors="coerce")
+    bad = numeric.isna() & column.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SurveyInputError(
+            f"{source}: column '{variable}' is not numeric at data row {row + 1} (value {column.iloc[row]!r}); "
+            "--mean needs a numeric column."
+        )
+    return Target(f"mean:{variable}", numeric.to_numpy(dtype=np.float64), "mean")
+
+
+def proportion_target(
+    data: pd.DataFrame,
+    variable: str,
+    value: str,
+    *,
+    value_labels: Mapping[Any, str] | None = None,
+    source: str = "data",
+) -> Target:
+    """The proportion of rows whose `variable` equals `value` (as a number, as text, or as a value label)."""
+    column = _column(data, variable, source)
+    present = column.notna().to_numpy()
+    wanted: set[str] = {value}
+    if value_labels:
+        wanted |= {_as_text(code) for code, label in value_labels.items() if str(label) == value}
+    # Compare the distinct values as text, not every row.
+    codes, uniques = pd.factorize(column, sort=True)
+    distinct = [_as_text(u) for u in uniques]
+    wanted_codes = np.array([i for i, text in enumerate(distinct) if text in wanted], dtype=np.int64)
+    hit = np.isin(codes, wanted_codes)
+    if not hit.any() and present.any():
+        shown = ", ".join(distinct[:12])
+        raise SurveyInputError(
+            f"{source}: no row has {variable} = {value!r}; values present include {shown}."
+        )
+    values = np.where(present, hit.astype(np.float64), np.nan)
+    return Target(f"proportion:{variable}={value}", values, "proportion")
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _column(data: pd.DataFrame, variable: str, source: str) -> pd.Series:
+    if variable not in data.columns:
+        raise SurveyInputError(f"{source}: column '{variable}' is not in the data.")
+    return data[variable]
+
+
+def domain_codes(data: pd.DataFrame, column: str, *, source: str = "data") -> tuple[np.ndarray, list[str]]:
+    """Integer domain codes (-1 where the value is missing) and the domain labels as text."""
+    values = _column(data, column, source)
+    if values.notna().sum() == 0:
+        raise SurveyInputError(f"{source}: the domain column '{column}' is empty: every value is missing.")
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes.astype(np.int64), [_as_text(u) for u in uniques]

@@ -1,0 +1,54 @@
+"""Domain means with the variance the design calls for: one chooser that every estimator goes through.
+
+As in R, where `svymean` dispatches on the design's class, the design decides: replicate weights give the
+replicate variance (`survey.estimation.replication`); otherwise the Taylor variance, by the moment path for
+unclustered designs whose final weights are the calibrated ones (`survey.estimation.moments`) or the
+(PSU, domain)-pair path for any design (`survey.estimation.taylor`). No entry point can bypass the choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from survey.design import SurveyDesign
+from survey.errors import SurveyInputError
+from survey.estimation.moments import moment_domain_pieces
+from survey.estimation.replication import replicate_domain_means
+from survey.estimation.strata import DomainMeans, finish
+from survey.estimation.taylor import taylor_domain_means
+
+
+def domain_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray, n_domains: int) -> DomainMeans:
+    """Means of each column of `values` in each domain, with the design's variances.
+
+    `values` is (n_rows, k); NaN marks a row outside that variable's base. `domain` gives each row's
+    domain code in [0, n_domains), or -1 for rows in no domain. Domains are never subset: their variance
+    is the full-design domain variance.
+    """
+    return domain_means_many(design, values, [(domain, n_domains)])[0]
+
+
+def domain_means_many(
+    design: SurveyDesign, values: np.ndarray, groupings: Sequence[tuple[np.ndarray, int]]
+) -> list[DomainMeans]:
+    """`domain_means` for several domain variables at once: (codes, n_domains) per grouping."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    groupings = [(np.asarray(codes, dtype=np.int64), int(size)) for codes, size in groupings]
+    if design.variance_method == "replicate":
+        return [replicate_domain_means(design, values, codes, size) for codes, size in groupings]
+    if len(design.calibrations) > 1:
+        raise SurveyInputError(
+            "the design has been calibrated more than once; variances account for one calibration "
+            "step only. Calibrate once to all margins together."
+        )
+    step = design.calibrations[-1] if design.calibrations else None
+    if design.n_psu == design.n_rows and (step is None or np.array_equal(step.weights_after, design.weights)):
+        # The moment path reads the rows once per variable whatever the number of groupings.
+        pieces = moment_domain_pieces(design, step, values, groupings)
+        sizes = [size for _, size in groupings]
+        return [finish(design, values.shape[0], size, piece) for piece, size in zip(pieces, sizes, strict=True)]
+    return [taylor_domain_means(design, values, codes, size) for codes, size in groupings]

@@ -1,0 +1,146 @@
+"""The `safer weight` job: merge flags with a weighting spec, read the inputs, weight, and write the rows.
+
+The command line only parses arguments and writes files through its atomic helpers; everything else is here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from survey.design import load_design_spec
+from survey.errors import SurveyInputError
+from survey.reading.files import read_survey_file
+from survey.weighting.controls import read_control_totals
+from survey.weighting.pipeline import WeightingResult, run_weighting
+from survey.weighting.replicates import parse_replicates
+from survey.weighting.spec import load_weighting_spec, parse_bounds, validate_weighting_spec
+
+OUTPUT_FORMATS: dict[str, str] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+
+
+@dataclass(frozen=True)
+class WeightOptions:
+    """Flags of `safer weight` (None = not given, so a weighting spec's value stands)."""
+
+    controls: Path | None = None
+    by: tuple[str, ...] = ()
+    weight: str | None = None
+    strata: str | None = None
+    psu: str | None = None
+    fpc: str | None = None
+    design_file: Path | None = None
+    lonely_psu: str | None = None
+    spec_file: Path | None = None
+    selection_prob: str | None = None
+    adults_col: str | None = None
+    adults_cap: int | None = None
+    response_col: str | None = None
+    nonresponse_classes: tuple[str, ...] = ()
+    method: str | None = None
+    bounds: str | None = None
+    max_iter: int | None = None
+    epsilon: float | None = None
+    trim_upper: str | None = None
+    trim_lower: str | None = None
+    scale: str | None = None
+    replicates: str | None = None
+    seed: int | None = None
+    on_nonconvergence: str | None = None
+
+
+def output_format(path: Path) -> str:
+    """'parquet' or 'csv' from the output file's extension."""
+    fmt = OUTPUT_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SurveyInputError(f"--out {path}: use a .parquet or .csv file for weighted output.")
+    return fmt
+
+
+def build_spec(options: WeightOptions) -> dict[str, Any]:
+    """The weighting spec as a dict: the spec file (if any), then the design file, then flags on top."""
+    raw: dict[str, Any] = {}
+    if options.spec_file is not None:
+        raw = load_weighting_spec(options.spec_file).model_dump(mode="json", exclude_none=True)
+    design = dict(raw.get("design", {}))
+    if options.design_file is not None:
+        design |= load_design_spec(options.design_file).model_dump(exclude_none=True)
+    for key in ("weight", "strata", "psu", "fpc", "lonely_psu"):
+        value = getattr(options, key)
+        if value is not None:
+            design[key] = value
+    raw["design"] = design
+    if options.selection_prob is not None:
+        raw["selection_probability"] = options.selection_prob
+    if options.adults_col is not None or options.adults_cap is not None:
+        household = dict(raw.get("household") or {})
+        if options.adults_col is not None:
+            household["adults"] = options.adults_col
+        if options.adults_cap is not None:
+            household["cap"] = options.adults_cap
+        raw["household"] = household
+    if options.response_col is not None or options.nonresponse_classes:
+        nonresponse = dict(raw.get("nonresponse") or {})
+        if options.response_col is not None:
+            nonresponse["response"] = options.response_col
+        if options.nonresponse_classes:
+            nonresponse["classes"] = list(options.nonresponse_classes)
+        raw["nonresponse"] = nonresponse
+    calibration = dict(raw.get("calibration") or {})
+    flags = {
+        "controls": str(options.controls) if options.controls is not None else None,
+        "by": list(options.by) if options.by else None,
+        "method": options.method,
+        "bounds": parse_bounds(options.bounds) if options.bounds is not None else None,
+        "max_iter": options.max_iter,
+        "epsilon": options.epsilon,
+        "on_nonconvergence": options.on_nonconvergence,
+    }
+    calibration |= {k: v for k, v in flags.items() if v is not None}
+    if calibration:
+        raw["calibration"] = calibration
+    if options.trim_upper is not None or options.trim_lower is not None:
+        trimming = dict(raw.get("trimming") or {})
+        if options.trim_upper is not None:
+            trimming["upper"] = options.trim_upper
+        if options.trim_lower is not None:
+            trimming["lower"] = options.trim_lower
+        raw["trimming"] = trimming
+    if options.scale is not None:
+        raw["scale"] = options.scale
+    if options.replicates is not None:
+        method, count = parse_replicates(options.replicates)
+        raw["replicates"] = {"method": method, "replicates": count, "seed": options.seed}
+    elif options.seed is not None and raw.get("replicates"):
+        raw["replicates"] = dict(raw["replicates"]) | {"seed": options.seed}
+    return raw
+
+
+def run_weight_job(data_path: Path, options: WeightOptions) -> tuple[WeightingResult, dict[str, Any], list[Path]]:
+    """Read the data and controls, run the weighting; returns the result, the spec used and the input files."""
+    raw = build_spec(options)
+    spec = validate_weighting_spec(raw, source=str(options.spec_file or "weighting options"))
+    survey_file = read_survey_file(data_path)
+    controls = None
+    inputs: list[Path] = [data_path]
+    if spec.calibration is not None:
+        if spec.calibration.controls is None:
+            raise SurveyInputError("calibration needs control totals: give --controls totals.csv.")
+        controls_path = Path(spec.calibration.controls)
+        controls = read_control_totals(controls_path, spec.calibration.by)
+        inputs.append(controls_path)
+    inputs += [p for p in (options.spec_file, options.design_file) if p is not None]
+    result = run_weighting(survey_file.data, spec, controls, value_labels=survey_file.value_labels,
+                           source=str(data_path))
+    return result, spec.model_dump(mode="json"), inputs
+
+
+def write_weighted_rows(data: pd.DataFrame, path: Path, fmt: str) -> None:
+    """Write the weighted rows (to a temporary path; the caller renames it into place)."""
+    if fmt == "parquet":
+        data.to_parquet(path, index=False)
+    else:
+        data.to_csv(path, index=False)
