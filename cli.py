@@ -317,6 +317,7 @@ def weight_command(
 
     def body() -> None:
         fmt = output_format(out)
+        check_outputs([out, report], [data, controls, design, spec])
         options = WeightOptions(
             controls=controls, by=tuple(by), weight=weight, strata=strata, psu=psu, fpc=fpc, design_file=design,
             lonely_psu=lonely_psu, spec_file=spec, selection_prob=selection_prob, adults_col=adults_col,
@@ -420,6 +421,7 @@ def synth_bcs_command(
         from survey.synthetic.jobs import synth_bcs
 
         formats = synthetic_formats(out, truth, controls)
+        check_outputs([out, truth, controls], [])
         result = synth_bcs(seed, n)
         write_synthetic(result, formats, out, truth, controls, "synth bcs",
                         {"seed": seed, "n": n, "out": out, "truth": truth, "controls": controls})
@@ -442,6 +444,7 @@ def synth_place_command(
         from survey.synthetic.jobs import synth_place
 
         formats = synthetic_formats(out, truth, controls)
+        check_outputs([out, truth, controls], [])
         result = synth_place(seed, las, returns)
         write_synthetic(result, formats, out, truth, controls, "synth place",
                         {"seed": seed, "las": las, "returns": returns, "out": out, "truth": truth,
@@ -551,6 +554,7 @@ def check_coverage_command(
         from survey.synthetic.files import TABLE_FORMATS, data_format, write_table_file
 
         formats = {path: data_format(path, TABLE_FORMATS) for path in (out, detail) if path is not None}
+        check_outputs([out, detail], [])
         with console.status(f"building the synthetic {survey} population"):
             setup = coverage_setup(survey, seed, n=n, n_las=las, returns=returns)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

@@ -283,6 +283,19 @@ def make_design(
     `fpc` holds either the population number of PSUs in the stratum (all values >= 1) or the sampling
     fraction (all values <= 1), as R accepts. Without `psu`, every row is its own PSU; without `strata`,
     the sample is one stratum. `source` names the data in error messages (usually its file name).
+
+    Examples
+    --------
+    Two strata of two PSUs each (R `svydesign(ids = ~psu, strata = ~stratum, weights = ~w)`):
+
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"stratum": ["a", "a", "a", "b", "b", "b"], "psu": [1, 1, 2, 1, 2, 2],
+    ...                      "w": [10.0, 10.0, 20.0, 15.0, 15.0, 15.0], "agree": [1, 2, 1, 1, 1, 2]})
+    >>> design = make_design(data, weight="w", strata="stratum", psu="psu")
+    >>> design.n_strata, design.n_psu, design.degrees_of_freedom
+    (2, 4, 2)
+    >>> design.variance_method
+    'taylor'
     """
     lonely = choose(lonely_psu, LONELY_PSU_OPTIONS, "lonely-psu option")
     n = len(data)

@@ -29,17 +29,22 @@ class CalibrationLayout:
     cd_of_unit: np.ndarray
     n_cd: int
     gd_of_cd: np.ndarray
-    cd_x: np.ndarray  # (n_cd, p) model row of each (cell, domain) pair
+    cd_x: np.ndarray
+    """(n_cd, p) model row of each (cell, domain) pair."""
     gd_group: np.ndarray
-    m_inverse: np.ndarray  # (n_groups, p, p)
+    m_inverse: np.ndarray
+    """(n_groups, p, p)"""
     tc_of_unit: np.ndarray
     n_tc: int
     tc_triple: np.ndarray
-    tc_x: np.ndarray  # (n_tc, p)
+    tc_x: np.ndarray
+    """(n_tc, p)"""
     triple_gd: np.ndarray
     triple_sd: np.ndarray
-    q_triple: np.ndarray  # (n_triples, p, p)
-    r_triple: np.ndarray  # (n_triples, p)
+    q_triple: np.ndarray
+    """(n_triples, p, p)"""
+    r_triple: np.ndarray
+    """(n_triples, p)"""
 
 
 def _psu_groups(design: SurveyDesign, step: CalibrationStep) -> np.ndarray:
@@ -60,10 +65,14 @@ def _psu_groups(design: SurveyDesign, step: CalibrationStep) -> np.ndarray:
 class StepSums:
     """The parts of the residual method that depend on the design and calibration only, not on domains."""
 
-    m_inverse: np.ndarray  # (n_groups, p, p): inverse of sum_cells d x x' per group
-    hg_keys: np.ndarray  # stratum * n_groups + group, for every (stratum, group) block holding PSUs
-    r_hg: np.ndarray  # (n_hg, p): sum of X_c over the block's PSUs
-    q_hg: np.ndarray  # (n_hg, p, p): sum of X_c X_c'
+    m_inverse: np.ndarray
+    """(n_groups, p, p): inverse of sum_cells d x x' per group."""
+    hg_keys: np.ndarray
+    """Stratum * n_groups + group, for every (stratum, group) block holding PSUs."""
+    r_hg: np.ndarray
+    """(n_hg, p): sum of X_c over the block's PSUs."""
+    q_hg: np.ndarray
+    """(n_hg, p, p): sum of X_c X_c'."""
 
 
 def step_sums(design: SurveyDesign, step: CalibrationStep) -> StepSums:
@@ -157,8 +166,10 @@ class ClusterUnits:
     """Row-level units for the residual method when PSUs hold several rows."""
 
     inv_g_row: np.ndarray
-    element_pair: np.ndarray  # (PSU, domain) pair of each cross-term element
-    element_weight: np.ndarray  # W = sum of w_after over the element's (PSU, cell)
+    element_pair: np.ndarray
+    """(PSU, domain) pair of each cross-term element."""
+    element_weight: np.ndarray
+    """W = sum of w_after over the element's (PSU, cell)"""
 
 
 def cluster_units(

@@ -118,7 +118,21 @@ def estimate_file(
     min_base: int = 50,
     suppress: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read `path`, build its design, and estimate; returns the table and the design description."""
+    """Read `path`, build its design, and estimate; returns the table and the design description.
+
+    This is `safer estimate` without the file writing.
+
+    Examples
+    --------
+    High perceived ASB (PSA 23 indicator 4) on the bundled synthetic BCS year, with its sample design:
+
+    >>> from survey.jobs.demo import examples_dir
+    >>> options = DesignOptions(weight="design_weight", strata="stratum", psu="psu")
+    >>> table, design = estimate_file(examples_dir() / "bcs.parquet", design_options=options,
+    ...                               questionnaire="bcs", indicators=["PSA23_4"])
+    >>> print(table.loc[0, "indicator"], round(table.loc[0, "estimate"], 3), design["n_psu"])
+    PSA23_4 0.172 2073
+    """
     from survey.reading.files import read_survey_file
 
     survey_file = read_survey_file(path)

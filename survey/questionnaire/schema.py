@@ -1,4 +1,4 @@
-"""Questionnaires as data: the schema for items and indicators, and loading of the bundled YAML files.
+"""Questionnaires as data: the schema for items and indicators, with the cross-checks types cannot express.
 
 A questionnaire file lists *items* (one question each: wording, response codes, missing codes, the
 source-variable aliases a data file may use) and *indicators* (declarative rules turning item codes
@@ -6,7 +6,7 @@ into 1 = counts, 0 = in base but not counted, out of base). Every rule that chan
 figure -- which codes count, which codes leave the base, how a scale is scored, its threshold and
 what happens when a strand is missing -- is a field in the file, never a constant in code.
 
-Validation errors name the file and the field, e.g. ``indicators[NI17].threshold``.
+Validation errors name the file and the field, e.g. `indicators[NI17].threshold`.
 """
 
 from __future__ import annotations

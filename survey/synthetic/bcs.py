@@ -51,12 +51,14 @@ class BcsFrame:
     """The population arranged for fast repeated sampling (PSUs and households are contiguous blocks)."""
 
     population: Population
-    psu_stratum: np.ndarray  # sampling stratum of each PSU: its force, the Met for the City of London
+    psu_stratum: np.ndarray
+    """Sampling stratum of each PSU: its force, the Met for the City of London."""
     psu_first_household: np.ndarray
     psu_households: np.ndarray
     household_first_person: np.ndarray
     household_adults: np.ndarray
-    stratum_psus: np.ndarray  # number of PSUs per stratum (index = force code of the stratum)
+    stratum_psus: np.ndarray
+    """Number of PSUs per stratum (index = force code of the stratum)"""
     stratum_adults: np.ndarray
 
 
@@ -109,8 +111,10 @@ class BcsSample:
     rows: np.ndarray
     psu: np.ndarray
     selection_probability: np.ndarray
-    interview_date: np.ndarray  # datetime64[D]
-    seek_views_asked: np.ndarray  # bool
+    interview_date: np.ndarray
+    """Datetime64[D]."""
+    seek_views_asked: np.ndarray
+    """Bool."""
 
 
 def draw_bcs_sample(frame: BcsFrame, n: int, rng: np.random.Generator) -> BcsSample:

@@ -49,13 +49,15 @@ class CoverageSetup:
     world: World
     population: Population
     frame: BcsFrame | PlaceFrame
-    values: np.ndarray  # per-person indicator values, (population size, n indicators)
+    values: np.ndarray
+    """Per-person indicator values, (population size, n indicators)"""
     indicators: tuple[str, ...]
     truth: pd.DataFrame
     controls: ControlTotals
     calibration_by: tuple[str, ...]
     domains: tuple[str, ...]
-    sample_size: int  # BCS interviews, or Place returns per authority
+    sample_size: int
+    """BCS interviews, or Place returns per authority."""
 
 
 def coverage_setup(survey: str, seed: int, *, n: int = 46_000, n_las: int = 30, returns: int = 1_100) -> CoverageSetup:
@@ -120,7 +122,8 @@ class ReplicateResult:
     weighted: np.ndarray
     unweighted: np.ndarray
     se: np.ndarray
-    lower: np.ndarray  # (n methods, n truth rows)
+    lower: np.ndarray
+    """(n methods, n truth rows)"""
     upper: np.ndarray
 
 

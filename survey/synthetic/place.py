@@ -56,11 +56,14 @@ class PlaceFrame:
     """Eligible adults (18+, England) grouped by authority, with their response propensities."""
 
     population: Population
-    rows: np.ndarray  # population rows of eligible adults, grouped by authority
-    la_start: np.ndarray  # first position of each authority's block in `rows`
+    rows: np.ndarray
+    """Population rows of eligible adults, grouped by authority."""
+    la_start: np.ndarray
+    """First position of each authority's block in `rows`."""
     la_size: np.ndarray
     la_codes: np.ndarray
-    propensity: np.ndarray  # per eligible adult
+    propensity: np.ndarray
+    """Per eligible adult."""
 
 
 def response_propensity(population: Population, rows: np.ndarray) -> np.ndarray:
@@ -96,8 +99,10 @@ class PlaceSample:
 
     rows: np.ndarray
     design_weight: np.ndarray
-    mailed: np.ndarray  # forms mailed per authority (frame order)
-    returned: np.ndarray  # returns per authority
+    mailed: np.ndarray
+    """Forms mailed per authority (frame order)"""
+    returned: np.ndarray
+    """Returns per authority."""
 
 
 def draw_place_sample(frame: PlaceFrame, returns: int, rng: np.random.Generator) -> PlaceSample:

@@ -76,7 +76,8 @@ class Population:
 
     geography: Geography
     people: pd.DataFrame
-    strands: np.ndarray  # float32 (n, 7): ASB strand latent scores, in targets.ASB_STRANDS order
+    strands: np.ndarray
+    """Float32 (n, 7): ASB strand latent scores, in targets.ASB_STRANDS order."""
     items: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property

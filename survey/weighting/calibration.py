@@ -37,11 +37,16 @@ class CalibrationWarning(UserWarning):
 class CalibrationModel:
     """The categorical calibration model: cells, their model rows and the control totals per group."""
 
-    cell: np.ndarray  # per row
-    cell_group: np.ndarray  # per cell (sorted)
-    cell_levels: np.ndarray  # (n_cells, n_variables) level index of each calibration variable
-    cell_matrix: np.ndarray  # (n_cells, p) intercept + reference-coded dummies
-    population: np.ndarray  # (n_groups, p) control totals of the model columns
+    cell: np.ndarray
+    """Per row."""
+    cell_group: np.ndarray
+    """Per cell (sorted)"""
+    cell_levels: np.ndarray
+    """(n_cells, n_variables) level index of each calibration variable."""
+    cell_matrix: np.ndarray
+    """(n_cells, p) intercept + reference-coded dummies."""
+    population: np.ndarray
+    """(n_groups, p) control totals of the model columns."""
     matched: MatchedControls
 
     @property
@@ -238,6 +243,25 @@ def calibrate_to_margins(
     SurveyInputError naming the group and margin when a group fails to converge (or warns with
     `on_nonconvergence="warn"`), and when the bounds cannot be met. Replicate weights, if present, are each
     calibrated again as R does. Diagnostics per group are in the step's `diagnostics["groups"]`.
+
+    Examples
+    --------
+    Raking six respondents to sex and age totals; R `calibrate(design, ~sex + age, pop, calfun = "raking")`
+    gives the same weights (135.97, 208.06, 128.06, 195.97, 195.97, 135.97):
+
+    >>> import pandas as pd
+    >>> from survey.design import make_design
+    >>> from survey.weighting.controls import control_totals_from_frame
+    >>> data = pd.DataFrame({"sex": ["m", "m", "f", "f", "f", "m"],
+    ...                      "age": ["young", "old", "young", "old", "old", "young"]})
+    >>> controls = control_totals_from_frame(pd.DataFrame({
+    ...     "variable": ["sex", "sex", "age", "age"], "category": ["m", "f", "young", "old"],
+    ...     "total": [480.0, 520.0, 400.0, 600.0]}))
+    >>> raked = calibrate_to_margins(make_design(data), controls, method="raking")
+    >>> [round(float(w), 2) for w in raked.weights]
+    [135.97, 208.06, 128.06, 195.97, 195.97, 135.97]
+    >>> raked.calibrations[0].method  # kept on the design, so variances account for it
+    'raking'
     """
     chosen = choose(method, CALIBRATION_METHODS, "calibration method")
     choose(on_nonconvergence, ON_NONCONVERGENCE_OPTIONS, "on-nonconvergence")

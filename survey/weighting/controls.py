@@ -189,8 +189,10 @@ class MatchedControls:
     totals: dict[str, np.ndarray]
     group_of_row: np.ndarray
     level_of_row: np.ndarray
-    value_map: dict[str, dict[str, int]]  # variable (or group column) -> data value text -> level / group
-    group_map: dict[str, int]  # joined group value texts -> group id
+    value_map: dict[str, dict[str, int]]
+    """Variable (or group column) -> data value text -> level / group."""
+    group_map: dict[str, int]
+    """Joined group value texts -> group id."""
 
     @property
     def n_groups(self) -> int:

@@ -29,12 +29,18 @@ RESCALE_THRESHOLD = 20.0
 class GrakeResult:
     """g-weights per cell and the outcome per group (arrays indexed by group unless stated)."""
 
-    g: np.ndarray  # per cell: final weight / weight before calibration
-    iterations: np.ndarray  # R's `iter` when the group stopped
-    converged: np.ndarray  # bool
-    achieved: np.ndarray  # max |misfit| / (1 + |population|) at the end
-    misfit: np.ndarray  # (n_groups, p) population minus calibrated totals at the end
-    rescale: np.ndarray  # R's rescaling factor of the weights (1 when not rescaled)
+    g: np.ndarray
+    """Per cell: final weight / weight before calibration."""
+    iterations: np.ndarray
+    """R's `iter` when the group stopped."""
+    converged: np.ndarray
+    """Bool."""
+    achieved: np.ndarray
+    """Max |misfit| / (1 + |population|) at the end."""
+    misfit: np.ndarray
+    """(n_groups, p) population minus calibrated totals at the end."""
+    rescale: np.ndarray
+    """R's rescaling factor of the weights (1 when not rescaled)"""
 
 
 def calfun_fm1(method: str, u: np.ndarray, lower: float, upper: float) -> np.ndarray:

@@ -115,9 +115,12 @@ def response_indicator(data: pd.DataFrame, column: str, *, source: str = "data")
 class NonresponseAdjustment:
     """Weighting-class adjustment: respondent weights times the class factor; non-respondents dropped."""
 
-    respondent: np.ndarray  # bool per input row
-    factor: np.ndarray  # per input row (class factor; meaningful for respondents)
-    classes: pd.DataFrame  # per class: labels, eligible, respondents, response rate (weighted), factor
+    respondent: np.ndarray
+    """Bool per input row."""
+    factor: np.ndarray
+    """Per input row (class factor; meaningful for respondents)"""
+    classes: pd.DataFrame
+    """Per class: labels, eligible, respondents, response rate (weighted), factor."""
 
 
 def nonresponse_adjustment(

@@ -1,6 +1,9 @@
 """Regenerate the back-test expectations after an intended change to the model (then review the diff).
 
 python tests/simulation/back/make_expected.py
+
+Every regeneration is a change to published numbers: record which measures moved, by how much and why under
+"Numbers changed" in CHANGELOG.md, in the same commit.
 """
 
 from __future__ import annotations
