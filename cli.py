@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperCommand, TyperGroup
 
 from reporting.files import (
     OutputError,
@@ -24,11 +26,35 @@ from reporting.files import (
     file_sha256,
     provenance,
     sidecar_path,
+    table_format,
+    tool_version,
     write_json_atomic,
     write_output,
 )
+from reporting.inputs import InputFileError
 from simulation.errors import SimulationInputError
 from survey.errors import SurveyInputError
+
+
+class SaferGroup(TyperGroup):
+    """The command groups of `safer`: `--debug` is accepted anywhere on the line, before or after the command."""
+
+    def get_help_option(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if ctx.parent is None:  # a new command line: forget the last one's flag (tests run many in one process)
+            _state["debug"] = False
+        if "--debug" in args:
+            cut = args.index("--") if "--" in args else len(args)
+            if "--debug" in args[:cut]:
+                _state["debug"] = True
+                args = [a for a in args[:cut] if a != "--debug"] + args[cut:]
+        return super().parse_args(ctx, args)
+
 
 app = typer.Typer(
     name="safer",
@@ -37,11 +63,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=SaferGroup,
 )
-questionnaire_app = typer.Typer(help="List and show the bundled questionnaires.", no_args_is_help=True)
-synth_app = typer.Typer(help="Draw synthetic survey data with known truth.", no_args_is_help=True)
-check_app = typer.Typer(help="Statistical self-checks (coverage of confidence intervals).", no_args_is_help=True)
-simulate_app = typer.Typer(help="Offender-cohort simulation of proven re-offending.", no_args_is_help=True)
+questionnaire_app = typer.Typer(help="List, show and map questionnaires.", no_args_is_help=True, cls=SaferGroup)
+synth_app = typer.Typer(help="Draw synthetic survey data with known truth.", no_args_is_help=True, cls=SaferGroup)
+check_app = typer.Typer(help="Statistical self-checks (coverage of confidence intervals).", no_args_is_help=True,
+                        cls=SaferGroup)
+simulate_app = typer.Typer(help="Offender-cohort simulation of proven re-offending.", no_args_is_help=True,
+                           cls=SaferGroup)
 app.add_typer(questionnaire_app, name="questionnaire")
 app.add_typer(synth_app, name="synth")
 app.add_typer(check_app, name="check")
@@ -51,36 +80,64 @@ console = Console()
 err_console = Console(stderr=True)
 _state: dict[str, bool] = {"debug": False}
 
-INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError, OutputError)
+INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError, OutputError, InputFileError)
+DEBUG_HINT = "(run with --debug to see the traceback)"
 T = TypeVar("T")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"safer {tool_version()}", highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
 def main(
-    debug: bool = typer.Option(False, "--debug", help="Show the full traceback when a command fails."),
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback when a command fails (also "
+                               "accepted after the command)."),
+    show_version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                      help="Print the version of safer and exit."),
 ) -> None:
     """Community-safety performance statistics for England and Wales."""
-    _state["debug"] = debug
+    _state["debug"] = _state["debug"] or debug
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    if _state["debug"]:
+        traceback.print_exc()
+    hint = "" if _state["debug"] else f" {DEBUG_HINT}"
+    err_console.print(f"[bold red]error:[/] {escape(message)}{hint}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=code)
 
 
 def guarded(action: Callable[[], T]) -> T:
-    """Run a command body; turn bad input into a one-paragraph message and exit code 2."""
+    """Run a command body; turn bad input into a one-paragraph message and exit code 2.
+
+    A file-system failure outside the output plumbing (a missing or unreadable input) is bad input too. Anything
+    else is a fault in `safer` itself: one paragraph and exit code 1, never a traceback unless `--debug`.
+    """
     try:
         return action()
     except INPUT_ERRORS as exc:
-        if _state["debug"]:
-            traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        if _state["debug"]:
-            traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        raise _fail(str(exc), 2) from None
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise _fail(f"{where}{exc.strerror or exc}.", 2) from None
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise
+    except Exception as exc:  # the last line of defence against a leaked traceback
+        raise _fail(f"internal error in safer ({type(exc).__name__}: {exc}); please report it with the command "
+                    "that caused it.", 1) from None
 
 
 # ---- survey commands ---------------------------------------------------------------------------------------
 # questionnaire list / show and validate (imports are local so `safer --help` stays quick).
+
+# Options every survey command that reads a questionnaire's items takes, spelled the same everywhere.
+QUESTIONNAIRE_HELP = "Questionnaire: a bundled name (bcs, place) or a YAML path."
+MAP_HELP = "Bind an item to a column, ITEM=COLUMN (repeatable); overrides the mapping file and names."
+MAPPING_HELP = "Mapping YAML: item -> column, with optional recode and missing codes (see `safer questionnaire map`)."
+IGNORE_LABELS_HELP = "Go on when the file's value labels contradict the questionnaire (recorded in the output)."
 
 
 @questionnaire_app.command("list")
@@ -108,18 +165,24 @@ def questionnaire_list() -> None:
 
 @questionnaire_app.command("show")
 def questionnaire_show(
-    name: str = typer.Argument(..., help="Questionnaire name (see `safer questionnaire list`) or YAML path."),
+    name: str | None = typer.Argument(None, metavar="NAME|FILE",
+                                      help="Questionnaire name (see `safer questionnaire list`) or YAML path."),
+    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP + " (the same "
+                                             "as the argument)"),
 ) -> None:
     """Show a questionnaire's items (wording, codes, aliases) and its indicators with their rules."""
 
     def run() -> None:
+        chosen = questionnaire or name
+        if chosen is None or (questionnaire and name and questionnaire != name):
+            raise SurveyInputError("give one questionnaire: NAME or -q NAME.")
         from rich.markup import escape
         from rich.padding import Padding
 
         from survey.questionnaire.loading import load_questionnaire
         from survey.questionnaire.schema import describe_indicator
 
-        q = load_questionnaire(name)
+        q = load_questionnaire(chosen)
         console.print(f"[bold]{escape(q.name)}[/]: {escape(q.title)}", highlight=False)
         if q.description:
             console.print(escape(q.description), highlight=False)
@@ -142,10 +205,92 @@ def questionnaire_show(
     guarded(run)
 
 
+def mapping_options(map_items: list[str], mapping: Path | None, ignore_labels: bool) -> Any:
+    """The mapping flags as the survey jobs take them."""
+    from survey.reading.prepared import MappingOptions
+
+    return MappingOptions(tuple(map_items), mapping, ignore_labels)
+
+
+def print_bindings(record: dict[str, Any]) -> None:
+    """How each questionnaire item was bound to a column: exact ids on one line, every other binding listed."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    mapping = record.get("mapping")
+    if not mapping:
+        return
+    items = mapping["items"]
+    exact = [item for item, b in items.items() if b["found_by"] == "exact id" and not b.get("recode")
+             and not b.get("missing")]
+    others = {item: b for item, b in items.items() if item not in exact}
+    if others:
+        table = Table(title=f"Questionnaire items bound to columns ({len(others)} not by exact id)")
+        for column in ("item", "column", "found by", "recode / missing"):
+            table.add_column(column, overflow="fold")
+        for item, b in others.items():
+            changes = ", ".join(f"{k}->{v}" for k, v in (b.get("recode") or {}).items())
+            if b.get("missing"):
+                changes += ("; " if changes else "") + "blank: " + ", ".join(str(c) for c in b["missing"])
+            table.add_row(escape(item), escape(b["column"]), b["found_by"], escape(changes))
+        console.print(table)
+    if exact:
+        console.print(f"items bound by exact id ({len(exact)}): {escape(', '.join(exact))}", highlight=False)
+    if mapping.get("not_found"):
+        console.print(f"items with no column: {escape(', '.join(mapping['not_found']))}", highlight=False)
+    labels = record.get("labels") or {}
+    if labels.get("conflicts") and labels.get("conflicts_ignored"):
+        err_console.print(f"[bold yellow]warning:[/] {len(labels['conflicts'])} value label(s) contradict the "
+                          "questionnaire; --ignore-labels was given, and the output records it.", highlight=False)
+
+
+def print_notes(notes: list[str]) -> None:
+    """Notes an output records (respondents in no domain, ...), on the terminal too."""
+    from rich.markup import escape
+
+    for note in notes:
+        console.print(f"note: {escape(note)}", highlight=False)
+
+
+@questionnaire_app.command("map")
+def questionnaire_map(
+    data: Path = typer.Argument(..., help="Survey data file: .csv, .parquet, .sav or .dta."),
+    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=QUESTIONNAIRE_HELP),
+    out: Path = typer.Option(..., "--out", help="Mapping YAML to write, for you to check and pass to --mapping."),
+) -> None:
+    """Write a starting mapping (item -> column, recodes) from a data file's names and labels, to be checked."""
+
+    def run() -> None:
+        from rich.markup import escape
+
+        from survey.questionnaire.loading import load_questionnaire
+        from survey.reading.files import read_survey_file
+        from survey.reading.mapping_draft import draft_mapping, mapping_yaml
+
+        table_format(out, (".yaml", ".yml"))
+        check_outputs([out], [data])
+        q = load_questionnaire(questionnaire)
+        entries = draft_mapping(read_survey_file(data), q)
+        with atomic_path(out) as tmp:
+            tmp.write_text(mapping_yaml(entries, q, data.name), encoding="utf-8")
+        bound = [e for e in entries.values() if e.column is not None]
+        recoded = [item for item, e in entries.items() if e.recode or e.missing]
+        missing = [item for item, e in entries.items() if e.column is None]
+        console.print(f"wrote {escape(str(out))}: {len(bound)} of {len(entries)} items bound"
+                      + (f", {len(recoded)} recoded from the value labels" if recoded else "")
+                      + (f"; no column for {escape(', '.join(missing))}" if missing else "")
+                      + ". Check every line before use.", highlight=False)
+
+    guarded(run)
+
+
 @app.command("validate")
 def validate_command(
     data: Path = typer.Argument(..., help="Survey data file: .csv, .parquet, .sav or .dta."),  # noqa: B008
-    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help="Questionnaire name or YAML path."),
+    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=QUESTIONNAIRE_HELP),
+    map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
     max_listed: int = typer.Option(
         20, "--max-listed", min=0, help="List at most this many problems per column and rule (0 = list all)."
     ),
@@ -159,20 +304,19 @@ def validate_command(
         from rich.markup import escape
         from rich.table import Table
 
-        from survey.questionnaire.loading import load_questionnaire
-        from survey.reading.files import read_survey_file
-        from survey.reading.validate import count_problems, validate_against_questionnaire
+        from survey.jobs.validate import validate_file
+        from survey.reading.validate import count_problems
 
-        survey_file = read_survey_file(data)
-        q = load_questionnaire(questionnaire)
-        problems = validate_against_questionnaire(
-            survey_file.data, q, source=str(data), max_per_rule=None if max_listed == 0 else max_listed,
-            value_labels=survey_file.value_labels,
-        )
-        n_rows = len(survey_file.data)
+        result = validate_file(data, questionnaire, mapping_options(map_items, mapping, ignore_labels),
+                               None if max_listed == 0 else max_listed)
+        problems, prepared = result.problems, result.prepared
+        q = prepared.questionnaire
+        assert q is not None
+        print_bindings(prepared.record())
+        n_rows = len(prepared.data)
         if not problems:
             console.print(
-                f"{escape(str(data))}: clean against questionnaire '{escape(q.name)}' "
+                f"{escape(str(data))}: clean against questionnaire '{escape(q.survey_label)}' "
                 f"({n_rows} data rows, {len(q.items)} items checked)", highlight=False,
             )
             return 0
@@ -190,7 +334,7 @@ def validate_command(
         unlisted = sum(p.count for p in problems if p.count > 1)
         more = f"; {unlisted} counted but not listed (--max-listed 0 lists all)" if unlisted else ""
         console.print(
-            f"{total} problem(s) in {escape(str(data))} against questionnaire '{escape(q.name)}' "
+            f"{total} problem(s) in {escape(str(data))} against questionnaire '{escape(q.survey_label)}' "
             f"({n_rows} data rows checked{more}).",
             highlight=False,
         )
@@ -199,15 +343,19 @@ def validate_command(
     if guarded(run):
         raise typer.Exit(code=2)
 
+
 @app.command("estimate")
 def estimate_command(
     data: Path = typer.Argument(..., help="Survey file: .csv, .parquet, .sav (SPSS) or .dta (Stata)."),
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
-    questionnaire: str | None = typer.Option(None, help="Bundled questionnaire name (bcs, place) or YAML path."),
+    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP),
     indicator: list[str] = typer.Option([], "--indicator", help="Indicator id to estimate (repeatable)."),
     all_indicators: bool = typer.Option(False, "--all-indicators", help="Estimate every indicator."),
     mean: list[str] = typer.Option([], "--mean", help="Weighted mean of a numeric column (repeatable)."),
     proportion: list[str] = typer.Option([], "--proportion", help="Proportion VAR=VALUE (repeatable)."),
+    map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
     weight: str | None = typer.Option(None, help="Weight column (default: weights of 1, or a weighted file's)."),
     strata: str | None = typer.Option(None, help="Stratum column."),
     psu: str | None = typer.Option(None, help="Primary sampling unit (cluster) column."),
@@ -215,20 +363,22 @@ def estimate_command(
     design: Path | None = typer.Option(None, "--design", help="Design YAML (weight, strata, psu, fpc, lonely_psu)."),
     lonely_psu: str = typer.Option("fail", help="Single-PSU strata: fail, adjust, average, certainty, remove."),
     by: list[str] = typer.Option([], "--by", help="Domain column; each gives its own domains (repeatable)."),
-    ci: str = typer.Option("logit", help="Proportion CI: logit, wald, wilson, korn-graubard."),
+    ci: str = typer.Option("logit", help="Proportion CI: logit, wald, wilson, korn-graubard (Korn-Graubard is "
+                           "used wherever an estimate is 0 or 1)."),
     level: float = typer.Option(0.95, help="Confidence level."),
-    min_base: int = typer.Option(50, help="Flag estimates whose unweighted base is below this."),
-    suppress: bool = typer.Option(False, "--suppress", help="Blank estimates flagged as low base."),
+    min_base: int = typer.Option(50, "--min-base", min=0, help="Publication threshold: estimates on fewer "
+                                 "respondents are flagged low_base (and blanked unless --no-suppress)."),
+    suppress: bool = typer.Option(True, "--suppress/--no-suppress", help="Blank estimates below --min-base "
+                                  "(the default); --no-suppress keeps them, for internal analysis only."),
 ) -> None:
     """Estimate indicators, means and proportions with design-based SEs and confidence intervals."""
-    from reporting.files import table_format
     from survey.jobs.estimate import DesignOptions, estimate_file
 
     def body() -> None:
         table_format(out)
-        check_outputs([out], [data, design])
+        check_outputs([out], [data, design, mapping])
         options = DesignOptions(weight, strata, psu, fpc, design, lonely_psu)
-        table, design_info = estimate_file(
+        table, record = estimate_file(
             data,
             design_options=options,
             questionnaire=questionnaire,
@@ -241,16 +391,25 @@ def estimate_command(
             level=level,
             min_base=min_base,
             suppress=suppress,
+            mapping=mapping_options(map_items, mapping, ignore_labels),
         )
-        inputs = [data] + [p for p in (design,) if p is not None]
+        inputs = record.pop("input_files")
         parameters = {
             "questionnaire": questionnaire, "indicators": indicator, "all_indicators": all_indicators,
             "means": mean, "proportions": proportion, "by": by, "ci": ci, "level": level,
-            "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu,
+            "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu, "map": map_items,
+            "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
+            "fpc": fpc, "design": design,
         }
-        meta = provenance("estimate", parameters, inputs) | {"design": design_info}
+        meta = provenance("estimate", parameters, inputs) | record
+        print_bindings(record)
         write_output(table, out, meta)
         print_estimates(table)
+        print_notes(record["notes"])
+        suppressed = record["disclosure"]["rows_suppressed"]
+        if suppressed:
+            console.print(f"{suppressed} estimate(s) on fewer than {min_base} respondents suppressed "
+                          "(--min-base N changes the threshold).", highlight=False)
         console.print(f"wrote {len(table)} rows to {out}")
 
     guarded(body)
@@ -309,6 +468,11 @@ def weight_command(
     seed: int | None = typer.Option(None, help="Seed for bootstrap replicates."),
     on_nonconvergence: str | None = typer.Option(None, "--on-nonconvergence", help="fail (default) or warn."),
     report: Path | None = typer.Option(None, "--report", help="Write per-group diagnostics as JSON here."),
+    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP + " With it, "
+                                             "items are written under their ids in questionnaire codes."),
+    map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
 ) -> None:
     """Weight a survey file: base weights, household selection, nonresponse, calibration, trimming, scaling."""
     import warnings
@@ -317,7 +481,7 @@ def weight_command(
 
     def body() -> None:
         fmt = output_format(out)
-        check_outputs([out, report], [data, controls, design, spec])
+        check_outputs([out, report], [data, controls, design, spec, mapping])
         options = WeightOptions(
             controls=controls, by=tuple(by), weight=weight, strata=strata, psu=psu, fpc=fpc, design_file=design,
             lonely_psu=lonely_psu, spec_file=spec, selection_prob=selection_prob, adults_col=adults_col,
@@ -327,13 +491,17 @@ def weight_command(
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            result, used_spec, inputs = run_weight_job(data, options)
+            job = run_weight_job(data, options, questionnaire, mapping_options(map_items, mapping, ignore_labels))
         for warning in caught:
             err_console.print(f"[bold yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
-        meta = provenance("weight", {"spec": used_spec}, inputs) | result.metadata
+        result = job.result
+        parameters = {"spec": job.spec, "questionnaire": questionnaire, "map": map_items, "mapping": mapping,
+                      "ignore_labels": ignore_labels}
+        meta = provenance("weight", parameters, job.inputs) | job.record | result.metadata
+        print_bindings(job.record)
         sidecar = sidecar_path(out)
         with atomic_path(out) as tmp_out, atomic_path(sidecar) as tmp_meta:
-            write_weighted_rows(result.data, tmp_out, fmt)
+            write_weighted_rows(result.data, tmp_out, fmt, meta)
             meta["output"] = {"path": str(out), "sha256": file_sha256(tmp_out), "rows": len(result.data)}
             tmp_meta.write_text(json.dumps(meta, indent=2, default=str))
             if report is not None:
@@ -472,7 +640,8 @@ def baseline_projection() -> Any:
 
 @app.command("demo")
 def demo_command(
-    out: Path = typer.Option(Path("safer-demo-output"), "--out", help="Folder for the tables and summary."),
+    out: Path = typer.Option(Path("safer-demo-output"), "--out", metavar="DIR",
+                             help="Folder for the tables and summary."),
 ) -> None:
     """The main job: weight the bundled synthetic surveys, estimate every indicator, compare with the truth."""
 
@@ -614,9 +783,10 @@ def simulate_run(
         None, "--cohort-file", help="Load the cohort from a CSV file instead of generating one (columns: see "
         "docs/simulation.md)."
     ),
-    scenario: Path | None = typer.Option(
-        None, "--scenario", help="Scenario YAML with interventions. The baseline is always run too, on the same "
-        "random numbers, and '<scenario> minus baseline' rows give the paired differences."
+    scenario: str | None = typer.Option(
+        None, "--scenario", help="Bundled scenario id (ppo, drug_treatment) or scenario YAML with interventions. "
+        "The baseline is always run too, on the same random numbers, and '<scenario> minus baseline' rows give "
+        "the paired differences."
     ),
     params_file: Path | None = typer.Option(
         None, "--params", help="Parameter file written by `safer simulate calibrate` (default: the bundled "
@@ -627,8 +797,9 @@ def simulate_run(
     seed: int = typer.Option(2005, "--seed", min=0, help="Master seed: the same seed gives bit-identical output."),
     workers: int = typer.Option(1, "--workers", min=1, help="Processes running replications in parallel (output "
                                 "does not depend on it)."),
-    out: Path = typer.Option(..., "--out", help="Output CSV: scenario, measure, group, group_value, mean, "
-                             "ci_lower, ci_upper, replications. A <out>.meta.json sidecar records provenance."),
+    out: Path = typer.Option(..., "--out", help="Output table, format from the extension (.csv .parquet .json "
+                             ".xlsx): scenario, measure, group, group_value, mean, ci_lower, ci_upper, replications. "
+                             "A <out>.meta.json sidecar records provenance."),
 ) -> None:
     """Simulate proven re-offending (PSA 23 indicators 5 and 6) for a cohort, with or without interventions."""
 
@@ -636,11 +807,14 @@ def simulate_run(
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from simulation.cohort import generate_cohort, load_cohort_csv
-        from simulation.interventions import load_scenario
+        from simulation.interventions import load_scenario, scenario_path
         from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
         from simulation.runner import cohort_seed, run_simulation
         from simulation.vocabulary import CohortKind
 
+        table_format(out)
+        scenario_file = scenario_path(scenario) if scenario is not None else None
+        check_outputs([out], [cohort_file, scenario_file, params_file])
         if cohort not in ("adult", "youth"):
             raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
         if size is not None and cohort_file is not None:
@@ -649,22 +823,20 @@ def simulate_run(
         chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
                   else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
         params = load_params(params_file) if params_file is not None else default_params()
-        chosen_scenario = load_scenario(scenario) if scenario is not None else None
+        chosen_scenario = load_scenario(scenario_file) if scenario_file is not None else None
         with Progress(TextColumn("[bold]simulating[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True) as progress:
             task = progress.add_task("replications", total=replications)
             table = run_simulation(
                 chosen, params, chosen_scenario, replications, seed, workers,
-                on_replication_done=lambda _r: progress.advance(task), scenario_source=str(scenario),
+                on_replication_done=lambda _r: progress.advance(task), scenario_source=str(scenario_file),
             )
-        with atomic_path(out) as tmp:
-            table.to_csv(tmp, index=False)
-        inputs = [p for p in (cohort_file, scenario) if p is not None]
+        inputs = [p for p in (cohort_file, scenario_file) if p is not None]
         inputs.append(params_file if params_file is not None else CALIBRATED_DEFAULTS)
-        parameters = {"cohort": kind, "size": chosen.size, "cohort_file": cohort_file, "scenario": scenario,
+        parameters = {"cohort": kind, "size": chosen.size, "cohort_file": cohort_file, "scenario": scenario_file,
                       "params": params_file, "replications": replications, "seed": seed, "workers": workers,
                       "out": out}
-        write_json_atomic(sidecar_path(out), provenance("simulate run", parameters, inputs))
+        write_output(table, out, provenance("simulate run", parameters, inputs))
         console.print(f"wrote {len(table)} rows to {out} ({chosen.size} offenders, {replications} replications)",
                       highlight=False)
 
@@ -700,6 +872,8 @@ def simulate_calibrate(
         from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params, params_document
         from simulation.runner import cohort_seed
 
+        table_format(out, (".yaml", ".yml"))
+        check_outputs([out], [cohort_file, params_file])
         if size is not None and cohort_file is not None:
             raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
         targets = Targets(target_frequency, target_binary, target_serious or None)
@@ -735,6 +909,65 @@ def simulate_calibrate(
     guarded(run)
 
 # ---- end simulation commands -------------------------------------------------------------------------------
+
+
+# ---- help text -------------------------------------------------------------------------------------------
+
+# Metavars by option name where the type alone would say too little ("TEXT" for a column is no help).
+_METAVARS_BY_NAME: dict[str, str] = {
+    "weight": "COLUMN", "strata": "COLUMN", "psu": "COLUMN", "fpc": "COLUMN", "by": "COLUMN", "nr_class": "COLUMN",
+    "adults_col": "COLUMN", "response_col": "COLUMN", "selection_prob": "COLUMN", "mean": "COLUMN",
+    "proportion": "COLUMN=VALUE", "questionnaire": "NAME|FILE", "indicator": "ID", "scenario": "ID|FILE",
+    "lonely_psu": "RULE", "ci": "METHOD", "method": "METHOD", "bounds": "L,U", "trim_upper": "X|Nx",
+    "trim_lower": "X|Nx", "replicates": "METHOD", "scale": "TO", "on_nonconvergence": "fail|warn",
+    "cohort": "adult|youth", "survey": "bcs|place", "map_items": "ITEM=COLUMN",
+}
+_METAVARS_BY_TYPE: dict[Any, str] = {Path: "FILE", int: "N", float: "NUMBER", str: "TEXT", bool: ""}
+
+
+class SaferCommand(TyperCommand):
+    """A `safer` command: its `--help` flag shows no `<bool>` type."""
+
+    def get_help_option(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+def _readable_metavars(typer_app: typer.Typer) -> None:
+    """Give every option a plain metavar (FILE, COLUMN, N) in place of Typer's `<list[str]>`; flags get none."""
+    import inspect
+    import typing
+
+    from typer.models import ArgumentInfo, OptionInfo
+
+    commands = list(typer_app.registered_commands)
+    for command in commands:
+        if command.cls in (None, TyperCommand):
+            command.cls = SaferCommand
+    callbacks = [c.callback for c in commands]
+    if typer_app.registered_callback is not None:
+        callbacks.append(typer_app.registered_callback.callback)
+    for callback in callbacks:
+        if callback is None:
+            continue
+        hints = typing.get_type_hints(callback)
+        for name, parameter in inspect.signature(callback).parameters.items():
+            info = parameter.default
+            if not isinstance(info, OptionInfo | ArgumentInfo) or info.metavar is not None:
+                continue
+            kind = hints.get(name)
+            base = next((a for a in typing.get_args(kind) if a is not type(None)), kind)
+            if typing.get_origin(base) is list:
+                base = typing.get_args(base)[0]
+            info.metavar = _METAVARS_BY_NAME.get(name, _METAVARS_BY_TYPE.get(base, "TEXT"))
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _readable_metavars(group.typer_instance)
+
+
+_readable_metavars(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -179,7 +179,7 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str, metadata: dict[str, A
         import pandas as pd
 
         flat = _flatten(metadata)
-        notes = pd.DataFrame({"key": list(flat), "value": [str(v) for v in flat.values()]})
+        notes = pd.DataFrame({"key": list(flat), "value": [_cell_value(v) for v in flat.values()]}, dtype=object)
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             table.to_excel(writer, sheet_name="estimates", index=False)
             notes.to_excel(writer, sheet_name="metadata", index=False)
@@ -197,6 +197,15 @@ def write_output(table: pd.DataFrame, out: str | Path, metadata: dict[str, Any])
     with atomic_path(out) as tmp, atomic_path(sidecar_path(out)) as tmp_meta:
         write_table(table, tmp, fmt, metadata)
         tmp_meta.write_text(json.dumps(metadata, indent=2, default=str), encoding="utf-8")
+
+
+def _cell_value(value: Any) -> Any:
+    """A metadata value for a spreadsheet cell: numbers stay numbers, anything else becomes its JSON text."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float | str):
+        return value
+    return json.dumps(value, default=str)
 
 
 def _flatten(payload: dict[str, Any], prefix: str = "") -> dict[str, Any]:

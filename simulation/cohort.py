@@ -11,6 +11,8 @@ chosen to match the scale facts in DOMAIN.md section 3; the cohort size is the o
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from reporting.inputs import read_text
 from simulation.errors import SimulationInputError
 from simulation.vocabulary import (
     ATTRIBUTES,
@@ -308,10 +311,18 @@ def youth_start_day(disposal: pd.Series, sanction_day: pd.Series, release_day: p
 def load_cohort_csv(path: Path, kind: CohortKind) -> Cohort:
     """Read and validate a cohort file; errors name the file, the column, the rows and the reason."""
     path = Path(path)
+    text = read_text(path, "cohort file", SimulationInputError)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SimulationInputError(f"{path}: not a readable CSV file: {exc}") from None
+        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise SimulationInputError(f"{path}: the cohort file is empty (no header row)") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SimulationInputError(f"{path}: not a readable CSV file: {reason}") from None
+    header = [str(c).strip() for c in next(csv.reader(io.StringIO(text)), [])]
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    if repeated:
+        raise SimulationInputError(f"{path}: column(s) {repeated} appear more than once in the header")
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in INPUT_COLUMNS[kind] if c not in raw.columns]
     if missing:
@@ -336,7 +347,8 @@ def load_cohort_csv(path: Path, kind: CohortKind) -> Cohort:
     frame["disposal"] = reader.category("disposal", DISPOSALS_BY_KIND[kind])
     previous = reader.number("previous_sanctions", 0, 1e6, "must be a whole number >= 0")
     reader.fail_where(previous % 1 != 0, "previous_sanctions", "must be a whole number >= 0")
-    frame["previous_sanctions"] = previous.astype(np.int64)
+    # Unparseable or infinite cells and already recorded as problems; 0 only keeps the cast from failing.
+    frame["previous_sanctions"] = previous.where(np.isfinite(previous), 0).astype(np.int64)
     first = reader.number("age_first_sanction", 10, 120, "must be a number of years >= 10")
     reader.fail_where(first > frame["age"] + 1e-9, "age_first_sanction", "must not exceed age")
     frame["age_first_sanction"] = first

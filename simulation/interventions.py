@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from reporting.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
 from simulation.params import ModelParams, merged_params
 from simulation.vocabulary import ALL_DISPOSALS, ATTRIBUTES, OFFENCE_GROUPS, SEXES
@@ -61,6 +61,12 @@ class Cost(Assumption):
     """ISO currency code."""
     price_year: int = Field(ge=1990, le=2100)
     """Year whose prices the value is in."""
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> Cost:
+        if self.range[0] < 0:
+            raise ValueError(f"a cost cannot be negative (range starts at {self.range[0]})")
+        return self
 
 
 class InterventionSpec(BaseModel):
@@ -209,13 +215,42 @@ def eligible(rule: dict[str, Any], frame: pd.DataFrame) -> np.ndarray:
     return mask
 
 
+def bundled_scenario_dir() -> Path:
+    """Where the bundled scenarios live: inside the wheel, or `data/examples/scenarios` in a checkout."""
+    package_dir = Path(__file__).resolve().parent
+    wheel_dir = package_dir / "_bundled" / "scenarios"
+    if wheel_dir.is_dir():
+        return wheel_dir
+    return package_dir.parent / "data" / "examples" / "scenarios"
+
+
+def bundled_scenario_ids() -> list[str]:
+    """Ids of the bundled scenarios (file stems), sorted."""
+    folder = bundled_scenario_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def scenario_path(id_or_path: str | Path) -> Path:
+    """The file of a scenario given by bundled id (`ppo`) or by path; an unknown id lists the bundled ones.
+
+    A plain word is a bundled id; text with a slash or a .yaml/.yml suffix is a path.
+    """
+    text = str(id_or_path)
+    if isinstance(id_or_path, Path) or "/" in text or "\\" in text or text.lower().endswith((".yaml", ".yml")):
+        return Path(id_or_path)
+    ids = bundled_scenario_ids()
+    if text not in ids:
+        raise SimulationInputError(
+            f"--scenario {text!r}: not a bundled scenario ({', '.join(ids) or 'none found'}) nor a path to a "
+            "scenario YAML file"
+        )
+    return bundled_scenario_dir() / f"{text}.yaml"
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario YAML file; errors name the file, the field and the reason."""
     path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SimulationInputError(f"{path}: not valid YAML: {exc}") from None
+    document = load_yaml(path, "scenario file", SimulationInputError)
     if not isinstance(document, dict):
         raise SimulationInputError(
             f"{path}: field '(top level)': a mapping with name and interventions is required"

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from reporting.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
 from simulation.vocabulary import ALL_DISPOSALS, DAYS_PER_MONTH, OFFENCE_GROUPS
 
@@ -216,10 +217,7 @@ def load_params(path: Path, base: ModelParams | None = None) -> ModelParams:
     Fields the file does not give keep their value in `base` (the bundled defaults unless given).
     """
     path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise SimulationInputError(f"{path}: not valid YAML: {exc}") from None
+    document = load_yaml(path, "parameter file", SimulationInputError)
     if not isinstance(document, dict) or not isinstance(document.get("parameters"), dict):
         raise SimulationInputError(
             f"{path}: field 'parameters': a mapping of parameter names to values is required"

@@ -25,7 +25,9 @@ from survey.estimation.variance import domain_means_many
 from survey.options import CI_METHODS, CIMethod, choose
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
+    "survey",
     "indicator",
+    "indicator_title",
     "domain",
     "domain_value",
     "estimate",
@@ -39,6 +41,9 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "low_base",
 )
 OVERALL = "all"
+"""The `domain` and `domain_value` of the whole-sample rows."""
+BOUNDS_CI_METHOD = "korn-graubard at p={p:g}"
+"""`ci_method` of a proportion estimated at exactly 0 or 1, whatever method was asked for (see `_table`)."""
 
 
 def estimate(
@@ -132,10 +137,24 @@ def _table(
         else:
             lo, hi = wald_interval(e, s, level)
         lower[:, j], upper[:, j] = lo, hi
+        if target.kind == "proportion":
+            # At p = 0 or 1 the logit, Wald and Wilson limits collapse to the point (a certainty no sample gives)
+            # and R's Korn-Graubard limits are NaN; Korn-Graubard with the base as effective size is neither.
+            for bound in (0.0, 1.0):
+                at = e == bound
+                if at.any():
+                    lo, hi = korn_graubard_interval(e, v, m.degrees_of_freedom[:, j], m.n_design_rows[:, j], level,
+                                                    n_at_bounds=m.n_unweighted[:, j].astype(np.float64))
+                    lower[at, j], upper[at, j] = lo[at], hi[at]
+                    methods[at, j] = BOUNDS_CI_METHOD.format(p=bound)
+    # A zero variance (p at 0 or 1, or certainty PSUs only) has no meaningful design effect or effective size.
+    n_effective = np.where(deff > 0, n_effective, np.nan)
     low_base = m.n_unweighted < min_base
     table = pd.DataFrame(
         {
+            "survey": np.tile([t.survey for t in targets], n_domains),
             "indicator": np.tile([t.name for t in targets], n_domains),
+            "indicator_title": np.tile([t.title for t in targets], n_domains),
             "domain": domain_name,
             "domain_value": np.repeat(labels, k),
             "estimate": est.ravel(),

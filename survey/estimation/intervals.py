@@ -40,12 +40,25 @@ def logit_interval(
 
 
 def korn_graubard_interval(
-    estimate: np.ndarray, variance: np.ndarray, df: np.ndarray, n_rows: np.ndarray, level: float
+    estimate: np.ndarray,
+    variance: np.ndarray,
+    df: np.ndarray,
+    n_rows: np.ndarray,
+    level: float,
+    n_at_bounds: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """R `svyciprop(method = "beta")`; `n_rows` is nrow() of the (subset) design."""
+    """R `svyciprop(method = "beta")`; `n_rows` is nrow() of the (subset) design.
+
+    At an estimate of 0 or 1 the variance is 0 and R's effective sample size p (1 - p) / Var(p) is 0 / 0, so R
+    returns NaN limits. Korn and Graubard (1998) take the effective sample size to be the actual one there (a
+    design effect of 1): pass the base sizes as `n_at_bounds` to get that interval, [0, 1 - (alpha/2)^(1/n*)]
+    at p = 0, with R's degrees-of-freedom factor applied to n* as to any other effective size.
+    """
     alpha = 1 - level
     with np.errstate(invalid="ignore", divide="ignore"):
         n_eff = estimate * (1 - estimate) / variance
+        if n_at_bounds is not None:
+            n_eff = np.where((estimate == 0) | (estimate == 1), n_at_bounds, n_eff)
         ratio = stats.t.ppf(alpha / 2, np.where(n_rows > 1, n_rows - 1, np.nan)) / stats.t.ppf(
             alpha / 2, np.where(df > 0, df, np.nan)
         )

@@ -26,6 +26,10 @@ class Target:
     """float64 per row; NaN marks a row outside the base."""
     kind: Literal["proportion", "mean"]
     """A proportion gets the chosen CI method; a mean always gets a Wald interval."""
+    title: str = ""
+    """What is estimated, in words; the `indicator_title` column of the output."""
+    survey: str = ""
+    """Questionnaire id and version the indicator is defined by (e.g. `bcs 2008/09`); empty for columns."""
 
 
 def mean_target(data: pd.DataFrame, variable: str, *, source: str = "data") -> Target:
@@ -39,7 +43,7 @@ def mean_target(data: pd.DataFrame, variable: str, *, source: str = "data") -> T
             f"{source}: column '{variable}' is not numeric at data row {row + 1} (value {column.iloc[row]!r}); "
             "--mean needs a numeric column."
         )
-    return Target(f"mean:{variable}", numeric.to_numpy(dtype=np.float64), "mean")
+    return Target(f"mean:{variable}", numeric.to_numpy(dtype=np.float64), "mean", title=f"Mean of {variable}")
 
 
 def proportion_target(
@@ -67,7 +71,7 @@ def proportion_target(
             f"{source}: no row has {variable} = {value!r}; values present include {shown}."
         )
     values = np.where(present, hit.astype(np.float64), np.nan)
-    return Target(f"proportion:{variable}={value}", values, "proportion")
+    return Target(f"proportion:{variable}={value}", values, "proportion", title=f"Proportion with {variable} = {value}")
 
 
 def _as_text(value: Any) -> str:

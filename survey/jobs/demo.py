@@ -116,20 +116,25 @@ NONRESPONSE_NOTE = (
 )
 
 
-def _percent(value: float) -> str:
-    return "" if pd.isna(value) else f"{100 * value:.1f}"
+def _percent(values: pd.Series) -> pd.Series:
+    """Proportions as percentages to one decimal place, kept as numbers (blank stays blank)."""
+    return (100 * pd.to_numeric(values, errors="coerce")).round(1)
 
 
 def national_table(result: DemoResult) -> pd.DataFrame:
-    """National estimates in percent, for people: estimate, 95% CI, truth, unweighted, covered."""
+    """National estimates in percent, for people: estimate, 95% CI, truth, unweighted, covered.
+
+    Every figure is a number (so a spreadsheet can sort and chart it), rounded to one decimal place.
+    """
     rows = result.national
     return pd.DataFrame({
         "survey": rows["survey"],
         "indicator": rows["indicator"],
-        "estimate_%": rows["estimate"].map(_percent),
-        "95%_CI": [f"{_percent(lo)}-{_percent(hi)}" for lo, hi in zip(rows["ci_lower"], rows["ci_upper"], strict=True)],
-        "truth_%": rows["true_value"].map(_percent),
-        "unweighted_%": rows["estimate_unweighted"].map(_percent),
+        "estimate_%": _percent(rows["estimate"]),
+        "ci_lower_%": _percent(rows["ci_lower"]),
+        "ci_upper_%": _percent(rows["ci_upper"]),
+        "truth_%": _percent(rows["true_value"]),
+        "unweighted_%": _percent(rows["estimate_unweighted"]),
         "covered": rows["covered"].map({True: "yes", False: "NO"}),
     })
 

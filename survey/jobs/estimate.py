@@ -5,7 +5,6 @@ Each job returns results and a JSON-ready record of its parameters; the caller w
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +12,14 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.files import sidecar_path
 from survey.design import SurveyDesign, load_design_spec, make_design
 from survey.errors import SurveyInputError
+from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate
 from survey.estimation.targets import Target, mean_target, proportion_target
 from survey.options import CI_METHODS, choose
+from survey.questionnaire.schema import Questionnaire
+from survey.reading.prepared import MappingOptions
 
 
 @dataclass(frozen=True)
@@ -33,18 +34,24 @@ class DesignOptions:
     lonely_psu: str = "fail"
 
 
-def build_design(data: pd.DataFrame, path: Path, options: DesignOptions) -> SurveyDesign:
-    """The design for a data file: from a weighted file's metadata, a design YAML, or the flags."""
-    source = str(path)
-    meta_file = sidecar_path(path)
-    explicit = options.weight or options.design_file or options.strata or options.psu
-    if meta_file.exists() and not explicit:
-        meta = json.loads(meta_file.read_text())
-        if "weighting" in meta:
-            from survey.weighting.weighted_files import design_from_weighted_file
+def build_design(data: pd.DataFrame, path: Path, options: DesignOptions) -> tuple[SurveyDesign, dict[str, Any]]:
+    """The design for a data file, and where it came from: a weighted file's metadata, a design YAML, or flags.
 
-            return design_from_weighted_file(data, meta, lonely_psu=options.lonely_psu, source=source)
+    A file written by `safer weight` is estimated with its recorded design and calibration unless design flags
+    are given; a weighted file whose metadata is missing or no longer matches it is refused
+    (`survey.weighting.weighted_files.find_weighting_metadata`).
+    """
+    source = str(path)
+    explicit = options.weight or options.design_file or options.strata or options.psu
+    if not explicit:
+        from survey.weighting.weighted_files import design_from_weighted_file, find_weighting_metadata
+
+        found = find_weighting_metadata(path, data)
+        if found is not None:
+            design = design_from_weighted_file(data, found.metadata, lonely_psu=options.lonely_psu, source=source)
+            return design, {"from": f"weighting metadata ({found.found_in})", "metadata_file": found.sidecar}
     weight, strata, psu, fpc, lonely = options.weight, options.strata, options.psu, options.fpc, options.lonely_psu
+    origin = "command-line options"
     if options.design_file is not None:
         spec = load_design_spec(options.design_file)
         weight = weight or spec.weight
@@ -52,7 +59,9 @@ def build_design(data: pd.DataFrame, path: Path, options: DesignOptions) -> Surv
         psu = psu or spec.psu
         fpc = fpc or spec.fpc
         lonely = spec.lonely_psu if options.lonely_psu == "fail" else options.lonely_psu
-    return make_design(data, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely, source=source)
+        origin = f"design file {options.design_file}"
+    design = make_design(data, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely, source=source)
+    return design, {"from": origin, "metadata_file": None}
 
 
 def parse_proportion(spec: str) -> tuple[str, str]:
@@ -69,7 +78,7 @@ def collect_targets(
     data: pd.DataFrame,
     *,
     source: str,
-    questionnaire: str | None,
+    questionnaire: str | Path | Questionnaire | None,
     indicators: Sequence[str],
     all_indicators: bool,
     means: Sequence[str],
@@ -84,11 +93,12 @@ def collect_targets(
         from survey.estimation.indicators import indicator_ids, indicator_values
         from survey.questionnaire.loading import load_questionnaire
 
-        q = load_questionnaire(questionnaire)
+        q = questionnaire if isinstance(questionnaire, Questionnaire) else load_questionnaire(questionnaire)
         wanted = list(indicator_ids(q)) if all_indicators else list(indicators)
         for indicator_id in wanted:
             values = indicator_values(data, q, indicator_id)
-            targets.append(Target(indicator_id, values, "proportion"))
+            title = q.indicator(indicator_id).title
+            targets.append(Target(indicator_id, values, "proportion", title=title, survey=q.survey_label))
     for variable in means:
         targets.append(mean_target(data, variable, source=source))
     for spec in proportions:
@@ -107,7 +117,7 @@ def estimate_file(
     path: Path,
     *,
     design_options: DesignOptions,
-    questionnaire: str | None = None,
+    questionnaire: str | Path | None = None,
     indicators: Sequence[str] = (),
     all_indicators: bool = False,
     means: Sequence[str] = (),
@@ -116,11 +126,16 @@ def estimate_file(
     ci: str = "logit",
     level: float = 0.95,
     min_base: int = 50,
-    suppress: bool = False,
+    suppress: bool = True,
+    mapping: MappingOptions | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read `path`, build its design, and estimate; returns the table and the design description.
+    """Read `path`, map it to the questionnaire, build its design, and estimate.
 
-    This is `safer estimate` without the file writing.
+    This is `safer estimate` without the file writing. Returns the table and a JSON-ready record of what was
+    done: the design and where it came from, the questionnaire and the binding of each item, the label check,
+    the disclosure rule applied, notes (respondents in no domain), and `input_files` (every file read).
+    Estimates on fewer than `min_base` respondents are blanked unless `suppress` is False, and a `by` column
+    most of whose domains are that small is refused.
 
     Examples
     --------
@@ -128,15 +143,19 @@ def estimate_file(
 
     >>> from survey.jobs.demo import examples_dir
     >>> options = DesignOptions(weight="design_weight", strata="stratum", psu="psu")
-    >>> table, design = estimate_file(examples_dir() / "bcs.parquet", design_options=options,
+    >>> table, record = estimate_file(examples_dir() / "bcs.parquet", design_options=options,
     ...                               questionnaire="bcs", indicators=["PSA23_4"])
-    >>> print(table.loc[0, "indicator"], round(table.loc[0, "estimate"], 3), design["n_psu"])
-    PSA23_4 0.172 2073
+    >>> row = table.iloc[0]
+    >>> print(row["survey"], row["indicator"], round(row["estimate"], 3), record["design"]["n_psu"])
+    bcs 2008/09 PSA23_4 0.172 2073
     """
-    from survey.reading.files import read_survey_file
+    from survey.reading.prepared import prepare_survey_file
 
-    survey_file = read_survey_file(path)
-    data = survey_file.data
+    if min_base < 0:
+        raise SurveyInputError(f"--min-base {min_base}: the publication threshold cannot be negative.")
+    mapping = mapping or MappingOptions()
+    prepared = prepare_survey_file(path, questionnaire, mapping)
+    data = prepared.data
     source = str(path)
     for column in by:
         if column not in data.columns:
@@ -144,16 +163,27 @@ def estimate_file(
     targets = collect_targets(
         data,
         source=source,
-        questionnaire=questionnaire,
+        questionnaire=prepared.questionnaire,
         indicators=indicators,
         all_indicators=all_indicators,
         means=means,
         proportions=proportions,
-        value_labels=survey_file.value_labels,
+        value_labels=prepared.value_labels,
     )
-    design = build_design(data, path, design_options)
     method = choose(ci, CI_METHODS, "CI method")
+    refuse_sparse_domains(data, by, min_base, source=source)
+    design, origin = build_design(data, path, design_options)
     table = estimate(
         design, targets, by=by, ci=method, level=level, min_base=min_base, suppress=suppress, source=source
     )
-    return table, design.describe()
+    inputs = [path, *prepared.input_files]
+    inputs += [p for p in (design_options.design_file, origin["metadata_file"]) if p is not None]
+    record = {
+        "design": design.describe() | {"from": origin["from"]},
+        **prepared.record(),
+        "disclosure": {"min_base": min_base, "suppressed": suppress,
+                       "rows_suppressed": int(table["low_base"].sum()) if suppress else 0},
+        "notes": missing_domain_notes(data, by),
+        "input_files": [str(p) for p in dict.fromkeys(inputs)],
+    }
+    return table, record

@@ -11,13 +11,15 @@ from typing import Any
 
 import pandas as pd
 
+from reporting.files import write_table
 from survey.design import load_design_spec
 from survey.errors import SurveyInputError
-from survey.reading.files import read_survey_file
+from survey.reading.prepared import MappingOptions, prepare_survey_file
 from survey.weighting.controls import read_control_totals
 from survey.weighting.pipeline import WeightingResult, run_weighting
 from survey.weighting.replicates import parse_replicates
 from survey.weighting.spec import load_weighting_spec, parse_bounds, validate_weighting_spec
+from survey.weighting.weighted_files import weights_fingerprint
 
 OUTPUT_FORMATS: dict[str, str] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 
@@ -119,11 +121,34 @@ def build_spec(options: WeightOptions) -> dict[str, Any]:
     return raw
 
 
-def run_weight_job(data_path: Path, options: WeightOptions) -> tuple[WeightingResult, dict[str, Any], list[Path]]:
-    """Read the data and controls, run the weighting; returns the result, the spec used and the input files."""
+@dataclass(frozen=True)
+class WeightJob:
+    """What `run_weight_job` did: the weighting, the spec used, every input file and the mapping record."""
+
+    result: WeightingResult
+    """Weighted rows, design, diagnostics and the weighting metadata."""
+    spec: dict[str, Any]
+    """The weighting spec used (file, flags on top), JSON-ready."""
+    inputs: list[Path]
+    """Every file read: data, controls, spec, design, questionnaire, mapping."""
+    record: dict[str, Any]
+    """Questionnaire, resolved mapping and label check (empty without a questionnaire)."""
+
+
+def run_weight_job(
+    data_path: Path,
+    options: WeightOptions,
+    questionnaire: str | Path | None = None,
+    mapping: MappingOptions | None = None,
+) -> WeightJob:
+    """Read the data (mapped to the questionnaire's items when one is given) and controls, and weight.
+
+    With a questionnaire, the weighted rows have each item under its id in questionnaire codes, so the file is
+    estimated without the mapping afterwards.
+    """
     raw = build_spec(options)
     spec = validate_weighting_spec(raw, source=str(options.spec_file or "weighting options"))
-    survey_file = read_survey_file(data_path)
+    prepared = prepare_survey_file(data_path, questionnaire, mapping)
     controls = None
     inputs: list[Path] = [data_path]
     if spec.calibration is not None:
@@ -133,14 +158,19 @@ def run_weight_job(data_path: Path, options: WeightOptions) -> tuple[WeightingRe
         controls = read_control_totals(controls_path, spec.calibration.by)
         inputs.append(controls_path)
     inputs += [p for p in (options.spec_file, options.design_file) if p is not None]
-    result = run_weighting(survey_file.data, spec, controls, value_labels=survey_file.value_labels,
-                           source=str(data_path))
-    return result, spec.model_dump(mode="json"), inputs
+    inputs += prepared.input_files
+    result = run_weighting(prepared.data, spec, controls, value_labels=prepared.value_labels, source=str(data_path))
+    result.metadata["weighting"]["fingerprint"] = weights_fingerprint(result.data)
+    return WeightJob(result, spec.model_dump(mode="json"), inputs, prepared.record())
 
 
-def write_weighted_rows(data: pd.DataFrame, path: Path, fmt: str) -> None:
-    """Write the weighted rows (to a temporary path; the caller renames it into place)."""
+def write_weighted_rows(data: pd.DataFrame, path: Path, fmt: str, metadata: dict[str, Any] | None = None) -> None:
+    """Write the weighted rows (to a temporary path; the caller renames it into place).
+
+    A Parquet file carries `metadata` (the design and calibration) in its schema, so a copy made without the
+    sidecar is still estimated as weighted.
+    """
     if fmt == "parquet":
-        data.to_parquet(path, index=False)
+        write_table(data, path, ".parquet", metadata or {})
     else:
         data.to_csv(path, index=False)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from reporting.inputs import load_yaml
 from survey.errors import SurveyInputError
 from survey.questionnaire.schema import Questionnaire
 
@@ -114,6 +114,13 @@ def _looks_like_path(text: str) -> bool:
     return bool(re.search(r"[\\/]", text)) or text.lower().endswith((".yaml", ".yml"))
 
 
+def questionnaire_path(name_or_path: str | Path) -> Path:
+    """The YAML file a questionnaire name or path stands for (the bundled file for a bundled name)."""
+    if isinstance(name_or_path, str) and not _looks_like_path(name_or_path):
+        return bundled_questionnaire_dir() / f"{name_or_path}.yaml"
+    return Path(name_or_path)
+
+
 def load_questionnaire(name_or_path: str | Path) -> Questionnaire:
     """Load a bundled questionnaire by name ('bcs', 'place') or any questionnaire YAML file by path.
 
@@ -133,17 +140,7 @@ def load_questionnaire(name_or_path: str | Path) -> Questionnaire:
         path = Path(name_or_path)
         if not path.is_file():
             raise SurveyInputError(f"questionnaire file {path} does not exist (or is not a file)")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f" at line {mark.line + 1}, column {mark.column + 1}"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SurveyInputError(f"questionnaire file {path} is not valid YAML{where}: {problem}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SurveyInputError(f"questionnaire file {path} cannot be read: {exc}") from None
+    raw = load_yaml(path, "questionnaire file", SurveyInputError)
     q = parse_questionnaire(raw, source=str(path))
     if by_name and q.name != name_or_path:
         raise SurveyInputError(f"questionnaire file {path}: field name is '{q.name}', expected '{path.stem}'")

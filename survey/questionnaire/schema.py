@@ -175,6 +175,7 @@ class Questionnaire(_Strict):
 
     name: str = Field(pattern=SNAKE_ID)
     title: str
+    version: str | None = Field(None, description="Survey year or questionnaire edition, e.g. '2008/09'.")
     description: str | None = None
     source_notes: str | None = None
     items: list[Item] = Field(min_length=1)
@@ -186,6 +187,11 @@ class Questionnaire(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def survey_label(self) -> str:
+        """Questionnaire id and version, as in the `survey` column of estimate tables (e.g. `bcs 2008/09`)."""
+        return f"{self.name} {self.version}" if self.version else self.name
 
     def item(self, item_id: str) -> Item:
         """The item with this id (SurveyInputError listing the ids when unknown)."""

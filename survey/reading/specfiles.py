@@ -5,26 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from reporting.inputs import load_yaml
 from survey.errors import SurveyInputError
 
 
 def read_yaml_mapping(path: str | Path, kind: str) -> dict[str, Any]:
-    """The top-level mapping of a YAML file; `kind` names the file in messages ("design file", ...)."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SurveyInputError(f"{path}: {kind} does not exist.") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SurveyInputError(f"{path}: {kind} is not valid YAML{where}: {problem}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SurveyInputError(f"{path}: {kind} cannot be read: {exc}.") from None
+    """The top-level mapping of a YAML file; `kind` names the file in messages ("design file", ...).
+
+    Every way the file can be unreadable (missing, not UTF-8, not YAML, nested without end, not a mapping)
+    raises `SurveyInputError` naming the file.
+    """
+    raw = load_yaml(path, kind, SurveyInputError)
     if not isinstance(raw, dict):
         raise SurveyInputError(f"{path}: {kind} must be a mapping of field: value.")
     return raw

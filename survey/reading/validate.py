@@ -77,30 +77,16 @@ def coerce_numeric(series: pd.Series) -> CodedColumn:
 def resolve_item_positions(
     data: pd.DataFrame, questionnaire: Questionnaire
 ) -> tuple[dict[str, int], dict[str, list[str]]]:
-    """Item id -> column position; plus items matched by more than one column (ambiguous).
+    """Item id -> column position found by name alone; plus items matched by more than one column (ambiguous).
 
-    A column named exactly as the item id wins; otherwise the id and aliases are matched
-    case-insensitively. Positions (not labels) so duplicate or non-string column labels are safe.
+    An exact id wins, then the id in another case, then an exact alias in any case
+    (`survey.reading.mapping.automatic_matches`). Positions (not labels) so duplicate or non-string column
+    labels are safe.
     """
-    columns = [str(c) for c in data.columns]
-    by_lower: dict[str, list[int]] = {}
-    for pos, col in enumerate(columns):
-        by_lower.setdefault(col.lower(), []).append(pos)
-    found: dict[str, int] = {}
-    ambiguous: dict[str, list[str]] = {}
-    for item in questionnaire.items:
-        exact = [pos for pos, col in enumerate(columns) if col == item.id]
-        if exact:
-            matches = exact
-        else:
-            matches = []
-            for name in dict.fromkeys(n.lower() for n in [item.id, *item.aliases]):
-                matches.extend(by_lower.get(name, []))
-        if len(matches) == 1:
-            found[item.id] = matches[0]
-        elif matches:
-            ambiguous[item.id] = [columns[pos] for pos in matches]
-    return found, ambiguous
+    from survey.reading.mapping import automatic_matches
+
+    found, ambiguous = automatic_matches([str(c) for c in data.columns], questionnaire)
+    return {item: position for item, (position, _) in found.items()}, ambiguous
 
 
 def resolve_item_columns(data: pd.DataFrame, questionnaire: Questionnaire) -> dict[str, str]:
@@ -214,8 +200,8 @@ def _check_item(
     present = ~col.blank & ~col.non_numeric
     if item.type == "coded":
         outside = present & ~np.isin(col.values, np.asarray(item.allowed_codes, dtype="float64"))
-        rule = f"code not in questionnaire item '{item.id}' ({_codes_text(item)})" + _label_hint(
-            value_labels, column
+        rule = f"code not in questionnaire item '{item.id}' ({_codes_text(item)})" + (
+            _label_hint(value_labels, item.id) or _label_hint(value_labels, column)
         )
         _emit(problems, outside, series, column, rule, max_per_rule)
         return
@@ -256,6 +242,7 @@ def validate_against_questionnaire(
     source: str | None = None,
     max_per_rule: int | None = DEFAULT_MAX_PER_RULE,
     value_labels: Mapping[str, Mapping[Any, str]] | None = None,
+    column_names: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """Every way `data` breaks `questionnaire`: missing required columns, non-numeric values in coded
     columns, codes outside the item's response and missing codes, blanks where not allowed, numbers
@@ -264,7 +251,8 @@ def validate_against_questionnaire(
     Rows are 1-based data rows (header not counted). `max_per_rule` caps how many problems are listed
     per column and rule (None lists all); the rest are counted in one summary problem per rule.
     `source` (a file name) is used only in messages; `value_labels` (from `read_survey_file`) adds a
-    hint when a column carries its own labelled codes.
+    hint when a column carries its own labelled codes. `column_names` maps a column of `data` to the name shown
+    in problems (the source column of a mapped item, e.g. `ABANCAR (item asb_cars)`).
     """
     if max_per_rule is not None and max_per_rule < 0:
         raise SurveyInputError(f"max_per_rule must be 0 or more, got {max_per_rule}")
@@ -297,7 +285,8 @@ def validate_against_questionnaire(
                 )
             continue
         pos = found[item.id]
-        _check_item(problems, item, data.iloc[:, pos], columns[pos], max_per_rule, value_labels)
+        shown = (column_names or {}).get(columns[pos], columns[pos])
+        _check_item(problems, item, data.iloc[:, pos], shown, max_per_rule, value_labels)
     return problems
 
 

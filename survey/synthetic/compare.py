@@ -17,6 +17,7 @@ def compare_to_truth(survey: str, estimates: pd.DataFrame, truth: pd.DataFrame,
     """One row per estimate: the estimate and its interval, the true value, the error (estimate - truth,
     proportions), whether the interval covers the truth, and the unweighted estimate and its error."""
     truth = truth.assign(domain_value=truth["domain_value"].astype(str))
+    estimates = estimates.drop(columns=["survey"], errors="ignore")
     table = estimates.assign(domain_value=estimates["domain_value"].astype(str)).merge(
         truth[[*KEYS, "true_value"]], on=KEYS, how="left", validate="one_to_one")
     if unweighted is not None:

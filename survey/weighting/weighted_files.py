@@ -3,20 +3,150 @@
 Final weights are `weight`; strata, PSUs and fpc as recorded; the calibration step is rebuilt from
 `weight_design`, the recorded categories and the g-weight of each cell, so Taylor variances account for
 the calibration without the control totals.
+
+The metadata is found in the `<file>.meta.json` sidecar or, for Parquet, in the file's own schema metadata
+(so a copied file stays weighted). It must describe these rows: a sidecar records the SHA-256 of the file it
+was written with, and the embedded record the row count and a hash of the weights. A file that has changed
+since, or that has the columns of a weighted file but no metadata, is refused: estimating it as if unweighted,
+or with a calibration that no longer fits, would give a wrong answer without a word.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
+from reporting.files import file_sha256, sidecar_path
+from reporting.inputs import load_json, read_embedded_metadata
 from survey.design import CalibrationStep, ReplicateWeights, SurveyDesign, make_design
 from survey.errors import SurveyInputError
+from survey.options import CalibrationMethod, ReplicateMethod
+from survey.reading.specfiles import validate_spec
 from survey.weighting.calibration import model_matrix
 from survey.weighting.controls import as_text
+from survey.weighting.pipeline import DESIGN_WEIGHT, FINAL_WEIGHT
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _Columns(_Record):
+    weight: str
+    weight_design: str
+
+
+class _Design(_Record):
+    strata: str | None = None
+    psu: str | None = None
+    fpc: str | None = None
+    lonely_psu: str | None = None
+
+
+class _Cells(_Record):
+    group: list[int]
+    levels: list[list[int]] | list[int]
+    g: list[float]
+
+
+class _Group(_Record):
+    group: str
+
+
+class _Calibration(_Record):
+    method: CalibrationMethod
+    variables: list[str]
+    group_columns: list[str]
+    levels: dict[str, list[str]]
+    value_map: dict[str, dict[str, int]]
+    group_map: dict[str, int] = {}
+    cells: _Cells
+    groups: list[_Group]
+    bounds: tuple[float, float] | None = None
+
+
+class _Replicates(_Record):
+    columns: list[str]
+    scale: float
+    rscales: list[float]
+    method: ReplicateMethod
+    mse: bool = False
+    degrees_of_freedom: int | None = None
+
+
+class WeightingRecord(_Record):
+    """The `weighting` member of a weighted file's metadata, checked before any of it is used."""
+
+    columns: _Columns
+    design: _Design
+    calibration: _Calibration | None = None
+    replicates: _Replicates | None = None
+
+
+def weights_fingerprint(data: pd.DataFrame) -> dict[str, Any]:
+    """Row count and SHA-256 of the final weights: enough to tell that embedded metadata describes these rows."""
+    weights = pd.to_numeric(data[FINAL_WEIGHT], errors="coerce").to_numpy(dtype=np.float64)
+    digest = hashlib.sha256(np.ascontiguousarray(weights).tobytes()).hexdigest()
+    return {"rows": int(len(data)), "weight_sha256": digest}
+
+
+@dataclass(frozen=True)
+class WeightingMetadata:
+    """A weighted file's metadata and where it was found."""
+
+    metadata: dict[str, Any]
+    """The whole metadata document (`weighting` is the design and calibration)."""
+    found_in: str
+    """'sidecar <path>' or 'embedded in the Parquet file', for the record."""
+    sidecar: Path | None
+    """The sidecar read, for provenance (None when embedded)."""
+
+
+def find_weighting_metadata(path: Path, data: pd.DataFrame) -> WeightingMetadata | None:
+    """The metadata `safer weight` wrote for `path`, checked against it; None for a file that is not weighted.
+
+    Raises `SurveyInputError` when the file has changed since it was weighted, or looks weighted (it has the
+    `weight` and `weight_design` columns) but its metadata cannot be found.
+    """
+    sidecar = sidecar_path(path)
+    if sidecar.exists():
+        meta = load_json(sidecar, "metadata file", SurveyInputError)
+        if isinstance(meta, dict) and "weighting" in meta:
+            output = meta.get("output")
+            recorded = output.get("sha256") if isinstance(output, dict) else None
+            if recorded is not None and recorded != file_sha256(path):
+                raise SurveyInputError(
+                    f"{path} has changed since `safer weight` wrote it: its SHA-256 is not the one recorded in "
+                    f"{sidecar.name}, so rows were edited, added or removed and the recorded weighting no longer "
+                    "describes them. Run `safer weight` again on the changed file (or, for plain weights whose SEs "
+                    "ignore the calibration, give the design yourself: --weight weight [--strata ... --psu ...])."
+                )
+            return WeightingMetadata(meta, f"sidecar {sidecar}", sidecar)
+    embedded = read_embedded_metadata(path, SurveyInputError)
+    if embedded is not None and "weighting" in embedded:
+        recorded_fp = embedded.get("weighting", {}).get("fingerprint") if isinstance(embedded["weighting"], dict) \
+            else None
+        if FINAL_WEIGHT in data.columns and recorded_fp is not None and recorded_fp != weights_fingerprint(data):
+            raise SurveyInputError(
+                f"{path}: the weighting metadata embedded in the file does not describe its rows (the row count or "
+                "the weights differ from those recorded when `safer weight` wrote it). Run `safer weight` again."
+            )
+        return WeightingMetadata(embedded, "embedded in the Parquet file", None)
+    if {FINAL_WEIGHT, DESIGN_WEIGHT} <= {str(c) for c in data.columns}:
+        raise SurveyInputError(
+            f"{path} looks like a file written by `safer weight` (it has columns '{FINAL_WEIGHT}' and "
+            f"'{DESIGN_WEIGHT}'), but its design and calibration cannot be found: {sidecar.name} is not beside it "
+            "and the file carries no embedded metadata. Copy the .meta.json file that `safer weight` wrote next to "
+            "it, or run `safer weight` again; to use the weights without the calibration (SEs then ignore it), "
+            f"give the design yourself: --weight {FINAL_WEIGHT} [--strata ... --psu ...]."
+        )
+    return None
 
 
 def design_from_weighted_file(
@@ -29,9 +159,22 @@ def design_from_weighted_file(
     the calibration (and for trimming or scaling after it, as R does after `trimWeights`). Replicate columns,
     if any, become the replicate weights. `lonely_psu` overrides the recorded option unless it is "fail".
     """
-    if "weighting" not in meta:
+    if not isinstance(meta, dict) or not isinstance(meta.get("weighting"), dict):
         raise SurveyInputError(f"{source}: the metadata is not from `safer weight`.")
+    validate_spec(WeightingRecord, meta["weighting"], f"{source}: weighting metadata")
     w = meta["weighting"]
+    try:
+        return _design(data, w, lonely_psu, source)
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        if isinstance(exc, SurveyInputError):
+            raise
+        raise SurveyInputError(
+            f"{source}: the weighting metadata is inconsistent ({type(exc).__name__}: {exc}); run `safer weight` "
+            "again."
+        ) from None
+
+
+def _design(data: pd.DataFrame, w: dict[str, Any], lonely_psu: str | None, source: str) -> SurveyDesign:
     columns = w["columns"]
     d = w["design"]
     lonely = d.get("lonely_psu") or "fail"

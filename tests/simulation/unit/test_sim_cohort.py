@@ -120,5 +120,5 @@ def test_youth_custody_needs_a_release_day_and_start_day_is_not_accepted(tmp_pat
 def test_empty_and_unreadable_files(tmp_path):
     path = tmp_path / "e.csv"
     path.write_text("")
-    with pytest.raises(SimulationInputError, match="not a readable CSV"):
+    with pytest.raises(SimulationInputError, match="cohort file is empty"):
         load_cohort_csv(path, "adult")

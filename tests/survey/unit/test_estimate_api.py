@@ -13,8 +13,8 @@ from survey.estimation.targets import mean_target, proportion_target
 
 # The column order the issue specifies for the output table.
 SPECIFIED_COLUMNS = [
-    "indicator", "domain", "domain_value", "estimate", "se", "ci_lower", "ci_upper", "ci_method",
-    "n_unweighted", "n_effective", "deff", "low_base",
+    "survey", "indicator", "indicator_title", "domain", "domain_value", "estimate", "se", "ci_lower", "ci_upper",
+    "ci_method", "n_unweighted", "n_effective", "deff", "low_base",
 ]
 
 

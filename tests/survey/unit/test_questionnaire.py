@@ -272,7 +272,7 @@ def test_unquoted_yes_label_is_caught(tmp_path: Path) -> None:
 def test_yaml_syntax_error_gives_line(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("name: x\nitems: [\n  - id: a\n")
-    with pytest.raises(SurveyInputError, match=r"broken\.yaml is not valid YAML at line \d+"):
+    with pytest.raises(SurveyInputError, match=r"broken\.yaml: questionnaire file is not valid YAML at line \d+"):
         load_questionnaire(path)
 
 

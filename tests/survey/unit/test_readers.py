@@ -113,5 +113,8 @@ def test_empty_csv_is_named(tmp_path: Path) -> None:
 def test_ragged_csv_is_named(tmp_path: Path) -> None:
     path = tmp_path / "ragged.csv"
     path.write_text("a,b\n1,2\n1,2,3,4\n")
-    with pytest.raises(SurveyInputError, match=r"ragged\.csv cannot be read as csv"):
-        read_survey_file(path)
+    problems = [str(p) for p in read_survey_file(path).problems]
+    assert problems == ["data row 2 (1-based, header not counted): 4 fields where the header has 2: an extra "
+                        "delimiter or a shifted row"], problems
+    with pytest.raises(SurveyInputError, match=r"ragged\.csv: data row 2 .*4 fields"):
+        read_survey_file(path).require_sound()

@@ -81,21 +81,22 @@ def test_missing_required_column_is_reported_and_optional_is_not() -> None:
 
 def test_columns_resolve_through_aliases_case_insensitively() -> None:
     q = load_questionnaire("bcs")
-    frame = clean_frame(q).rename(columns={"asb_drunk": "DRUNK", "n_adults": "NAdults"})
+    frame = clean_frame(q).rename(columns={"asb_drugs": "USEDEAL", "n_adults": "NAdults"})
     mapping = resolve_item_columns(frame, q)
-    assert mapping["asb_drunk"] == "DRUNK"
+    assert mapping["asb_drugs"] == "USEDEAL"
     assert mapping["n_adults"] == "NAdults"
     assert validate_against_questionnaire(frame, q) == []
 
 
 def test_two_columns_for_one_item_is_ambiguous() -> None:
     q = load_questionnaire("bcs")
-    frame = clean_frame(q).rename(columns={"asb_drunk": "drunk"})
-    frame["rowdy"] = frame["drunk"]
-    with pytest.raises(SurveyInputError, match="asb_drunk.*drunk, rowdy"):
+    frame = clean_frame(q).rename(columns={"asb_drugs": "drugs"})
+    frame["usedeal"] = frame["drugs"]
+    frame["USEDEAL"] = frame["drugs"]
+    with pytest.raises(SurveyInputError, match="asb_drugs.*usedeal, USEDEAL"):
         resolve_item_columns(frame, q)
     problems = validate_against_questionnaire(frame, q)
-    assert [p.column for p in problems] == ["drunk, rowdy"]
+    assert [p.column for p in problems] == ["usedeal, USEDEAL"]
 
 
 def test_listing_is_capped_per_rule_but_every_problem_is_counted() -> None:

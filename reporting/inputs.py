@@ -1,0 +1,134 @@
+"""Reading the text of an input file so that no bad file can crash a command: decoding, YAML and JSON.
+
+Every spec file (questionnaire, design, weighting spec, mapping, scenario, parameters) and every `.meta.json`
+is read through here. A file that is not UTF-8 is named with the byte that failed and the encoding it most
+likely is (a spreadsheet saved on Windows is usually cp1252); YAML and JSON errors name the line and column;
+a file nested so deeply that the parser would exhaust Python's stack is refused in one sentence. Each
+function raises the caller's own error type (`SurveyInputError`, `SimulationInputError`), so the command
+line turns all of them into one paragraph and exit code 2.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class InputFileError(ValueError):
+    """An input file cannot be read; the message names the file and the reason."""
+
+
+ErrorType = type[Exception]
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def likely_encoding(raw: bytes) -> str:
+    """The encoding a file that is not UTF-8 most likely has: a BOM's, else cp1252 (Windows), else Latin-1.
+
+    >>> likely_encoding("café".encode("cp1252"))
+    'cp1252 (Windows Western European)'
+    """
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    if raw[:4096].count(b"\x00") > len(raw[:4096]) // 4:
+        return "UTF-16 (no byte-order mark)"
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return "ISO-8859-1 (Latin-1)"
+    return "cp1252 (Windows Western European)"
+
+
+def decode_utf8(raw: bytes, path: str | Path, kind: str, error: ErrorType = InputFileError) -> str:
+    """`raw` as UTF-8 text (a UTF-8 byte-order mark is dropped); `error` names the byte and the likely encoding."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(
+            f"{path}: {kind} is not UTF-8 text (byte 0x{raw[exc.start]:02x} on line {line} cannot be decoded); "
+            f"it looks like {likely_encoding(raw)}. Save it as UTF-8 and run again."
+        ) from None
+
+
+def read_text(path: str | Path, kind: str, error: ErrorType = InputFileError) -> str:
+    """The text of an input file; a missing, unreadable or non-UTF-8 file raises `error` naming it."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: {kind} does not exist.") from None
+    except IsADirectoryError:
+        raise error(f"{path}: {kind} is a folder, not a file.") from None
+    except OSError as exc:
+        raise error(f"{path}: {kind} cannot be read ({exc.strerror or exc}).") from None
+    return decode_utf8(raw, path, kind, error)
+
+
+def parse_yaml(text: str, source: str | Path, kind: str, error: ErrorType = InputFileError) -> Any:
+    """Parse YAML text safely; syntax errors name the line and column, runaway nesting is refused."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"{source}: {kind} is not valid YAML{where}: {problem}.") from None
+    except RecursionError:
+        raise error(f"{source}: {kind} is nested too deeply to be a spec file.") from None
+
+
+def load_yaml(path: str | Path, kind: str, error: ErrorType = InputFileError) -> Any:
+    """Read and parse a YAML file; every failure raises `error` naming the file."""
+    return parse_yaml(read_text(path, kind, error), path, kind, error)
+
+
+def load_json(path: str | Path, kind: str, error: ErrorType = InputFileError) -> Any:
+    """Read and parse a JSON file; every failure raises `error` naming the file, line and column."""
+    text = read_text(path, kind, error)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}: {kind} is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
+    except RecursionError:
+        raise error(f"{path}: {kind} is nested too deeply to be valid metadata.") from None
+
+
+def read_embedded_metadata(path: str | Path, error: ErrorType = InputFileError) -> dict[str, Any] | None:
+    """The `safer` metadata embedded in a Parquet file's schema (see `reporting.files.write_table`), or None.
+
+    Only the schema is read, not the rows. A file that is not Parquet, or has no such metadata, gives None;
+    embedded metadata that is not a JSON object raises `error`.
+    """
+    from reporting.files import METADATA_KEY
+
+    path = Path(path)
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        return None
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+    except Exception:  # not a readable Parquet file: the data reader reports that
+        return None
+    raw = metadata.get(METADATA_KEY)
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise error(f"{path}: the metadata embedded in the Parquet file is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise error(f"{path}: the metadata embedded in the Parquet file is not a JSON object.")
+    return value
