@@ -808,6 +808,7 @@ def simulate_run(
 
         from simulation.cohort import generate_cohort, load_cohort_csv
         from simulation.interventions import load_scenario, scenario_path
+        from simulation.memory import check_fits
         from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
         from simulation.runner import cohort_seed, run_simulation
         from simulation.vocabulary import CohortKind
@@ -820,6 +821,8 @@ def simulate_run(
         if size is not None and cohort_file is not None:
             raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
         kind: CohortKind = "adult" if cohort == "adult" else "youth"
+        if cohort_file is None:
+            check_fits(size or DEFAULT_COHORT_SIZE, workers)
         chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
                   else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
         params = load_params(params_file) if params_file is not None else default_params()
@@ -869,6 +872,7 @@ def simulate_calibrate(
     def run() -> None:
         from simulation.calibrate import Achieved, Targets, calibrate
         from simulation.cohort import generate_cohort, load_cohort_csv
+        from simulation.memory import check_fits
         from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params, params_document
         from simulation.runner import cohort_seed
 
@@ -876,6 +880,8 @@ def simulate_calibrate(
         check_outputs([out], [cohort_file, params_file])
         if size is not None and cohort_file is not None:
             raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
+        if cohort_file is None:
+            check_fits(size or DEFAULT_COHORT_SIZE)
         targets = Targets(target_frequency, target_binary, target_serious or None)
         chosen = (load_cohort_csv(cohort_file, "adult") if cohort_file is not None
                   else generate_cohort("adult", size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))

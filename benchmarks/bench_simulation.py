@@ -1,20 +1,28 @@
-"""Benchmark: one replication of a 45,000-offender adult cohort, beside bare SimPy measured in the same run.
+"""Benchmark the simulation, each figure beside a peer measured in the same run (the machine is shared).
 
-Target (issue 5): one replication over the 18-21 month horizon (12 months' follow-up plus the 6-9 month
-waiting period) takes at most 3 s on this 2-core machine. The peer is bare SimPy: the same number of
-processes, each yielding plain timeouts, under the same garbage-collector policy as the model. Events are
-counted the same way for both: every event SimPy scheduled (process starts and ends included), read from
-SimPy's event-id counter after the run.
+* `baseline`: one replication of a 45,000-offender adult cohort end to end (random streams, set-up, run,
+  Annex counts). Target (issue 11): at most 1.0 s. Peers: the event path of the same model (every career
+  a SimPy process from the start, `bulk=False`, the model before the bulk path) and bare SimPy timeouts.
+* `scenario`: a drug-treatment scenario replication against its baseline replication, at 45,000 and
+  90,000 offenders, alternating. Target: at most 1.3x. Peer: the same scenario with SimPy's own
+  `PriorityResource` for the places (its queue re-sorted on every request), at 45,000.
+* `memory`: peak memory of whole processes running `run_simulation` with the drug-treatment scenario,
+  1 and 10 replications of 45,000. Target: at most 500 MB for 10. Peer: the 1-replication process.
+* `dask`: parallel efficiency of 8 replications of 45,000 on 2 Dask workers against 1. Target: at least
+  0.85.
 
-    python benchmarks/bench_simulation.py [--size 45000] [--repeats 3] [--waiting-months 6]
+    python benchmarks/bench_simulation.py [--part all|baseline|scenario|memory|dask] [--repeats 5] [--write]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,25 +31,28 @@ from typing import Any
 import numpy as np
 import simpy
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from simulation.cohort import generate_cohort  # noqa: E402
-from simulation.interventions import BASELINE  # noqa: E402
+from simulation.cohort import Cohort, generate_cohort  # noqa: E402
+from simulation.interventions import BASELINE, Scenario, load_scenario  # noqa: E402
 from simulation.measures import reoffending_counts  # noqa: E402
 from simulation.model import CohortSimulation, ReplicationStreams, _collector_paused  # noqa: E402
-from simulation.params import default_params, merged_params  # noqa: E402
+from simulation.params import ModelParams, default_params  # noqa: E402
+from simulation.places import PlaceUsage  # noqa: E402
 from simulation.runner import cohort_seed, replication_seeds  # noqa: E402
 
-TARGET_SECONDS = 3.0
+SCENARIO = ROOT / "data" / "examples" / "scenarios" / "drug_treatment.yaml"
+TARGETS = {"baseline_seconds": 1.0, "scenario_ratio": 1.3, "memory_mb": 500.0, "dask_efficiency": 0.85}
 
 
 def events_scheduled(env: simpy.Environment) -> int:
-    """Number of events SimPy has scheduled in ``env`` (its event ids count from 0)."""
+    """Number of events SimPy has scheduled in `env` (its event ids count from 0)."""
     return next(env._eid)
 
 
 def bare_simpy(processes: int, timeouts_each: int, seed: int) -> tuple[float, int]:
-    """Seconds and events for ``processes`` processes each yielding ``timeouts_each`` exponential timeouts."""
+    """Seconds and events for `processes` processes each yielding `timeouts_each` exponential timeouts."""
     gaps = np.random.default_rng(seed).exponential(30.0, (processes, timeouts_each)).tolist()
 
     def life(env: simpy.Environment, waits: list[float]) -> Any:
@@ -57,70 +68,221 @@ def bare_simpy(processes: int, timeouts_each: int, seed: int) -> tuple[float, in
     return time.perf_counter() - started, events_scheduled(env)
 
 
-def one_replication(size: int, seed: int, waiting_months: float) -> dict[str, float]:
-    """Time one replication end to end (streams, set-up, run, Annex counts) and the event loop alone."""
-    cohort = generate_cohort("adult", size, cohort_seed(seed))
-    params = merged_params(default_params(), {"waiting_period_months": waiting_months}, source="benchmark")
+def one_replication(
+    cohort: Cohort, params: ModelParams, scenario: Scenario, sequence: np.random.SeedSequence, bulk: bool = True
+) -> dict[str, float]:
+    """Time one replication end to end (streams, set-up, run, Annex counts), with fresh random streams."""
+    gc.collect()
     started = time.perf_counter()
-    streams = ReplicationStreams(replication_seeds(seed, 1)[0], cohort.size)
-    simulation = CohortSimulation(cohort, params, BASELINE, streams)
-    loop_started = time.perf_counter()
+    simulation = CohortSimulation(cohort, params, scenario, ReplicationStreams(sequence, cohort.size), bulk=bulk)
     career = simulation.run()
-    loop_seconds = time.perf_counter() - loop_started
     counts = reoffending_counts(cohort, career, params)
-    total_seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     return {
-        "total_seconds": total_seconds,
-        "loop_seconds": loop_seconds,
+        "seconds": seconds,
         "events": float(events_scheduled(simulation.env)),
-        "offences": float(career.offences.offender.size),
         "frequency_per_100": 100.0 * float(counts.proven.mean()),
     }
 
 
+class SortedListPlaces(simpy.PriorityResource):
+    """The peer: SimPy's own `PriorityResource` (a list sorted on every request) standing in for `Places`."""
+
+    def usage(self, until: float | None = None) -> PlaceUsage:
+        """No statistics are kept; zeros, so that the model can log the run."""
+        days = float(until or 0.0)
+        return PlaceUsage(float(self.capacity), days, 0.0, 0, 0.0, 0, 0, 0, 0)
+
+
+def bench_baseline(args: argparse.Namespace) -> dict[str, Any]:
+    cohort = generate_cohort("adult", 45_000, cohort_seed(args.seed))
+    params = default_params()
+    sequences = replication_seeds(args.seed, args.repeats)
+    bulk, event, bare = [], [], []
+    for r in range(args.repeats):  # alternate, so that load from other jobs hits every side alike
+        bulk.append(one_replication(cohort, params, BASELINE, sequences[r]))
+        event.append(one_replication(cohort, params, BASELINE, sequences[r], bulk=False))
+        timeouts_each = max(1, round(event[0]["events"] / cohort.size) - 2)
+        bare.append(bare_simpy(cohort.size, timeouts_each, args.seed + r))
+    result = {
+        "seconds": statistics.median(run["seconds"] for run in bulk),
+        "event_path_seconds": statistics.median(run["seconds"] for run in event),
+        "events": statistics.median(run["events"] for run in bulk),
+        "event_path_events": statistics.median(run["events"] for run in event),
+        "bare_events_per_second": statistics.median(events / seconds for seconds, events in bare),
+        "same_frequencies": all(
+            b["frequency_per_100"] == e["frequency_per_100"] for b, e in zip(bulk, event, strict=True)
+        ),
+    }
+    result["bare_seconds_for_event_path_events"] = result["event_path_events"] / result["bare_events_per_second"]
+    print(f"baseline 45,000: {result['seconds']:.3f} s (target <= {TARGETS['baseline_seconds']:g} s); event path "
+          f"{result['event_path_seconds']:.3f} s ({result['event_path_seconds'] / result['seconds']:.2f}x); "
+          f"events {result['events']:,.0f} vs {result['event_path_events']:,.0f}; same frequencies: "
+          f"{result['same_frequencies']}")
+    return result
+
+
+def bench_scenario(args: argparse.Namespace) -> dict[str, Any]:
+    import simulation.model as model
+
+    params = default_params()
+    scenario = load_scenario(SCENARIO)
+    result: dict[str, Any] = {}
+    for size in (45_000, 90_000):
+        cohort = generate_cohort("adult", size, cohort_seed(args.seed))
+        sequences = replication_seeds(args.seed, args.repeats)
+        baseline, treated = [], []
+        for r in range(args.repeats):
+            baseline.append(one_replication(cohort, params, BASELINE, sequences[r])["seconds"])
+            treated.append(one_replication(cohort, params, scenario, sequences[r])["seconds"])
+        b, s = statistics.median(baseline), statistics.median(treated)
+        result[str(size)] = {"baseline_seconds": b, "scenario_seconds": s, "ratio": s / b}
+        print(f"scenario {size:,}: baseline {b:.3f} s, drug treatment {s:.3f} s, ratio {s / b:.2f} "
+              f"(target <= {TARGETS['scenario_ratio']:g})")
+        if size == 45_000:
+            original = model.Places
+            model.Places = SortedListPlaces  # type: ignore[misc,assignment]
+            try:
+                peer = one_replication(cohort, params, scenario, sequences[0])["seconds"]
+            finally:
+                model.Places = original  # type: ignore[misc]
+            result[str(size)]["sorted_list_seconds"] = peer
+            print(f"  peer: SimPy PriorityResource places {peer:.2f} s ({peer / b:.1f}x baseline)")
+    return result
+
+
+MEMORY_SCRIPT = """
+import json, resource, sys, time
+started = time.perf_counter()
+from simulation.cohort import generate_cohort
+from simulation.interventions import load_scenario
+from simulation.params import default_params
+from simulation.runner import cohort_seed, run_simulation
+size, replications = int(sys.argv[1]), int(sys.argv[2])
+cohort = generate_cohort("adult", size, cohort_seed(2005))
+run_simulation(cohort, default_params(), load_scenario(sys.argv[3]), replications, 2005)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"peak_mb": peak, "seconds": time.perf_counter() - started}))
+"""
+
+
+def bench_memory(args: argparse.Namespace) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for replications in (1, 10):
+        output = subprocess.run(
+            [sys.executable, "-c", MEMORY_SCRIPT, "45000", str(replications), str(SCENARIO)],
+            check=True, capture_output=True, text=True, cwd=ROOT,
+        ).stdout
+        result[str(replications)] = json.loads(output.strip().splitlines()[-1])
+        print(f"memory: {replications} replication(s) of 45,000 with the scenario: peak "
+              f"{result[str(replications)]['peak_mb']:.0f} MB, {result[str(replications)]['seconds']:.1f} s")
+    return result
+
+
+def bench_dask(args: argparse.Namespace) -> dict[str, Any]:
+    from simulation.distributed import dask_efficiency
+
+    result = dask_efficiency(size=45_000, replications=8, seed=args.seed)
+    print(f"dask: 8 replications of 45,000: 1 worker {result['one_worker_seconds']:.1f} s, 2 workers "
+          f"{result['two_worker_seconds']:.1f} s, efficiency {result['efficiency']:.2f} "
+          f"(target >= {TARGETS['dask_efficiency']:g})")
+    return result
+
+
+def verdict(ok: bool) -> str:
+    return "meets target" if ok else "MISSES target"
+
+
+def record(results: dict[str, Any], args: argparse.Namespace) -> None:
+    """Merge `results` into the stored figures (a part run alone keeps the others) and rewrite the section."""
+    store = ROOT / "benchmarks" / "simulation-results.json"
+    merged = json.loads(store.read_text()) if store.exists() else {}
+    merged.update({name: {**value, "date": time.strftime("%Y-%m-%d"), "repeats": args.repeats,
+                          "load": os.getloadavg()[0]} for name, value in results.items()})
+    store.write_text(json.dumps(merged, indent=2) + "\n")
+    results = merged
+    path = ROOT / "benchmarks" / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+               f"SimPy {simpy.__version__}")
+    lines = [
+        "## Simulation",
+        "",
+        f"`python benchmarks/bench_simulation.py --part PART --repeats N --write` on {machine}. Medians of N; the "
+        "sides of each comparison alternate, so that load from other jobs hits them alike. Each part's date, N and "
+        "1-minute load average are in `benchmarks/simulation-results.json`; 2 means both cores were busy.",
+        "",
+        "| measure | result | peer in the same run | target |",
+        "|---|---|---|---|",
+    ]
+    if "baseline" in results:
+        b = results["baseline"]
+        lines.append(
+            f"| 45,000 baseline replication (streams, set-up, run, Annex counts) | {b['seconds']:.3f} s, "
+            f"{b['events']:,.0f} events | event path {b['event_path_seconds']:.3f} s, {b['event_path_events']:,.0f} "
+            f"events ({b['event_path_seconds'] / b['seconds']:.2f}x); bare SimPy would take "
+            f"{b['bare_seconds_for_event_path_events']:.2f} s for the event path's events | <= 1.0 s: "
+            f"{verdict(b['seconds'] <= TARGETS['baseline_seconds'])} |"
+        )
+    if "scenario" in results:
+        for size, s in results["scenario"].items():
+            if not size.isdigit():
+                continue
+            peer = (f"SimPy `PriorityResource` places: {s['sorted_list_seconds']:.2f} s "
+                    f"({s['sorted_list_seconds'] / s['baseline_seconds']:.1f}x baseline)" if "sorted_list_seconds" in s
+                    else f"baseline {s['baseline_seconds']:.3f} s")
+            lines.append(
+                f"| drug-treatment scenario / baseline replication, {int(size):,} offenders | {s['ratio']:.2f}x "
+                f"({s['scenario_seconds']:.3f} s / {s['baseline_seconds']:.3f} s) | {peer} | <= 1.3x: "
+                f"{verdict(s['ratio'] <= TARGETS['scenario_ratio'])} |"
+            )
+    if "memory" in results:
+        m1, m10 = results["memory"]["1"], results["memory"]["10"]
+        lines.append(
+            f"| peak memory, whole process, 10 replications of 45,000 with the scenario | {m10['peak_mb']:.0f} MB "
+            f"({m10['seconds']:.1f} s) | 1 replication: {m1['peak_mb']:.0f} MB ({m10['peak_mb'] / m1['peak_mb']:.2f}x) "
+            f"| <= 500 MB: {verdict(m10['peak_mb'] <= TARGETS['memory_mb'])} |"
+        )
+    if "dask" in results:
+        d = results["dask"]
+        lines.append(
+            f"| Dask parallel efficiency, 8 replications of 45,000 on 2 workers | {d['efficiency']:.2f} "
+            f"({d['two_worker_seconds']:.1f} s) | 1 worker: {d['one_worker_seconds']:.1f} s | >= 0.85: "
+            f"{verdict(d['efficiency'] >= TARGETS['dask_efficiency'])} |"
+        )
+    lines += [
+        "",
+        "What keeps it fast: careers are worked out in bulk with numpy up to each offender's first custody "
+        "(`simulation/plan.py`); only offenders who meet custody, or wait for a programme place, become SimPy "
+        "processes, and an offender no programme can interrupt needs events only to enter and leave custody. "
+        "Waiting lists are heaps (`simulation/places.py`); one process refers offenders and one keeps the "
+        "waiting-list deadlines. Garbage is collected between replications.",
+        "",
+    ]
+    section = "\n".join(lines)
+    if "## Simulation" in text:
+        before, _, after = text.partition("## Simulation")
+        rest = after.split("\n## ", 1)
+        text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+    print(f"recorded in {path}")
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--size", type=int, default=45_000, help="offenders in the cohort (default 45,000)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of each side; medians are reported")
-    parser.add_argument("--waiting-months", type=float, default=6.0, help="waiting period, 6 to 9 months")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", default="all", choices=["all", "baseline", "scenario", "memory", "dask"])
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each side; medians are reported")
     parser.add_argument("--seed", type=int, default=2005)
+    parser.add_argument("--write", action="store_true", help="record the results in benchmarks/RESULTS.md")
     args = parser.parse_args()
-
-    # Model and bare SimPy runs alternate, so that load from other jobs hits both sides alike.
-    model_runs: list[dict[str, float]] = []
-    bare_runs: list[tuple[float, int]] = []
-    for r in range(args.repeats):
-        model_runs.append(one_replication(args.size, args.seed + r, args.waiting_months))
-        timeouts_each = max(1, round(model_runs[0]["events"] / args.size) - 2)  # minus start and end events
-        bare_runs.append(bare_simpy(args.size, timeouts_each, args.seed + r))
-
-    total = statistics.median(run["total_seconds"] for run in model_runs)
-    loop = statistics.median(run["loop_seconds"] for run in model_runs)
-    model_rate = statistics.median(run["events"] / run["loop_seconds"] for run in model_runs)
-    bare_rate = statistics.median(events / seconds for seconds, events in bare_runs)
-    horizon = 12 + args.waiting_months
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
-    print(f"{machine}, SimPy {simpy.__version__}")
-    print(
-        f"cohort: {args.size} adult offenders, horizon {horizon:g} months, {args.repeats} repeats (medians)"
-    )
-    print(
-        f"model: one replication {total:.2f} s end to end (event loop {loop:.2f} s), "
-        f"{statistics.median(r['events'] for r in model_runs):,.0f} events, "
-        f"{statistics.median(r['offences'] for r in model_runs):,.0f} detected offences, "
-        f"frequency {statistics.median(r['frequency_per_100'] for r in model_runs):.1f}/100"
-    )
-    print(f"model events/s:      {model_rate:,.0f}")
-    print(f"bare SimPy events/s: {bare_rate:,.0f} ({args.size} processes x {timeouts_each} timeouts)")
-    print(f"ratio model / bare:  {model_rate / bare_rate:.2f}")
-    print(
-        f"1-minute load average after the run: {os.getloadavg()[0]:.1f} (other jobs share the machine above 2)"
-    )
-    verdict = "PASS" if total <= TARGET_SECONDS else "FAIL"
-    print(f"target <= {TARGET_SECONDS:g} s per replication: {verdict}")
-    return 0 if total <= TARGET_SECONDS else 1
+    parts = {"baseline": bench_baseline, "scenario": bench_scenario, "memory": bench_memory, "dask": bench_dask}
+    chosen = list(parts) if args.part == "all" else [args.part]
+    results = {name: parts[name](args) for name in chosen}
+    if args.write:
+        record(results, args)
+    return 0
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import gc
 import heapq
 import math
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -26,11 +26,13 @@ import simpy
 
 from simulation.cohort import QUARTER_END_DAY, Cohort
 from simulation.interventions import InterventionSpec, Modifier, Scenario, eligible, modifier_for
-from simulation.offence_outcomes import Outcome, OutcomeRules, as_rows, offence_outcomes
+from simulation.offence_outcomes import Outcome, OutcomeRules, offence_outcome, offence_outcomes
 from simulation.params import ModelParams
 from simulation.places import Places, PlaceUsage, interval_usage
+from simulation.plan import CareerPlan, PlanInputs, PlanState, plan_careers
 from simulation.rates import (
     age_slope_per_day,
+    category_values,
     detected_rate_per_day,
     gamma_frailty,
     sanction_shares,
@@ -228,6 +230,10 @@ class _Programme:
     """Day each start gives the place back (may lie beyond the end of the run)."""
     left_waiting_list: int = 0
     """Referrals that gave up waiting."""
+    journeys: dict[int, simpy.Process] = field(default_factory=dict)
+    """Each referral's journey, by offender."""
+    waiting: set[int] = field(default_factory=set)
+    """Offenders whose referral is on the waiting list now."""
 
 
 @contextlib.contextmanager
@@ -257,6 +263,7 @@ class CohortSimulation:
         scenario: Scenario,
         streams: ReplicationStreams,
         env: simpy.Environment | None = None,
+        bulk: bool = True,
     ) -> None:
         if streams.n_offenders != cohort.size:
             raise ValueError("streams were drawn for a different cohort size")
@@ -272,7 +279,7 @@ class CohortSimulation:
         self._rate_at_start = detected_rate_per_day(
             frame, params, gamma_frailty(streams.frailty.column(0), params.heterogeneity_theta)
         )
-        self._supervision_end = start + frame["disposal"].map(params.supervision_days).to_numpy(float)
+        self._supervision_end = start + category_values(frame["disposal"], params.supervision_days)
         self.start: list[float] = start.tolist()
         self.rate_at_start: list[float] = self._rate_at_start.tolist()
         self.supervision_end: list[float] = self._supervision_end.tolist()
@@ -283,8 +290,7 @@ class CohortSimulation:
         court, pre_court, _ = sanction_shares(cohort.kind, params)
         self._outcome_rules = OutcomeRules(court, pre_court, params)
         self._serious_probability = serious_probability(frame, params)
-        self._outcome_block = self._outcomes_for_chunk(np.arange(n), 0)
-        self._outcome_overflow: dict[tuple[int, int], list[Outcome]] = {}
+        self._outcome_block = self._first_outcomes()
         self._gap_block = streams.offence_gap.block
         self.gaps_used = [0] * n
         self.thinning_used = [0] * n
@@ -296,32 +302,104 @@ class CohortSimulation:
         self.breach_rows: list[tuple[int, float, bool]] = []
         self.processes: list[simpy.Process | None] = [None] * n
         self.programmes: list[_Programme] = []
+        self.bulk = bulk
+        """Work out careers in bulk up to first custody (`plan.py`); False runs every career as a process."""
+        self.plan: CareerPlan | None = None
+        self.on_plan: list[bool] = [bulk] * n
+        """Whether each offender's career still follows the plan (bulk mode)."""
+        self.left_plan = np.full(n, INF)
+        """Day each offender left the plan (inf: never; their planned career stands to the end)."""
+        self._trigger_states: dict[int, PlanState] = {}
+        self.interruptible: list[bool] = [True] * n
+        """Whether a programme may still interrupt each offender's career (a referral is waiting for a place);
+        the others' offences and breaches are handled without the event loop, needed only for custody."""
+        self.referrals_waiting = [0] * n
+        """Referrals of each offender still waiting for a place (bulk mode)."""
 
     # ---- running ------------------------------------------------------------------------------------------
 
     def run(self) -> CareerLog:
-        """Start every offender's career and every referral, run to the end of the horizon, return the log."""
+        """Start every career that needs the event loop and every referral, run to the end of the horizon,
+        return the log."""
         env = self.env
+        with _collector_paused():
+            self.programmes = [self._programme(spec) for spec in self.scenario.interventions]
+            if self.bulk:
+                for programme in self.programmes:
+                    for i in programme.referred:
+                        self.referrals_waiting[i] += 1
+                self.interruptible = [waiting > 0 for waiting in self.referrals_waiting]
+                self._start_from_plan()
+            else:
+                self._start_every_career()
+            for programme in self.programmes:
+                env.process(self.referrals(programme))
+                if programme.places is not None and programme.spec.max_wait_days is not None:
+                    env.process(self.waiting_list_deadlines(programme))
+            env.run(until=self.horizon)
+        return self._career_log()
+
+    def _start_every_career(self) -> None:
+        """Event path: every offender with an event inside follow-up is a process from the start."""
         first_offence, first_breach = self._first_events()
         liberty_ends = self._start + self.follow_up
-        with _collector_paused():
-            # An offender whose first event falls after follow-up has nothing to simulate (what they do later
-            # cannot be counted); they get a process only if a programme later changes their rate.
-            active = np.flatnonzero(np.minimum(first_offence, first_breach) < liberty_ends)
-            for i, offence, breach in zip(
-                active.tolist(), first_offence[active].tolist(), first_breach[active].tolist(), strict=True
-            ):
-                self.processes[i] = env.process(self.offender_life(i, offence, breach))
-            for spec in self.scenario.interventions:
-                programme = self._programme(spec)
-                self.programmes.append(programme)
-                for i in programme.referred:
-                    env.process(self.programme_journey(i, programme))
-            env.run(until=self.horizon)
+        # An offender whose first event falls after follow-up has nothing to simulate (what they do later
+        # cannot be counted); they get a process only if a programme later changes their rate.
+        active = np.flatnonzero(np.minimum(first_offence, first_breach) < liberty_ends)
+        for i, offence, breach in zip(
+            active.tolist(), first_offence[active].tolist(), first_breach[active].tolist(), strict=True
+        ):
+            self.processes[i] = self.env.process(self.offender_life(i, offence, breach))
+
+    def _start_from_plan(self) -> None:
+        """Bulk path: careers are planned at once; only those that meet custody become processes, at the
+        day they first enter custody."""
+        self.plan = plan = plan_careers(self._plan_inputs())
+        self._trigger_states = plan.states_at_trigger()
+        self.env.process(self.custody_from_plan())
+
+    def _plan_inputs(self) -> PlanInputs:
+        streams = self.streams
+        sanction, offence_type, lag, served = self._outcome_block
+        return PlanInputs(
+            start=self._start,
+            liberty_end=self._start + self.follow_up,
+            supervision_end=self._supervision_end,
+            rate_at_start=self._rate_at_start,
+            age_slope=self.age_slope,
+            breach_rate=self.breach_rate,
+            recall_probability=self.params.breach_custody_probability,
+            gaps=self._gap_block,
+            sanction=sanction,
+            offence_type=offence_type,
+            lag=lag,
+            served=served,
+            breach_gaps=streams.breach_gap.block,
+            breach_uniforms=streams.breach_outcome.block,
+            gap=streams.offence_gap.value,
+            outcome=self._outcome,
+            breach_gap=streams.breach_gap.value,
+            breach_uniform=streams.breach_outcome.value,
+        )
+
+    def _career_log(self) -> CareerLog:
+        offences = OffenceLog.from_rows(self.offence_rows)
+        breaches = BreachLog.from_rows(self.breach_rows)
+        if self.plan is not None:
+            planned = OffenceLog(*self.plan.offences_before(self.left_plan))
+            offences = OffenceLog(
+                *(np.concatenate([getattr(planned, f.name), getattr(offences, f.name)]) for f in fields(OffenceLog))
+            )
+            who, day = self.plan.breaches_before(self.left_plan)
+            breaches = BreachLog(
+                np.concatenate([who, breaches.offender]),
+                np.concatenate([day, breaches.day]),
+                np.concatenate([np.zeros(who.size, dtype=bool), breaches.custody]),
+            )
         return CareerLog(
-            offences=OffenceLog.from_rows(self.offence_rows),
+            offences=offences,
             custody=CustodyLog.from_rows(self.custody_rows),
-            breaches=BreachLog.from_rows(self.breach_rows),
+            breaches=breaches,
             programmes=[self._programme_log(p) for p in self.programmes],
         )
 
@@ -346,22 +424,66 @@ class CohortSimulation:
 
     # ---- the offender -------------------------------------------------------------------------------------
 
-    def offender_life(self, i: int, next_offence: float, next_breach: float) -> ProcessGenerator:
-        """One offender at liberty from now to the end of follow-up (or until nothing more can count)."""
+    def custody_from_plan(self) -> ProcessGenerator:
+        """Hand each planned career to the event path on the day it first enters custody (its trigger).
+
+        One process walks the triggers in order, so the event queue holds one of them at a time rather than
+        one per offender. An offender placed on a programme before their trigger has already left the plan.
+        """
+        assert self.plan is not None
+        env = self.env
+        trigger = self.plan.trigger
+        handed_over = np.flatnonzero(trigger < INF)
+        order = np.argsort(trigger[handed_over], kind="stable")
+        for i, day in zip(handed_over[order].tolist(), trigger[handed_over[order]].tolist(), strict=True):
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            if self.on_plan[i]:
+                state = self._leave_plan(i, day)
+                # Custody (the pending sentence or recall) is the next event; the offence drawn beyond it is void.
+                life = self.offender_life(i, INF, state.next_breach, state.pending_custody)
+                self.processes[i] = env.process(life)
+
+    def _leave_plan(self, i: int, day: float) -> PlanState:
+        """Hand offender `i` from the plan to the event path at `day`, with the random numbers it has used."""
+        assert self.plan is not None
+        state = self._trigger_states.pop(i) if day == self.plan.trigger[i] else self.plan.state_at(i, day)
+        self.on_plan[i] = False
+        self.left_plan[i] = day
+        self.gaps_used[i] = state.gaps_used
+        self.offences_drawn[i] = state.offences_before
+        self.breaches_drawn[i] = state.breaches_drawn
+        return state
+
+    def offender_life(
+        self,
+        i: int,
+        next_offence: float,
+        next_breach: float,
+        pending_custody: list[tuple[float, float]] | None = None,
+    ) -> ProcessGenerator:
+        """One offender at liberty from now to the end of follow-up (or until nothing more can count).
+
+        `pending_custody` is a heap of (conviction day, days to serve) of sentences still to start.
+        """
         env = self.env
         timeout = env.timeout
         liberty_ends = self.start[i] + self.follow_up
-        pending_custody: list[tuple[float, float]] = []  # heap of (conviction day, days to serve)
+        interruptible = self.interruptible
+        if pending_custody is None:
+            pending_custody = []
         while True:
             next_custody = pending_custody[0][0] if pending_custody else INF
             when = min(next_offence, next_breach, next_custody)
             if when >= liberty_ends:
                 return
-            try:
-                yield timeout(when - env.now)
-            except simpy.Interrupt:  # a programme changed the offending rate: redraw (Poisson is memoryless)
-                next_offence = self._next_offence(i, env.now)
-                continue
+            if interruptible[i] and when > env.now:
+                try:
+                    yield timeout(when - env.now)
+                except simpy.Interrupt:  # a programme changed the offending rate: redraw (Poisson is memoryless)
+                    next_offence = self._next_offence(i, env.now)
+                    continue
+            # Offences and breaches of an offender no programme can interrupt need no event: only custody does.
             if when == next_offence:
                 self._offence_detected(i, when, pending_custody, liberty_ends)
                 next_offence = self._next_offence(i, when)
@@ -371,10 +493,13 @@ class CohortSimulation:
                 if not recall_days:
                     next_breach = self._next_breach(i, when)
                     continue
-                yield from self._custody(i, when + recall_days, pending_custody, CUSTODY_AFTER_BREACH)
+                release, reason = when + recall_days, CUSTODY_AFTER_BREACH
             else:
                 _, days = heapq.heappop(pending_custody)
-                yield from self._custody(i, when + days, pending_custody, CUSTODY_AFTER_CONVICTION)
+                release, reason = when + days, CUSTODY_AFTER_CONVICTION
+            if when > env.now:
+                yield timeout(when - env.now)
+            yield from self._custody(i, release, pending_custody, reason)
             released = env.now
             next_offence = self._next_offence(i, released)
             next_breach = self._next_breach(i, released)
@@ -445,28 +570,23 @@ class CohortSimulation:
         y = 1.0 + c * hazard / rate
         return math.log(y) / c if y > 0 else INF  # y <= 0: a declining rate never accumulates that much
 
-    def _outcomes_for_chunk(self, rows: np.ndarray, chunk: int) -> tuple[np.ndarray, ...]:
+    def _first_outcomes(self) -> tuple[np.ndarray, ...]:
+        """Outcomes of every offender's first `OFFENCE_MARK_WIDTH` offences, in one vectorised pass."""
         s = self.streams
-        if chunk == 0:
-            draws = [st.block[rows] for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)]
-        else:
-            draws = [
-                st.chunk(int(rows[0]), chunk)[None, :]
-                for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)
-            ]
-        return offence_outcomes(self._outcome_rules, self._serious_probability[rows][:, None], *draws)
+        draws = [st.block for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)]
+        return offence_outcomes(self._outcome_rules, self._serious_probability[:, None], *draws)
 
     def _outcome(self, i: int, k: int) -> Outcome:
         """Outcome of offender `i`'s `k`-th detected offence."""
         if k < OFFENCE_MARK_WIDTH:
             sanction, offence_type, lag, served = self._outcome_block
             return sanction.item(i, k), offence_type.item(i, k), lag.item(i, k), served.item(i, k)
-        chunk, position = divmod(k, OFFENCE_MARK_WIDTH)
-        rows = self._outcome_overflow.get((i, chunk))
-        if rows is None:
-            extra = self._outcomes_for_chunk(np.array([i]), chunk)
-            rows = self._outcome_overflow[(i, chunk)] = as_rows(*(column[0] for column in extra))
-        return rows[position]
+        s = self.streams
+        return offence_outcome(
+            self._outcome_rules,
+            float(self._serious_probability[i]),
+            *(st.value(i, k) for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)),
+        )
 
     def _offence_detected(
         self, i: int, day: float, pending_custody: list[tuple[float, float]], liberty_ends: float
@@ -534,46 +654,97 @@ class CohortSimulation:
             referred=np.flatnonzero(takes_up).tolist(),
         )
 
-    def programme_journey(self, i: int, programme: _Programme) -> ProcessGenerator:
-        """Referred on entering the cohort -> waits for a place -> starts -> completes or drops out.
+    def referrals(self, programme: _Programme) -> ProcessGenerator:
+        """Refer each offender who took up the offer on the day they enter the cohort (in index order on a
+        tie): their journey starts then, so the event queue never holds thousands of referrals to come."""
+        env = self.env
+        for i, day in self._in_order_of_referral(programme):
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            programme.journeys[i] = env.process(self.programme_journey(i, programme))
 
-        The place is held inside SimPy's `with request` block: leaving it withdraws a request still on the
-        waiting list and gives back a granted place, whatever ends the wait or the stay.
+    def waiting_list_deadlines(self, programme: _Programme) -> ProcessGenerator:
+        """Take off the waiting list, `max_wait_days` after referral, everyone not yet placed.
+
+        The referral's journey is interrupted inside its `with request` block, which withdraws the request. One
+        process keeping every deadline costs two events a referral fewer than a `request | timeout` in each
+        journey, which matters where most referrals give up.
         """
         env = self.env
-        spec = programme.spec
+        assert programme.spec.max_wait_days is not None
+        for i, day in self._in_order_of_referral(programme):
+            deadline = day + programme.spec.max_wait_days
+            if deadline > env.now:
+                yield env.timeout(deadline - env.now)
+            if i in programme.waiting:
+                programme.journeys[i].interrupt("gave up waiting")
+
+    def _in_order_of_referral(self, programme: _Programme) -> list[tuple[int, float]]:
+        referred = np.asarray(programme.referred, dtype=np.int64)
+        order = np.argsort(self._start[referred], kind="stable")
+        return list(zip(referred[order].tolist(), self._start[referred[order]].tolist(), strict=True))
+
+    def _stop_waiting(self, i: int) -> None:
+        """A referral of offender `i` has been placed or given up: no programme may interrupt them after their
+        last one (bulk mode)."""
+        if self.bulk:
+            self.referrals_waiting[i] -= 1
+            self.interruptible[i] = self.referrals_waiting[i] > 0
+
+    def programme_journey(self, i: int, programme: _Programme) -> ProcessGenerator:
+        """Referred now, on entering the cohort -> waits for a place -> starts -> completes or drops out.
+
+        The place is held inside SimPy's `with request` block: leaving it withdraws a request still on the
+        waiting list and gives back a granted place, whatever ends the wait or the stay (here the end of the
+        programme, or an interrupt from `waiting_list_deadlines`).
+        """
+        env = self.env
         places = programme.places
-        yield env.timeout(self.start[i] - env.now)
         referred = env.now
         wanted = places.request(priority=programme.priority[i]) if places is not None else None
-        with wanted if wanted is not None else contextlib.nullcontext():
-            if wanted is not None:
-                if spec.max_wait_days is None:
+        try:
+            with wanted if wanted is not None else contextlib.nullcontext():
+                if wanted is not None and not wanted.triggered:
+                    programme.waiting.add(i)
                     yield wanted
-                else:
-                    yield wanted | env.timeout(spec.max_wait_days)
-                    if not wanted.triggered:  # gave up waiting; leaving the block withdraws the request
-                        programme.left_waiting_list += 1
-                        return
-            placed = env.now
-            completed = programme.completes[i]
-            stay = spec.programme_days if completed else programme.dropout_point[i] * spec.programme_days
-            programme.started.append(i)
-            programme.waits.append(placed - referred)
-            programme.completed.append(completed)
-            programme.placed.append(placed)
-            programme.ends.append(placed + stay)
-            modifier = modifier_for(spec, placed, placed + stay, completed)
-            existing = self.modifiers[i]
-            self.modifiers[i] = [modifier] if existing is None else [*existing, modifier]
-            career = self.processes[i]
-            if career is not None and career.is_alive:
-                career.interrupt("programme starts")
-            elif placed < self.start[i] + self.follow_up:
-                # The career had nothing left inside follow-up at the old rate (its last breach draw lies beyond
-                # it); at the new rate it may, so it resumes from now.
-                self.processes[i] = env.process(self.offender_life(i, self._next_offence(i, placed), INF))
-            yield env.timeout(stay)
+                    programme.waiting.discard(i)
+                yield from self._programme_stay(i, programme, referred)
+        except simpy.Interrupt:  # gave up waiting: the `with` block has withdrawn the request
+            programme.waiting.discard(i)
+            programme.left_waiting_list += 1
+            self._stop_waiting(i)
+
+    def _programme_stay(self, i: int, programme: _Programme, referred: float) -> ProcessGenerator:
+        """Placed now: the programme's effects start, and the place is held for the stay."""
+        env = self.env
+        spec = programme.spec
+        placed = env.now
+        completed = programme.completes[i]
+        stay = spec.programme_days if completed else programme.dropout_point[i] * spec.programme_days
+        programme.started.append(i)
+        programme.waits.append(placed - referred)
+        programme.completed.append(completed)
+        programme.placed.append(placed)
+        programme.ends.append(placed + stay)
+        modifier = modifier_for(spec, placed, placed + stay, completed)
+        existing = self.modifiers[i]
+        self.modifiers[i] = [modifier] if existing is None else [*existing, modifier]
+        career = self.processes[i]
+        if career is not None and career.is_alive:
+            career.interrupt("programme starts")
+        elif placed < self.start[i] + self.follow_up:
+            if self.on_plan[i]:  # a planned career without custody: leave the plan now, at the new rate
+                state = self._leave_plan(i, placed)
+                life = self.offender_life(
+                    i, self._next_offence(i, placed), state.next_breach, state.pending_custody
+                )
+            else:
+                # The career had nothing left inside follow-up at the old rate (its last breach draw lies
+                # beyond it); at the new rate it may, so it resumes from now.
+                life = self.offender_life(i, self._next_offence(i, placed), INF)
+            self.processes[i] = env.process(life)
+        self._stop_waiting(i)
+        yield env.timeout(stay)
 
     def _programme_log(self, programme: _Programme) -> ProgrammeLog:
         if programme.places is not None:
@@ -599,6 +770,11 @@ def simulate_replication(
     scenario: Scenario,
     streams: ReplicationStreams,
     env: simpy.Environment | None = None,
+    bulk: bool = True,
 ) -> CareerLog:
-    """Run one replication of one scenario; pass the same `streams` to every scenario for CRN."""
-    return CohortSimulation(cohort, params, scenario, streams, env).run()
+    """Run one replication of one scenario; pass the same `streams` to every scenario for CRN.
+
+    `bulk=False` runs every career as a SimPy process from the start (the event path), for checking the
+    bulk path against it.
+    """
+    return CohortSimulation(cohort, params, scenario, streams, env, bulk).run()

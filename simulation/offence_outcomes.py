@@ -8,7 +8,10 @@ lag ratio) are applied by the model when the offence happens.
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -29,6 +32,11 @@ class OutcomeRules:
     """Share dealt with by a caution (adult) or reprimand or final warning (youth)."""
     params: ModelParams
     """The model parameters."""
+
+    @cached_property
+    def non_serious_cumulative(self) -> list[float]:
+        """Cumulative shares of the non-serious type mix (see `rates.non_serious_cumulative_shares`)."""
+        return non_serious_cumulative_shares(self.params)
 
 
 def offence_outcomes(
@@ -67,8 +75,43 @@ def offence_outcomes(
     return sanction, offence_type, lag, served
 
 
-def as_rows(
-    sanction: np.ndarray, offence_type: np.ndarray, lag: np.ndarray, served: np.ndarray
-) -> list[Outcome]:
-    """One offender's outcomes (1-D arrays) as a list of tuples, for fast use inside the process."""
-    return list(zip(sanction.tolist(), offence_type.tolist(), lag.tolist(), served.tolist(), strict=True))
+def offence_outcome(
+    rules: OutcomeRules,
+    serious_probability: float,
+    u_sanction: float,
+    u_type: float,
+    z_lag: float,
+    u_custody: float,
+    z_served: float,
+) -> Outcome:
+    """One offence's outcome: `offence_outcomes` for a single offence, without numpy's per-call overhead.
+
+    Used for the few offences beyond the pre-computed block (an offender's 17th and later); checked
+    against `offence_outcomes` in `tests/simulation/unit/test_sim_offence_outcomes.py`.
+    """
+    p = rules.params
+    court = u_sanction < rules.court_share
+    if court:
+        sanction = COURT_CONVICTION
+    elif u_sanction < rules.court_share + rules.pre_court_share:
+        sanction = PRE_COURT
+    else:
+        sanction = PENALTY_NOTICE
+    serious = u_type < serious_probability
+    if serious:
+        offence_type = SERIOUS_TYPE
+    else:
+        cumulative = rules.non_serious_cumulative
+        rescaled = (u_type - serious_probability) / max(1.0 - serious_probability, 1e-300)
+        offence_type = 1 + min(bisect.bisect_right(cumulative, rescaled), len(cumulative) - 1)
+    if court:
+        lag = p.court_lag_median_days * math.exp(p.court_lag_sigma * z_lag)
+    else:
+        lag = p.pre_court_lag_median_days * math.exp(p.pre_court_lag_sigma * z_lag)
+    p_custody = p.serious_custody_probability if serious else p.custody_probability
+    served = 0.0
+    if court and u_custody < p_custody:
+        served = p.custody_served_median_days * math.exp(p.custody_served_sigma * z_served)
+        if serious:
+            served *= p.serious_served_multiplier
+    return sanction, offence_type, lag, served

@@ -30,6 +30,7 @@ import heapq
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -94,15 +95,18 @@ class WaitingList:
         """Tickets of requests withdrawn but still in the heap."""
         self._ticket_of: dict[int, int] = {}
         """Ticket of each request in the heap, by `id(request)` (unique while the heap holds it)."""
+        self._live = 0
+        """Requests on the list (the heap also holds withdrawn ones not yet dropped)."""
 
     def __len__(self) -> int:
-        return len(self._heap) - len(self._withdrawn)
+        return self._live
 
     def append(self, request: PriorityRequest) -> None:
         """Join the list."""
         ticket = next(self._tickets)
         self._ticket_of[id(request)] = ticket
         heapq.heappush(self._heap, (request.key, ticket, request))
+        self._live += 1
 
     def remove(self, request: PriorityRequest) -> None:
         """Leave the list from wherever one stands (lazily: dropped when it reaches the top)."""
@@ -110,6 +114,7 @@ class WaitingList:
         if ticket is None:
             raise ValueError("request is not on the waiting list")
         self._withdrawn.add(ticket)
+        self._live -= 1
         self._drop_withdrawn()
 
     def _drop_withdrawn(self) -> None:
@@ -118,16 +123,17 @@ class WaitingList:
             withdrawn.remove(heapq.heappop(heap)[1])
 
     def __getitem__(self, index: int) -> PriorityRequest:
-        if index != 0 or not len(self):
+        if index != 0 or not self._live:
             raise IndexError("only the first request of a waiting list can be read")
         return self._heap[0][2]
 
     def pop(self, index: int = 0) -> PriorityRequest:
         """Take the first request off the list."""
-        if index != 0 or not len(self):
+        if index != 0 or not self._live:
             raise IndexError("only the first request of a waiting list can be taken")
         _, _, request = heapq.heappop(self._heap)
         del self._ticket_of[id(request)]
+        self._live -= 1
         self._drop_withdrawn()
         return request
 
@@ -147,11 +153,27 @@ class PlaceRequest(PriorityRequest):
         if not self.triggered:
             self.resource._withdraw(self)
 
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Leaving the `with` block: withdraw if still waiting, give the place back if one was granted.
+
+        SimPy's `Request` also sends a release for a request that never held a place, which changes nothing
+        but costs an event; a waiting list where most referrals give up would pay it for each of them.
+        """
+        self.cancel()
+        if self.triggered and exc_type is not GeneratorExit:  # no release on generator clean-up, as SimPy
+            self.resource.release(self)
+
 
 class Places(simpy.PriorityResource):
     """A priority resource of programme places that records its own use (see the module docstring)."""
 
     PutQueue = WaitingList  # type: ignore[assignment]
+    put_queue: WaitingList  # type: ignore[assignment]
 
     def __init__(self, env: simpy.Environment, capacity: int) -> None:
         super().__init__(env, capacity)
@@ -202,15 +224,16 @@ class Places(simpy.PriorityResource):
         self._observe()
         queue = self.put_queue
         users = self.users
-        if len(queue) and len(users) < self.capacity:
+        if queue._live and len(users) < self.capacity:
             request = queue.pop(0)
             users.append(request)
             request.usage_since = self._env.now
             request.succeed()
             self.granted += 1
             self.peak_in_use = max(self.peak_in_use, len(users))
-        self._waiting = len(queue)
-        self.peak_queue = max(self.peak_queue, self._waiting)
+        waiting = self._waiting = queue._live
+        if waiting > self.peak_queue:
+            self.peak_queue = waiting
 
     def _do_get(self, event: Release) -> None:
         """Give back the place `event.request` holds; a request that holds none gives back nothing."""

@@ -11,12 +11,24 @@ draws only those, at the rate above x detection_probability.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from scipy.special import gammaincinv, ndtr
 
 from simulation.params import ModelParams
 from simulation.vocabulary import DAYS_PER_YEAR, OFFENCE_GROUPS
+
+
+def category_values(column: pd.Series, values: Mapping[str, float]) -> np.ndarray:
+    """`values[label]` for every row of a label column, as floats (nan for a label not in `values`).
+
+    The same as `column.map(values)`, through `pd.factorize`, which is several times faster on string columns.
+    """
+    codes, labels = pd.factorize(column)
+    table = np.array([values.get(label, np.nan) for label in labels] + [np.nan], dtype=float)
+    return table[codes]  # code -1 (missing) picks the trailing nan
 
 
 def log_rate_multiplier(frame: pd.DataFrame, params: ModelParams) -> np.ndarray:
@@ -28,8 +40,8 @@ def log_rate_multiplier(frame: pd.DataFrame, params: ModelParams) -> np.ndarray:
         frame["age_first_sanction"].to_numpy(float) < params.early_onset_age
     ) * params.early_onset_log_rate_ratio
     drug = frame["drug_misuse"].to_numpy(bool) * params.drug_misuse_log_rate_ratio
-    disposal = frame["disposal"].map(params.disposal_log_rate_ratio).to_numpy(float)
-    group = frame["offence_group"].map(params.offence_group_log_rate_ratio).to_numpy(float)
+    disposal = category_values(frame["disposal"], params.disposal_log_rate_ratio)
+    group = category_values(frame["offence_group"], params.offence_group_log_rate_ratio)
     return np.asarray(age_term + female + previous + onset + drug + disposal + group, dtype=float)
 
 
@@ -57,7 +69,7 @@ def age_slope_per_day(params: ModelParams) -> float:
 
 def serious_probability(frame: pd.DataFrame, params: ModelParams) -> np.ndarray:
     """Probability that a detected re-offence is a serious Table 1 offence, for each offender."""
-    ratio = frame["offence_group"].map(params.serious_ratio_by_index_group).to_numpy(float)
+    ratio = category_values(frame["offence_group"], params.serious_ratio_by_index_group)
     return params.serious_share * ratio
 
 

@@ -6,21 +6,27 @@ offender i's k-th number for that purpose is the same in every scenario, whateve
 however many workers run the replications. So a scenario changes an offender's career only through
 what the scenario changes, and scenario differences are precise.
 
-Rows are drawn in blocks (fast, vectorised); an offender who needs more than a block's width gets
-further chunks from a sequence keyed by (purpose, offender, chunk), so results stay exact and
-deterministic however prolific the offender.
+Numbers come in chunks of a fixed width. Chunk c is a stream keyed by (purpose, c) whose draws
+i*width ... (i+1)*width-1 are offender i's: so offender i's numbers are the same whatever the cohort
+size, and exact and deterministic however prolific the offender. Chunk 0 is drawn for every offender at
+once (fast, vectorised) when the purpose is first used. Later chunks are needed by few offenders, so
+each offender's row is read on demand by jumping the generator ahead to it (PCG64 `advance`), which
+gives exactly the numbers a full block would hold.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
 
 Transform = Callable[[np.ndarray], np.ndarray]
+OVERFLOW_KEY = 0
+"""Marks the seed key of a chunk beyond the first (key: replication, purpose, OVERFLOW_KEY, chunk)."""
 
 
 class Purpose(IntEnum):
@@ -62,7 +68,7 @@ def programme_purpose(programme_name: str) -> int:
 class OffenderStream:
     """Pre-drawn numbers for one purpose: `value(i, k)` is offender i's k-th number."""
 
-    __slots__ = ("_block", "_n", "_width", "_entropy", "_key", "_transform", "_overflow")
+    __slots__ = ("_block", "_n", "_width", "_entropy", "_key", "_transform", "_overflow", "_rows")
 
     def __init__(
         self,
@@ -78,15 +84,36 @@ class OffenderStream:
         self._transform = transform
         self._n = n_offenders
         self._block: np.ndarray | None = None  # drawn on first use: some purposes are rarely needed
-        self._overflow: dict[tuple[int, int], np.ndarray] = {}
+        self._overflow: dict[int, tuple[np.random.Generator, Mapping[str, Any]]] = {}
+        """Generator of each later chunk and its starting state, for jumping to an offender's row."""
+        self._rows: dict[tuple[int, int], np.ndarray] = {}
+        """Transformed rows of the later chunks that have been read."""
+
+    def _generator(self, chunk: int) -> np.random.Generator:
+        key = self._key if chunk == 0 else (*self._key, OVERFLOW_KEY, chunk)
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self._entropy, spawn_key=key)))
+
+    def uniforms(self, chunk: int) -> np.ndarray:
+        """Chunk `chunk` of every offender as uniforms, drawn in full (row i: draws i*width ... (i+1)*width-1)."""
+        return self._generator(chunk).random((self._n, self._width))
+
+    def _row_uniforms(self, i: int, chunk: int) -> np.ndarray:
+        """Row `i` of chunk `chunk`, without drawing the rows before it: `uniforms(chunk)[i]` exactly."""
+        entry = self._overflow.get(chunk)
+        if entry is None:
+            generator = self._generator(chunk)
+            entry = self._overflow[chunk] = (generator, generator.bit_generator.state)
+        generator, state = entry
+        bits = generator.bit_generator
+        bits.state = state
+        bits.advance(i * self._width)  # type: ignore[attr-defined]  # one 64-bit draw per double
+        return generator.random(self._width)
 
     @property
     def block(self) -> np.ndarray:
         """The first chunk of every offender: row i is offender i's numbers 0 to width - 1."""
         if self._block is None:
-            rng = np.random.default_rng(np.random.SeedSequence(self._entropy, spawn_key=self._key))
-            # Row i holds draws i*width ... (i+1)*width-1 of the stream, whatever the number of offenders.
-            self._block = self._transform(rng.random((self._n, self._width)))
+            self._block = self._transform(self.uniforms(0))
         return self._block
 
     @property
@@ -98,12 +125,10 @@ class OffenderStream:
         """Offender `i`'s numbers `chunk * width` to `(chunk + 1) * width - 1`."""
         if chunk == 0:
             return self.block[i]
-        extra = self._overflow.get((i, chunk))
-        if extra is None:
-            sequence = np.random.SeedSequence(self._entropy, spawn_key=(*self._key, i, chunk))
-            extra = self._transform(np.random.default_rng(sequence).random(self._width))
-            self._overflow[(i, chunk)] = extra
-        return extra
+        row = self._rows.get((i, chunk))
+        if row is None:
+            row = self._rows[(i, chunk)] = self._transform(self._row_uniforms(i, chunk))
+        return row
 
     def value(self, i: int, k: int) -> float:
         """Offender `i`'s `k`-th number (k = 0, 1, ...)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pandas as pd
 import yaml
@@ -190,3 +191,13 @@ def test_calibrate_refuses_impossible_targets(runner, tmp_path):
     )
     assert result.exit_code == 2
     assert "Poisson limit" in " ".join(result.output.split())
+
+
+def test_a_size_that_cannot_fit_is_refused_up_front_with_the_estimate(runner, tmp_path):
+    out = tmp_path / "never.csv"
+    started = time.perf_counter()
+    result = runner.invoke(app, ["simulate", "run", "--size", "1000000000", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "1,000,000,000" in result.output and "GB of memory" in result.output and "available" in result.output
+    assert time.perf_counter() - started < 5, "refused before drawing the cohort"
+    assert not out.exists()

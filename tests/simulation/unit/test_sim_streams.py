@@ -46,3 +46,13 @@ def test_programme_purpose_is_stable_and_name_specific():
     assert programme_purpose("drug_treatment") == programme_purpose("drug_treatment")
     assert programme_purpose("drug_treatment") != programme_purpose("ppo_scheme")
     assert programme_purpose("x") > max(Purpose)
+
+
+def test_later_chunks_read_by_jumping_ahead_equal_the_full_block():
+    stream = OffenderStream(SEQ, Purpose.LAG, 300, 4, uniform)
+    rows = {i: [stream.value(i, k) for k in range(8, 12)] for i in (0, 1, 137, 299)}  # chunk 2
+    full = stream.uniforms(2)
+    for i, row in rows.items():
+        assert row == full[i].tolist(), f"offender {i}: jumped-to row {row} differs from block row {full[i]}"
+    other_size = OffenderStream(SEQ, Purpose.LAG, 5000, 4, uniform)
+    assert [other_size.value(137, k) for k in range(8, 12)] == rows[137], "rows must not depend on cohort size"

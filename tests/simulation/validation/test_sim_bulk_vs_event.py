@@ -1,0 +1,94 @@
+"""The bulk path (careers planned with numpy up to first custody, `simulation/plan.py`) against the event
+path (every career a SimPy process from the start), on the same random streams.
+
+Both consume exactly the same random numbers, so they must record the same careers: the same offences
+with the same sanctions and types, the same custody spells and breaches, the same programme starts.
+Times may differ only by floating-point rounding (the bulk path sums hazards where the event path steps
+through them), so they are compared to 1e-9 days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.interventions import BASELINE, load_scenario
+from simulation.measures import reoffending_counts
+from simulation.model import CareerLog, ReplicationStreams, simulate_replication
+from simulation.runner import replication_seeds
+
+TIME_TOLERANCE_DAYS = 1e-9
+
+
+def _sorted_rows(columns: list[np.ndarray]) -> np.ndarray:
+    table = np.column_stack([np.asarray(c, dtype=float) for c in columns])
+    return table[np.lexsort(table.T[::-1])]
+
+
+def _assert_same_careers(bulk: CareerLog, event: CareerLog) -> None:
+    for name, fields, exact in (
+        ("offences", ("offender", "committed", "proven", "sanction", "offence_type"), (0, 3, 4)),
+        ("custody", ("offender", "entered", "released", "reason"), (0, 3)),
+        ("breaches", ("offender", "day", "custody"), (0, 2)),
+    ):
+        got = _sorted_rows([getattr(getattr(bulk, name), f) for f in fields])
+        expected = _sorted_rows([getattr(getattr(event, name), f) for f in fields])
+        assert got.shape == expected.shape, f"{name}: event path has {expected.shape[0]} rows, bulk {got.shape[0]}"
+        for j, field in enumerate(fields):
+            if j in exact:
+                assert np.array_equal(got[:, j], expected[:, j]), f"{name}.{field} differs"
+            else:
+                worst = float(np.max(np.abs(got[:, j] - expected[:, j]), initial=0.0))
+                assert worst <= TIME_TOLERANCE_DAYS, f"{name}.{field}: largest difference {worst} days"
+    for got_programme, expected_programme in zip(bulk.programmes, event.programmes, strict=True):
+        assert np.array_equal(got_programme.started, expected_programme.started)
+        assert np.array_equal(got_programme.completed, expected_programme.completed)
+        assert np.allclose(got_programme.wait_days, expected_programme.wait_days, rtol=0, atol=TIME_TOLERANCE_DAYS)
+        assert got_programme.usage.granted == expected_programme.usage.granted
+        assert got_programme.left_waiting_list == expected_programme.left_waiting_list
+
+
+def _both_paths(cohort, params, scenario, seed):
+    streams = ReplicationStreams(replication_seeds(seed, 1)[0], cohort.size)
+    bulk = simulate_replication(cohort, params, scenario, streams, bulk=True)
+    event = simulate_replication(cohort, params, scenario, streams, bulk=False)
+    return bulk, event
+
+
+@pytest.mark.parametrize("cohort_name", ["small_adult", "small_youth"])
+def test_baseline_bulk_path_records_the_event_paths_careers(cohort_name, request, params):
+    cohort = request.getfixturevalue(cohort_name)
+    bulk, event = _both_paths(cohort, params, BASELINE, seed=21)
+    assert event.custody.offender.size > 100 and event.breaches.custody.any(), "the case must exercise custody"
+    _assert_same_careers(bulk, event)
+    got = reoffending_counts(cohort, bulk, params)
+    expected = reoffending_counts(cohort, event, params)
+    assert np.array_equal(got.proven, expected.proven) and np.array_equal(got.serious, expected.serious)
+
+
+@pytest.mark.parametrize(("scenario_file", "capacity"), [("drug_treatment.yaml", 15), ("ppo.yaml", 10)])
+def test_scenario_bulk_path_records_the_event_paths_careers(scenario_file, capacity, small_adult, params,
+                                                             scenarios_dir):
+    scenario = load_scenario(scenarios_dir / scenario_file)
+    spec = scenario.interventions[0].model_copy(update={"capacity": capacity})
+    scenario = scenario.model_copy(update={"interventions": [spec]})
+    bulk, event = _both_paths(small_adult, params, scenario, seed=22)
+    programme = event.programmes[0]
+    assert programme.started.size > capacity and programme.usage.peak_queue > 0, "places must be contested"
+    if spec.max_wait_days is not None:
+        assert programme.left_waiting_list > 0, "some referrals must give up waiting"
+    _assert_same_careers(bulk, event)
+
+
+def test_prolific_offenders_beyond_the_bulk_width_are_planned_exactly(uniform_cohort, with_params):
+    # A very high rate and no custody: every offender commits far more than the 16 offences worked out in
+    # bulk before any trigger, so the plan's one-by-one continuation is exercised for everyone.
+    params = with_params(base_offending_rate=400.0, detection_probability=0.5, heterogeneity_theta=0.0,
+                         custody_probability=0.0, serious_custody_probability=0.0, breach_rate_per_year=6.0,
+                         breach_custody_probability=0.0)
+    cohort = uniform_cohort(60, disposal="community")
+    bulk, event = _both_paths(cohort, params, BASELINE, seed=23)
+    per_offender = np.bincount(event.offences.offender, minlength=60)
+    assert per_offender.min() > 40, f"expected > 40 offences each, got min {per_offender.min()}"
+    assert np.bincount(event.breaches.offender, minlength=60).max() > 4, "breaches beyond the bulk width"
+    _assert_same_careers(bulk, event)
