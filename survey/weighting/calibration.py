@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from survey.design import CalibrationStep, ReplicateWeights, SurveyDesign, gram_rank
 from survey.errors import SurveyInputError
@@ -357,6 +356,8 @@ def recalibrate_replicates(
     Returns the calibrated replicate weights and the number of (replicate, group) problems that did not
     converge (R warns and keeps them too).
     """
+    import scipy.sparse as sp  # only replicate designs need it; `safer weight` without them starts faster
+
     n_rows, n_rep = replicates.weights.shape
     n_cells = model.n_cells
     n_groups = model.matched.n_groups
