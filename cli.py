@@ -7,7 +7,6 @@ so a failed run never leaves a half-written output.
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from reporting.files import (
     atomic_path,
     check_outputs,
     file_sha256,
+    json_text,
     provenance,
     sidecar_path,
     table_format,
@@ -503,13 +503,13 @@ def weight_command(
         with atomic_path(out) as tmp_out, atomic_path(sidecar) as tmp_meta:
             write_weighted_rows(result.data, tmp_out, fmt, meta)
             meta["output"] = {"path": str(out), "sha256": file_sha256(tmp_out), "rows": len(result.data)}
-            tmp_meta.write_text(json.dumps(meta, indent=2, default=str))
+            tmp_meta.write_text(json_text(meta), encoding="utf-8")
             if report is not None:
                 with atomic_path(report) as tmp_report:
                     payload: dict[str, Any] = {"diagnostics": result.diagnostics, "steps": meta["weighting"]["steps"]}
                     if result.nonresponse_classes is not None:
                         payload["nonresponse_classes"] = result.nonresponse_classes.to_dict("records")
-                    tmp_report.write_text(json.dumps(payload, indent=2, default=str))
+                    tmp_report.write_text(json_text(payload), encoding="utf-8")
         print_weighting_diagnostics(result.diagnostics)
         console.print(f"wrote {len(result.data)} rows to {out} (metadata {sidecar.name})")
 

@@ -9,7 +9,7 @@ trimmed, case ignored), so `1`, `1.0` and a label `Male` can all name the same c
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,10 +199,37 @@ class MatchedControls:
         return len(self.group_labels)
 
 
-def _text_codes(column: pd.Series) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Factorise a column: codes per row, the distinct values as text, and the rows that are missing."""
+def text_codes(column: pd.Series, to_text: Callable[[Any], str] = as_text) -> tuple[np.ndarray, list[str]]:
+    """Factorise a column: a code per row (-1 where missing) and each distinct value as text (`as_text`).
+
+    Text is made once per distinct value, never once per row. Values equal in Python are one value (in a
+    column mixing types, 1, 1.0 and True), as they always were for matching categories.
+    """
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    return codes.astype(np.int64), [as_text(u) for u in uniques], codes < 0
+    return codes.astype(np.int64), [to_text(u) for u in uniques]
+
+
+def joint_text_codes(
+    columns: Sequence[pd.Series], to_text: Callable[[Any], str] = as_text
+) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Code rows by their combination of values of several columns (`text_codes` of each, combined).
+
+    Returns a code per row (-1 where any of the values is missing) and, for each code, the combination's
+    texts. Combinations are numbered in order of first appearance; hashing the combined integer codes keeps
+    the work linear in the rows, and re-coding after each column keeps the codes below the number of rows.
+    """
+    codes, texts = text_codes(columns[0], to_text)
+    combos: list[tuple[str, ...]] = [(text,) for text in texts]
+    joint = codes
+    for column in columns[1:]:
+        codes, texts = text_codes(column, to_text)
+        present = (joint >= 0) & (codes >= 0)
+        combined, uniques = pd.factorize(joint[present] * len(texts) + codes[present], sort=False)
+        joint = np.full(codes.size, -1, dtype=np.int64)
+        joint[present] = combined
+        earlier, latest = np.divmod(np.asarray(uniques, dtype=np.int64), len(texts))
+        combos = [(*combos[e], texts[t]) for e, t in zip(earlier.tolist(), latest.tolist(), strict=True)]
+    return joint, combos
 
 
 def _lookup(
@@ -271,31 +298,20 @@ def match_controls(
     group_of_row = np.zeros(n, dtype=np.int64)
     group_map: dict[str, int] = {}
     if by:
-        per_column: list[np.ndarray] = []
-        texts_per_column: list[list[str]] = []
-        for column in by:
-            codes, texts, _ = _text_codes(_require_column(data, column, "group column", source))
-            per_column.append(codes)
-            texts_per_column.append(texts)
-        combo = np.zeros(n, dtype=np.int64)
-        for codes, texts in zip(per_column, texts_per_column, strict=True):
-            combo = combo * len(texts) + codes
-        combos, first_row = np.unique(combo, return_index=True)
-        combo_group = np.empty(combos.size, dtype=np.int64)
-        for i, row in enumerate(first_row):
-            raw_texts = [texts[codes[row]] for codes, texts in zip(per_column, texts_per_column, strict=True)]
-            hit = _group_for(raw_texts, by, value_labels, group_ids)
+        columns = [_require_column(data, column, "group column", source) for column in by]
+        combo_of_row, combo_texts = joint_text_codes(columns)
+        combo_group = np.empty(len(combo_texts), dtype=np.int64)
+        for i, combination in enumerate(combo_texts):
+            hit = _group_for(list(combination), by, value_labels, group_ids)
             if hit is None:
-                count = int(np.count_nonzero(combo == combos[i]))
+                count = int(np.count_nonzero(combo_of_row == i))
                 raise SurveyInputError(
-                    f"{source}: {count} respondent(s) are in group {group_label(raw_texts, by)}, which has no "
+                    f"{source}: {count} respondent(s) are in group {group_label(combination, by)}, which has no "
                     f"control totals in {controls.source}."
                 )
             combo_group[i] = hit
-            group_map["\x1f".join(raw_texts)] = hit
-        lookup = np.zeros(int(combos[-1]) + 1, dtype=np.int64)
-        lookup[combos] = combo_group
-        group_of_row = lookup[combo]
+            group_map["\x1f".join(combination)] = hit
+        group_of_row = combo_group[combo_of_row]
     rows_per_group = np.bincount(group_of_row, minlength=n_groups)
     empty_groups = np.flatnonzero(rows_per_group == 0)
     if empty_groups.size:
@@ -322,7 +338,7 @@ def match_controls(
         listed[table_group[in_variable], row_level] = True
         total[table_group[in_variable], row_level] = rows["total"].to_numpy()
 
-        codes, texts, _ = _text_codes(_require_column(data, variable, "calibration variable", source))
+        codes, texts = text_codes(_require_column(data, variable, "calibration variable", source))
         hits = _lookup(texts, value_labels.get(variable), level_ids)
         unmatched = [i for i, h in enumerate(hits) if h is None]
         if unmatched:

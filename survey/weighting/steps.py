@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import SurveyInputError
+from survey.weighting.controls import joint_text_codes
 
 RESPONDENT_TEXT = {"1", "yes", "y", "true", "t", "respondent", "responded", "response", "r"}
 NONRESPONDENT_TEXT = {"0", "no", "n", "false", "f", "nonrespondent", "non-respondent", "nonresponse",
@@ -142,8 +143,13 @@ def nonresponse_adjustment(
                 raise SurveyInputError(
                     f"{source}: the weighting-class column '{column}' is empty at data row {row + 1}."
                 )
-        key = data[list(classes)].astype(str).agg(" / ".join, axis=1) if len(classes) > 1 else data[classes[0]]
-        code, labels = pd.factorize(key, sort=True)
+        if len(classes) > 1:
+            # Labels 'a / b' made once per combination of classes that occurs, not joined row by row.
+            combo, texts = joint_text_codes([data[column].astype(str) for column in classes], to_text=str)
+            combo_code, labels = pd.factorize(pd.Series([" / ".join(t) for t in texts], dtype=object), sort=True)
+            code = combo_code[combo]
+        else:
+            code, labels = pd.factorize(data[classes[0]], sort=True)
         class_labels = [str(v) for v in labels]
     else:
         code = np.zeros(len(data), dtype=np.int64)

@@ -29,7 +29,7 @@ from survey.errors import SurveyInputError
 from survey.options import CalibrationMethod, ReplicateMethod
 from survey.reading.specfiles import validate_spec
 from survey.weighting.calibration import model_matrix
-from survey.weighting.controls import as_text
+from survey.weighting.controls import joint_text_codes, text_codes
 from survey.weighting.pipeline import DESIGN_WEIGHT, FINAL_WEIGHT
 
 
@@ -221,21 +221,21 @@ def _rebuild_step(
         for column in by:
             if column not in data.columns:
                 raise SurveyInputError(f"{mismatch}: group column '{column}' is missing.")
-        key = data[by[0]].map(as_text)
-        for column in by[1:]:
-            key = key + "\x1f" + data[column].map(as_text)
-        mapped = key.map(calibration["group_map"])
-        if mapped.isna().any():
-            row = int(np.flatnonzero(mapped.isna().to_numpy())[0])
+        codes, combos = joint_text_codes([data[column] for column in by])
+        group_map: dict[str, int] = calibration["group_map"]
+        # One lookup per distinct combination; code -1 (a missing value) takes the last entry, -1.
+        lookup = np.array([group_map.get("\x1f".join(texts), -1) for texts in combos] + [-1], dtype=np.int64)
+        group = lookup[codes]
+        if (group < 0).any():
+            row = int(np.flatnonzero(group < 0)[0])
             raise SurveyInputError(f"{mismatch}: data row {row + 1} is in a group with no calibration.")
-        group = mapped.to_numpy(dtype=np.int64)
     n_levels = [len(levels[v]) for v in variables]
     combo = np.zeros(n, dtype=np.int64)
     for variable, count in zip(variables, n_levels, strict=True):
         if variable not in data.columns:
             raise SurveyInputError(f"{mismatch}: calibration variable '{variable}' is missing.")
-        codes, uniques = pd.factorize(data[variable], use_na_sentinel=True)
-        lookup = np.array([calibration["value_map"][variable].get(as_text(u), -1) for u in uniques] + [-1])
+        codes, texts = text_codes(data[variable])
+        lookup = np.array([calibration["value_map"][variable].get(text, -1) for text in texts] + [-1])
         level = lookup[codes]
         if (level < 0).any():
             row = int(np.flatnonzero(level < 0)[0])
