@@ -795,17 +795,33 @@ def simulate_run(
     replications: int = typer.Option(10, "--replications", min=1, help="Independent replications; intervals are "
                                      "taken across them."),
     seed: int = typer.Option(2005, "--seed", min=0, help="Master seed: the same seed gives bit-identical output."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Processes running replications in parallel (output "
-                                "does not depend on it)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Dask workers on a local cluster (one process each); 1 "
+                                "runs in this process. The output does not depend on it."),
+    scheduler: str | None = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="Run the tasks on "
+                                         "an existing Dask cluster through its scheduler instead of a local one."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from the tasks it finished "
+                                "(kept in <out>.parts/); refused if the parameters or inputs differ."),
     out: Path = typer.Option(..., "--out", help="Output table, format from the extension (.csv .parquet .json "
                              ".xlsx): scenario, measure, group, group_value, mean, ci_lower, ci_upper, replications. "
                              "A <out>.meta.json sidecar records provenance."),
 ) -> None:
-    """Simulate proven re-offending (PSA 23 indicators 5 and 6) for a cohort, with or without interventions."""
+    """Simulate proven re-offending (PSA 23 indicators 5 and 6) for a cohort, with or without interventions.
+
+    Each replication of the baseline and of the scenario is a task, run here or on Dask (--workers, --scheduler);
+    finished tasks are kept in <out>.parts/ until the output is written, so an interrupted run can --resume.
+    """
 
     def run() -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
+        from simulation.checkpoints import TaskStore, parts_folder, run_fingerprint
         from simulation.cohort import generate_cohort, load_cohort_csv
         from simulation.interventions import load_scenario, scenario_path
         from simulation.memory import check_fits
@@ -820,26 +836,32 @@ def simulate_run(
             raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
         if size is not None and cohort_file is not None:
             raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
+        if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            raise SimulationInputError(f"--scheduler: expected an address such as tcp://HOST:PORT, not {scheduler!r}")
         kind: CohortKind = "adult" if cohort == "adult" else "youth"
         if cohort_file is None:
-            check_fits(size or DEFAULT_COHORT_SIZE, workers)
+            check_fits(size or DEFAULT_COHORT_SIZE, workers if scheduler is None else 1)
         chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
                   else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
         params = load_params(params_file) if params_file is not None else default_params()
         chosen_scenario = load_scenario(scenario_file) if scenario_file is not None else None
-        with Progress(TextColumn("[bold]simulating[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err_console, transient=True) as progress:
-            task = progress.add_task("replications", total=replications)
-            table = run_simulation(
-                chosen, params, chosen_scenario, replications, seed, workers,
-                on_replication_done=lambda _r: progress.advance(task), scenario_source=str(scenario_file),
-            )
         inputs = [p for p in (cohort_file, scenario_file) if p is not None]
         inputs.append(params_file if params_file is not None else CALIBRATED_DEFAULTS)
+        deciding = {"cohort": kind, "size": chosen.size, "replications": replications, "seed": seed}
+        store = TaskStore(parts_folder(out), run_fingerprint(deciding, inputs), resume)
+        tasks_total = replications * (1 if chosen_scenario is None else 2)
+        with Progress(TextColumn("[bold]simulating[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("ETA"), TimeRemainingColumn(), console=err_console, transient=True) as progress:
+            bar = progress.add_task("tasks", total=tasks_total)
+            table = run_simulation(
+                chosen, params, chosen_scenario, replications, seed, workers, scheduler, store,
+                on_task_done=lambda _task: progress.advance(bar), scenario_source=str(scenario_file),
+            )
         parameters = {"cohort": kind, "size": chosen.size, "cohort_file": cohort_file, "scenario": scenario_file,
                       "params": params_file, "replications": replications, "seed": seed, "workers": workers,
-                      "out": out}
+                      "scheduler": scheduler, "resume": resume, "out": out}
         write_output(table, out, provenance("simulate run", parameters, inputs))
+        store.remove()
         console.print(f"wrote {len(table)} rows to {out} ({chosen.size} offenders, {replications} replications)",
                       highlight=False)
 

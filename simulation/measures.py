@@ -223,20 +223,22 @@ def summarise(per_replication: pd.DataFrame) -> pd.DataFrame:
     """Mean and 95% t-interval across replications for each (scenario, measure, group, group_value).
 
     Adds, for every scenario other than the baseline, rows '<scenario> minus baseline' built from the
-    paired per-replication differences (common random numbers make these intervals narrow).
+    paired per-replication differences (common random numbers make these intervals narrow). Columns before
+    `replication` (a projection year, a sweep point) are labels of a point: each point is summarised, and
+    paired with its own baseline, separately, and the labels lead the output columns.
     """
-    keys = ["scenario", "measure", "group", "group_value"]
+    labels = list(per_replication.columns[: per_replication.columns.get_loc("replication")])
+    keys = [*labels, "scenario", "measure", "group", "group_value"]
+    pairing = [*labels, "replication", "measure", "group", "group_value"]
     frames = [per_replication]
     baseline = per_replication[per_replication["scenario"] == "baseline"]
     for name in per_replication["scenario"].unique():
         if name == "baseline":
             continue
         mine = per_replication[per_replication["scenario"] == name]
-        paired = mine.merge(
-            baseline, on=["replication", "measure", "group", "group_value"], suffixes=("", "_base")
-        )
+        paired = mine.merge(baseline, on=pairing, suffixes=("", "_base"))
         paired = paired[paired["measure"].isin(ANNEX_MEASURES)]
-        diff = paired[["replication", "measure", "group", "group_value"]].copy()
+        diff = paired[pairing].copy()
         diff["value"] = paired["value"] - paired["value_base"]
         diff["scenario"] = f"{name} minus baseline"
         frames.append(diff[per_replication.columns])
@@ -250,4 +252,4 @@ def summarise(per_replication: pd.DataFrame) -> pd.DataFrame:
     table["ci_lower"] = table["mean"] - half
     table["ci_upper"] = table["mean"] + half
     table["replications"] = table["replications"].astype(int)
-    return table[SUMMARY_COLUMNS]
+    return table[[*labels, *SUMMARY_COLUMNS]]

@@ -1,122 +1,61 @@
-"""Replications: independent streams per replication, common random numbers across scenarios.
+"""Replications of the baseline and a scenario, summarised across replications.
 
-Seeds: `SeedSequence(seed).spawn(2)` gives one child for drawing a generated cohort and one parent of
-the replications, whose `spawn(R)` children are the replications. Replication r therefore has the same
-stream whatever R is, and every scenario in replication r uses it (common random numbers). Each
-replication runs whole in one worker and results are put back in replication order, so the output is
-bit-identical for a seed however many workers are used.
+The runner owns replications; the model (`model.py`) owns one. Each (replication, scenario) pair is a
+task (`tasks.py`) with its replication's seed sequence, so every scenario in replication r uses the same
+random numbers (common random numbers), and tasks run in this process or as Dask tasks
+(`distributed.py`) with bit-identical results.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
-
-import numpy as np
 import pandas as pd
 
+from simulation.checkpoints import TaskStore
 from simulation.cohort import Cohort, generate_cohort
+from simulation.distributed import TaskDone, execute
 from simulation.interventions import BASELINE, Scenario, scenario_params
-from simulation.measures import annex_measures, programme_measures, reoffending_counts, summarise
+from simulation.measures import summarise
 from simulation.memory import check_fits
-from simulation.model import ReplicationStreams, simulate_replication
 from simulation.params import ModelParams, default_params
+from simulation.tasks import Run, cohort_seed, replication_seeds, simulation_tasks
 
-ProgressCallback = Callable[[int], None]
-
-
-def cohort_seed(seed: int) -> np.random.SeedSequence:
-    """The stream that draws a generated cohort for `seed`."""
-    return np.random.SeedSequence(seed).spawn(2)[0]
-
-
-def replication_seeds(seed: int, replications: int) -> list[np.random.SeedSequence]:
-    """One independent stream per replication, spawned from `seed`."""
-    return np.random.SeedSequence(seed).spawn(2)[1].spawn(replications)
+__all__ = [
+    "cohort_seed",
+    "replication_seeds",
+    "run_baseline_projection",
+    "run_replications",
+    "run_simulation",
+    "scenario_runs",
+]
 
 
-@dataclass(frozen=True)
-class _Run:
-    """What every replication needs: the cohort and the (scenario, parameters) pairs to run in it."""
-
-    cohort: Cohort
-    """The cohort every replication simulates."""
-    runs: list[tuple[Scenario, ModelParams]]
-    """The (scenario, parameters) pairs run in every replication."""
-
-
-_worker_run: _Run | None = None
-
-
-def _install(run: _Run) -> None:
-    global _worker_run
-    _worker_run = run
-
-
-def _replication_in_worker(index: int, sequence: np.random.SeedSequence) -> pd.DataFrame:
-    assert _worker_run is not None
-    return run_replication(_worker_run.cohort, _worker_run.runs, sequence, index)
-
-
-def run_replication(
-    cohort: Cohort, runs: list[tuple[Scenario, ModelParams]], sequence: np.random.SeedSequence, index: int
-) -> pd.DataFrame:
-    """Every scenario in one replication, sharing its random numbers. Columns: replication, scenario,
-    measure, group, group_value, value."""
-    streams = ReplicationStreams(sequence, cohort.size)
-    frames = []
-    for scenario, params in runs:
-        career = simulate_replication(cohort, params, scenario, streams)
-        table = pd.concat(
-            [
-                annex_measures(cohort, reoffending_counts(cohort, career, params)),
-                programme_measures(career.programmes),
-            ],
-            ignore_index=True,
-        )
-        table.insert(0, "scenario", scenario.name)
-        frames.append(table)
-        # The event loop leaves its processes in reference cycles (generators hold the simulation that holds
-        # them), which only the cyclic collector frees; left to it, memory grows ~110 MB a replication.
-        del career
-        gc.collect()
-    result = pd.concat(frames, ignore_index=True)
-    result.insert(0, "replication", index)
-    return result
+def scenario_runs(params: ModelParams, scenario: Scenario | None, scenario_source: str = "scenario") -> list[Run]:
+    """The baseline and (optionally) one scenario; the scenario's parameter overrides apply to its baseline too,
+    so that the difference rows isolate the interventions."""
+    if scenario is None:
+        return [Run(BASELINE, params)]
+    scenario_parameters = scenario_params(scenario, params, scenario_source)
+    return [Run(BASELINE, scenario_parameters), Run(scenario, scenario_parameters)]
 
 
 def run_replications(
     cohort: Cohort,
-    runs: list[tuple[Scenario, ModelParams]],
+    runs: list[Run],
     replications: int,
     seed: int,
     workers: int = 1,
-    on_replication_done: ProgressCallback | None = None,
+    scheduler: str | None = None,
+    store: TaskStore | None = None,
+    on_task_done: TaskDone | None = None,
 ) -> pd.DataFrame:
-    """Per-replication results for every scenario, in replication order."""
-    if replications < 1:
-        raise ValueError("replications must be at least 1")
-    check_fits(cohort.size, workers)
-    sequences = replication_seeds(seed, replications)
-    results: list[pd.DataFrame | None] = [None] * replications
-    if workers <= 1 or replications == 1:
-        for r, sequence in enumerate(sequences):
-            results[r] = run_replication(cohort, runs, sequence, r)
-            if on_replication_done is not None:
-                on_replication_done(r)
-    else:
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_install, initargs=(_Run(cohort, runs),)
-        ) as pool:
-            futures = {pool.submit(_replication_in_worker, r, s): r for r, s in enumerate(sequences)}
-            for future in as_completed(futures):
-                r = futures[future]
-                results[r] = future.result()
-                if on_replication_done is not None:
-                    on_replication_done(r)
-    return pd.concat(results, ignore_index=True)
+    """Per-replication results for every run, replication by replication.
+
+    Columns: the runs' point labels (if any), replication, scenario, measure, group, group_value, value.
+    """
+    check_fits(cohort.size, workers if scheduler is None else 1)
+    tasks = simulation_tasks(runs, replications, seed)
+    tables = execute(cohort, tasks, workers, scheduler, store=store, on_task_done=on_task_done)
+    return pd.concat(tables, ignore_index=True)
 
 
 def run_simulation(
@@ -126,22 +65,19 @@ def run_simulation(
     replications: int = 10,
     seed: int = 2005,
     workers: int = 1,
-    on_replication_done: ProgressCallback | None = None,
+    scheduler: str | None = None,
+    store: TaskStore | None = None,
+    on_task_done: TaskDone | None = None,
     scenario_source: str = "scenario",
 ) -> pd.DataFrame:
     """The baseline and (optionally) one scenario, summarised across replications.
 
-    The scenario's parameter overrides apply to its baseline too, so the difference rows isolate the
-    interventions. Columns: scenario, measure, group, group_value, mean, ci_lower, ci_upper, replications.
+    Columns: scenario, measure, group, group_value, mean, ci_lower, ci_upper, replications. `workers` > 1 or a
+    `scheduler` address runs the tasks on Dask; `store` keeps finished tasks for a resume.
     """
     params = params if params is not None else default_params()
-    runs: list[tuple[Scenario, ModelParams]]
-    if scenario is None:
-        runs = [(BASELINE, params)]
-    else:
-        scenario_parameters = scenario_params(scenario, params, scenario_source)
-        runs = [(BASELINE, scenario_parameters), (scenario, scenario_parameters)]
-    per_replication = run_replications(cohort, runs, replications, seed, workers, on_replication_done)
+    runs = scenario_runs(params, scenario, scenario_source)
+    per_replication = run_replications(cohort, runs, replications, seed, workers, scheduler, store, on_task_done)
     return summarise(per_replication)
 
 

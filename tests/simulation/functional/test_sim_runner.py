@@ -1,4 +1,4 @@
-"""Replications: reproducible, independent of the number of workers, long output format."""
+"""Replications: reproducible, long output format (workers and Dask: `test_sim_distributed.py`)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,6 @@ def test_same_seed_gives_bit_identical_output_and_other_seeds_differ(small_adult
     other = run_simulation(small_adult, params, None, replications=2, seed=18)
     pd.testing.assert_frame_equal(first, again, check_exact=True)
     assert not first["mean"].equals(other["mean"])
-
-
-def test_output_does_not_depend_on_the_number_of_workers(small_adult, params, scenarios_dir):
-    scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
-    serial = run_simulation(small_adult, params, scenario, replications=3, seed=5, workers=1)
-    parallel = run_simulation(small_adult, params, scenario, replications=3, seed=5, workers=2)
-    pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
 
 
 def test_replication_streams_do_not_depend_on_how_many_replications(small_adult):
