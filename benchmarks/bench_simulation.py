@@ -180,12 +180,25 @@ def bench_memory(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def bench_dask(args: argparse.Namespace) -> dict[str, Any]:
-    from simulation.distributed import dask_efficiency
+    from simulation.distributed import dask_client, execute
+    from simulation.runner import scenario_runs
+    from simulation.tasks import simulation_tasks
 
-    result = dask_efficiency(size=45_000, replications=8, seed=args.seed)
-    print(f"dask: 8 replications of 45,000: 1 worker {result['one_worker_seconds']:.1f} s, 2 workers "
-          f"{result['two_worker_seconds']:.1f} s, efficiency {result['efficiency']:.2f} "
-          f"(target >= {TARGETS['dask_efficiency']:g})")
+    cohort = generate_cohort("adult", 45_000, cohort_seed(args.seed))
+    tasks = simulation_tasks(scenario_runs(default_params(), None), 8, args.seed)
+    seconds: dict[int, float] = {}
+    tables: dict[int, Any] = {}
+    for workers in (1, 2):
+        with dask_client(workers) as client:
+            client.run(gc.collect)
+            started = time.perf_counter()
+            tables[workers] = execute(cohort, tasks, client=client)
+            seconds[workers] = time.perf_counter() - started
+    identical = all(a.equals(b) for a, b in zip(tables[1], tables[2], strict=True))
+    result = {"one_worker_seconds": seconds[1], "two_worker_seconds": seconds[2],
+              "efficiency": seconds[1] / (2 * seconds[2]), "identical": identical}
+    print(f"dask: 8 replications of 45,000: 1 worker {seconds[1]:.1f} s, 2 workers {seconds[2]:.1f} s, efficiency "
+          f"{result['efficiency']:.2f} (target >= {TARGETS['dask_efficiency']:g}); identical results: {identical}")
     return result
 
 
