@@ -11,6 +11,7 @@ Public entry points, imported lazily so that `import survey.errors` stays light:
     from survey import load_questionnaire, read_survey_file, validate_against_questionnaire
     from survey import make_design, calibrate_to_margins, read_control_totals, run_weighting
     from survey import indicator_values, estimate, proportion_target, mean_target, Target
+    from survey import small_area_estimates, SmallAreaOptions
 
 Every estimator takes the design, so variances after calibration (or with replicate weights) are right
 without the caller doing anything.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from survey.questionnaire.schema import Questionnaire
     from survey.reading.files import SurveyFile, read_survey_file
     from survey.reading.validate import Problem, validate_against_questionnaire
+    from survey.small_area.model import SmallAreaOptions, SmallAreaResult, small_area_estimates
     from survey.weighting.calibration import calibrate_to_margins
     from survey.weighting.controls import ControlTotals, control_totals_from_frame, read_control_totals
     from survey.weighting.pipeline import run_weighting
@@ -54,6 +56,7 @@ _MODULE_EXPORTS: dict[str, tuple[str, ...]] = {
     "survey.questionnaire.schema": ("Questionnaire",),
     "survey.reading.files": ("SurveyFile", "read_survey_file"),
     "survey.reading.validate": ("Problem", "validate_against_questionnaire"),
+    "survey.small_area.model": ("SmallAreaOptions", "SmallAreaResult", "small_area_estimates"),
     "survey.weighting.calibration": ("calibrate_to_margins",),
     "survey.weighting.controls": ("ControlTotals", "control_totals_from_frame", "read_control_totals"),
     "survey.weighting.pipeline": ("run_weighting",),
@@ -70,6 +73,8 @@ __all__ = [
     "Problem",
     "Questionnaire",
     "ReplicateWeights",
+    "SmallAreaOptions",
+    "SmallAreaResult",
     "SurveyDesign",
     "SurveyFile",
     "SurveyInputError",
@@ -94,6 +99,7 @@ __all__ = [
     "read_survey_file",
     "replicate_design",
     "run_weighting",
+    "small_area_estimates",
     "validate_against_questionnaire",
 ]
 

@@ -36,6 +36,26 @@ ScaleTo = Literal["population", "sample", "none"]
 """Final scaling of the weights: to the population total, to the sample size, or not at all."""
 SCALE_OPTIONS: tuple[ScaleTo, ...] = get_args(ScaleTo)
 
+FitMethod = Literal["reml", "ml"]
+"""How a small-area model estimates the variance of its area effects: restricted or full maximum likelihood."""
+FIT_METHODS: tuple[FitMethod, ...] = get_args(FitMethod)
+
+AreaTransform = Literal["none", "arcsin"]
+"""Scale of a small-area model: the estimates as they are, or arcsine square-root of proportions."""
+AREA_TRANSFORMS: tuple[AreaTransform, ...] = get_args(AreaTransform)
+
+SamplingVariance = Literal["direct", "gvf"]
+"""Sampling variances of a small-area model: the direct SEs squared, or a variance function of the effective base."""
+SAMPLING_VARIANCES: tuple[SamplingVariance, ...] = get_args(SamplingVariance)
+
+MseMethod = Literal["analytic", "bootstrap"]
+"""MSE of small-area estimates: Prasad-Rao / Datta-Lahiri formulas, or the parametric bootstrap."""
+MSE_METHODS: tuple[MseMethod, ...] = get_args(MseMethod)
+
+BenchmarkTo = Literal["none", "national"]
+"""Benchmarking of small-area estimates: none, or to the national direct estimate."""
+BENCHMARKS: tuple[BenchmarkTo, ...] = get_args(BenchmarkTo)
+
 VarianceMethod = Literal["taylor", "replicate"]
 """How a variance was computed; the design decides (replicate weights present or not)."""
 

@@ -1,6 +1,7 @@
-"""The only place `samplics` is used: raking and Taylor estimates one group at a time, as a peer to time
-against (benchmarks). samplics is archived upstream and warns on import; that FutureWarning is silenced
-here and nowhere else. Its Taylor SEs ignore the raking (they treat the raked weights as design weights).
+"""The only place `samplics` is used: raking and Taylor estimates one group at a time, and the Fay-Herriot
+EBLUP (`EblupAreaModel`), as peers to test and time against (tests, benchmarks). samplics is archived upstream
+and warns on import; that FutureWarning is silenced here and nowhere else. Its Taylor SEs ignore the raking
+(they treat the raked weights as design weights).
 """
 
 from __future__ import annotations
@@ -50,3 +51,34 @@ def proportion(y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
     estimator = taylor_estimator(pop_param.mean)
     estimator.estimate(y=np.asarray(y, dtype=np.float64), samp_weight=weights, remove_nan=True)
     return float(estimator.point_est), float(estimator.stderror)
+
+
+def fay_herriot_eblup(
+    direct: np.ndarray, std_error: np.ndarray, covariates: np.ndarray, method: str = "REML", *,
+    tol: float = 1e-12, max_iter: int = 1000, start: float = 0.001,
+) -> dict[str, Any]:
+    """samplics `EblupAreaModel`: a Fay-Herriot fit (intercept added) and its EBLUPs and MSEs.
+
+    `covariates` holds the columns of the design matrix without the intercept; `method` is "REML" or "ML".
+    `start` is samplics' starting value of the area-effect SD (its default 0.001). samplics predicts only the
+    areas it was fitted on, in the same order. Returns the area-effect variance,
+    coefficients, EBLUPs, MSEs and samplics' convergence record.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*samplics is archived.*", category=FutureWarning)
+        from samplics.sae import EblupAreaModel
+        from samplics.utils.types import FitMethod
+
+    chosen = {"REML": FitMethod.reml, "ML": FitMethod.ml}[method.upper()]
+    areas = np.arange(len(direct))
+    model = EblupAreaModel(method=chosen)
+    model.fit(yhat=np.asarray(direct, np.float64), X=np.asarray(covariates, np.float64), area=areas,
+              error_std=np.asarray(std_error, np.float64), re_std_start=start, tol=tol, maxiter=max_iter)
+    model.predict(X=np.asarray(covariates, np.float64), area=areas)
+    return {
+        "area_variance": float(np.ravel(model.re_std)[0]) ** 2,  # an array of one under ML
+        "beta": np.asarray(model.fixed_effects, np.float64),
+        "eblup": np.array([model.area_est[int(a)] for a in areas], dtype=np.float64),
+        "mse": np.array([model.area_mse[int(a)] for a in areas], dtype=np.float64),
+        "convergence": dict(model.convergence),
+    }
