@@ -539,6 +539,100 @@ def print_weighting_diagnostics(rows: list[dict[str, Any]], limit: int = 20) -> 
     console.print(table)
 
 
+@app.command("sae")
+def sae_command(
+    direct: Path = typer.Argument(..., help="Direct estimates by area: the output of `safer estimate --by AREA` "
+                                  "(.csv .parquet .json .xlsx), best made with --no-suppress."),
+    covariates: Path = typer.Option(..., "--covariates", help="Area covariates, one row per area including areas "
+                                    "with no sample (.csv .parquet .xlsx)."),
+    formula: str = typer.Option(..., "--formula", help="Right-hand side of the area model, e.g. "
+                                "'~ imd + recorded_asb_rate'; terms: column, log(column), C(column)."),
+    out: Path = typer.Option(..., "--out", help="Small-area table; format from extension: .csv .parquet .json .xlsx."),
+    diagnostics: Path | None = typer.Option(None, "--diagnostics", help="Diagnostics table (default: "
+                                            "<out stem>.diagnostics<ext> beside --out)."),
+    indicator: list[str] = typer.Option([], "--indicator", help="Indicator to model (repeatable; default: all)."),
+    domain: str | None = typer.Option(None, "--domain", help="Area domain of the direct table (default: its only "
+                                      "one besides 'all')."),
+    area_column: str | None = typer.Option(None, "--area-column", help="Area code column of the covariate file "
+                                           "(default: the domain's name)."),
+    method: str = typer.Option("reml", "--method", help="Fit of the area-effect variance: reml or ml."),
+    transform: str = typer.Option("none", "--transform", help="none, or arcsin (arcsine square root of "
+                                  "proportions, back-transformed with a bias correction)."),
+    variance: str = typer.Option("direct", "--variance", help="Sampling variances: direct (SE squared) or gvf "
+                                 "(smoothed as a function of the effective base)."),
+    mse: str | None = typer.Option(None, "--mse", help="analytic (Prasad-Rao / Datta-Lahiri) or bootstrap "
+                                   "(parametric); default analytic, bootstrap with --transform arcsin."),
+    replicates: int = typer.Option(1000, "--replicates", help="Bootstrap replicates (--mse bootstrap)."),
+    seed: int = typer.Option(1, "--seed", help="Seed of the bootstrap: the same seed gives the same MSEs."),
+    benchmark: str = typer.Option("none", "--benchmark", help="none, or national: the population-weighted areas "
+                                  "add up to the national direct estimate (the table's 'all' row)."),
+    population: str | None = typer.Option(None, "--population", help="Covariate column of area populations "
+                                          "(benchmark weights)."),
+    level: float = typer.Option(0.95, "--level", help="Confidence level of the intervals."),
+    max_iter: int = typer.Option(100, "--max-iter", help="Fisher-scoring iterations before the fit is declared "
+                                 "not converged."),
+) -> None:
+    """Small-area (Fay-Herriot EBLUP) estimates by area, with MSEs, intervals and model diagnostics."""
+    from reporting.files import table_format, write_table
+    from survey.jobs.sae import run_sae_job
+    from survey.small_area.model import checked_options
+
+    def body() -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        fmt = table_format(out)
+        diagnostics_path = diagnostics or out.with_name(f"{out.stem}.diagnostics{out.suffix}")
+        diagnostics_fmt = table_format(diagnostics_path)
+        check_outputs([out, diagnostics_path], [direct, covariates])
+        options = checked_options(method=method, transform=transform, variance=variance, mse=mse,
+                                  replicates=replicates, seed=seed, benchmark=benchmark, population=population,
+                                  level=level, max_iter=max_iter)
+        with Progress(TextColumn("[bold]bootstrap[/]"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                      transient=True, disable=options.mse_method() != "bootstrap") as progress:
+            task = progress.add_task("replicates", total=None)
+            job = run_sae_job(direct, covariates, formula, options, indicators=indicator, domain=domain,
+                              area_column=area_column, on_replicates=lambda k: progress.advance(task, k))
+        parameters = {
+            "formula": formula, "indicators": indicator, "domain": job.result.domain, "area_column": area_column,
+            "method": options.method, "transform": options.transform, "variance": options.variance,
+            "mse": options.mse_method(), "replicates": replicates, "seed": seed, "benchmark": options.benchmark,
+            "population": population, "level": level, "max_iter": max_iter,
+        }
+        meta = provenance("sae", parameters, [direct, covariates]) | job.metadata
+        with atomic_path(out) as tmp_out, atomic_path(sidecar_path(out)) as tmp_meta, \
+                atomic_path(diagnostics_path) as tmp_diag, atomic_path(sidecar_path(diagnostics_path)) as tmp_dmeta:
+            table_meta = meta | {"content": "estimates"}
+            diagnostics_meta = meta | {"content": "diagnostics"}
+            write_table(job.result.table, tmp_out, fmt, table_meta)
+            tmp_meta.write_text(json.dumps(table_meta, indent=2, default=str), encoding="utf-8")
+            write_table(job.result.diagnostics, tmp_diag, diagnostics_fmt, diagnostics_meta)
+            tmp_dmeta.write_text(json.dumps(diagnostics_meta, indent=2, default=str), encoding="utf-8")
+        print_small_areas(job.result.table)
+        for name, model in job.result.models.items():
+            console.print(f"{name}: A = {model['area_variance']:.4g} (SE {model['area_variance_se']:.2g}), "
+                          f"{model['areas_in_fit']} areas in the fit, {model['areas_synthetic']} synthetic only, "
+                          f"MSE {model['mse']}", highlight=False)
+        console.print(f"wrote {len(job.result.table)} rows to {out} and diagnostics to {diagnostics_path}")
+
+    guarded(body)
+
+
+def print_small_areas(table: Any, limit: int = 25) -> None:
+    """The first rows of a small-area table on the terminal (percentages for proportions)."""
+    from rich.table import Table
+
+    title = "Small-area estimates" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
+    shown = Table(title=title)
+    for column in ("indicator", "area", "direct", "EBLUP", "CI", "shrinkage", "n", "method"):
+        shown.add_column(column, justify="left" if column in ("indicator", "area", "method") else "right")
+    for row in table.head(limit).itertuples(index=False):
+        direct = "" if row.direct != row.direct else f"{row.direct:.4g} +/- {1.96 * row.direct_se:.2g}"
+        shown.add_row(str(row.indicator), str(row.area), direct, f"{row.eblup:.4g}",
+                      f"{row.ci_lower:.4g} - {row.ci_upper:.4g}", f"{row.shrinkage:.2f}", str(row.n_unweighted),
+                      str(row.method))
+    console.print(shown)
+
+
 # ---- end survey commands -----------------------------------------------------------------------------------
 
 # ---- synthetic data, coverage check and demo ----------------------------------------------------------------
