@@ -651,12 +651,14 @@ def synthetic_formats(out: Path, truth: Path | None, controls: Path | None) -> d
 
 
 def write_synthetic(result: Any, formats: dict[Path, str], out: Path, truth: Path | None, controls: Path | None,
-                    command: str, parameters: dict[str, Any]) -> None:
-    """Write a synthetic survey, and its truth and control totals when asked, each with a .meta.json."""
+                    command: str, parameters: dict[str, Any], areas: Path | None = None) -> None:
+    """Write a synthetic survey, and its truth, control totals and area covariates when asked, each with a
+    .meta.json."""
     from survey.synthetic.files import write_survey_data, write_table_file
 
     extra = [(path, table, kind) for path, table, kind in
-             ((truth, result.truth, "truth"), (controls, result.controls, "control totals")) if path is not None]
+             ((truth, result.truth, "truth"), (controls, result.controls, "control totals"),
+              (areas, result.areas, "area covariates")) if path is not None]
     meta = provenance(command, parameters, []) | {"design": result.design, "summary": result.summary}
     with atomic_path(out) as tmp:
         write_survey_data(result.data, tmp, formats[out], result.survey)
@@ -676,17 +678,23 @@ def synth_bcs_command(
     out: Path = typer.Option(..., "--out", help="Microdata: .csv, .parquet, .sav (value labels) or .dta."),
     truth: Path | None = typer.Option(None, "--truth", help="True population values (.csv or .parquet)."),
     controls: Path | None = typer.Option(None, "--controls", help="Age and sex totals by region (.csv)."),
+    areas: Path | None = typer.Option(None, "--areas", help="Covariates of every authority, for `safer sae` "
+                                      "(.csv or .parquet)."),
 ) -> None:
     """Draw a synthetic BCS year (stratified by force, clustered, one adult per household) with known truth."""
 
     def body() -> None:
+        from survey.synthetic.files import TABLE_FORMATS, data_format
         from survey.synthetic.jobs import synth_bcs
 
         formats = synthetic_formats(out, truth, controls)
-        check_outputs([out, truth, controls], [])
+        if areas is not None:
+            formats[areas] = data_format(areas, TABLE_FORMATS)
+        check_outputs([out, truth, controls, areas], [])
         result = synth_bcs(seed, n)
         write_synthetic(result, formats, out, truth, controls, "synth bcs",
-                        {"seed": seed, "n": n, "out": out, "truth": truth, "controls": controls})
+                        {"seed": seed, "n": n, "out": out, "truth": truth, "controls": controls, "areas": areas},
+                        areas)
 
     guarded(body)
 
@@ -837,6 +845,71 @@ def check_coverage_command(
         console.print(f"wrote {len(result.summary)} rows to {out}")
 
     guarded(body)
+
+
+@check_app.command("sae")
+def check_sae_command(
+    seed: int = typer.Option(..., "--seed", help="Seed of the population and of the samples."),
+    out: Path = typer.Option(..., "--out", help="Summary by group of authorities (.csv/.parquet)."),
+    replicates: int = typer.Option(200, "--replicates", help="BCS samples redrawn from the fixed population."),
+    detail: Path | None = typer.Option(None, "--detail", help="Also write one row per authority."),
+    n: int = typer.Option(46_000, "--n", help="BCS interviews per sample."),
+    indicator: str = typer.Option("PSA23_4", "--indicator", help="BCS indicator to model by authority."),
+    formula: str = typer.Option("~ imd + log(recorded_asb_rate)", "--formula", help="Area model (covariates of "
+                                "the synthetic authorities: imd, recorded_asb_rate, adults, region, pfa)."),
+    method: str = typer.Option("reml", "--method", help="reml or ml."),
+    transform: str = typer.Option("none", "--transform", help="none or arcsin."),
+    variance: str = typer.Option("gvf", "--variance", help="direct or gvf."),
+    mse: str | None = typer.Option(None, "--mse", help="analytic or bootstrap (default as `safer sae`)."),
+    boot_replicates: int = typer.Option(200, "--boot-replicates", help="Bootstrap replicates per sample "
+                                        "(--mse bootstrap)."),
+) -> None:
+    """Small-area estimates against synthetic truth: EBLUP vs direct MSE, MSE estimates, interval coverage."""
+
+    def body() -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from survey.small_area.model import checked_options
+        from survey.synthetic.files import TABLE_FORMATS, data_format, write_table_file
+        from survey.synthetic.sae_check import run_sae_check, sae_check_setup
+
+        formats = {path: data_format(path, TABLE_FORMATS) for path in (out, detail) if path is not None}
+        check_outputs([out, detail], [])
+        options = checked_options(method=method, transform=transform, variance=variance, mse=mse,
+                                  replicates=boot_replicates, seed=seed)
+        with console.status("building the synthetic BCS population"):
+            setup = sae_check_setup(seed, n)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("BCS samples", total=replicates)
+            result = run_sae_check(setup, replicates, indicator=indicator, formula=formula, options=options,
+                                   on_replicate=lambda: progress.advance(task))
+        parameters = {"seed": seed, "replicates": replicates, "n": n, "indicator": indicator, "formula": formula,
+                      "method": options.method, "transform": options.transform, "variance": options.variance,
+                      "mse": options.mse_method(), "boot_replicates": boot_replicates}
+        meta = provenance("check sae", parameters, [])
+        for path, table in ((out, result.summary), (detail, result.detail)):
+            if path is not None:
+                with atomic_path(path) as tmp:
+                    write_table_file(table, tmp, formats[path])
+                write_json_atomic(sidecar_path(path), meta)
+        print_sae_check(result.summary)
+        console.print(f"wrote {len(result.summary)} rows to {out}")
+
+    guarded(body)
+
+
+def print_sae_check(summary: Any) -> None:
+    """The small-area check's summary on the terminal."""
+    from rich.table import Table
+
+    shown = Table(title="Small-area estimates against the truth (means over authorities)")
+    for column in ("group", "areas", "interviews", "MSE EBLUP / direct", "MSE estimate / empirical", "coverage"):
+        shown.add_column(column, justify="left" if column == "group" else "right")
+    for row in summary.itertuples(index=False):
+        shown.add_row(row.group, str(row.n_areas), f"{row.mean_interviews:.0f}", f"{row.mse_ratio_eblup_to_direct:.3f}",
+                      f"{row.mse_estimate_ratio:.3f}", f"{100 * row.coverage:.1f}%")
+    console.print(shown)
 
 
 def print_coverage(summary: Any) -> None:

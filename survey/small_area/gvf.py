@@ -40,8 +40,9 @@ def pooled_design_effect(deff: np.ndarray, n: np.ndarray) -> float:
 
 
 def smoothed_effective_base(n: np.ndarray, deff_pooled: float) -> np.ndarray:
-    """`n / deff_pooled`: the effective base the GVF uses."""
-    return np.asarray(n, np.float64) / deff_pooled
+    """`n / deff_pooled`: the effective base the GVF uses (NaN for areas with no interviews)."""
+    n = np.asarray(n, np.float64)
+    return np.where(n > 0, n, np.nan) / deff_pooled
 
 
 def arcsine_variance(effective_base: np.ndarray) -> np.ndarray:

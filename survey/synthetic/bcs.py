@@ -179,6 +179,7 @@ def bcs_microdata(frame: BcsFrame, sample: BcsSample, rng: np.random.Generator) 
         {
             "respondent_id": np.arange(1, sample.rows.size + 1),
             "pfa": people["pfa"].to_numpy().astype(np.int64),
+            "la": people["la"].astype(str).to_numpy(),
             "stratum": sampling_stratum(people["pfa"].to_numpy()),
             "region": people["region"].to_numpy().astype(np.int64),
             "psu": sample.psu + 1,

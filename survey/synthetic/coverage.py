@@ -100,6 +100,7 @@ def draw_replicate(setup: CoverageSetup, rng: np.random.Generator) -> tuple[pd.D
             "stratum": sampling_stratum(chosen["pfa"].to_numpy()), "psu": bcs.psu,
             "weight": 1.0 / bcs.selection_probability,
             "region": chosen["region"].to_numpy(), "pfa": chosen["pfa"].to_numpy(),
+            "la": chosen["la"].cat.codes.to_numpy(),
             "age_band": chosen["age_band"].to_numpy(), "sex": chosen["sex"].to_numpy(),
         })
         values = setup.values[bcs.rows]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from survey.synthetic.areas import area_covariates
 from survey.synthetic.bcs import (
     ADULTS_PER_INTERVIEW,
     bcs_controls,
@@ -45,10 +46,13 @@ class SyntheticSurvey:
     controls: pd.DataFrame
     design: dict[str, Any]
     summary: dict[str, Any] = field(default_factory=dict)
+    areas: pd.DataFrame | None = None
+    """Area covariates of every authority (BCS only; see survey/synthetic/areas.py)."""
 
 
 def synth_bcs(seed: int, n: int = 46_000) -> SyntheticSurvey:
-    """A BCS-like year of about `n` interviews; truth by nation, region and police force area."""
+    """A BCS-like year of about `n` interviews; truth by nation, region, police force area and authority, and
+    the authorities' covariates."""
     world = build_world(seed)
     population = bcs_population(world, n)
     frame = bcs_frame(population)
@@ -66,7 +70,8 @@ def synth_bcs(seed: int, n: int = 46_000) -> SyntheticSurvey:
         "adults_per_interview": ADULTS_PER_INTERVIEW, "psus_sampled": int(data["psu"].nunique()),
         "psus_in_population": int(frame.psu_stratum.size),
     }
-    return SyntheticSurvey("bcs", data, truth_table(population, "bcs"), bcs_controls(population), design, summary)
+    truth = truth_table(population, "bcs", domains=("region", "pfa", "la"))
+    return SyntheticSurvey("bcs", data, truth, bcs_controls(population), design, summary, area_covariates(world))
 
 
 def synth_place(seed: int, n_las: int = 20, returns: int = 1_100) -> SyntheticSurvey:

@@ -52,7 +52,9 @@ PSU_DEPRIVATION_SD = 0.5
 HOUSEHOLDS_PER_PSU = 50
 REFERENCE_ADULTS = 200_000
 
-STREAMS = ("geography", "reference", "population", "sample", "choice")
+STREAMS = ("geography", "reference", "population", "sample", "choice", "covariates")
+"""Named seed streams; a new one goes at the end, so the streams before it (and every number drawn from them)
+stay the same."""
 
 
 def seed_streams(seed: int) -> dict[str, np.random.SeedSequence]:
