@@ -15,9 +15,14 @@ Fisher scoring for A (Rao & Molina 2015, chapters 5 and 6), with `P = V^-1 - V^-
     REML: score = -tr(P)/2 + y'PPy/2,        information = tr(PP)/2
     ML:   score = -tr(V^-1)/2 + y'PPy/2,     information = tr(V^-2)/2
 
-The estimate is constrained to A >= 0: a step that would go below zero stops at zero, and a fit whose score
-at zero points below it has its maximum on the boundary (the EBLUP is then the synthetic estimate). The
-start is the Prasad-Rao moment estimate, so a well-posed fit needs a handful of steps. A fit that has not
+The estimate is constrained to A >= 0: a step that would go below zero ends the fit at zero when the score
+there points below zero too (the maximum is on the boundary, and the EBLUP is the synthetic estimate), and
+otherwise goes halfway to zero. The
+start is the Prasad-Rao moment estimate. Fisher scoring alone can creep or zig-zag for a hundred steps when A
+is small beside the sampling variances, so the steps are Newton's (observed information) wherever the
+likelihood is locally concave, Fisher's elsewhere, and a step that leaves the bracket of a positive and a
+negative score bisects it instead; a well-posed fit needs a handful of steps. (The estimate is the root of the
+score either way; only the path differs.) A fit that has not
 converged after `max_iter` steps is an error, never a silent fallback to another method.
 """
 
@@ -65,6 +70,11 @@ def _check_inputs(y: np.ndarray, d: np.ndarray, x: np.ndarray) -> None:
         raise ValueError(f"y {y.shape}, D {d.shape} and X {x.shape} do not line up")
     if not (np.all(np.isfinite(d)) and np.all(d > 0)):
         raise SurveyInputError("sampling variances must be finite and positive")
+    check_enough_areas(m, p)
+
+
+def check_enough_areas(m: int, p: int) -> None:
+    """Refuse a model with fewer areas than it needs: `p` coefficients and the area variance, plus one."""
     if m <= p + 1:
         raise SurveyInputError(
             f"{m} areas with a direct estimate is too few for a model with {p} coefficients and an area "
@@ -96,21 +106,30 @@ def _pieces(a: np.ndarray, y: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple
     return v, q, beta, resid
 
 
-def _score_information(method: FitMethod, a: np.ndarray, y: np.ndarray, d: np.ndarray,
-                       x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _score_information(method: FitMethod, a: np.ndarray, y: np.ndarray, d: np.ndarray, x: np.ndarray,
+                       observed: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Score for A and the Fisher information (expected), or with `observed` the observed information
+    (minus the derivative of the score): `y'PPPy - ` the Fisher information, for REML and ML alike."""
     v, q, _, resid = _pieces(a, y, d, x)
     py = v * resid  # P y = V^-1 (y - X beta_hat)
     quad = np.sum(py**2, axis=-1)
     if method == "ml":
-        return -0.5 * np.sum(v, axis=-1) + 0.5 * quad, 0.5 * np.sum(v**2, axis=-1)
-    # REML: tr(P) and tr(PP) from p x p pieces, V being diagonal.
-    x_v2_x = np.einsum("bi,ij,ik->bjk", v**2, x, x)
-    x_v3_x = np.einsum("bi,ij,ik->bjk", v**3, x, x)
-    q_v2 = q @ x_v2_x
-    trace_p = np.sum(v, axis=-1) - np.trace(q_v2, axis1=1, axis2=2)
-    trace_pp = (np.sum(v**2, axis=-1) - 2.0 * np.trace(q @ x_v3_x, axis1=1, axis2=2)
-                + np.einsum("bij,bji->b", q_v2, q_v2))
-    return -0.5 * trace_p + 0.5 * quad, 0.5 * trace_pp
+        score, information = -0.5 * np.sum(v, axis=-1) + 0.5 * quad, 0.5 * np.sum(v**2, axis=-1)
+    else:
+        # REML: tr(P) and tr(PP) from p x p pieces, V being diagonal.
+        x_v2_x = np.einsum("bi,ij,ik->bjk", v**2, x, x)
+        x_v3_x = np.einsum("bi,ij,ik->bjk", v**3, x, x)
+        q_v2 = q @ x_v2_x
+        trace_p = np.sum(v, axis=-1) - np.trace(q_v2, axis1=1, axis2=2)
+        trace_pp = (np.sum(v**2, axis=-1) - 2.0 * np.trace(q @ x_v3_x, axis1=1, axis2=2)
+                    + np.einsum("bij,bji->b", q_v2, q_v2))
+        score, information = -0.5 * trace_p + 0.5 * quad, 0.5 * trace_pp
+    if not observed:
+        return score, information
+    # P (P y) = V^-1 u - V^-1 X Q X' V^-1 u with u = P y.
+    xtvu = np.einsum("bi,ij->bj", v * py, x)
+    ppy = v * py - v * (np.einsum("bjk,bk->bj", q, xtvu) @ x.T)
+    return score, np.sum(py * ppy, axis=-1) - information
 
 
 @dataclass(frozen=True)
@@ -133,7 +152,8 @@ def fit_many(y: np.ndarray, d: np.ndarray, x: np.ndarray, method: FitMethod = "r
              tol: float = DEFAULT_TOLERANCE, max_iter: int = DEFAULT_MAX_ITER) -> ManyFits:
     """Fit the model to each row of `y` (B, m), all rows at once; rows that have not converged are flagged.
 
-    Fisher scoring on A (Rao & Molina 2015, chapter 6), constrained to A >= 0.
+    Newton / Fisher scoring on A (Rao & Molina 2015, chapter 6), constrained to A >= 0, safeguarded by
+    bisection (see the module docstring).
     """
     y = np.atleast_2d(np.asarray(y, dtype=np.float64))
     d = np.asarray(d, dtype=np.float64)
@@ -144,17 +164,34 @@ def fit_many(y: np.ndarray, d: np.ndarray, x: np.ndarray, method: FitMethod = "r
     iterations = np.zeros(a.shape, dtype=np.int64)
     converged = np.zeros(a.shape, dtype=bool)
     at_boundary = np.zeros(a.shape, dtype=bool)
+    low = np.full(a.shape, -1.0)  # largest A seen with a positive score (-1: none yet)
+    high = np.full(a.shape, np.inf)  # smallest A seen with a negative score
     active = np.arange(a.size)
     for _ in range(max_iter):
         if active.size == 0:
             break
         ya, aa = y[active], a[active]
         score, information = _score_information(method, aa, ya, d, x)
-        step = score / information
-        new = aa + step
-        # At the boundary with the score pointing below zero, the constrained maximum is A = 0.
+        low[active] = np.where(score > 0.0, np.maximum(low[active], aa), low[active])
+        high[active] = np.where(score <= 0.0, np.minimum(high[active], aa), high[active])
+        # Newton steps (observed information) where the log-likelihood is locally concave, Fisher scoring
+        # elsewhere; once a positive and a negative score have been seen, a step leaving that bracket bisects it.
+        _, observed = _score_information(method, aa, ya, d, x, observed=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = np.where(observed > 0.0, aa + score / observed, aa + score / information)
+        lo, hi = low[active], high[active]
+        bracketed = (lo >= 0.0) & np.isfinite(hi)
+        outside = bracketed & ~((new > lo) & (new < hi))
+        new = np.where(outside, 0.5 * (lo + np.where(np.isfinite(hi), hi, 0.0)), new)
+        # At zero with the score pointing below it, the constrained maximum is A = 0.
         stuck = (aa == 0.0) & (score <= 0.0)
-        new = np.where(new < 0.0, 0.0, new)
+        below = np.flatnonzero(new < 0.0)
+        if below.size:
+            # A step past zero: if the score at zero points below it too, the maximum is on the boundary;
+            # otherwise go halfway to zero.
+            at_zero, _ = _score_information(method, np.zeros(below.size), ya[below], d, x)
+            stuck[below] |= at_zero <= 0.0
+            new[below] = np.where(at_zero <= 0.0, 0.0, aa[below] / 2.0)
         done = stuck | (np.abs(new - aa) <= tol * (new + scale))
         a[active] = np.where(stuck, 0.0, new)
         iterations[active] += 1

@@ -45,7 +45,13 @@ from survey.small_area.direct import (
     line_up,
 )
 from survey.small_area.eblup import Prediction, predict
-from survey.small_area.fay_herriot import DEFAULT_MAX_ITER, DEFAULT_TOLERANCE, FayHerriotFit, fit_fay_herriot
+from survey.small_area.fay_herriot import (
+    DEFAULT_MAX_ITER,
+    DEFAULT_TOLERANCE,
+    FayHerriotFit,
+    check_enough_areas,
+    fit_fay_herriot,
+)
 from survey.small_area.formula import check_full_rank, design_matrix, parse_formula
 from survey.small_area.transform import arcsine_sqrt, bias_corrected_back, delta_variance, naive_back
 
@@ -251,6 +257,10 @@ def _one_indicator(data: AreaData, x: np.ndarray, names: list[str], options: Sma
     sampled = data.sampled
     if sampled.sum() == 0:
         raise SurveyInputError(f"{source}: indicator {data.indicator}: no area has a direct estimate.")
+    try:
+        check_enough_areas(int(sampled.sum()), x.shape[1])
+    except SurveyInputError as exc:
+        raise SurveyInputError(f"{source}: indicator {data.indicator}: {exc}") from None
     check_full_rank(x[sampled], names, f"{source}: indicator {data.indicator}, the {int(sampled.sum())} areas with "
                     "a direct estimate")
     y, proportion = _model_scale(data, options, source)
