@@ -3,6 +3,7 @@
 # seed and the same version of safer give byte-identical CSV and Parquet files.
 set -euo pipefail
 cd "$(dirname "$0")"
-safer synth bcs --seed 2008 --n 46000 --out bcs.parquet --truth bcs_truth.csv --controls bcs_controls.csv
+safer synth bcs --seed 2008 --n 46000 --out bcs.parquet --truth bcs_truth.csv --controls bcs_controls.csv \
+  --areas bcs_areas.csv
 safer synth place --seed 2008 --las 20 --returns 1100 --out place.parquet --controls place_controls.csv \
   --truth place_truth.csv
