@@ -604,9 +604,9 @@ def sae_command(
             table_meta = meta | {"content": "estimates"}
             diagnostics_meta = meta | {"content": "diagnostics"}
             write_table(job.result.table, tmp_out, fmt, table_meta)
-            tmp_meta.write_text(json.dumps(table_meta, indent=2, default=str), encoding="utf-8")
+            tmp_meta.write_text(json_text(table_meta), encoding="utf-8")
             write_table(job.result.diagnostics, tmp_diag, diagnostics_fmt, diagnostics_meta)
-            tmp_dmeta.write_text(json.dumps(diagnostics_meta, indent=2, default=str), encoding="utf-8")
+            tmp_dmeta.write_text(json_text(diagnostics_meta), encoding="utf-8")
         print_small_areas(job.result.table)
         for name, model in job.result.models.items():
             console.print(f"{name}: A = {model['area_variance']:.4g} (SE {model['area_variance_se']:.2g}), "

@@ -72,9 +72,13 @@ def fay_herriot_eblup(
     chosen = {"REML": FitMethod.reml, "ML": FitMethod.ml}[method.upper()]
     areas = np.arange(len(direct))
     model = EblupAreaModel(method=chosen)
-    model.fit(yhat=np.asarray(direct, np.float64), X=np.asarray(covariates, np.float64), area=areas,
-              error_std=np.asarray(std_error, np.float64), re_std_start=start, tol=tol, maxiter=max_iter)
-    model.predict(X=np.asarray(covariates, np.float64), area=areas)
+    # samplics' log-likelihood takes log(det(V)) of an m x m matrix, which underflows (a RuntimeWarning) for
+    # hundreds of areas; the estimates do not use it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        model.fit(yhat=np.asarray(direct, np.float64), X=np.asarray(covariates, np.float64), area=areas,
+                  error_std=np.asarray(std_error, np.float64), re_std_start=start, tol=tol, maxiter=max_iter)
+        model.predict(X=np.asarray(covariates, np.float64), area=areas)
     return {
         "area_variance": float(np.ravel(model.re_std)[0]) ** 2,  # an array of one under ML
         "beta": np.asarray(model.fixed_effects, np.float64),

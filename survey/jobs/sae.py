@@ -6,7 +6,7 @@ output in any of its formats) and a covariate file (`.csv`, `.parquet` or `.xlsx
 
 from __future__ import annotations
 
-import json
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from reporting.files import sidecar_path
+from reporting.inputs import decode_utf8, load_json
 from survey.errors import SurveyInputError
 from survey.small_area.model import SmallAreaOptions, SmallAreaResult, small_area_estimates
 
@@ -34,16 +35,19 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
         raise SurveyInputError(f"{path}: no such file ({what}).")
     try:
         if suffix == ".csv":
-            table = pd.read_csv(path, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=True)
+            text = decode_utf8(path.read_bytes(), path, f"the {what}", SurveyInputError)
+            table = pd.read_csv(io.StringIO(text), dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=True)
         elif suffix == ".parquet":
             table = pd.read_parquet(path)
         elif suffix == ".json":
-            payload = json.loads(path.read_text(encoding="utf-8"))
+            payload = load_json(path, f"the {what}", SurveyInputError)
             table = pd.DataFrame(payload["rows"] if isinstance(payload, dict) and "rows" in payload else payload)
         else:
             sheets = pd.read_excel(path, sheet_name=None)
             table = sheets.get("estimates", next(iter(sheets.values())))
-    except (ValueError, KeyError, OSError, json.JSONDecodeError) as exc:
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        if isinstance(exc, SurveyInputError):
+            raise
         raise SurveyInputError(f"{path}: cannot be read as a {what} ({exc}).") from None
     if table.empty:
         raise SurveyInputError(f"{path}: the {what} has no rows.")
