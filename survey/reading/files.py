@@ -13,6 +13,7 @@ a file with no data rows, and rows with fewer or more fields than the header are
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import pandas as pd
 
 from reporting.inputs import likely_encoding
 from survey.errors import SurveyInputError
+from survey.reading.arrow_csv import read_csv_with_arrow
 
 SUPPORTED_FORMATS: dict[str, str] = {
     ".csv": "csv",
@@ -142,9 +144,10 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[FileProblem]]:
             f"looks like {likely_encoding(raw)} text, {_delimiter_words(sample)}. Save it as UTF-8 CSV "
             "(in Excel: Save As, 'CSV UTF-8') and run again."
         ) from None
-    if not text.strip():
+    if not text or text.isspace():
         raise SurveyInputError(f"data file {path} is empty (no header row)")
-    header_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    header_line = text if end < 0 else text[:end]
     header = next(csv.reader([header_line]), [])
     if len(header) == 1:
         for delimiter, words in _OTHER_DELIMITERS.items():
@@ -158,6 +161,13 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[FileProblem]]:
         FileProblem(None, name, f"the column name '{name}' appears {header.count(name)} times in the header")
         for name in dict.fromkeys(header) if header.count(name) > 1
     ]
+    # pyarrow first: it declines (None) any file it might read differently from pandas, and fails on a row with
+    # too many or too few fields, so a file it reads has no shape problem left to find.
+    fast = None if problems else read_csv_with_arrow(raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw, header)
+    if fast is not None:
+        if len(fast) == 0:
+            problems.append(FileProblem(None, "-", "the file has a header but no data rows"))
+        return fast, problems
     counts = _field_counts(text)
     short = np.flatnonzero(counts < len(header))
     long = np.flatnonzero(counts > len(header))
