@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
+from reporting.errors import ReportInputError
 from reporting.files import (
     OutputError,
     atomic_path,
@@ -80,7 +81,8 @@ console = Console()
 err_console = Console(stderr=True)
 _state: dict[str, bool] = {"debug": False}
 
-INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError, OutputError, InputFileError)
+INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError, OutputError, InputFileError,
+                                            ReportInputError)
 DEBUG_HINT = "(run with --debug to see the traceback)"
 T = TypeVar("T")
 
@@ -1104,6 +1106,35 @@ def simulate_calibrate(
     guarded(run)
 
 # ---- end simulation commands -------------------------------------------------------------------------------
+
+# ---- reports and batch jobs ---------------------------------------------------------------------------------
+
+
+@app.command("report")
+def report_command(
+    results: list[Path] = typer.Argument(..., help="Outputs of safer (estimates, changes, peers, targets, sae, "
+                                         "simulation runs, projections, sweeps), each with its .meta.json."),
+    out: Path = typer.Option(..., "--out", help="The report: one self-contained HTML file."),
+    title: str = typer.Option("Community safety performance report", "--title", help="Main heading."),
+    indicator: list[str] = typer.Option([], "--indicator", help="Report only this indicator (repeatable)."),
+    national_label: str | None = typer.Option(None, "--national-label", help="Name of the overall row, e.g. "
+                                              "'England' (default 'All areas')."),
+    figures: Path | None = typer.Option(None, "--figures", help="Also write each chart as SVG and PNG here."),
+) -> None:
+    """Build one self-contained HTML report with charts from outputs of safer (no network needed to view it)."""
+
+    def body() -> None:
+        from reporting.report.build import ReportOptions
+        from reporting.report.write import write_report
+
+        options = ReportOptions(title=title, indicators=tuple(indicator), national_label=national_label)
+        meta = write_report(results, out, options, figures)
+        extra = f"; {len(meta.get('figure_files', []))} figure files in {figures}" if figures else ""
+        console.print(f"wrote {out}: {len(meta['sections'])} sections, {len(meta['figures'])} charts{extra}",
+                      highlight=False)
+
+    guarded(body)
+
 
 
 # ---- help text -------------------------------------------------------------------------------------------

@@ -41,8 +41,18 @@ def tool_version() -> str:
         return "unknown"
 
 
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes, for provenance."""
+def file_sha256(path: str | Path, *, use_memory: bool = True) -> str:
+    """Hex SHA-256 of a file's bytes, for provenance.
+
+    Inside a `safer run` job, a file written by an earlier step is not read again: the hash recorded when it was
+    written is used (`reporting.memory`).
+    """
+    if use_memory:
+        from reporting.memory import recorded_sha256
+
+        recorded = recorded_sha256(path)
+        if recorded is not None:
+            return recorded
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -219,13 +229,9 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str, metadata: dict[str, A
         records = json.loads(table.to_json(orient="records", double_precision=15))
         path.write_text(json.dumps({"metadata": metadata, "rows": records}, indent=1, default=str), encoding="utf-8")
     elif fmt == ".xlsx":
-        import pandas as pd
+        from reporting.workbook import write_result_workbook
 
-        flat = _flatten(metadata)
-        notes = pd.DataFrame({"key": list(flat), "value": [_cell_value(v) for v in flat.values()]}, dtype=object)
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            table.to_excel(writer, sheet_name="estimates", index=False)
-            notes.to_excel(writer, sheet_name="metadata", index=False)
+        write_result_workbook(table, metadata, path)
     else:
         raise OutputError(f"unknown output format {fmt}")
 
@@ -240,23 +246,7 @@ def write_output(table: pd.DataFrame, out: str | Path, metadata: dict[str, Any])
     with atomic_path(out) as tmp, atomic_path(sidecar_path(out)) as tmp_meta:
         write_table(table, tmp, fmt, metadata)
         tmp_meta.write_text(json_text(metadata), encoding="utf-8")
+    from reporting.memory import remember
 
+    remember(out, table, metadata)
 
-def _cell_value(value: Any) -> Any:
-    """A metadata value for a spreadsheet cell: numbers stay numbers, anything else becomes its JSON text."""
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, int | float | str):
-        return value
-    return json.dumps(value, default=str)
-
-
-def _flatten(payload: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in payload.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat

@@ -1,0 +1,72 @@
+"""What a report is made of: sections of paragraphs, tables and figures, built from results, drawn as HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from reporting.report.figures import Figure
+
+
+@dataclass
+class Paragraph:
+    """A paragraph of plain text (escaped when drawn); `kind` "caveat" draws it as a warning box."""
+
+    text: str
+    """The words."""
+    kind: str = "text"
+    """"text", "caveat" or "note"."""
+
+
+@dataclass
+class Table:
+    """A table drawn as HTML; numbers are formatted by the section, so every cell is text here."""
+
+    frame: pd.DataFrame
+    """Rows and columns as they should read."""
+    caption: str
+    """What the table shows."""
+    numeric: tuple[str, ...] = ()
+    """Columns right-aligned as numbers."""
+    flag_column: str | None = None
+    """Rows where this column is non-empty are marked (e.g. low bases)."""
+
+
+Block = Paragraph | Table | Figure
+
+
+@dataclass
+class Section:
+    """A titled part of the report."""
+
+    id: str
+    """Anchor for the table of contents."""
+    title: str
+    """Heading."""
+    blocks: list[Block] = field(default_factory=list)
+    """Content, in order."""
+    level: int = 2
+    """Heading level (2 for sections, 3 for subsections)."""
+
+    def figures(self) -> list[Figure]:
+        """The figures of this section."""
+        return [b for b in self.blocks if isinstance(b, Figure)]
+
+
+@dataclass
+class Report:
+    """A whole report: title, caveats shown at the top, sections."""
+
+    title: str
+    """Page title and main heading."""
+    sections: list[Section]
+    """In reading order."""
+    caveats: list[str] = field(default_factory=list)
+    """Sentences every reader must see (synthetic data, uncalibrated rates), shown before the contents."""
+    subtitle: str = ""
+    """What the report was made from."""
+
+    def figures(self) -> list[Figure]:
+        """Every figure, in order."""
+        return [f for s in self.sections for f in s.figures()]

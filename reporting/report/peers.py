@@ -1,0 +1,60 @@
+"""Peer comparison: each area against the mean of its most similar group (004:270, 004:187).
+
+The forest plots of the estimates already show each area's peer mean; this section gives the table: the
+area's estimate, the peer mean, the difference with its interval, the flag (significantly better, worse, or
+not different) and the area's rank in its group. Keeping pace (the area's change against its group's) is shown
+when the output has it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reporting.labels import Labeller, rows_of, scale
+from reporting.publication import require_columns
+from reporting.report.figures import slug
+from reporting.report.model import Paragraph, Section, Table
+from reporting.results import Result
+
+PEER_COLUMNS = ("indicator", "domain", "domain_value", "group", "estimate", "ci_lower", "ci_upper", "peer_mean",
+                "difference", "difference_ci_lower", "difference_ci_upper", "flag", "rank", "group_size")
+
+
+def _points(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):.1f}"  # type: ignore[call-overload,arg-type]
+
+
+def peer_table(table: pd.DataFrame, labeller: Labeller) -> Table:
+    """Area against peer mean, per indicator."""
+    rows = []
+    for r in rows_of(table):
+        f = scale(str(r.indicator))
+        row = {
+            "Indicator": labeller.title(str(r.indicator)),
+            "Area": labeller.area(r.domain, r.domain_value),
+            "Group": str(r.group),
+            "Estimate": _points(f * r.estimate),
+            "Peer mean": _points(f * r.peer_mean),
+            "Difference (points)": f"{f * r.difference:+.1f} ({_points(f * r.difference_ci_lower)} to "
+                                   f"{_points(f * r.difference_ci_upper)})" if pd.notna(r.difference) else "",
+            "Flag": str(r.flag),
+            "Rank": f"{int(r.rank)} of {int(r.group_size)}" if pd.notna(r.rank) else "",
+        }
+        if "pace_flag" in table.columns:
+            row["Keeping pace"] = str(getattr(r, "pace_flag", ""))
+        rows.append(row)
+    shown = pd.DataFrame(rows)
+    return Table(shown, "Areas against their peer-group mean", numeric=("Estimate", "Peer mean",
+                                                                      "Difference (points)", "Rank"))
+
+
+def peer_sections(result: Result, labeller: Labeller, index: int) -> list[Section]:
+    """The peer section of one `peers` output."""
+    require_columns(result.table, PEER_COLUMNS, str(result.path))
+    section = Section(slug(f"p{index}", "peers"), f"Peers: {result.path.name}")
+    how = result.metadata.get("peer_mean", "the mean of the member areas' estimates")
+    section.blocks.append(Paragraph(
+        f"Each area against its most similar group; the peer mean is {how}. The difference's interval accounts "
+        "for the area being one of its group's members."))
+    section.blocks.append(peer_table(result.table, labeller))
+    return [section]

@@ -1,0 +1,136 @@
+"""Reading `safer` outputs back: the table and the metadata that says what it is.
+
+The report, the workbook and the publication tables work from output files only. A result's metadata comes
+from its `<file>.meta.json` sidecar, or else from the copy embedded in the file (Parquet schema metadata, the
+`metadata` member of a JSON output, the notes sheet of a workbook). Its `command` key ("estimate", "change",
+"simulate run", ...) and, for commands that write several tables, its `content` key say what the table is; see
+`docs/report.md` for the contract each command follows. Inside a `safer run` job, a file written by an earlier
+step is taken from memory rather than read again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reporting.errors import ReportInputError
+from reporting.files import METADATA_KEY, sidecar_path
+
+READABLE_FORMATS = (".csv", ".parquet", ".json", ".xlsx")
+TEXT_COLUMNS = ("indicator", "domain", "domain_value", "scenario", "group", "group_value", "measure", "area",
+                "period", "base_period", "current_period", "baseline_period", "latest_period", "parameter",
+                "criterion", "item", "cohort", "content", "flag", "status", "direction")
+"""Columns always read as text, so that area codes such as '01' keep their form."""
+NOTES_SHEET = "notes"
+METADATA_CELL = "metadata (JSON)"
+"""Key of the notes-sheet row that embeds the full metadata in a workbook."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """One output of `safer`: its table and its metadata."""
+
+    path: Path
+    """Where it was read from."""
+    table: pd.DataFrame
+    """The long table, as the command wrote it."""
+    metadata: dict[str, Any]
+    """Provenance and description (see `docs/report.md`)."""
+
+    @property
+    def command(self) -> str:
+        """What made it: "estimate", "change", "simulate run", ..."""
+        return str(self.metadata.get("command", ""))
+
+    @property
+    def content(self) -> str:
+        """Which table of a command that writes several ("" when it writes one)."""
+        return str(self.metadata.get("content", ""))
+
+
+def _text_dtypes(columns: list[str]) -> dict[str, Any]:
+    return {c: str for c in columns if c in TEXT_COLUMNS}
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The table in `path` and the metadata embedded in it (None where the format embeds none)."""
+    suffix = path.suffix.lower()
+    if suffix not in READABLE_FORMATS:
+        raise ReportInputError(f"{path}: cannot read a result from a '{suffix}' file; give one of "
+                               f"{', '.join(READABLE_FORMATS)}.")
+    try:
+        if suffix == ".csv":
+            header = pd.read_csv(path, nrows=0).columns.tolist()
+            return pd.read_csv(path, dtype=_text_dtypes(header), keep_default_na=True), None
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            arrow = pq.read_table(path)
+            raw = (arrow.schema.metadata or {}).get(METADATA_KEY)
+            return arrow.to_pandas(), (json.loads(raw) if raw else None)
+        if suffix == ".json":
+            payload = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(payload, dict) or "rows" not in payload:
+                raise ReportInputError(f"{path}: not a safer JSON output (no 'rows' member).")
+            table = pd.DataFrame(payload["rows"])
+            for column in set(table.columns) & set(TEXT_COLUMNS):
+                table[column] = table[column].astype("string").astype(object)
+            return table, payload.get("metadata")
+        return _read_workbook(path)
+    except ReportInputError:
+        raise
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        raise ReportInputError(f"{path}: cannot be read as a table ({exc}).") from None
+
+
+def _read_workbook(path: Path) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", dtype=_text_dtypes(list(TEXT_COLUMNS)))
+    metadata = None
+    notes = sheets.pop(NOTES_SHEET, None)
+    if notes is not None and {"key", "value"} <= set(notes.columns):
+        row = notes[notes["key"] == METADATA_CELL]
+        if len(row):
+            metadata = json.loads(str(row["value"].iloc[0]))
+    tables = [t for t in sheets.values() if len(t.columns)]
+    if not tables:
+        raise ReportInputError(f"{path}: the workbook has no data sheet.")
+    return pd.concat(tables, ignore_index=True), metadata
+
+
+def read_metadata(path: Path, embedded: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The sidecar's metadata, else what the file embeds; a result with neither is refused."""
+    sidecar = sidecar_path(path)
+    if sidecar.exists():
+        try:
+            payload = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ReportInputError(f"{sidecar}: the metadata file cannot be read ({exc}).") from None
+        if not isinstance(payload, dict):
+            raise ReportInputError(f"{sidecar}: the metadata file is not a JSON object.")
+        return payload
+    if embedded is not None:
+        return embedded
+    raise ReportInputError(f"{path}: no metadata found ({sidecar.name} is missing and the file embeds none), so "
+                           "the report cannot tell what this table is. Give outputs of safer with their "
+                           ".meta.json files.")
+
+
+def load_result(path: str | Path) -> Result:
+    """Read one output of `safer` (from memory inside a `safer run` job)."""
+    from reporting.memory import recall
+
+    path = Path(path)
+    remembered = recall(path)
+    if remembered is not None and isinstance(remembered.value, pd.DataFrame) and remembered.metadata is not None:
+        return Result(path, remembered.value, remembered.metadata)
+    if not path.exists():
+        raise ReportInputError(f"{path}: no such file.")
+    table, embedded = read_table(path)
+    metadata = read_metadata(path, embedded)
+    if "command" not in metadata:
+        raise ReportInputError(f"{path}: its metadata has no 'command' key, so the report cannot tell what it is.")
+    return Result(path, table, metadata)
