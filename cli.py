@@ -19,6 +19,7 @@ from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from reporting.errors import ReportInputError
+from reporting.memory import remember
 from reporting.files import (
     OutputError,
     atomic_path,
@@ -372,12 +373,17 @@ def estimate_command(
                                  "respondents are flagged low_base (and blanked unless --no-suppress)."),
     suppress: bool = typer.Option(True, "--suppress/--no-suppress", help="Blank estimates below --min-base "
                                   "(the default); --no-suppress keeps them, for internal analysis only."),
+    table_layout: str = typer.Option("long", "--format", help="long: one row per estimate, proportions in 0-1 "
+                                     "(for machines and `safer report`); publication: titles, area names, "
+                                     "percentages to one decimal and '+/- half-width' in points."),
 ) -> None:
     """Estimate indicators, means and proportions with design-based SEs and confidence intervals."""
-    from survey.jobs.estimate import DesignOptions, estimate_file
+    from survey.jobs.estimate import DesignOptions, estimate_file, output_labels
 
     def body() -> None:
         table_format(out)
+        if table_layout not in ("long", "publication"):
+            raise OutputError(f"--format {table_layout}: use 'long' or 'publication'.")
         check_outputs([out], [data, design, mapping])
         options = DesignOptions(weight, strata, psu, fpc, design, lonely_psu)
         table, record = estimate_file(
@@ -401,11 +407,16 @@ def estimate_command(
             "means": mean, "proportions": proportion, "by": by, "ci": ci, "level": level,
             "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu, "map": map_items,
             "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
-            "fpc": fpc, "design": design,
+            "fpc": fpc, "design": design, "format": table_layout,
         }
-        meta = provenance("estimate", parameters, inputs) | record
+        meta = provenance("estimate", parameters, inputs) | record | output_labels(questionnaire, by)
         print_bindings(record)
-        write_output(table, out, meta)
+        if table_layout == "publication":
+            from reporting.publication import publication_table
+
+            write_output(publication_table(table, meta), out, meta | {"content": "publication"})
+        else:
+            write_output(table, out, meta)
         print_estimates(table)
         print_notes(record["notes"])
         suppressed = record["disclosure"]["rows_suppressed"]
@@ -512,6 +523,7 @@ def weight_command(
                     if result.nonresponse_classes is not None:
                         payload["nonresponse_classes"] = result.nonresponse_classes.to_dict("records")
                     tmp_report.write_text(json_text(payload), encoding="utf-8")
+        remember(out, result.data, meta, sha256=meta["output"]["sha256"])
         print_weighting_diagnostics(result.diagnostics)
         console.print(f"wrote {len(result.data)} rows to {out} (metadata {sidecar.name})")
 
@@ -1108,6 +1120,75 @@ def simulate_calibrate(
 # ---- end simulation commands -------------------------------------------------------------------------------
 
 # ---- reports and batch jobs ---------------------------------------------------------------------------------
+
+
+def bundled_jobs_dir() -> Path:
+    """The bundled example jobs (`data/examples/jobs`, or inside the installed package)."""
+    from survey.jobs.demo import examples_dir
+
+    return examples_dir() / "jobs"
+
+
+def job_path(name: str) -> Path:
+    """A job file given by path, or a bundled job by name (`council`, `home-office`, `demo`)."""
+    given = Path(name)
+    if given.exists() or given.suffix in (".yaml", ".yml"):
+        return given
+    bundled = bundled_jobs_dir() / f"{name}.yaml"
+    if bundled.exists():
+        return bundled
+    names = ", ".join(sorted(p.stem for p in bundled_jobs_dir().glob("*.yaml")))
+    raise ReportInputError(f"{name}: no such job file, and no bundled job of that name (bundled: {names}).")
+
+
+def run_job_file(job: Path, workdir: Path, check_only: bool = False) -> None:
+    """Check a job file, then run its steps in this process (the body of `safer run` and `safer demo`)."""
+    from rich.table import Table
+
+    from reporting.jobs.commands import app_commands
+    from reporting.jobs.runner import plan_job, run_job
+    from reporting.jobs.spec import load_job
+    from survey.jobs.demo import examples_dir
+
+    spec = guarded(lambda: load_job(job))
+    variables = {"examples": str(examples_dir()), "job": str(job.parent.resolve())}
+    plan = guarded(lambda: plan_job(spec, app_commands(app), source=str(job), workdir=workdir,
+                                    variables=variables))
+    if check_only:
+        console.print(f"{job}: {len(plan)} steps, all valid ({', '.join(s.spec.name for s in plan)}).",
+                      highlight=False)
+        return
+
+    def announce(index: int, step: Any) -> None:
+        console.rule(f"step {index}/{len(plan)}: {step.spec.name} (safer {step.command.name})")
+
+    try:
+        record = run_job(spec, plan, on_step=announce)
+    except typer.Exit as stop:
+        if stop.exit_code:
+            err_console.print(f"[bold red]job stopped:[/] a step failed (see above); later steps were not run.",
+                              highlight=False)
+        raise
+    shown = Table(title=f"{spec.job}: {len(record.steps)} steps in one process")
+    for column in ("step", "command", "seconds"):
+        shown.add_column(column, justify="right" if column == "seconds" else "left")
+    for timing in record.steps:
+        shown.add_row(timing.name, timing.command, f"{timing.seconds:.2f}")
+    console.print(shown)
+    console.print(f"{record.memory_hits} reads of earlier steps' outputs came from memory.", highlight=False)
+
+
+@app.command("run")
+def run_command(
+    job: str = typer.Argument(..., help="Job YAML file, or the name of a bundled job (council, home-office, demo)."),
+    workdir: Path = typer.Option(Path("."), "--dir", help="Working folder: relative paths in the job are taken "
+                                 "from here, so outputs land here."),
+    check: bool = typer.Option(False, "--check", help="Only check the job file and every step's options."),
+) -> None:
+    """Run a whole pipeline from a job file in one process: every safer command can be a step."""
+    path = guarded(lambda: job_path(job))
+    run_job_file(path, workdir, check_only=check)
+
 
 
 @app.command("report")

@@ -176,9 +176,11 @@ def result_sheets(table: pd.DataFrame) -> list[Sheet]:
     sheets: list[Sheet] = []
     for name, group in groups:
         formats = dict(COLUMN_FORMATS)
-        proportion = key != "indicator" or not is_mean(name)
+        percent = key == "indicator" and not is_mean(name) and "published" not in table.columns
         for column in PROPORTION_COLUMNS:
-            formats[column] = PERCENT if proportion and key == "indicator" else DECIMAL3
+            formats[column] = PERCENT if percent else DECIMAL3
+        if "published" in table.columns:  # a publication table: already in percent, one decimal
+            formats |= {"ci_lower": "0.0", "ci_upper": "0.0"}
         flag = "low_base" if "low_base" in group.columns else None
         sheets.append(Sheet(sheet_name(name, [s.name for s in sheets] + [NOTES_SHEET]),
                             group.reset_index(drop=True), formats, flag))

@@ -65,6 +65,9 @@ def sort_results(results: list[Result]) -> Inputs:
         inputs.all.append(result)
         inputs.labeller.add(result.table, result.metadata)
         if command == "estimate":
+            if result.content == "publication":
+                raise ReportInputError(f"{result.path}: a publication-format table; the report needs the long "
+                                       "format (safer estimate without --format publication).")
             inputs.estimates.append(result)
         elif command == "change":
             inputs.changes.append(result)

@@ -187,3 +187,20 @@ def estimate_file(
         "input_files": [str(p) for p in dict.fromkeys(inputs)],
     }
     return table, record
+
+
+def output_labels(questionnaire: str | Path | None, by: Sequence[str]) -> dict[str, Any]:
+    """Indicator titles and the names of the `--by` codes, from the questionnaire, for reports and workbooks.
+
+    Returns `{"indicator_titles": {id: title}, "labels": {column: {code: name}}}` (empty without a
+    questionnaire), the metadata keys of the report contract (`docs/report.md`).
+    """
+    if questionnaire is None:
+        return {}
+    from survey.questionnaire.loading import load_questionnaire
+
+    q = load_questionnaire(questionnaire)
+    items = {item.id: item for item in q.items}
+    labels = {column: {str(code): name for code, name in items[column].codes.items()}
+              for column in by if column in items and items[column].codes}
+    return {"indicator_titles": {ind.id: ind.title for ind in q.indicators}, "labels": labels}

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from reporting.inputs import likely_encoding
+from reporting.memory import recall
 from survey.errors import SurveyInputError
 from survey.reading.arrow_csv import read_csv_with_arrow
 
@@ -244,7 +245,13 @@ def read_survey_file(path: str | Path) -> SurveyFile:
             data, problems = _read_csv(path)
             return SurveyFile(data=data, path=path, format=fmt, problems=problems)
         if fmt == "parquet":
-            data = pd.read_parquet(path)
+            # Inside `safer run`, a Parquet file an earlier step wrote is taken from memory: the round trip is
+            # lossless, so the rows are those the file holds (reporting/memory.py checks it is unchanged).
+            remembered = recall(path)
+            if remembered is not None and isinstance(remembered.value, pd.DataFrame):
+                data = remembered.value
+            else:
+                data = pd.read_parquet(path)
             return SurveyFile(data=data, path=path, format=fmt, problems=_frame_problems(data))
         import pyreadstat  # deferred: only SPSS/Stata users pay its import time
 
