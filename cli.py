@@ -759,7 +759,12 @@ def demo_command(
     out: Path = typer.Option(Path("safer-demo-output"), "--out", metavar="DIR",
                              help="Folder for the tables and summary."),
 ) -> None:
-    """The main job: weight the bundled synthetic surveys, estimate every indicator, compare with the truth."""
+    """The main job: weight the bundled synthetic surveys, estimate every indicator, compare with the truth.
+
+    Runs the bundled demo job first (`safer run demo`): both surveys and a re-offending scenario, ending in
+    `report.html`, one self-contained HTML report with charts (and the charts as SVG and PNG in `figures/`).
+    """
+    run_job_file(bundled_jobs_dir() / "demo.yaml", out)
 
     def body() -> None:
         import time
@@ -811,7 +816,7 @@ def demo_command(
         if projection is None:
             console.print("re-offending projection skipped: simulation.run_baseline_projection is not available.")
         console.print(f"wrote {len(written)} files to {out}/ in {time.perf_counter() - started:.1f} s "
-                      f"(summary: {out / 'summary.md'})")
+                      f"(summary: {out / 'summary.md'}; report: {out / 'report.html'})")
 
     guarded(body)
 

@@ -57,7 +57,7 @@ STARTUP = """
   const figures = Array.from(document.querySelectorAll('figure[data-spec]'));
   const drawn = figures.map(function (figure) {
     const spec = JSON.parse(document.getElementById(figure.dataset.spec).textContent);
-    const target = figure.querySelector('.chart');
+    const target = figure.querySelector('.chart .vega');
     return vegaEmbed(target, spec, {renderer: 'svg', actions: false, tooltip: false})
       .then(function () { figure.dataset.rendered = 'true'; })
       .catch(function (error) { figure.dataset.rendered = 'error'; console.error('chart ' + figure.id, error); });
@@ -111,7 +111,7 @@ def render_figure(figure: Figure) -> str:
     return (
         f'<figure id="{esc(figure.id)}" data-spec="{spec_id}" data-expected-marks="{marks}" '
         f'aria-describedby="{esc(figure.id)}-caption">'
-        f'<div class="chart" role="img" aria-label="{esc(figure.title)}"></div>'
+        f'<div class="chart" role="img" aria-label="{esc(figure.title)}"><div class="vega"></div></div>'
         f'<script type="application/json" id="{spec_id}">{script_json(figure.spec)}</script>'
         f'<figcaption id="{esc(figure.id)}-caption">{esc(figure.description)}</figcaption>'
         f"<details><summary>Values plotted</summary>{_data_table(figure.data, figure.title)}</details>"

@@ -1,0 +1,49 @@
+"""Job memory: later steps get earlier outputs from memory, as private copies, and never a stale one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from reporting.files import file_sha256, provenance, write_output
+from reporting.memory import job_memory, recall, remember
+from reporting.results import load_result
+
+
+def test_outside_a_job_nothing_is_remembered(tmp_path: Path) -> None:
+    out = tmp_path / "t.csv"
+    write_output(pd.DataFrame({"a": [1]}), out, provenance("estimate", {}, []))
+    assert recall(out) is None
+
+
+def test_a_written_table_comes_back_from_memory_as_a_copy(tmp_path: Path) -> None:
+    out = tmp_path / "t.csv"
+    table = pd.DataFrame({"indicator": ["NI17"], "estimate": [0.123456789012345678]})
+    with job_memory() as memory:
+        write_output(table, out, provenance("estimate", {}, []))
+        first = load_result(out)
+        assert memory.hits == 1
+        assert first.table["estimate"].iloc[0] == table["estimate"].iloc[0], "exact, not via CSV text"
+        first.table.loc[0, "estimate"] = 0.0
+        assert recall(out).value["estimate"].iloc[0] == table["estimate"].iloc[0], "a reader cannot alter it"
+
+
+def test_the_recorded_hash_is_the_hash_of_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "t.csv"
+    with job_memory():
+        write_output(pd.DataFrame({"a": [1, 2]}), out, provenance("estimate", {}, []))
+        assert file_sha256(out) == file_sha256(out, use_memory=False)
+
+
+def test_a_file_changed_on_disk_is_read_again(tmp_path: Path) -> None:
+    out = tmp_path / "t.parquet"
+    with job_memory():
+        pd.DataFrame({"a": [1]}).to_parquet(out)
+        remember(out, pd.DataFrame({"a": [1]}), {"command": "x"})
+        assert recall(out) is not None
+        pd.DataFrame({"a": [2, 3]}).to_parquet(out)
+        stat = out.stat()
+        os.utime(out, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+        assert recall(out) is None, "the file was replaced after the step wrote it"
