@@ -19,7 +19,6 @@ from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from reporting.errors import ReportInputError
-from reporting.memory import remember
 from reporting.files import (
     OutputError,
     atomic_path,
@@ -34,6 +33,7 @@ from reporting.files import (
     write_output,
 )
 from reporting.inputs import InputFileError
+from reporting.memory import remember
 from simulation.errors import SimulationInputError
 from survey.errors import SurveyInputError
 
@@ -1171,7 +1171,7 @@ def run_job_file(job: Path, workdir: Path, check_only: bool = False) -> None:
         record = run_job(spec, plan, on_step=announce)
     except typer.Exit as stop:
         if stop.exit_code:
-            err_console.print(f"[bold red]job stopped:[/] a step failed (see above); later steps were not run.",
+            err_console.print("[bold red]job stopped:[/] a step failed (see above); later steps were not run.",
                               highlight=False)
         raise
     shown = Table(title=f"{spec.job}: {len(record.steps)} steps in one process")

@@ -85,7 +85,7 @@ def step_command(name: str, function: Callable[..., Any]) -> StepCommand:
             paths.add(parameter.name)
         field = Field(... if required else default, validation_alias=AliasChoices(*aliases), **bounds)
         fields[parameter.name] = (annotation, field)
-    model = create_model(  # type: ignore[call-overload]
+    model = create_model(
         f"options of safer {name}", __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True), **fields)
     return StepCommand(name, function, model, frozenset(lists), frozenset(paths))
 

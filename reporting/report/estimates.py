@@ -21,7 +21,7 @@ MAX_TREND_AREAS = 12
 
 def result_name(result: Result) -> str:
     """How a result is named in headings: its survey and file."""
-    survey = ""
+    survey = str((result.metadata.get("parameters") or {}).get("questionnaire") or "")
     if "survey" in result.table.columns and result.table["survey"].notna().any():
         survey = str(result.table["survey"].dropna().iloc[0])
     return f"{survey} ({result.path.name})" if survey else result.path.name

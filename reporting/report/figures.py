@@ -23,7 +23,7 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 """Okabe and Ito's colour-blind-safe palette (blue, orange, green, vermillion, purple, sky, yellow, black)."""
 SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down")
 FONT = "Helvetica, Arial, 'Liberation Sans', sans-serif"
-WIDTH = 560
+WIDTH = 680
 ROW_HEIGHT = 18
 
 VEGA_MARK = {"point": "symbol", "circle": "symbol", "square": "symbol", "tick": "rect", "bar": "rect",
@@ -55,14 +55,18 @@ def slug(*parts: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "figure"
 
 
-def configure(chart: Any, title: str, description: str) -> dict[str, Any]:
+def configure(chart: Any, title: str, description: str, subtitle: str = "") -> dict[str, Any]:
     """The final spec: fonts, palette, ARIA description, no actions; returned as a plain dict."""
-    chart = chart.properties(title=title, description=description).configure(
+    import altair as alt
+
+    heading = alt.TitleParams(text=title, subtitle=subtitle) if subtitle else title
+    chart = chart.properties(title=heading, description=description).configure(
         font=FONT, padding=8,
         range={"category": list(OKABE_ITO)},
         axis={"labelFontSize": 11, "titleFontSize": 12, "labelLimit": 260},
         legend={"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom", "direction": "horizontal"},
-        title={"fontSize": 14, "anchor": "start"},
+        title={"fontSize": 14, "anchor": "start", "subtitleFontSize": 12, "subtitleColor": "#505a5f",
+               "limit": WIDTH + 120},
         view={"stroke": None},
     )
     spec: dict[str, Any] = chart.to_dict()

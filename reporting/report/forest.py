@@ -109,12 +109,12 @@ def forest_figure(result: Result, indicator: str, domain: str, labeller: Labelle
     if national is not None:
         above = int((data["position"] == "interval above").sum())
         below = int((data["position"] == "interval below").sum())
-        described += (f"; {national_label} {scale(indicator) * national:.1f} (dashed line). {above} intervals lie "
-                      f"wholly above it and {below} wholly below")
+        described += (f"; {national_label} {scale(indicator) * national:.1f} (dashed line). Intervals wholly above "
+                      f"it: {above}; wholly below: {below}")
     if n_peer:
         described += "; a black tick marks each area's peer-group mean"
     described += "."
-    title = f"{labeller.title(indicator)}: {domain} with {level_percent(result)} intervals"
-    spec = configure(chart, title, described)
+    title = f"{indicator} by {domain}, with {level_percent(result)} intervals"
+    spec = configure(chart, title, described, subtitle=labeller.titles.get(indicator, ""))
     marks = expected(rule=len(data) + (national is not None), point=len(data), tick=n_peer)
     return Figure(slug(prefix, "forest", indicator, domain), title, spec, described, data, marks)

@@ -70,8 +70,9 @@ def sae_figure(rows: pd.DataFrame, indicator: str, inputs: Inputs, prefix: str) 
     described = (f"{indicators_title(inputs, indicator)} for {len(order)} areas: direct estimates (grey circles) "
                  f"beside model-based estimates (diamonds; squares for areas with no sample), with 95% intervals. "
                  f"Mean interval width {width_direct:.1f} direct, {width_model:.1f} model-based.")
-    title = f"{indicators_title(inputs, indicator)}: small-area estimates"
-    return Figure(slug(prefix, "sae", indicator), title, configure(chart, title, described), described, data,
+    title = f"{indicator}: small-area estimates"
+    subtitle = inputs.labeller.titles.get(indicator, "")
+    return Figure(slug(prefix, "sae", indicator), title, configure(chart, title, described, subtitle), described, data,
                   expected(rule=len(data), point=len(data)))
 
 

@@ -85,9 +85,10 @@ def trend_figure(series: pd.DataFrame, indicator: str, domain: str, value: str, 
     if not layers:
         return None
     chart = alt.layer(*layers).properties(width=WIDTH - 60, height=240)
-    title = f"{labeller.title(indicator)}: {area}, trend" + (" against the target trajectory" if target else "")
+    title = f"{indicator}, {area}: trend" + (" against the target trajectory" if target else "")
     marks = expected(area=1 if n_series else 0, line=(1 if n_series else 0) + (target is not None),
                      point=n_series + n_latest, rule=n_latest)
     plotted = data if n_series else pd.DataFrame(columns=["period", "date", "estimate", "lower", "upper"])
-    return Figure(slug(prefix, "trend", indicator, domain, value), title, configure(chart, title, description + "."),
+    return Figure(slug(prefix, "trend", indicator, domain, value), title, configure(chart, title, description + ".",
+                                                                               labeller.titles.get(indicator, "")),
                   description + ".", plotted, marks)

@@ -163,7 +163,7 @@ def test_output_formats_round_trip(runner: CliRunner, tmp_path: Path, suffix: st
     elif suffix == ".json":
         table = pd.DataFrame(pd.read_json(out, typ="series")["rows"])
     else:
-        table = pd.read_excel(out, sheet_name="estimates")
+        table = pd.read_excel(out, sheet_name="mean_y")  # one sheet per indicator, named after it
     assert list(table["domain_value"]) == ["all", "north", "south"]
     frame = pd.read_csv(data)
     expected = np.average(frame["y"], weights=frame["w"])
