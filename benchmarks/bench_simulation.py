@@ -280,7 +280,7 @@ def record(results: dict[str, Any], args: argparse.Namespace) -> None:
         "",
         "What keeps it fast: careers are worked out in bulk with numpy up to each offender's first custody "
         "(`simulation/plan.py`); only offenders who meet custody, or wait for a programme place, become SimPy "
-        "processes, and an offender no programme can interrupt needs events only to enter and leave custody. "
+        "processes, and an offender no programme can interrupt needs one event per custody spell (its release). "
         "Waiting lists are heaps (`simulation/places.py`); one process refers offenders and one keeps the "
         "waiting-list deadlines. Garbage is collected between replications.",
         "",

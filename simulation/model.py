@@ -234,6 +234,8 @@ class _Programme:
     """Each referral's journey, by offender."""
     waiting: set[int] = field(default_factory=set)
     """Offenders whose referral is on the waiting list now."""
+    in_order: list[tuple[int, float]] | None = None
+    """(offender, day) of each referral in order of referral, once worked out."""
 
 
 @contextlib.contextmanager
@@ -356,7 +358,8 @@ class CohortSimulation:
         day they first enter custody."""
         self.plan = plan = plan_careers(self._plan_inputs())
         self._trigger_states = plan.states_at_trigger()
-        self.env.process(self.custody_from_plan())
+        for i in self._trigger_states:
+            self.processes[i] = self.env.process(self.career_from_plan(i, float(plan.trigger[i])))
 
     def _plan_inputs(self) -> PlanInputs:
         streams = self.streams
@@ -424,25 +427,26 @@ class CohortSimulation:
 
     # ---- the offender -------------------------------------------------------------------------------------
 
-    def custody_from_plan(self) -> ProcessGenerator:
-        """Hand each planned career to the event path on the day it first enters custody (its trigger).
+    def career_from_plan(self, i: int, trigger: float) -> ProcessGenerator:
+        """An offender whose planned career first enters custody on day `trigger`.
 
-        One process walks the triggers in order, so the event queue holds one of them at a time rather than
-        one per offender. An offender placed on a programme before their trigger has already left the plan.
+        The event path takes over there, in the state the plan reached. An offender no programme can interrupt
+        goes straight on: their first event is the release from that custody. One waiting for a programme
+        place idles until the trigger, and leaves the plan early if the programme places them first.
         """
-        assert self.plan is not None
         env = self.env
-        trigger = self.plan.trigger
-        handed_over = np.flatnonzero(trigger < INF)
-        order = np.argsort(trigger[handed_over], kind="stable")
-        for i, day in zip(handed_over[order].tolist(), trigger[handed_over[order]].tolist(), strict=True):
-            if day > env.now:
-                yield env.timeout(day - env.now)
-            if self.on_plan[i]:
-                state = self._leave_plan(i, day)
-                # Custody (the pending sentence or recall) is the next event; the offence drawn beyond it is void.
-                life = self.offender_life(i, INF, state.next_breach, state.pending_custody)
-                self.processes[i] = env.process(life)
+        if self.interruptible[i]:
+            try:
+                yield env.timeout(trigger - env.now)
+            except simpy.Interrupt:  # placed on a programme before first custody: leave the plan now
+                state = self._leave_plan(i, env.now)
+                next_offence = self._next_offence(i, env.now)
+                yield from self.offender_life(i, next_offence, state.next_breach, state.pending_custody)
+                return
+        state = self._leave_plan(i, trigger)
+        # Custody (the pending sentence or recall on the trigger day) is the next event; the offence drawn beyond
+        # it is void.
+        yield from self.offender_life(i, INF, state.next_breach, state.pending_custody)
 
     def _leave_plan(self, i: int, day: float) -> PlanState:
         """Hand offender `i` from the plan to the event path at `day`, with the random numbers it has used."""
@@ -497,19 +501,19 @@ class CohortSimulation:
             else:
                 _, days = heapq.heappop(pending_custody)
                 release, reason = when + days, CUSTODY_AFTER_CONVICTION
-            if when > env.now:
-                yield timeout(when - env.now)
-            yield from self._custody(i, release, pending_custody, reason)
+            # Entered custody on day `when` (now, if the process has been following events one by one): one event,
+            # at release, is all the event loop needs for the spell and the liberty before it.
+            yield from self._custody(i, when, release, pending_custody, reason)
             released = env.now
             next_offence = self._next_offence(i, released)
             next_breach = self._next_breach(i, released)
 
     def _custody(
-        self, i: int, release: float, pending_custody: list[tuple[float, float]], reason: int
+        self, i: int, entered: float, release: float, pending_custody: list[tuple[float, float]], reason: int
     ) -> ProcessGenerator:
-        """In custody until `release`; sentences arriving meanwhile for older offences run concurrently."""
+        """In custody from `entered` until `release`; sentences arriving meanwhile for older offences run
+        concurrently."""
         env = self.env
-        entered = env.now
         while pending_custody and pending_custody[0][0] < release:
             convicted, days = heapq.heappop(pending_custody)
             release = max(release, convicted + days)
@@ -680,9 +684,12 @@ class CohortSimulation:
                 programme.journeys[i].interrupt("gave up waiting")
 
     def _in_order_of_referral(self, programme: _Programme) -> list[tuple[int, float]]:
-        referred = np.asarray(programme.referred, dtype=np.int64)
-        order = np.argsort(self._start[referred], kind="stable")
-        return list(zip(referred[order].tolist(), self._start[referred[order]].tolist(), strict=True))
+        """(offender, day) of each referral, by day and then offender index (worked out once per programme)."""
+        if programme.in_order is None:
+            referred = np.asarray(programme.referred, dtype=np.int64)
+            order = np.argsort(self._start[referred], kind="stable")
+            programme.in_order = list(zip(referred[order].tolist(), self._start[referred[order]].tolist(), strict=True))
+        return programme.in_order
 
     def _stop_waiting(self, i: int) -> None:
         """A referral of offender `i` has been placed or given up: no programme may interrupt them after their

@@ -89,7 +89,8 @@ class WaitingList:
     """
 
     def __init__(self) -> None:
-        self._heap: list[tuple[tuple[Any, ...], int, PriorityRequest]] = []
+        self._heap: list[tuple[Any, ...]] = []
+        """Entries (priority, time, not preempt, ticket, request): the key flattened, for cheap comparisons."""
         self._tickets = itertools.count()
         self._withdrawn: set[int] = set()
         """Tickets of requests withdrawn but still in the heap."""
@@ -105,7 +106,7 @@ class WaitingList:
         """Join the list."""
         ticket = next(self._tickets)
         self._ticket_of[id(request)] = ticket
-        heapq.heappush(self._heap, (request.key, ticket, request))
+        heapq.heappush(self._heap, (*request.key, ticket, request))
         self._live += 1
 
     def remove(self, request: PriorityRequest) -> None:
@@ -119,19 +120,19 @@ class WaitingList:
 
     def _drop_withdrawn(self) -> None:
         heap, withdrawn = self._heap, self._withdrawn
-        while heap and heap[0][1] in withdrawn:
-            withdrawn.remove(heapq.heappop(heap)[1])
+        while heap and heap[0][-2] in withdrawn:
+            withdrawn.remove(heapq.heappop(heap)[-2])
 
     def __getitem__(self, index: int) -> PriorityRequest:
         if index != 0 or not self._live:
             raise IndexError("only the first request of a waiting list can be read")
-        return self._heap[0][2]
+        return self._heap[0][-1]
 
     def pop(self, index: int = 0) -> PriorityRequest:
         """Take the first request off the list."""
         if index != 0 or not self._live:
             raise IndexError("only the first request of a waiting list can be taken")
-        _, _, request = heapq.heappop(self._heap)
+        request = heapq.heappop(self._heap)[-1]
         del self._ticket_of[id(request)]
         self._live -= 1
         self._drop_withdrawn()
@@ -139,8 +140,8 @@ class WaitingList:
 
     def __iter__(self) -> Iterator[PriorityRequest]:
         """Requests in the order they will be served (a sorted copy: O(n log n), for inspection)."""
-        live = sorted(entry for entry in self._heap if entry[1] not in self._withdrawn)
-        return iter([request for _, _, request in live])
+        live = sorted(entry for entry in self._heap if entry[-2] not in self._withdrawn)
+        return iter([entry[-1] for entry in live])
 
 
 class PlaceRequest(PriorityRequest):
