@@ -621,6 +621,8 @@ def sae_command(
             tmp_meta.write_text(json_text(table_meta), encoding="utf-8")
             write_table(job.result.diagnostics, tmp_diag, diagnostics_fmt, diagnostics_meta)
             tmp_dmeta.write_text(json_text(diagnostics_meta), encoding="utf-8")
+        remember(out, job.result.table, table_meta)
+        remember(diagnostics_path, job.result.diagnostics, diagnostics_meta)
         print_small_areas(job.result.table)
         for name, model in job.result.models.items():
             console.print(f"{name}: A = {model['area_variance']:.4g} (SE {model['area_variance_se']:.2g}), "

@@ -124,6 +124,9 @@ def render_block(block: Paragraph | Table | Figure) -> str:
     if isinstance(block, Figure):
         return render_figure(block)
     if isinstance(block, Table):
+        if block.collapsed:
+            return (f"<details class=table><summary>{esc(block.caption)} ({len(block.frame)} rows)</summary>"
+                    f"{render_table(block)}</details>")
         return render_table(block)
     css = {"caveat": "caveat", "note": "note"}.get(block.kind)
     return f'<p{f" class={css}" if css else ""}>{esc(block.text)}</p>'

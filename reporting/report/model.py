@@ -31,6 +31,8 @@ class Table:
     """Columns right-aligned as numbers."""
     flag_column: str | None = None
     """Rows where this column is non-empty are marked (e.g. low bases)."""
+    collapsed: bool = False
+    """Drawn folded (a long table), opened by the reader and always shown in print."""
 
 
 Block = Paragraph | Table | Figure

@@ -19,6 +19,8 @@ from reporting.results import Result
 SAE_COLUMNS = ("indicator", "area", "direct", "direct_se", "eblup", "mse", "ci_lower", "ci_upper", "shrinkage",
                "synthetic", "n_unweighted", "n_effective", "method")
 Z95 = 1.959963984540054
+MAX_CHARTED = 40
+"""With more areas, the chart shows the areas with the smallest effective bases (where the model matters most)."""
 
 
 def sae_data(rows: pd.DataFrame, indicator: str, area_names: dict[str, str]) -> pd.DataFrame:
@@ -44,7 +46,11 @@ def sae_figure(rows: pd.DataFrame, indicator: str, inputs: Inputs, prefix: str) 
     names: dict[str, str] = {}
     for mapping in inputs.labeller.names.values():
         names.update(mapping)
-    data = sae_data(rows, indicator, names).dropna(subset=["estimate", "lower", "upper"])
+    charted = rows
+    if len(rows) > MAX_CHARTED:
+        charted = rows.assign(_base=pd.to_numeric(rows["n_effective"], errors="coerce").fillna(0.0))
+        charted = charted.nsmallest(MAX_CHARTED, "_base", keep="first")
+    data = sae_data(charted, indicator, names).dropna(subset=["estimate", "lower", "upper"])
     if data.empty:
         return None
     model = data[data["estimator"] != "direct"].sort_values("estimate", ascending=False)
@@ -67,7 +73,9 @@ def sae_figure(rows: pd.DataFrame, indicator: str, inputs: Inputs, prefix: str) 
     direct = data[data["estimator"] == "direct"]
     width_direct = float((direct["upper"] - direct["lower"]).mean()) if len(direct) else float("nan")
     width_model = float((model["upper"] - model["lower"]).mean()) if len(model) else float("nan")
-    described = (f"{indicators_title(inputs, indicator)} for {len(order)} areas: direct estimates (grey circles) "
+    which = (f"the {len(order)} of {len(rows)} areas with the smallest effective bases" if len(rows) > MAX_CHARTED
+             else f"{len(order)} areas")
+    described = (f"{indicators_title(inputs, indicator)} for {which}: direct estimates (grey circles) "
                  f"beside model-based estimates (diamonds; squares for areas with no sample), with 95% intervals. "
                  f"Mean interval width {width_direct:.1f} direct, {width_model:.1f} model-based.")
     title = f"{indicator}: small-area estimates"
@@ -100,7 +108,7 @@ def sae_table(rows: pd.DataFrame, indicator: str) -> Table:
         "Note": ["synthetic (no sample)" if (pd.notna(s) and bool(s)) else "" for s in rows["synthetic"]],
     })
     return Table(shown, "Small-area estimates", numeric=("Direct (+/-)", "Model-based (interval)", "Shrinkage",
-                                                          "Base"), flag_column="Note")
+                                                          "Base"), flag_column="Note", collapsed=len(shown) > 25)
 
 
 def sae_sections(result: Result, inputs: Inputs, index: int) -> list[Section]:
@@ -119,5 +127,11 @@ def sae_sections(result: Result, inputs: Inputs, index: int) -> list[Section]:
         if figure is not None:
             section.blocks.append(figure)
     for diagnostics in inputs.sae_diagnostics:
-        section.blocks.append(Table(diagnostics.table.astype(str), f"Model diagnostics ({diagnostics.path.name})"))
+        shown = diagnostics.table.copy()
+        for column in shown.columns:
+            if pd.api.types.is_float_dtype(shown[column]):
+                shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
+        shown = shown.fillna("").astype(str)
+        section.blocks.append(Table(shown, f"Model diagnostics ({diagnostics.path.name})",
+                                    numeric=tuple(c for c in ("value", "se", "p_value") if c in shown.columns)))
     return [section]
