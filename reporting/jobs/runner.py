@@ -133,6 +133,7 @@ def plan_step(step: StepSpec, command: StepCommand, where: str, variables: dict[
 def plan_job(job: JobSpec, commands: dict[str, StepCommand], *, source: str, workdir: Path,
              variables: dict[str, str]) -> list[PlannedStep]:
     """Check the whole job and resolve every step; nothing runs and nothing is written."""
+    workdir = workdir.absolute()  # references carry resolved paths: they must not be joined to it twice
     done: dict[str, dict[str, Any]] = {}
     planned: list[PlannedStep] = []
     written: dict[Path, str] = {}

@@ -57,10 +57,16 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         result = runner.invoke(app, ["run", job, "--dir", str(folder)])
         assert result.exit_code == 0, result.output
         made[job] = folder / name
-    demo = tmp_path_factory.mktemp("demo") / "out"
-    result = runner.invoke(app, ["demo", "--out", str(demo)])
+    # `safer demo` as a new user types it: no options, output in ./safer-demo-output.
+    folder = tmp_path_factory.mktemp("demo")
+    here = Path.cwd()
+    os.chdir(folder)
+    try:
+        result = runner.invoke(app, ["demo"])
+    finally:
+        os.chdir(here)
     assert result.exit_code == 0, result.output
-    made["demo"] = demo / "report.html"
+    made["demo"] = folder / "safer-demo-output" / "report.html"
     return made
 
 

@@ -81,6 +81,14 @@ def test_a_job_gives_the_same_numbers_and_provenance_as_separate_commands(runner
     assert differs <= {"from"}, f"the design read in the job differs from the one read apart in {differs}"
 
 
+def test_a_relative_working_folder_holds_every_output(runner: CliRunner, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run", str(job_file(tmp_path, [WEIGHT, ESTIMATE])), "--dir", "out"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "weighted.parquet").exists() and (tmp_path / "out" / "est.csv").exists()
+
+
 def test_a_failing_step_stops_the_job_with_exit_2(runner: CliRunner, tmp_path: Path) -> None:
     bad = {**ESTIMATE, "options": {**ESTIMATE["options"], "indicator": ["NI999"]}}  # type: ignore[dict-item]
     result = runner.invoke(app, ["run", str(job_file(tmp_path, [WEIGHT, bad, REPORT])), "--dir", str(tmp_path)])
