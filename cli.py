@@ -1187,9 +1187,10 @@ def run_job_file(job: Path, workdir: Path, check_only: bool = False) -> None:
 
 @app.command("run")
 def run_command(
-    job: str = typer.Argument(..., help="Job YAML file, or the name of a bundled job (council, home-office, demo)."),
-    workdir: Path = typer.Option(Path("."), "--dir", help="Working folder: relative paths in the job are taken "
-                                 "from here, so outputs land here."),
+    job: str = typer.Argument(..., metavar="JOB", help="Job YAML file, or the name of a bundled job (council, "
+                              "home-office, demo)."),
+    workdir: Path = typer.Option(Path("."), "--dir", metavar="FOLDER", help="Working folder: relative paths in "
+                                 "the job are taken from here, so outputs land here."),
     check: bool = typer.Option(False, "--check", help="Only check the job file and every step's options."),
 ) -> None:
     """Run a whole pipeline from a job file in one process: every safer command can be a step."""
@@ -1200,14 +1201,16 @@ def run_command(
 
 @app.command("report")
 def report_command(
-    results: list[Path] = typer.Argument(..., help="Outputs of safer (estimates, changes, peers, targets, sae, "
-                                         "simulation runs, projections, sweeps), each with its .meta.json."),
+    results: list[Path] = typer.Argument(..., metavar="RESULT", help="Outputs of safer (estimates, changes, "
+                                         "peers, targets, sae, simulation runs, projections, sweeps), each with its "
+                                         ".meta.json."),
     out: Path = typer.Option(..., "--out", help="The report: one self-contained HTML file."),
     title: str = typer.Option("Community safety performance report", "--title", help="Main heading."),
     indicator: list[str] = typer.Option([], "--indicator", help="Report only this indicator (repeatable)."),
     national_label: str | None = typer.Option(None, "--national-label", help="Name of the overall row, e.g. "
                                               "'England' (default 'All areas')."),
-    figures: Path | None = typer.Option(None, "--figures", help="Also write each chart as SVG and PNG here."),
+    figures: Path | None = typer.Option(None, "--figures", metavar="FOLDER", help="Also write each chart as SVG "
+                                        "and PNG here."),
 ) -> None:
     """Build one self-contained HTML report with charts from outputs of safer (no network needed to view it)."""
 
