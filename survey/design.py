@@ -320,6 +320,14 @@ def make_design(
         psu_stratum[psu_codes] = stratum
     n_strata = len(stratum_labels)
     n_psu_in_stratum = np.bincount(psu_stratum, minlength=n_strata).astype(np.int64)
+    if lonely == "certainty" and n_strata > 0 and bool(np.all(n_psu_in_stratum == 1)):
+        # Certainty PSUs add no variance: with every stratum single-PSU each SE would be 0 and each interval a
+        # point, which looks like perfect precision rather than "no variance can be estimated".
+        raise SurveyInputError(
+            f"{source}: every one of the {n_strata} strata has a single PSU, so with --lonely-psu certainty no "
+            "variance can be estimated (every SE would be 0). Check the strata and PSU columns, or choose "
+            "--lonely-psu adjust or average."
+        )
     fpc_factor = np.ones(n_strata, dtype=np.float64)
     if fpc is not None:
         fpc_factor = _fpc_factor(data, fpc, stratum, n_psu_in_stratum, stratum_labels, source)

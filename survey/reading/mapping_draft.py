@@ -2,10 +2,10 @@
 
 `safer questionnaire map` writes it for a person to check, never to be trusted blind: every binding carries a
 comment saying how it was found. Items are bound by exact id or alias first (as every command would bind
-them), then by the column whose variable label reads most like the item's wording (a coded column is a
-candidate only if its value labels, when it has them, match some of the item's). Recodes come from the value
-labels: a code labelled as the questionnaire labels code 3 is recoded to 3. A code whose label matches none
-of the item's and which the file declares user-missing (SPSS) is listed as read-as-blank.
+them), then by the column whose variable label reads most like the item's wording and whose value labels
+carry the item's response labels (a labelled column none of whose labels match is never proposed). Recodes
+come from the value labels: a code labelled as the questionnaire labels code 3 is recoded to 3. A code whose
+label matches none of the item's and which the file declares user-missing (SPSS) is listed as read-as-blank.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from survey.reading.labels import label_recode, normalise_label
 from survey.reading.mapping import automatic_matches, code_key
 
 WORDING_CUTOFF = 0.6
-"""Least similarity (difflib ratio of normalised texts) between a variable label and an item's wording."""
+"""Least score for a column to be proposed: the similarity of its variable label to the item's wording (see
+`_similarity`), averaged with the share of the item's response labels its value labels carry."""
 
 
 @dataclass
@@ -52,13 +53,31 @@ def _is_user_missing(code: Any, declared: list[Any]) -> bool:
     return False
 
 
-def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, normalise_label(a), normalise_label(b)).ratio()
+_STOP_WORDS = frozenset((
+    "a", "an", "and", "are", "about", "as", "at", "by", "for", "from", "how", "in", "is", "it", "of", "on", "or",
+    "that", "the", "this", "to", "with", "you", "your",
+))
 
 
-def _label_overlap(labels: dict[Any, str], item: Item) -> bool:
-    wanted = {normalise_label(item.label_of(c)) for c in item.allowed_codes}
-    return any(normalise_label(label) in wanted for label in labels.values())
+def _words(text: str) -> set[str]:
+    return {w for w in normalise_label(text).split() if w not in _STOP_WORDS}
+
+
+def _similarity(label: str, item: Item) -> float:
+    """How alike a variable label and an item are: the larger of the difflib ratio of the texts and the share of
+    the label's words that the item's wording (with its stem) uses."""
+    ratio = max(difflib.SequenceMatcher(None, normalise_label(label), normalise_label(text)).ratio()
+                for text in (item.wording, item.id.replace("_", " ")))
+    words = _words(label)
+    contained = len(words & _words(item.full_wording)) / len(words) if words else 0.0
+    return max(ratio, contained)
+
+
+def _label_overlap(labels: dict[Any, str], item: Item) -> float:
+    """Share of the item's response labels that the column's value labels carry (0 to 1)."""
+    wanted = {normalise_label(item.label_of(c)) for c in item.valid_codes}
+    have = {normalise_label(label) for label in labels.values()}
+    return len(wanted & have) / len(wanted) if wanted else 0.0
 
 
 def draft_mapping(survey_file: SurveyFile, questionnaire: Questionnaire) -> dict[str, DraftEntry]:
@@ -77,16 +96,20 @@ def draft_mapping(survey_file: SurveyFile, questionnaire: Questionnaire) -> dict
             if column in taken:
                 continue
             labels = survey_file.value_labels.get(column)
-            if item.type == "coded" and labels and not _label_overlap(labels, item):
-                continue
             text = survey_file.column_labels.get(column, column)
-            score = max(_similarity(text, item.wording), _similarity(text, item.id.replace("_", " ")))
+            score = _similarity(text, item)
+            if item.type == "coded" and labels:
+                overlap = _label_overlap(labels, item)
+                if overlap == 0:
+                    continue  # labelled as something else entirely (a count of cars is not an ASB strand)
+                # Both must agree: the labels say what the codes mean, the wording which question it was.
+                score = (score + overlap) / 2
             if score >= WORDING_CUTOFF:
                 candidates.append((score, item.id, column))
     for score, item_id, column in sorted(candidates, reverse=True):
         if item_id in entries or column in taken:
             continue
-        entries[item_id] = DraftEntry(column, f"variable label matches the wording ({score:.0%} alike)")
+        entries[item_id] = DraftEntry(column, f"variable and value labels match the item ({score:.0%} alike)")
         taken.add(column)
     for item in questionnaire.items:
         entry = entries.get(item.id)
