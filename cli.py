@@ -266,7 +266,7 @@ def questionnaire_map(
     def run() -> None:
         from rich.markup import escape
 
-        from survey.questionnaire.loading import load_questionnaire
+        from survey.questionnaire.loading import load_questionnaire, questionnaire_path
         from survey.reading.files import read_survey_file
         from survey.reading.mapping_draft import draft_mapping, mapping_yaml
 
@@ -276,6 +276,8 @@ def questionnaire_map(
         entries = draft_mapping(read_survey_file(data), q)
         with atomic_path(out) as tmp:
             tmp.write_text(mapping_yaml(entries, q, data.name), encoding="utf-8")
+        inputs = [data, questionnaire_path(questionnaire)]
+        write_json_atomic(sidecar_path(out), provenance("questionnaire map", {"questionnaire": questionnaire}, inputs))
         bound = [e for e in entries.values() if e.column is not None]
         recoded = [item for item, e in entries.items() if e.recode or e.missing]
         missing = [item for item, e in entries.items() if e.column is None]
@@ -969,7 +971,7 @@ def simulate_run(
     ),
     cohort_file: Path | None = typer.Option(
         None, "--cohort-file", help="Load the cohort from a CSV file instead of generating one (columns: see "
-        "docs/simulation.md)."
+        "`safer docs simulation`)."
     ),
     scenario: str | None = typer.Option(
         None, "--scenario", help="Bundled scenario id (ppo, drug_treatment) or scenario YAML with interventions. "
@@ -1226,6 +1228,32 @@ def report_command(
 
     guarded(body)
 
+
+
+@app.command("docs")
+def docs_command(
+    page: str | None = typer.Argument(None, metavar="PAGE", help="Page to show (e.g. input-files); none lists them."),
+) -> None:
+    """Show the documentation: the same pages from a clone and from an installed package."""
+
+    def run() -> None:
+        from rich.markdown import Markdown
+        from rich.markup import escape
+
+        from reporting.docs import doc_page, doc_pages
+
+        if page is None:
+            for name, title in doc_pages().items():
+                console.print(f"[bold]{escape(name)}[/]  {escape(title)}", highlight=False)
+            console.print("show one with: safer docs PAGE", highlight=False)
+            return
+        try:
+            text = doc_page(page)
+        except KeyError as exc:
+            raise InputFileError(str(exc.args[0])) from None
+        console.print(Markdown(text))
+
+    guarded(run)
 
 
 # ---- help text -------------------------------------------------------------------------------------------

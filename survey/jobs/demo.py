@@ -78,7 +78,7 @@ def run_survey(example: DemoSurvey, folder: Path) -> tuple[pd.DataFrame, list[di
     for path in paths:
         if not path.exists():
             raise SurveyInputError(
-                f"bundled example {path} is missing; regenerate data/examples (see docs/synthetic-data.md).")
+                f"bundled example {path} is missing; regenerate data/examples (`safer docs synthetic-data`).")
     survey_file = read_survey_file(paths[0])
     calibration_by = example.weighting.calibration.by if example.weighting.calibration else []
     controls = read_control_totals(paths[1], by=calibration_by)
@@ -112,7 +112,7 @@ NONRESPONSE_NOTE = (
     "civically engaged people likelier to respond, which no demographic weighting can correct: the civic "
     "indicators (NI 3, NI 4, NI 6, NI 37) stay too high, and their national intervals -- narrow, from about "
     "20,000 returns -- miss the truth. That is the known weakness of postal surveys, shown on purpose. "
-    "docs/coverage.md has the coverage of every interval over 500 samples."
+    "`safer docs coverage` has the coverage of every interval over 500 samples."
 )
 
 

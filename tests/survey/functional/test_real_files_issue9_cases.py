@@ -103,7 +103,7 @@ def test_map_binds_a_column_and_every_binding_is_recorded_with_how(runner: CliRu
 # ---- value labels checked against the questionnaire -------------------------------------------------------
 
 def reversed_labels_sav(tmp_path: Path) -> Path:
-    data = bcs_sample().drop(columns=["interview_date", "quarter"]).astype(float)
+    data = bcs_sample().select_dtypes("number").astype(float)
     path = tmp_path / "reversed.sav"
     reversed_scale = {code: PROBLEM4[5.0 - code] for code in PROBLEM4}
     pyreadstat.write_sav(data, str(path), variable_value_labels={item: reversed_scale for item in ASB})
