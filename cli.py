@@ -241,7 +241,7 @@ def print_bindings(record: dict[str, Any]) -> None:
         console.print(f"items bound by exact id ({len(exact)}): {escape(', '.join(exact))}", highlight=False)
     if mapping.get("not_found"):
         console.print(f"items with no column: {escape(', '.join(mapping['not_found']))}", highlight=False)
-    labels = record.get("labels") or {}
+    labels = record.get("label_check") or {}
     if labels.get("conflicts") and labels.get("conflicts_ignored"):
         err_console.print(f"[bold yellow]warning:[/] {len(labels['conflicts'])} value label(s) contradict the "
                           "questionnaire; --ignore-labels was given, and the output records it.", highlight=False)

@@ -80,7 +80,7 @@ class PreparedData:
                 "map_options": list(self.options.map_items),
                 "mapping_file": str(self.options.mapping_file) if self.options.mapping_file else None,
             },
-            "labels": self.labels.record(ignored=self.options.ignore_labels),
+            "label_check": self.labels.record(ignored=self.options.ignore_labels),
         }
 
 

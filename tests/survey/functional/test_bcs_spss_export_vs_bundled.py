@@ -147,4 +147,4 @@ def test_the_mapping_and_its_source_are_recorded_and_printed(pipeline: dict[str,
     assert "found by" in pipeline["export_log"].read_text() or "exact id" in pipeline["export_log"].read_text()
     assert str(pipeline["mapping"]) in meta["inputs"], "the mapping file is hashed into the provenance"
     assert any(name.endswith("bcs.yaml") for name in meta["inputs"]), "so is the questionnaire"
-    assert meta["labels"]["conflicts"] == [] and "ABANBURN" in meta["labels"]["checked_columns"]
+    assert meta["label_check"]["conflicts"] == [] and "ABANBURN" in meta["label_check"]["checked_columns"]

@@ -26,6 +26,8 @@ from survey.reading.validate import resolve_item_columns
 from tests.conftest import sha256
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "data" / "examples"
+Q = "--questionnaire"
+"""The long form, which the commands had before issue 9 too, so that these tests also run on the old code."""
 ASB = ["asb_noisy_neighbours", "asb_teenagers", "asb_rubbish", "asb_vandalism", "asb_drugs", "asb_drunk", "asb_cars"]
 PROBLEM4 = {1.0: "Very big problem", 2.0: "Fairly big problem", 3.0: "Not a very big problem",
             4.0: "Not a problem at all"}
@@ -72,7 +74,7 @@ def test_an_unrelated_cars_column_does_not_feed_the_asb_scale(runner: CliRunner,
     path = tmp_path / "bcs.csv"
     data.to_csv(path, index=False)
     out = tmp_path / "est.csv"
-    code, output = run(runner, ["estimate", path, "-q", "bcs", "--indicator", "PSA23_4", "--out", out])
+    code, output = run(runner, ["estimate", path, Q, "bcs", "--indicator", "PSA23_4", "--out", out])
     assert_refused(code, output, "asb_cars")
     assert not out.exists()
 
@@ -90,7 +92,7 @@ def test_map_binds_a_column_and_every_binding_is_recorded_with_how(runner: CliRu
     path = tmp_path / "bcs.csv"
     data.to_csv(path, index=False)
     out = tmp_path / "est.csv"
-    code, output = run(runner, ["estimate", path, "-q", "bcs", "--indicator", "PSA23_4", "--map", "asb_cars=ABANCARX",
+    code, output = run(runner, ["estimate", path, Q, "bcs", "--indicator", "PSA23_4", "--map", "asb_cars=ABANCARX",
                                 "--out", out])
     assert code == 0, output
     assert "ABANCARX" in output and "--map" in output, "the binding and how it was found should be printed"
@@ -112,17 +114,17 @@ def reversed_labels_sav(tmp_path: Path) -> Path:
 
 def test_reversed_value_labels_are_an_error_naming_column_and_codes(runner: CliRunner, tmp_path: Path) -> None:
     path = reversed_labels_sav(tmp_path)
-    code, output = run(runner, ["validate", path, "-q", "bcs"])
+    code, output = run(runner, ["validate", path, Q, "bcs"])
     assert_refused(code, output, "asb_cars", "Not a problem at all")
     out = tmp_path / "est.csv"
-    code, output = run(runner, ["estimate", path, "-q", "bcs", "--indicator", "PSA23_4", "--weight", "design_weight",
+    code, output = run(runner, ["estimate", path, Q, "bcs", "--indicator", "PSA23_4", "--weight", "design_weight",
                                 "--out", out])
     assert_refused(code, output, "value labels contradict", "--ignore-labels")
     assert not out.exists()
-    code, output = run(runner, ["estimate", path, "-q", "bcs", "--indicator", "PSA23_4", "--weight", "design_weight",
+    code, output = run(runner, ["estimate", path, Q, "bcs", "--indicator", "PSA23_4", "--weight", "design_weight",
                                 "--ignore-labels", "--out", out])
     assert code == 0, output
-    labels = json.loads(Path(f"{out}.meta.json").read_text())["labels"]
+    labels = json.loads(Path(f"{out}.meta.json").read_text())["label_check"]
     assert labels["conflicts_ignored"] is True and len(labels["conflicts"]) == 7 * 4, labels
 
 
@@ -132,12 +134,12 @@ def test_a_weighted_parquet_copied_without_its_sidecar_stays_weighted(
     runner: CliRunner, tmp_path: Path, weighted_place: Path
 ) -> None:
     with_sidecar = tmp_path / "with.csv"
-    code, output = run(runner, ["estimate", weighted_place, "-q", "place", "--indicator", "NI1", "--out", with_sidecar])
+    code, output = run(runner, ["estimate", weighted_place, Q, "place", "--indicator", "NI1", "--out", with_sidecar])
     assert code == 0, output
     copy = tmp_path / "copied.parquet"
     copy.write_bytes(weighted_place.read_bytes())
     copied = tmp_path / "copied.csv"
-    code, output = run(runner, ["estimate", copy, "-q", "place", "--indicator", "NI1", "--out", copied])
+    code, output = run(runner, ["estimate", copy, Q, "place", "--indicator", "NI1", "--out", copied])
     assert code == 0, output
     assert ni1(copied) == pytest.approx(ni1(with_sidecar), rel=1e-12), "the copy must be estimated as weighted"
     embedded = json.loads(pq.read_schema(copy).metadata[b"safer"])
@@ -148,7 +150,7 @@ def test_a_weighted_csv_without_its_metadata_is_refused(runner: CliRunner, tmp_p
                                                         weighted_place: Path) -> None:
     path = tmp_path / "copied.csv"
     pd.read_parquet(weighted_place).to_csv(path, index=False)
-    code, output = run(runner, ["estimate", path, "-q", "place", "--indicator", "NI1", "--out", tmp_path / "e.csv"])
+    code, output = run(runner, ["estimate", path, Q, "place", "--indicator", "NI1", "--out", tmp_path / "e.csv"])
     assert_refused(code, output, "copied.csv.meta.json", "--weight weight")
 
 
@@ -157,7 +159,7 @@ def test_a_sidecar_left_from_before_rows_were_filtered_is_refused(runner: CliRun
     path = tmp_path / "filtered.parquet"
     pd.read_parquet(weighted_place).query("la != 'E003'").to_parquet(path)
     Path(f"{path}.meta.json").write_text(Path(f"{weighted_place}.meta.json").read_text())
-    code, output = run(runner, ["estimate", path, "-q", "place", "--indicator", "NI1", "--out", tmp_path / "e.csv"])
+    code, output = run(runner, ["estimate", path, Q, "place", "--indicator", "NI1", "--out", tmp_path / "e.csv"])
     assert_refused(code, output, "has changed since `safer weight` wrote it")
 
 
@@ -179,7 +181,7 @@ def test_estimate_out_equal_to_a_weighted_input_is_refused(runner: CliRunner, tm
     sidecar = Path(f"{path}.meta.json")
     sidecar.write_text(Path(f"{weighted_place}.meta.json").read_text())
     before = (sha256(path), sha256(sidecar))
-    code, output = run(runner, ["estimate", path, "-q", "place", "--indicator", "NI1", "--out", path])
+    code, output = run(runner, ["estimate", path, Q, "place", "--indicator", "NI1", "--out", path])
     assert_refused(code, output, "would overwrite an input")
     assert (sha256(path), sha256(sidecar)) == before
 
@@ -188,7 +190,7 @@ def test_estimate_out_equal_to_a_weighted_input_is_refused(runner: CliRunner, tm
 
 def test_by_an_identifier_is_refused(runner: CliRunner, tmp_path: Path, weighted_place: Path) -> None:
     out = tmp_path / "e.csv"
-    code, output = run(runner, ["estimate", weighted_place, "-q", "place", "--indicator", "NI1", "--by",
+    code, output = run(runner, ["estimate", weighted_place, Q, "place", "--indicator", "NI1", "--by",
                                 "respondent_id", "--out", out])
     assert_refused(code, output, "respondent_id", "disclose individual answers")
     assert not out.exists()
@@ -200,7 +202,7 @@ def test_small_domains_are_suppressed_by_default_and_the_choice_recorded(runner:
     path = tmp_path / "bcs.parquet"
     data.to_parquet(path)
     out = tmp_path / "e.csv"
-    code, output = run(runner, ["estimate", path, "-q", "bcs", "--indicator", "PSA23_3", "--by", "area",
+    code, output = run(runner, ["estimate", path, Q, "bcs", "--indicator", "PSA23_3", "--by", "area",
                                 "--weight", "design_weight", "--min-base", "400", "--out", out])
     assert code == 0, output
     table = pd.read_csv(out)
@@ -210,7 +212,7 @@ def test_small_domains_are_suppressed_by_default_and_the_choice_recorded(runner:
     assert table.loc[small, "low_base"].all() and table.loc[~small, "estimate"].notna().all()
     meta = json.loads(Path(f"{out}.meta.json").read_text())
     assert meta["disclosure"] == {"min_base": 400, "suppressed": True, "rows_suppressed": int(small.sum())}
-    code, output = run(runner, ["estimate", path, "-q", "bcs", "--indicator", "PSA23_3", "--by", "area",
+    code, output = run(runner, ["estimate", path, Q, "bcs", "--indicator", "PSA23_3", "--by", "area",
                                 "--weight", "design_weight", "--min-base", "400", "--no-suppress", "--out", out])
     assert code == 0 and pd.read_csv(out)["estimate"].notna().all(), output
     code, output = run(runner, ["estimate", path, "--mean", "n_adults", "--min-base", "-1", "--out", out])
@@ -223,7 +225,7 @@ def test_the_questionnaire_is_hashed_and_the_survey_named(runner: CliRunner, tmp
     own = tmp_path / "mybcs.yaml"
     own.write_text((Path(__file__).resolve().parents[3] / "data" / "questionnaires" / "bcs.yaml").read_text())
     out = tmp_path / "e.csv"
-    code, output = run(runner, ["estimate", EXAMPLES / "bcs.parquet", "-q", own, "--indicator", "NI27",
+    code, output = run(runner, ["estimate", EXAMPLES / "bcs.parquet", Q, own, "--indicator", "NI27",
                                 "--weight", "design_weight", "--out", out])
     assert code == 0, output
     meta = json.loads(Path(f"{out}.meta.json").read_text())
@@ -232,7 +234,7 @@ def test_the_questionnaire_is_hashed_and_the_survey_named(runner: CliRunner, tmp
     assert list(table["survey"].unique()) == ["bcs 2008/09"]
     assert table["indicator_title"].iloc[0].startswith("The police and local council seek people's views")
     place = tmp_path / "p.csv"
-    code, output = run(runner, ["estimate", EXAMPLES / "place.parquet", "-q", "place", "--indicator", "NI27",
+    code, output = run(runner, ["estimate", EXAMPLES / "place.parquet", Q, "place", "--indicator", "NI27",
                                 "--weight", "design_weight", "--out", place])
     assert code == 0, output
     assert list(pd.read_csv(place)["survey"].unique()) == ["place 2008"]
@@ -252,7 +254,7 @@ def _yaml_readers(tmp_path: Path, name: str, content: bytes) -> list[tuple[list[
     pd.DataFrame({"w": [1.0, 2.0], "confidence": [1, 2]}).to_csv(data, index=False)
     out = tmp_path / "o.csv"
     return [
-        (["estimate", data, "-q", path, "--all-indicators", "--out", out], "questionnaire"),
+        (["estimate", data, Q, path, "--all-indicators", "--out", out], "questionnaire"),
         (["estimate", data, "--design", path, "--mean", "confidence", "--out", out], "design"),
         (["weight", data, "--spec", path, "--out", tmp_path / "w.parquet"], "weighting spec"),
         (["simulate", "run", "--size", "50", "--replications", "1", "--scenario", path, "--out", out], "scenario"),
@@ -280,7 +282,7 @@ def test_a_corrupt_meta_json(runner: CliRunner, tmp_path: Path, weighted_place: 
     path = tmp_path / "w.parquet"
     path.write_bytes(weighted_place.read_bytes())
     Path(f"{path}.meta.json").write_text('{"weighting": {"columns": ')
-    code, output = run(runner, ["estimate", path, "-q", "place", "--indicator", "NI1", "--out", tmp_path / "e.csv"])
+    code, output = run(runner, ["estimate", path, Q, "place", "--indicator", "NI1", "--out", tmp_path / "e.csv"])
     assert_refused(code, output, "w.parquet.meta.json", "not valid JSON")
 
 
@@ -323,7 +325,7 @@ def test_out_on_a_read_only_or_full_file_system(runner: CliRunner, tmp_path: Pat
 def test_validate_reports_the_shape_of_the_file(runner: CliRunner, tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "shape.csv"
     path.write_text(text)
-    code, output = run(runner, ["validate", path, "-q", "bcs"])
+    code, output = run(runner, ["validate", path, Q, "bcs"])
     assert code == 2, output
     assert expected in " ".join(output.split()), output
 
@@ -335,7 +337,7 @@ def test_validate_reports_the_shape_of_the_file(runner: CliRunner, tmp_path: Pat
 def test_latin1_and_semicolon_files_say_why(runner: CliRunner, tmp_path: Path, content: bytes, expected: str) -> None:
     path = tmp_path / "odd.csv"
     path.write_bytes(content)
-    code, output = run(runner, ["validate", path, "-q", "bcs"])
+    code, output = run(runner, ["validate", path, Q, "bcs"])
     assert_refused(code, output, "odd.csv", expected)
 
 
@@ -345,7 +347,7 @@ def test_respondents_with_no_by_value_are_counted(runner: CliRunner, tmp_path: P
     path = tmp_path / "bcs.parquet"
     data.to_parquet(path)
     out = tmp_path / "e.csv"
-    code, output = run(runner, ["estimate", path, "-q", "bcs", "--indicator", "PSA23_3", "--by", "region",
+    code, output = run(runner, ["estimate", path, Q, "bcs", "--indicator", "PSA23_3", "--by", "region",
                                 "--weight", "design_weight", "--out", out])
     assert code == 0, output
     assert "100 of 3000 respondents have no region value" in " ".join(output.split())
