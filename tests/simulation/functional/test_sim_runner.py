@@ -60,3 +60,26 @@ def test_package_exports_resolve():
     for name in simulation.__all__:
         assert callable(getattr(simulation, name))
     assert simulation.run_baseline_projection is run_baseline_projection
+
+
+def test_points_of_a_sweep_are_tasks_whose_labels_lead_the_summary(small_adult, params, scenarios_dir, with_params):
+    from simulation.interventions import BASELINE
+    from simulation.measures import summarise
+    from simulation.runner import run_replications
+    from simulation.tasks import Run
+
+    scenario = load_scenario(scenarios_dir / "ppo.yaml")
+    slower = with_params(waiting_period_months=9)
+    runs = [Run(BASELINE, p, (("waiting_months", months),)) for months, p in ((6, params), (9, slower))]
+    runs += [Run(scenario, p, (("waiting_months", months),)) for months, p in ((6, params), (9, slower))]
+    per_replication = run_replications(small_adult, runs, replications=2, seed=3)
+    assert list(per_replication.columns[:2]) == ["waiting_months", "replication"]
+    table = summarise(per_replication)
+    assert list(table.columns[:2]) == ["waiting_months", "scenario"]
+    rate = table[(table["measure"] == "frequency_per_100") & (table["group"] == "all")].set_index(
+        ["waiting_months", "scenario"])["mean"]
+    assert rate[(9, "baseline")] > rate[(6, "baseline")], "a longer waiting period proves more re-offences"
+    # Each point's difference is paired with its own baseline.
+    for months in (6, 9):
+        difference = rate[(months, "ppo_60 minus baseline")]
+        assert abs(difference - (rate[(months, "ppo_60")] - rate[(months, "baseline")])) < 1e-9
