@@ -1,4 +1,4 @@
-"""The SimPy model: each offender's career is a process; interventions are processes with places.
+"""The SimPy model: offenders' careers from their first custody, and interventions with places, as processes.
 
 An offender's life, as the process reads: released or starting a sentence -> at liberty, offends ->
 detected and sanctioned (court, caution/warning or penalty notice) -> convicted after a court lag ->
@@ -9,6 +9,11 @@ Only detected-and-sanctioned offences are drawn (an exact thinning of the offend
 offender is followed to the end of their follow-up: what happens later cannot change whether an
 offence committed within follow-up is proven in time, because its proven date is drawn when it is
 committed. The model records what happened; `measures` applies the Annex counting rules.
+
+Until an offender first enters custody or is placed on a programme, their career needs no event loop:
+`plan.py` works it out for the whole cohort at once, and only offenders who meet custody, or wait for a
+place, become processes here, taking over in the state the plan reached (`bulk=False` runs every career
+as a process from the start instead: the event path the bulk path is tested against).
 """
 
 from __future__ import annotations
@@ -354,8 +359,8 @@ class CohortSimulation:
             self.processes[i] = self.env.process(self.offender_life(i, offence, breach))
 
     def _start_from_plan(self) -> None:
-        """Bulk path: careers are planned at once; only those that meet custody become processes, at the
-        day they first enter custody."""
+        """Bulk path: careers are planned at once; only those that meet custody inside follow-up become
+        processes (see `career_from_plan`)."""
         self.plan = plan = plan_careers(self._plan_inputs())
         self._trigger_states = plan.states_at_trigger()
         for i in self._trigger_states:
