@@ -221,7 +221,8 @@ def record(results: dict[str, Any], args: argparse.Namespace) -> None:
     """Merge `results` into the stored figures (a part run alone keeps the others) and rewrite the section."""
     store = ROOT / "benchmarks" / "simulation-results.json"
     merged = json.loads(store.read_text()) if store.exists() else {}
-    merged.update({name: {**value, "date": time.strftime("%Y-%m-%d"), "repeats": args.repeats,
+    merged.update({name: {**value, "date": time.strftime("%Y-%m-%d %H:%M"),
+                          "repeats": args.repeats if name in ("baseline", "scenario") else 1,
                           "load": os.getloadavg()[0]} for name, value in results.items()})
     store.write_text(json.dumps(merged, indent=2) + "\n")
     results = merged
