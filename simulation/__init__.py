@@ -4,7 +4,10 @@ Public entry points (imported lazily, so that `import simulation.errors` stays l
 
 - `run_baseline_projection(seed, size, replications)`: a generated adult cohort under the calibrated
   defaults, no interventions, as the long table `safer simulate run` writes;
-- `run_simulation(cohort, params, scenario, replications, seed, workers)`: baseline and one scenario;
+- `run_simulation(cohort, params, scenario, replications, seed, workers, scheduler, store)`: baseline and one
+  scenario, in process or on Dask, optionally keeping finished tasks for a resume;
+- `simulation.tasks` / `simulation.distributed.execute`: any list of runs (scenarios, projection years, sweep
+  points) x replications as tasks;
 - `generate_cohort` / `load_cohort_csv`, `load_scenario`, `default_params` / `load_params`;
 - calibration: `simulation.calibrate.calibrate` (the submodule shares the function's name).
 """
