@@ -193,20 +193,30 @@ def bench_dask(args: argparse.Namespace) -> dict[str, Any]:
     cohort = generate_cohort("adult", 45_000, cohort_seed(args.seed))
     tasks = simulation_tasks(scenario_runs(default_params(), None), 8, args.seed)
     runs: dict[int, list[float]] = {1: [], 2: []}
+    busiest_cpu: dict[int, list[float]] = {1: [], 2: []}
     tables: dict[int, Any] = {}
     for _ in range(args.dask_repeats):  # alternate 1 and 2 workers, so that load from other jobs hits both alike
         for workers in (1, 2):
             with dask_client(workers) as client:
                 client.run(gc.collect)
+                cpu_before = client.run(time.process_time)
                 started = time.perf_counter()
                 tables[workers] = execute(cohort, tasks, client=client)
                 runs[workers].append(time.perf_counter() - started)
+                cpu_after = client.run(time.process_time)
+                busiest_cpu[workers].append(max(cpu_after[w] - cpu_before[w] for w in cpu_after))
     seconds = {workers: statistics.median(times) for workers, times in runs.items()}
+    # With other jobs on the machine the two workers rarely get a core each; the CPU time of the busiest worker
+    # shows what the makespan would be if they did (Dask's own overhead and the balance of the tasks).
+    cpu = {workers: statistics.median(times) for workers, times in busiest_cpu.items()}
     identical = all(a.equals(b) for a, b in zip(tables[1], tables[2], strict=True))
     result = {"one_worker_seconds": seconds[1], "two_worker_seconds": seconds[2],
-              "efficiency": seconds[1] / (2 * seconds[2]), "identical": identical}
+              "efficiency": seconds[1] / (2 * seconds[2]), "identical": identical,
+              "one_worker_cpu_seconds": cpu[1], "two_worker_busiest_cpu_seconds": cpu[2],
+              "cpu_efficiency": cpu[1] / (2 * cpu[2])}
     print(f"dask: 8 replications of 45,000: 1 worker {seconds[1]:.1f} s, 2 workers {seconds[2]:.1f} s, efficiency "
-          f"{result['efficiency']:.2f} (target >= {TARGETS['dask_efficiency']:g}); identical results: {identical}")
+          f"{result['efficiency']:.2f} (target >= {TARGETS['dask_efficiency']:g}); CPU time of the busiest worker: "
+          f"{cpu[1]:.1f} s vs {cpu[2]:.1f} s, efficiency {result['cpu_efficiency']:.2f}; identical: {identical}")
     return result
 
 
@@ -277,7 +287,8 @@ def record(results: dict[str, Any], args: argparse.Namespace) -> None:
         d = results["dask"]
         lines.append(
             f"| Dask parallel efficiency, 8 replications of 45,000 on 2 workers | {d['efficiency']:.2f} "
-            f"({d['two_worker_seconds']:.1f} s) | 1 worker: {d['one_worker_seconds']:.1f} s | >= 0.85: "
+            f"({d['two_worker_seconds']:.1f} s); by the CPU time of the busiest worker "
+            f"{d.get('cpu_efficiency', float('nan')):.2f} | 1 worker: {d['one_worker_seconds']:.1f} s | >= 0.85: "
             f"{verdict(d['efficiency'] >= TARGETS['dask_efficiency'])} | {when(d)} |"
         )
     lines += [
