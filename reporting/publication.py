@@ -81,3 +81,102 @@ def publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: L
     for column in ("base", "effective_base"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
     return frame
+
+
+def _points(value: Any, factor: float) -> float | None:
+    return None if missing(value) else round(factor * float(value), 1)
+
+
+def change_publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: Labeller | None = None
+                             ) -> pd.DataFrame:
+    """A `change` table as published: levels and change in points, "+/- half-width", minimum movement, level to
+    reach (000:632-634: "From 17.5 to 16.6 per cent")."""
+    require_columns(table, ("indicator", "domain", "domain_value", "base_period", "base_estimate", "current_period",
+                            "current_estimate", "change", "ci_lower", "ci_upper", "p_value", "direction",
+                            "minimum_movement", "threshold_level"), "publication table of changes")
+    if labeller is None:
+        labeller = Labeller()
+        labeller.add(table, metadata)
+    rows = []
+    for r in rows_of(table):
+        f = scale(str(r.indicator))
+        hw = half_width(r.ci_lower, r.ci_upper)
+        change = _points(r.change, f)
+        rows.append({
+            "indicator": str(r.indicator), "title": labeller.titles.get(str(r.indicator), str(r.indicator)),
+            "area_type": labeller.domain(r.domain), "area": labeller.area(r.domain, r.domain_value),
+            "base_period": str(r.base_period), "base_value": _points(r.base_estimate, f),
+            "current_period": str(r.current_period), "current_value": _points(r.current_estimate, f),
+            "change": change, "half_width": None if pd.isna(hw) else round(f * hw, 1),
+            "ci_lower": _points(r.ci_lower, f), "ci_upper": _points(r.ci_upper, f),
+            "published": "" if change is None else f"{change:+.1f}" + ("" if pd.isna(hw) else f" +/- {f * hw:.1f}"),
+            "p_value": None if missing(r.p_value) else round(float(r.p_value), 4), "direction": str(r.direction),
+            "minimum_movement": _points(r.minimum_movement, f), "level_to_reach": _points(r.threshold_level, f),
+        })
+    return pd.DataFrame(rows)
+
+
+def peers_publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: Labeller | None = None
+                            ) -> pd.DataFrame:
+    """A `peers` table as published: area and peer mean in per cent, difference with its interval in points,
+    flag and rank in the group."""
+    require_columns(table, ("indicator", "domain", "domain_value", "group", "estimate", "peer_mean", "difference",
+                            "difference_ci_lower", "difference_ci_upper", "flag", "rank", "group_size"),
+                    "publication table of peers")
+    if labeller is None:
+        labeller = Labeller()
+        labeller.add(table, metadata)
+    rows = []
+    for r in rows_of(table):
+        f = scale(str(r.indicator))
+        difference = _points(r.difference, f)
+        rows.append({
+            "indicator": str(r.indicator), "title": labeller.titles.get(str(r.indicator), str(r.indicator)),
+            "area": labeller.area(r.domain, r.domain_value), "group": str(r.group),
+            "value": _points(r.estimate, f), "peer_mean": _points(r.peer_mean, f), "difference": difference,
+            "difference_ci_lower": _points(r.difference_ci_lower, f),
+            "difference_ci_upper": _points(r.difference_ci_upper, f),
+            "flag": str(r.flag), "rank": "" if missing(r.rank) else f"{int(r.rank)} of {int(r.group_size)}",
+        })
+    return pd.DataFrame(rows)
+
+
+def targets_publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: Labeller | None = None
+                              ) -> pd.DataFrame:
+    """A `targets` table as published: baseline, target, trajectory and latest estimate in per cent, status and
+    the probability of being on the right side of the trajectory."""
+    require_columns(table, ("indicator", "domain", "domain_value", "baseline_period", "baseline_value",
+                            "target_value", "target_date", "latest_period", "latest_estimate", "ci_lower",
+                            "ci_upper", "trajectory_value", "status", "probability_on_track"),
+                    "publication table of targets")
+    if labeller is None:
+        labeller = Labeller()
+        labeller.add(table, metadata)
+    rows = []
+    for r in rows_of(table):
+        f = scale(str(r.indicator))
+        rows.append({
+            "indicator": str(r.indicator), "title": labeller.titles.get(str(r.indicator), str(r.indicator)),
+            "area": labeller.area(r.domain, r.domain_value), "baseline_period": str(r.baseline_period),
+            "baseline_value": _points(r.baseline_value, f), "target_value": _points(r.target_value, f),
+            "target_date": str(r.target_date)[:10], "latest_period": str(r.latest_period),
+            "latest_value": _points(r.latest_estimate, f), "ci_lower": _points(r.ci_lower, f),
+            "ci_upper": _points(r.ci_upper, f), "trajectory_value": _points(r.trajectory_value, f),
+            "status": str(r.status),
+            "probability_on_track": None if missing(r.probability_on_track)
+            else round(100 * float(r.probability_on_track), 1),
+        })
+    return pd.DataFrame(rows)
+
+
+PUBLICATION_TABLES = {"estimate": publication_table, "change": change_publication_table,
+                      "peers": peers_publication_table, "targets": targets_publication_table}
+"""`--format publication` of each command that has one, by the metadata's `command`."""
+
+
+def publication_for(command: str, table: pd.DataFrame, metadata: dict[str, Any]) -> pd.DataFrame:
+    """The publication form of a result of `command` (see `PUBLICATION_TABLES`)."""
+    if command not in PUBLICATION_TABLES:
+        raise ReportInputError(f"safer {command} has no publication format (it has: "
+                               f"{', '.join(PUBLICATION_TABLES)}).")
+    return PUBLICATION_TABLES[command](table, metadata)

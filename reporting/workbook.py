@@ -160,7 +160,10 @@ def result_notes(table: pd.DataFrame, metadata: dict[str, Any], labeller: Labell
         rule = f"unweighted base under {min_base}" if min_base is not None else "a low unweighted base"
         notes.append(("low bases", f"rows with {rule} have low_base TRUE and are shaded; a blank estimate "
                                    "means it was suppressed"))
-    if any(c in table.columns for c in PROPORTION_COLUMNS):
+    if metadata.get("content") == "publication":
+        notes.append(("units", "percentages to one decimal; half-widths, changes and differences in percentage "
+                               "points; 'published' reads as printed (17.5 +/- 0.6)"))
+    elif any(c in table.columns for c in PROPORTION_COLUMNS):
         notes.append(("units", "proportions are stored as fractions (0.175) and shown as percentages (17.5%)"))
     notes += _flatten({k: v for k, v in metadata.items() if k not in ("caveats",)})
     payload = json.dumps(metadata, default=str)
@@ -169,18 +172,29 @@ def result_notes(table: pd.DataFrame, metadata: dict[str, Any], labeller: Labell
     return notes
 
 
-def result_sheets(table: pd.DataFrame) -> list[Sheet]:
-    """One sheet per indicator (estimate-like tables), per measure (simulation), or one `data` sheet."""
+PUBLICATION_NUMBERS = ("value", "half_width", "ci_lower", "ci_upper", "base_value", "current_value", "change",
+                       "minimum_movement", "level_to_reach", "peer_mean", "difference", "difference_ci_lower",
+                       "difference_ci_upper", "baseline_value", "target_value", "latest_value", "trajectory_value",
+                       "probability_on_track")
+"""Columns of publication tables, already in per cent (or points) and rounded to one decimal."""
+
+
+def result_sheets(table: pd.DataFrame, publication: bool = False) -> list[Sheet]:
+    """One sheet per indicator (estimate-like tables), per measure (simulation), or one `data` sheet.
+
+    In the long tables proportions are stored in 0-1 and shown as percentages by their number format; in a
+    publication table (`publication`) they are already percentages to one decimal.
+    """
     key = "indicator" if "indicator" in table.columns else "measure" if "measure" in table.columns else None
     groups = [("data", table)] if key is None else [(str(k), g) for k, g in table.groupby(key, sort=False)]
     sheets: list[Sheet] = []
     for name, group in groups:
         formats = dict(COLUMN_FORMATS)
-        percent = key == "indicator" and not is_mean(name) and "published" not in table.columns
+        percent = key == "indicator" and not is_mean(name) and not publication
         for column in PROPORTION_COLUMNS:
             formats[column] = PERCENT if percent else DECIMAL3
-        if "published" in table.columns:  # a publication table: already in percent, one decimal
-            formats |= {"ci_lower": "0.0", "ci_upper": "0.0"}
+        if publication:
+            formats |= dict.fromkeys(PUBLICATION_NUMBERS, "0.0")
         flag = "low_base" if "low_base" in group.columns else None
         sheets.append(Sheet(sheet_name(name, [s.name for s in sheets] + [NOTES_SHEET]),
                             group.reset_index(drop=True), formats, flag))
@@ -191,4 +205,5 @@ def write_result_workbook(table: pd.DataFrame, metadata: dict[str, Any], path: P
     """A result as a workbook: a sheet per indicator or measure plus notes (what `--out x.xlsx` writes)."""
     labeller = Labeller()
     labeller.add(table, metadata)
-    write_sheets(path, result_sheets(table), result_notes(table, metadata, labeller))
+    publication = metadata.get("content") == "publication"
+    write_sheets(path, result_sheets(table, publication), result_notes(table, metadata, labeller))

@@ -91,14 +91,40 @@ def vega_lite_version() -> str:
     return f"{major}.{minor}"
 
 
+def _bundle_cache() -> Path:
+    """Where the bundle is kept between runs: `$XDG_CACHE_HOME/safer` (default `~/.cache/safer`)."""
+    import os
+
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "safer"
+
+
 @lru_cache(maxsize=1)
 def javascript_bundle() -> str:
-    """Vega, Vega-Lite and vega-embed as one script, from vl-convert's bundle (no network)."""
+    """Vega, Vega-Lite and vega-embed as one script, from vl-convert's bundle (no network).
+
+    Bundling takes vl-convert a few seconds, so the result is kept in the user's cache folder, one file per
+    vl-convert and Vega-Lite version; a cache that cannot be read or written is simply not used.
+    """
     import vl_convert as vlc
 
+    version = vega_lite_version()
+    cached = _bundle_cache() / f"vega-bundle-vlc{getattr(vlc, '__version__', 'x')}-vl{version}.js"
+    try:
+        return cached.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
     # The stub marks `snippet` required; the library defaults it (a snippet that exposes vegaEmbed globally).
-    bundle: str = vlc.javascript_bundle(vl_version=vega_lite_version())  # type: ignore[call-arg]
-    return bundle.replace("</script", "<\\/script")
+    bundle: str = vlc.javascript_bundle(vl_version=version)  # type: ignore[call-arg]
+    bundle = bundle.replace("</script", "<\\/script")
+    try:
+        from reporting.files import atomic_path
+
+        with atomic_path(cached) as tmp:
+            tmp.write_text(bundle, encoding="utf-8")
+    except (OSError, ValueError):
+        pass
+    return bundle
 
 
 def write_figure_files(figures: Iterable[Figure], folder: Path) -> list[Path]:

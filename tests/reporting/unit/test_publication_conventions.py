@@ -49,3 +49,37 @@ def test_the_overall_row_gets_the_national_name() -> None:
     labeller = Labeller(national="England")
     row = publication_table(long_table(domain="all", domain_value="all"), {}, labeller).iloc[0]
     assert row["area"] == "England" and row["area_type"] == "England"
+
+
+def test_judging_tables_in_publication_form(contract_files: dict[str, object]) -> None:
+    from pathlib import Path
+
+    from reporting.publication import publication_for
+    from reporting.results import load_result
+
+    change = load_result(Path(str(contract_files["change"])))
+    national = publication_for("change", change.table, change.metadata).iloc[0]
+    # The Annex's arithmetic in points: 20.0 -> 18.8, change -1.2 +/- 1.2, minimum movement 1.2 to reach 18.8.
+    assert (national["base_value"], national["current_value"], national["change"]) == (20.0, 18.8, -1.2)
+    assert national["published"] == "-1.2 +/- 1.2" and national["level_to_reach"] == 18.8
+    peers = load_result(Path(str(contract_files["peers"])))
+    first = publication_for("peers", peers.table, peers.metadata).iloc[0]
+    assert (first["value"], first["peer_mean"], first["difference"], first["rank"]) == (17.0, 18.0, -1.0, "1 of 3")
+    targets = load_result(Path(str(contract_files["targets"])))
+    target = publication_for("targets", targets.table, targets.metadata).iloc[0]
+    assert (target["baseline_value"], target["target_value"], target["probability_on_track"]) == (20.0, 17.0, 97.0)
+
+
+def test_a_publication_workbook_keeps_percentages_as_numbers(tmp_path: object) -> None:
+    from pathlib import Path
+
+    import openpyxl
+
+    from reporting.files import write_output
+
+    out = Path(str(tmp_path)) / "pub.xlsx"
+    write_output(publication_table(long_table(), {}), out, {"command": "estimate", "content": "publication"})
+    ws = openpyxl.load_workbook(out)["PSA23_4"]
+    header = [c.value for c in ws[1]]
+    value = ws.cell(row=2, column=header.index("value") + 1)
+    assert value.value == 17.5 and value.number_format == "0.0", "17.5 per cent, not 1750%"
