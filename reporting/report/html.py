@@ -45,7 +45,7 @@ code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .
   body { max-width: none; padding: 0; font-size: 11pt; }
   nav, details summary { display: none; }
   details > *:not(summary) { display: block; }
-  h2 { break-before: page; } h2:first-of-type { break-before: auto; }
+  main > section.major ~ section.major > h2 { break-before: page; }
   figure, table, .caveat { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   tr.flagged td { background: none; font-style: italic; }
@@ -136,7 +136,8 @@ def render_section(section: Section) -> str:
     """A section with its heading."""
     level = min(max(section.level, 2), 4)
     body = "".join(render_block(b) for b in section.blocks)
-    return f'<section id="{esc(section.id)}"><h{level}>{esc(section.title)}</h{level}>{body}</section>'
+    major = ' class="major"' if level == 2 else ""
+    return f'<section id="{esc(section.id)}"{major}><h{level}>{esc(section.title)}</h{level}>{body}</section>'
 
 
 def render(report: Report) -> str:

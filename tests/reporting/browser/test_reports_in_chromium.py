@@ -160,3 +160,26 @@ def test_a_report_needing_the_network_would_fail_this_check(browser: Any, tmp_pa
     assert any(u.startswith("https://cdn.example.org") for u in opened["requests"])
     with pytest.raises(AssertionError):
         check_page(opened, page_file)
+
+
+def test_printed_report_shows_the_values_and_hides_the_navigation(browser: Any, reports: dict[str, Path]) -> None:
+    """Print CSS: the contents list goes, every chart's table of values is printed, sections start on a new page."""
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.goto(reports["council"].resolve().as_uri())
+    page.wait_for_selector("body[data-charts-ready=true]", timeout=60_000)
+    page.emulate_media(media="print")
+    state = page.evaluate("""() => ({
+        nav: getComputedStyle(document.querySelector('nav')).display,
+        hiddenTables: Array.from(document.querySelectorAll('figure details table'))
+            .filter(t => t.getBoundingClientRect().height === 0).length,
+        tables: document.querySelectorAll('figure details table').length,
+        breakBefore: getComputedStyle(document.querySelectorAll('main h2')[1] || document.body).breakBefore,
+    })""")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(ARTIFACTS / "council-printed.pdf"))
+    context.close()
+    assert state["nav"] == "none", state
+    assert state["tables"] > 0 and state["hiddenTables"] == 0, f"values tables folded away in print: {state}"
+    assert state["breakBefore"] == "page", state
+    assert (ARTIFACTS / "council-printed.pdf").read_bytes()[:4] == b"%PDF"
