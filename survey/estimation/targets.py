@@ -60,18 +60,45 @@ def proportion_target(
     wanted: set[str] = {value}
     if value_labels:
         wanted |= {_as_text(code) for code, label in value_labels.items() if str(label) == value}
-    # Compare the distinct values as text, not every row.
-    codes, uniques = pd.factorize(column, sort=True)
-    distinct = [_as_text(u) for u in uniques]
-    wanted_codes = np.array([i for i, text in enumerate(distinct) if text in wanted], dtype=np.int64)
-    hit = np.isin(codes, wanted_codes)
+    hit = _numeric_hits(column, wanted)
+    if hit is None:
+        # Compare the distinct values as text, not every row.
+        codes, uniques = pd.factorize(column, sort=True)
+        wanted_codes = [i for i, u in enumerate(uniques) if _as_text(u) in wanted]
+        hit = np.isin(codes, np.array(wanted_codes, dtype=np.int64))
     if not hit.any() and present.any():
-        shown = ", ".join(distinct[:12])
+        shown = ", ".join(_as_text(u) for u in pd.unique(column.dropna())[:12])
         raise SurveyInputError(
             f"{source}: no row has {variable} = {value!r}; values present include {shown}."
         )
     values = np.where(present, hit.astype(np.float64), np.nan)
     return Target(f"proportion:{variable}={value}", values, "proportion", title=f"Proportion with {variable} = {value}")
+
+
+def _numeric_hits(column: pd.Series, wanted: set[str]) -> np.ndarray | None:
+    """Rows of a numeric column whose text (`_as_text`) is one of `wanted`, found by comparing numbers; None
+    for other columns.
+
+    A text names at most one number (`_as_text` is one-to-one on numbers), the one it parses to when that
+    number's text is the text itself: '1' names 1.0 in a float column, '1.0' and '+1' name nothing, as when
+    the distinct values were compared as text.
+    """
+    dtype = column.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in "fiu":
+        return None
+    values = column.to_numpy()
+    hit = np.zeros(values.size, dtype=bool)
+    limits = None if dtype.kind == "f" else np.iinfo(dtype.str)
+    for text in wanted:
+        try:
+            number: float | int = float(text) if limits is None else int(text)
+        except ValueError:
+            continue
+        if limits is not None and not limits.min <= number <= limits.max:
+            continue
+        if _as_text(dtype.type(number)) == text:
+            hit |= values == number
+    return hit
 
 
 def _as_text(value: Any) -> str:

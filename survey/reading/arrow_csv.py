@@ -29,8 +29,6 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
@@ -111,21 +109,17 @@ def _column_verdict(column: pa.ChunkedArray) -> str:
         low, high = extremes["min"].as_py(), extremes["max"].as_py()
         return "same" if max(abs(low), abs(high)) < EXACT_WHOLE else "differs"
     if pa.types.is_float64(kind):
-        values = column.to_numpy()
-        present = np.ones(values.size, dtype=bool)
-        if column.null_count:
-            # A null is NaN in `to_numpy`: count NaN parsed from text (`pc.is_nan` is null for a null).
-            if pc.sum(pc.is_nan(column)).as_py():
-                return "differs"
-            present = ~np.isnan(values)
-        kept = values[present]
-        if not np.isfinite(kept).all():
-            return "differs"
-        whole = kept == np.round(kept)
-        # pandas tries integers beyond int64 as uint64 or text, even beside fractions.
-        if whole.any() and np.abs(kept[whole]).max() >= EXACT_WHOLE:
-            return "differs"
-        return "whole floats" if whole.all() and column.null_count == 0 else "same"
+        # Arrow kernels, not a copy to numpy: this runs over every float column of the file.
+        if not pc.all(pc.is_finite(column)).as_py() and column.null_count < len(column):
+            return "differs"  # NaN or infinity parsed from text (a blank is a null, skipped by `all`)
+        extremes = pc.min_max(column)
+        if extremes["max"].is_valid and max(-extremes["min"].as_py(), extremes["max"].as_py()) >= EXACT_WHOLE:
+            whole = pc.filter(column, pc.equal(pc.round(column), column))
+            if len(whole) and pc.max(pc.abs(whole)).as_py() >= EXACT_WHOLE:
+                return "differs"  # pandas tries integers beyond int64 as uint64 or text, even beside fractions
+        if column.null_count == 0 and pc.all(pc.equal(pc.round(column), column)).as_py():
+            return "whole floats"
+        return "same"
     return "differs"
 
 

@@ -39,8 +39,11 @@ def match_key(text: str) -> str:
 
 
 def fold_series(texts: pd.Series) -> pd.Series:
-    """`match_key` over a column of text, vectorised."""
-    return texts.astype(str).str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+    """`match_key` over a column of text, once per distinct value."""
+    text = texts.astype(str)
+    codes, uniques = pd.factorize(text)
+    folded = np.array([match_key(str(u)) for u in uniques] + [np.nan], dtype=object)  # code -1: missing
+    return pd.Series(folded[codes], index=texts.index, name=texts.name, dtype=text.dtype)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from survey.design import make_design
 from survey.errors import SurveyInputError
 from survey.weighting.calibration import calibrate_to_margins
-from survey.weighting.controls import as_text, control_totals_from_frame, joint_text_codes, text_codes
+from survey.weighting.controls import as_text, control_totals_from_frame, fold_series, joint_text_codes, text_codes
 from survey.weighting.pipeline import run_weighting
 from survey.weighting.spec import validate_weighting_spec
 from survey.weighting.steps import nonresponse_adjustment
@@ -114,3 +114,13 @@ def test_weighted_file_with_two_group_columns_rebuilds_the_same_cells() -> None:
     np.testing.assert_array_equal(rebuilt.cell_g[rebuilt.cell], direct.cell_g[direct.cell])
     with pytest.raises(SurveyInputError, match="data row 3 is in a group with no calibration"):
         design_from_weighted_file(result.data.assign(la=result.data["la"].where(result.data.index != 2)), meta)
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series([" A  b", "a b", None, "\u00c4\u00a0X", "\u00df", 1.5], dtype=object),
+    pd.Series(["x", "y ", None, "x"], dtype="str", name="la", index=[5, 7, 9, 11]),
+    pd.Series([1.0, np.nan, 2.0]),
+])
+def test_fold_series_once_per_distinct_value_equals_folding_every_row(column: pd.Series) -> None:
+    every_row = column.astype(str).str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+    pd.testing.assert_series_equal(fold_series(column), every_row)
