@@ -1133,7 +1133,7 @@ def simulate_calibrate(
 
 def bundled_jobs_dir() -> Path:
     """The bundled example jobs (`data/examples/jobs`, or inside the installed package)."""
-    from survey.jobs.demo import examples_dir
+    from survey.examples import examples_dir
 
     return examples_dir() / "jobs"
 
@@ -1157,7 +1157,7 @@ def run_job_file(job: Path, workdir: Path, check_only: bool = False) -> None:
     from reporting.jobs.commands import app_commands
     from reporting.jobs.runner import plan_job, run_job
     from reporting.jobs.spec import load_job
-    from survey.jobs.demo import examples_dir
+    from survey.examples import examples_dir
 
     spec = guarded(lambda: load_job(job))
     variables = {"examples": str(examples_dir()), "job": str(job.parent.resolve())}

@@ -19,6 +19,7 @@ import pandas as pd
 from survey.design import DesignSpec, make_design
 from survey.errors import SurveyInputError
 from survey.estimation.estimates import estimate
+from survey.examples import examples_dir
 from survey.jobs.estimate import collect_targets
 from survey.reading.files import read_survey_file
 from survey.synthetic.compare import compare_to_truth, comparison_summary
@@ -53,12 +54,6 @@ DEMO_SURVEYS: tuple[DemoSurvey, ...] = (
     ),
 )
 
-
-def examples_dir() -> Path:
-    """The bundled examples: inside the installed package, or `data/examples` in a checkout."""
-    package_dir = Path(__file__).resolve().parents[1]
-    wheel_dir = package_dir / "_bundled" / "examples"
-    return wheel_dir if wheel_dir.is_dir() else package_dir.parent / "data" / "examples"
 
 
 @dataclass(frozen=True)
