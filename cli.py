@@ -348,60 +348,108 @@ def validate_command(
     if guarded(run):
         raise typer.Exit(code=2)
 
+# Options shared by the survey commands that read data files (defined once; Typer reads them as defaults).
+DATA_FILES = typer.Argument(..., help="Survey file(s): .csv, .parquet, .sav (SPSS) or .dta (Stata). Several "
+                            "files are stacked, each with its own design (strata kept apart).")
+QUESTIONNAIRE = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP)
+MAP = typer.Option([], "--map", help=MAP_HELP)
+MAPPING = typer.Option(None, "--mapping", help=MAPPING_HELP)
+IGNORE_LABELS = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP)
+INDICATOR = typer.Option([], "--indicator", help="Indicator id to estimate (repeatable).")
+ALL_INDICATORS = typer.Option(False, "--all-indicators", help="Estimate every indicator.")
+MEAN = typer.Option([], "--mean", help="Weighted mean of a numeric column (repeatable).")
+PROPORTION = typer.Option([], "--proportion", help="Proportion VAR=VALUE (repeatable).")
+WEIGHT = typer.Option(None, help="Weight column (default: weights of 1, or a weighted file's).")
+STRATA = typer.Option(None, help="Stratum column.")
+PSU = typer.Option(None, help="Primary sampling unit (cluster) column.")
+FPC = typer.Option(None, help="FPC column: population PSU counts, or sampling fractions.")
+DESIGN = typer.Option(None, "--design", help="Design YAML (weight, strata, psu, fpc, lonely_psu).")
+LONELY_PSU = typer.Option("fail", help="Single-PSU strata: fail, adjust, average, certainty, remove.")
+BY = typer.Option([], "--by", help="Domain column; each gives its own domains (repeatable).")
+CI = typer.Option("logit", help="Proportion CI: logit, wald, wilson, korn-graubard (Korn-Graubard is used wherever "
+                  "an estimate is 0 or 1).")
+LEVEL = typer.Option(0.95, help="Confidence level.")
+MIN_BASE = typer.Option(50, "--min-base", min=0, help="Publication threshold: estimates on fewer respondents are "
+                        "flagged low_base (and blanked unless --no-suppress).")
+SUPPRESS = typer.Option(True, "--suppress/--no-suppress", help="Blank estimates below --min-base (the default); "
+                        "--no-suppress keeps them, for internal analysis only.")
+SOURCE_COL = typer.Option(None, "--source-col", help="Column added to say which file a row came from "
+                          "(default source_file when several files are given); values are the file names.")
+DATE_COL = typer.Option(None, "--date-col", help="Interview date column (YYYY-MM-DD or DD/MM/YYYY).")
+BETWEEN = typer.Option(None, "--between", help="Compare two levels of a column: COL=BASE,CURRENT (e.g. "
+                       "survey_year=2008-09,2009-10, or source_file=FILE_A,FILE_B).")
+BASE_WINDOW = typer.Option(None, "--base-window", help="Base period START:END of --date-col (e.g. 2007-04:2008-03).")
+CURRENT_WINDOW = typer.Option(None, "--current-window", help="Current period START:END of --date-col.")
+EVERY = typer.Option("quarter", "--every", help="Rolling windows end each month, quarter or year.")
+
+
+def _design_options(weight: str | None, strata: str | None, psu: str | None, fpc: str | None,
+                    design: Path | None, lonely_psu: str) -> Any:
+    from survey.jobs.estimate import DesignOptions
+
+    return DesignOptions(weight, strata, psu, fpc, design, lonely_psu)
+
+
+def _write_table(table: Any, out: Path, command: str, parameters: dict[str, Any], inputs: list[Path],
+                 record: dict[str, Any]) -> None:
+    meta = provenance(command, parameters, inputs) | record
+    write_output(table, out, meta)
+
 
 @app.command("estimate")
 def estimate_command(
-    data: Path = typer.Argument(..., help="Survey file: .csv, .parquet, .sav (SPSS) or .dta (Stata)."),
+    data: list[Path] = DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
-    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP),
-    indicator: list[str] = typer.Option([], "--indicator", help="Indicator id to estimate (repeatable)."),
-    all_indicators: bool = typer.Option(False, "--all-indicators", help="Estimate every indicator."),
-    mean: list[str] = typer.Option([], "--mean", help="Weighted mean of a numeric column (repeatable)."),
-    proportion: list[str] = typer.Option([], "--proportion", help="Proportion VAR=VALUE (repeatable)."),
-    map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
-    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
-    ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
-    weight: str | None = typer.Option(None, help="Weight column (default: weights of 1, or a weighted file's)."),
-    strata: str | None = typer.Option(None, help="Stratum column."),
-    psu: str | None = typer.Option(None, help="Primary sampling unit (cluster) column."),
-    fpc: str | None = typer.Option(None, help="FPC column: population PSU counts, or sampling fractions."),
-    design: Path | None = typer.Option(None, "--design", help="Design YAML (weight, strata, psu, fpc, lonely_psu)."),
-    lonely_psu: str = typer.Option("fail", help="Single-PSU strata: fail, adjust, average, certainty, remove."),
-    by: list[str] = typer.Option([], "--by", help="Domain column; each gives its own domains (repeatable)."),
-    ci: str = typer.Option("logit", help="Proportion CI: logit, wald, wilson, korn-graubard (Korn-Graubard is "
-                           "used wherever an estimate is 0 or 1)."),
-    level: float = typer.Option(0.95, help="Confidence level."),
-    min_base: int = typer.Option(50, "--min-base", min=0, help="Publication threshold: estimates on fewer "
-                                 "respondents are flagged low_base (and blanked unless --no-suppress)."),
-    suppress: bool = typer.Option(True, "--suppress/--no-suppress", help="Blank estimates below --min-base "
-                                  "(the default); --no-suppress keeps them, for internal analysis only."),
+    questionnaire: str | None = QUESTIONNAIRE,
+    indicator: list[str] = INDICATOR,
+    all_indicators: bool = ALL_INDICATORS,
+    mean: list[str] = MEAN,
+    proportion: list[str] = PROPORTION,
+    map_items: list[str] = MAP,
+    mapping: Path | None = MAPPING,
+    ignore_labels: bool = IGNORE_LABELS,
+    weight: str | None = WEIGHT,
+    strata: str | None = STRATA,
+    psu: str | None = PSU,
+    fpc: str | None = FPC,
+    design: Path | None = DESIGN,
+    lonely_psu: str = LONELY_PSU,
+    by: list[str] = BY,
+    ci: str = CI,
+    level: float = LEVEL,
+    min_base: int = MIN_BASE,
+    suppress: bool = SUPPRESS,
+    source_col: str | None = SOURCE_COL,
+    date_col: str | None = DATE_COL,
+    window: list[str] = typer.Option([], "--window", help="Estimate for respondents interviewed START:END "
+                                     "(e.g. 2007-10:2008-03; repeatable), a domain of the full design."),
+    rolling: str | None = typer.Option(None, "--rolling", help="Rolling windows of this length (12m, 6m)."),
+    every: str = EVERY,
     table_layout: str = typer.Option("long", "--format", help="long: one row per estimate, proportions in 0-1 "
                                      "(for machines and `safer report`); publication: titles, area names, "
                                      "percentages to one decimal and '+/- half-width' in points."),
 ) -> None:
-    """Estimate indicators, means and proportions with design-based SEs and confidence intervals."""
-    from survey.jobs.estimate import DesignOptions, estimate_file, output_labels
+    """Estimate indicators, means and proportions with design-based SEs and confidence intervals.
+
+    With --date-col and --window or --rolling, estimates are made for each period (rolling 12-month
+    figures each quarter with `--rolling 12m --every quarter`), each period a domain of the full design.
+    Several files are stacked, each keeping its own design.
+    """
+    from survey.jobs.estimate import output_labels
+    from survey.jobs.judging import PeriodOptions, Settings, estimate_files
+    from survey.jobs.several_files import WhatToEstimate
 
     def body() -> None:
         table_format(out)
         if table_layout not in ("long", "publication"):
             raise OutputError(f"--format {table_layout}: use 'long' or 'publication'.")
-        check_outputs([out], [data, design, mapping])
-        options = DesignOptions(weight, strata, psu, fpc, design, lonely_psu)
-        table, record = estimate_file(
-            data,
-            design_options=options,
-            questionnaire=questionnaire,
-            indicators=indicator,
-            all_indicators=all_indicators,
-            means=mean,
-            proportions=proportion,
-            by=by,
-            ci=ci,
-            level=level,
-            min_base=min_base,
-            suppress=suppress,
-            mapping=mapping_options(map_items, mapping, ignore_labels),
+        check_outputs([out], [*data, design, mapping])
+        table, record = estimate_files(
+            data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
+            WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion,
+                           mapping_options(map_items, mapping, ignore_labels)),
+            Settings(by, ci, level, min_base, suppress, source_col),
+            PeriodOptions(date_col=date_col, windows=window, rolling=rolling, every=every),
         )
         inputs = record.pop("input_files")
         parameters = {
@@ -409,7 +457,8 @@ def estimate_command(
             "means": mean, "proportions": proportion, "by": by, "ci": ci, "level": level,
             "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu, "map": map_items,
             "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
-            "fpc": fpc, "design": design, "format": table_layout,
+            "fpc": fpc, "design": design, "format": table_layout, "source_col": source_col, "date_col": date_col,
+            "windows": window, "rolling": rolling, "every": every,
         }
         meta = provenance("estimate", parameters, inputs) | record | output_labels(questionnaire, by)
         print_bindings(record)
@@ -430,6 +479,257 @@ def estimate_command(
     guarded(body)
 
 
+@app.command("change")
+def change_command(
+    data: list[Path] = typer.Argument(None, help="Survey file(s); several are stacked, each with its own design. "
+                                      "Not used with --tables."),
+    out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
+    between: str | None = BETWEEN,
+    base_window: str | None = BASE_WINDOW,
+    current_window: str | None = CURRENT_WINDOW,
+    date_col: str | None = DATE_COL,
+    independent: bool = typer.Option(False, "--independent", help="Assert the periods share no respondent "
+                                     "(an error if they do)."),
+    next_n: float | None = typer.Option(None, "--next-n", help="Planned sample size of the next period, for "
+                                        "the minimum movement (default: the base period's precision)."),
+    tables: tuple[Path, Path] | None = typer.Option(None, "--tables", help="BASE.csv CURRENT.csv: compare two "
+                                                     "published estimate tables instead of microdata."),
+    table_level: float = typer.Option(0.95, "--table-level", help="Level of the tables' intervals, when SEs "
+                                      "come from CI half-widths."),
+    questionnaire: str | None = QUESTIONNAIRE,
+    indicator: list[str] = INDICATOR,
+    all_indicators: bool = ALL_INDICATORS,
+    mean: list[str] = MEAN,
+    proportion: list[str] = PROPORTION,
+    weight: str | None = WEIGHT,
+    strata: str | None = STRATA,
+    psu: str | None = PSU,
+    fpc: str | None = FPC,
+    design: Path | None = DESIGN,
+    lonely_psu: str = LONELY_PSU,
+    by: list[str] = BY,
+    level: float = LEVEL,
+    min_base: int = MIN_BASE,
+    suppress: bool = SUPPRESS,
+    source_col: str | None = SOURCE_COL,
+) -> None:
+    """Is the change real? Difference between two periods, its SE from the full design, significance,
+    direction by the indicator's polarity, and the Annex's minimum movement."""
+    from reporting.files import table_format
+    from survey.jobs.judging import PeriodOptions, Settings, change_job, change_tables_job
+    from survey.jobs.several_files import WhatToEstimate
+
+    def body() -> None:
+        table_format(out)
+        files = list(data or [])
+        if tables is not None and files:
+            raise SurveyInputError("give data files or --tables BASE CURRENT, not both.")
+        inputs = list(tables) if tables is not None else [*files] + [p for p in (design,) if p is not None]
+        check_outputs([out], inputs)
+        if tables is not None:
+            table, record = change_tables_job(tables[0], tables[1], questionnaire=questionnaire, level=level,
+                                              table_level=table_level, next_n=next_n)
+        else:
+            table, record = change_job(
+                files, _design_options(weight, strata, psu, fpc, design, lonely_psu),
+                WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion),
+                Settings(by, "wald", level, min_base, suppress, source_col),
+                PeriodOptions(date_col=date_col, between=between, base_window=base_window,
+                              current_window=current_window),
+                independent=independent, next_n=next_n,
+            )
+        parameters = {
+            "between": between, "base_window": base_window, "current_window": current_window, "date_col": date_col,
+            "independent": independent, "next_n": next_n, "tables": [str(t) for t in tables or ()],
+            "table_level": table_level, "questionnaire": questionnaire, "indicators": indicator,
+            "all_indicators": all_indicators, "means": mean, "proportions": proportion, "by": by, "level": level,
+            "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col,
+        }
+        _write_table(table, out, "change", parameters, inputs, record)
+        print_change(table)
+        console.print(f"wrote {len(table)} rows to {out}")
+
+    guarded(body)
+
+
+@app.command("peers")
+def peers_command(
+    data: list[Path] = DATA_FILES,
+    out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
+    peers: Path = typer.Option(..., "--peers", help="Peer groups CSV: area, group (most similar groups)."),
+    area_col: str = typer.Option(..., "--area-col", help="Column holding each respondent's area."),
+    peer_mean: str = typer.Option("mean", "--peer-mean", help="mean: plain mean of the members' estimates (as "
+                                  "iQuanta); population: the group's pooled estimate."),
+    between: str | None = BETWEEN,
+    base_window: str | None = BASE_WINDOW,
+    current_window: str | None = CURRENT_WINDOW,
+    date_col: str | None = DATE_COL,
+    questionnaire: str | None = QUESTIONNAIRE,
+    indicator: list[str] = INDICATOR,
+    all_indicators: bool = ALL_INDICATORS,
+    mean: list[str] = MEAN,
+    proportion: list[str] = PROPORTION,
+    weight: str | None = WEIGHT,
+    strata: str | None = STRATA,
+    psu: str | None = PSU,
+    fpc: str | None = FPC,
+    design: Path | None = DESIGN,
+    lonely_psu: str = LONELY_PSU,
+    level: float = LEVEL,
+    min_base: int = MIN_BASE,
+    suppress: bool = SUPPRESS,
+    source_col: str | None = SOURCE_COL,
+) -> None:
+    """Each area against the mean of its most similar group: difference with a full-design CI, a flag and
+    a rank; with two periods, whether its change keeps pace with its peers'."""
+    from reporting.files import table_format
+    from survey.jobs.judging import PeriodOptions, Settings, peers_job
+    from survey.jobs.several_files import WhatToEstimate
+
+    def body() -> None:
+        table_format(out)
+        inputs = [*data, peers] + [p for p in (design,) if p is not None]
+        check_outputs([out], inputs)
+        table, record = peers_job(
+            data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
+            WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion),
+            Settings((), "wald", level, min_base, suppress, source_col),
+            PeriodOptions(date_col=date_col, between=between, base_window=base_window, current_window=current_window),
+            peers=peers, area_column=area_col, peer_mean=peer_mean,
+        )
+        parameters = {
+            "peers": peers, "area_col": area_col, "peer_mean": peer_mean, "between": between,
+            "base_window": base_window, "current_window": current_window, "date_col": date_col,
+            "questionnaire": questionnaire, "indicators": indicator, "all_indicators": all_indicators,
+            "means": mean, "proportions": proportion, "level": level, "min_base": min_base, "suppress": suppress,
+            "lonely_psu": lonely_psu, "source_col": source_col,
+        }
+        _write_table(table, out, "peers", parameters, inputs, record)
+        print_peers(table)
+        console.print(f"wrote {len(table)} rows to {out}")
+
+    guarded(body)
+
+
+@app.command("targets")
+def targets_command(
+    data: list[Path] = DATA_FILES,
+    out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
+    targets: Path = typer.Option(..., "--targets", help="Targets YAML (see data/examples/targets/)."),
+    date_col: str = typer.Option(..., "--date-col", help="Interview date column (YYYY-MM-DD or DD/MM/YYYY)."),
+    window: list[str] = typer.Option([], "--window", help="Assess the period START:END (repeatable); default: "
+                                     "every rolling year (--rolling 12m --every quarter)."),
+    rolling: str | None = typer.Option(None, "--rolling", help="Rolling windows of this length (default 12m)."),
+    every: str = EVERY,
+    questionnaire: str | None = QUESTIONNAIRE,
+    area_col: str | None = typer.Option(None, "--area-col", help="Column of the areas named in the targets file."),
+    weight: str | None = WEIGHT,
+    strata: str | None = STRATA,
+    psu: str | None = PSU,
+    fpc: str | None = FPC,
+    design: Path | None = DESIGN,
+    lonely_psu: str = LONELY_PSU,
+    ci: str = CI,
+    level: float = LEVEL,
+    min_base: int = MIN_BASE,
+    suppress: bool = SUPPRESS,
+    source_col: str | None = SOURCE_COL,
+) -> None:
+    """Is each target on track? Straight-line trajectory from the baseline to the target, the latest
+    estimates with their CIs, status (on track, off track, cannot tell) and the probability of being on
+    the right side of the line."""
+    from reporting.files import table_format
+    from survey.jobs.judging import PeriodOptions, Settings, targets_job
+
+    def body() -> None:
+        table_format(out)
+        inputs = [*data, targets] + [p for p in (design,) if p is not None]
+        check_outputs([out], inputs)
+        table, record = targets_job(
+            data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
+            Settings((), ci, level, min_base, suppress, source_col),
+            PeriodOptions(date_col=date_col, windows=window, rolling=rolling, every=every),
+            targets_file=targets, questionnaire=questionnaire, area_column=area_col,
+        )
+        parameters = {
+            "targets": targets, "date_col": date_col, "windows": window, "rolling": rolling, "every": every,
+            "questionnaire": questionnaire, "area_col": area_col, "ci": ci, "level": level, "min_base": min_base,
+            "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col,
+        }
+        _write_table(table, out, "targets", parameters, inputs, record)
+        print_targets(table)
+        console.print(f"wrote {len(table)} rows to {out}")
+
+    guarded(body)
+
+
+def _percent(value: float) -> str:
+    return "" if value != value else f"{100 * value:.1f}"
+
+
+def print_change(table: Any, limit: int = 30) -> None:
+    """The first rows of a change table: estimates in per cent for proportions, the change with its CI."""
+    from rich.table import Table
+
+    title = "Change between periods" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
+    shown = Table(title=title)
+    for column in ("indicator", "domain", "base", "current", "change", "CI", "p", "direction",
+                   "threshold"):
+        shown.add_column(column, justify="left" if column in ("indicator", "domain", "direction") else "right",
+                         overflow="fold")
+    for row in table.head(limit).itertuples(index=False):
+        domain = "all" if row.domain == "all" else f"{row.domain}={row.domain_value}"
+        interval = "" if row.ci_lower != row.ci_lower else f"{100 * row.ci_lower:+.1f} to {100 * row.ci_upper:+.1f}"
+        change = "" if row.change != row.change else f"{100 * row.change:+.1f}"
+        p_value = "" if row.p_value != row.p_value else f"{row.p_value:.3f}"
+        shown.add_row(str(row.indicator), domain, _percent(row.base_estimate), _percent(row.current_estimate),
+                      change, interval, p_value, str(row.direction or ""), _percent(row.threshold_level))
+    console.print(shown)
+    console.print("per cent (points for the change); threshold = the level a change from the base must pass to be "
+                  "significant (the Annex's minimum movement)")
+
+
+def print_peers(table: Any, limit: int = 30) -> None:
+    """The first rows of a peer table."""
+    from rich.table import Table
+
+    title = "Areas against their peer groups" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit
+                                                  else "")
+    shown = Table(title=title)
+    pace = "keeping_pace" in table.columns
+    columns = ["indicator", "area", "group", "estimate", "peer mean", "difference (CI)", "comparison", "rank"]
+    for column in columns + (["pace"] if pace else []):
+        shown.add_column(column, justify="right" if column in ("estimate", "peer mean", "rank") else "left",
+                         overflow="fold")
+    for row in table.head(limit).itertuples(index=False):
+        difference = "" if row.difference != row.difference else (
+            f"{100 * row.difference:+.1f} ({100 * row.ci_lower:+.1f} to {100 * row.ci_upper:+.1f})")
+        cells = [str(row.indicator), str(row.area), str(row.group), _percent(row.estimate), _percent(row.peer_mean),
+                 difference, str(row.comparison or ""), f"{row.rank}/{row.group_size}"]
+        if pace:
+            cells.append(str(row.keeping_pace or ""))
+        shown.add_row(*cells)
+    console.print(shown)
+
+
+def print_targets(table: Any, limit: int = 30) -> None:
+    """The first rows of a target-status table."""
+    from rich.table import Table
+
+    title = "Targets" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
+    shown = Table(title=title)
+    for column in ("indicator", "area", "period", "trajectory", "estimate (CI)", "status", "P(on track)"):
+        shown.add_column(column, justify="right" if column in ("trajectory", "P(on track)") else "left",
+                         overflow="fold")
+    for row in table.head(limit).itertuples(index=False):
+        estimate = "" if row.estimate != row.estimate else (
+            f"{100 * row.estimate:.1f} ({100 * row.ci_lower:.1f} to {100 * row.ci_upper:.1f})")
+        probability = "" if row.probability_on_track != row.probability_on_track else f"{row.probability_on_track:.2f}"
+        shown.add_row(str(row.indicator), str(row.area), str(row.period), _percent(row.trajectory_value), estimate,
+                      str(row.status or ""), probability)
+    console.print(shown)
+
+
 def print_estimates(table: Any, limit: int = 30) -> None:
     """Show the first rows of an estimates table on the terminal."""
     from rich.table import Table
@@ -442,6 +742,8 @@ def print_estimates(table: Any, limit: int = 30) -> None:
         shown.add_column(column, justify="right", no_wrap=True)
     for row in table.head(limit).itertuples(index=False):
         domain = "all" if row.domain == "all" else f"{row.domain}={row.domain_value}"
+        if "period" in table.columns:
+            domain = f"{domain}, {row.period}"
         interval = "" if row.ci_lower != row.ci_lower else f"{row.ci_lower:.4g} - {row.ci_upper:.4g}"
         estimate = "suppressed" if row.estimate != row.estimate else f"{row.estimate:.4g}"
         shown.add_row(str(row.indicator), domain, estimate, interval, str(row.n_unweighted),
@@ -689,6 +991,54 @@ def write_synthetic(result: Any, formats: dict[Path, str], out: Path, truth: Pat
                   + "".join(f"; {kind} to {path}" for path, _, kind in extra))
 
 
+YEARS = typer.Option(None, "--years", help="Several fieldwork years (2008,2009 or 2008-2010) of a population "
+                     "that changes by known amounts; --out then needs {year} in its name.")
+DRIFT = typer.Option(1.0, "--drift", help="With --years: multiplier of the default yearly drift (0: no change).")
+CHANGE_TRUTH = typer.Option(None, "--change-truth", help="With --years: true changes between years (.csv or "
+                            ".parquet).")
+
+
+def write_synthetic_years(result: Any, out: Path, truth: Path | None, change_truth: Path | None,
+                          controls: Path | None, command: str, parameters: dict[str, Any]) -> None:
+    """Write one file per year (`{year}` in `out`) and the truth, change truth and controls, each with a sidecar."""
+    from survey.synthetic.files import TABLE_FORMATS, data_format, write_survey_data, write_table_file
+
+    meta = provenance(command, parameters, [])
+    written = []
+    for label, year in result.years.items():
+        path = Path(str(out).replace("{year}", label))
+        with atomic_path(path) as tmp:
+            write_survey_data(year.data, tmp, data_format(path), result.survey)
+        write_json_atomic(sidecar_path(path), meta | {"design": year.design, "summary": year.summary})
+        written.append(str(path))
+    extra = ((truth, result.truth, "truth by year"), (change_truth, result.change_truth, "true changes"),
+             (controls, result.controls, "control totals"))
+    for path, table, kind in extra:
+        if path is not None:
+            with atomic_path(path) as tmp:
+                write_table_file(table, tmp, data_format(path, TABLE_FORMATS))
+            write_json_atomic(sidecar_path(path), meta | {"content": kind, "data_files": written})
+    console.print(f"wrote {len(written)} synthetic {result.survey} years ({', '.join(written)})"
+                  + "".join(f"; {kind} to {path}" for path, _, kind in extra if path is not None))
+
+
+def synthetic_year_outputs(survey: str, out: Path, years: str, truth: Path | None, change_truth: Path | None,
+                           controls: Path | None) -> tuple[list[Path], tuple[int, ...]]:
+    """The files a --years run writes, checked before anything is drawn."""
+    from survey.synthetic.files import TABLE_FORMATS, data_format
+    from survey.synthetic.years import parse_years, year_label
+
+    chosen = parse_years(years)
+    if "{year}" not in str(out):
+        raise SurveyInputError(f"--out {out}: with --years, put {{year}} in the file name (e.g. bcs_{{year}}.parquet); "
+                               "each year is written to its own file.")
+    data_format(Path(str(out).replace("{year}", "x")))
+    for path, allowed in ((truth, TABLE_FORMATS), (change_truth, TABLE_FORMATS), (controls, (".csv",))):
+        if path is not None:
+            data_format(path, allowed)
+    return [Path(str(out).replace("{year}", year_label(survey, y))) for y in chosen], chosen
+
+
 @synth_app.command("bcs")
 def synth_bcs_command(
     seed: int = typer.Option(..., "--seed", help="Seed: the same seed gives the same files."),
@@ -698,13 +1048,32 @@ def synth_bcs_command(
     controls: Path | None = typer.Option(None, "--controls", help="Age and sex totals by region (.csv)."),
     areas: Path | None = typer.Option(None, "--areas", help="Covariates of every authority, for `safer sae` "
                                       "(.csv or .parquet)."),
+    years: str | None = YEARS,
+    drift: float = DRIFT,
+    change_truth: Path | None = CHANGE_TRUTH,
 ) -> None:
-    """Draw a synthetic BCS year (stratified by force, clustered, one adult per household) with known truth."""
+    """Draw a synthetic BCS year (stratified by force, clustered, one adult per household) with known truth.
+
+    With --years, draw each fieldwork year (April to March) from a population whose perceptions drift by
+    known amounts, one file per year, with the true values by year and the true changes.
+    """
 
     def body() -> None:
         from survey.synthetic.files import TABLE_FORMATS, data_format
-        from survey.synthetic.jobs import synth_bcs
+        from survey.synthetic.jobs import synth_bcs, synth_bcs_years
 
+        if years is not None:
+            if areas is not None:
+                raise SurveyInputError("--areas is written for a single year; leave it out with --years.")
+            paths, chosen = synthetic_year_outputs("bcs", out, years, truth, change_truth, controls)
+            check_outputs([*paths, truth, change_truth, controls], [])
+            result_years = synth_bcs_years(seed, chosen, n, drift)
+            write_synthetic_years(result_years, out, truth, change_truth, controls, "synth bcs",
+                                  {"seed": seed, "n": n, "out": out, "truth": truth, "controls": controls,
+                                   "years": years, "drift": drift, "change_truth": change_truth})
+            return
+        if change_truth is not None:
+            raise SurveyInputError("--change-truth needs --years.")
         formats = synthetic_formats(out, truth, controls)
         if areas is not None:
             formats[areas] = data_format(areas, TABLE_FORMATS)
@@ -725,12 +1094,30 @@ def synth_place_command(
     out: Path = typer.Option(..., "--out", help="Microdata: .csv, .parquet, .sav (value labels) or .dta."),
     controls: Path = typer.Option(..., "--controls", help="Authority totals by age, sex and ethnicity (.csv)."),
     truth: Path | None = typer.Option(None, "--truth", help="True population values (.csv or .parquet)."),
+    years: str | None = YEARS,
+    drift: float = DRIFT,
+    change_truth: Path | None = CHANGE_TRUTH,
 ) -> None:
-    """Draw a synthetic Place Survey (postal sample per authority, realistic nonresponse) with known truth."""
+    """Draw a synthetic Place Survey (postal sample per authority, realistic nonresponse) with known truth.
+
+    With --years, draw each autumn's survey from a population whose perceptions drift by known amounts,
+    one file per year (with return dates), with the true values by year and the true changes.
+    """
 
     def body() -> None:
-        from survey.synthetic.jobs import synth_place
+        from survey.synthetic.jobs import synth_place, synth_place_years
 
+        if years is not None:
+            paths, chosen = synthetic_year_outputs("place", out, years, truth, change_truth, controls)
+            check_outputs([*paths, truth, change_truth, controls], [])
+            result_years = synth_place_years(seed, chosen, las, returns, drift)
+            write_synthetic_years(result_years, out, truth, change_truth, controls, "synth place",
+                                  {"seed": seed, "las": las, "returns": returns, "out": out, "truth": truth,
+                                   "controls": controls, "years": years, "drift": drift,
+                                   "change_truth": change_truth})
+            return
+        if change_truth is not None:
+            raise SurveyInputError("--change-truth needs --years.")
         formats = synthetic_formats(out, truth, controls)
         check_outputs([out, truth, controls], [])
         result = synth_place(seed, las, returns)
@@ -949,6 +1336,74 @@ def print_coverage(summary: Any) -> None:
                       f"{100 * row.mean_ci_width:.2f}")
     console.print(shown)
     console.print("bias = mean over domain values of |mean error| in percentage points (weighted / unweighted)")
+
+
+@check_app.command("change-coverage")
+def check_change_coverage_command(
+    survey: str = typer.Option(..., "--survey", help="bcs or place."),
+    replicates: int = typer.Option(300, "--replicates", help="Two-year samples drawn from the drifting population."),
+    seed: int = typer.Option(..., "--seed", help="Seed of the population and of the samples."),
+    out: Path = typer.Option(..., "--out", help="Summary by indicator and domain level (.csv/.parquet)."),
+    detail: Path | None = typer.Option(None, "--detail", help="Also write one row per domain value."),
+    years: str = typer.Option("2008,2009", "--years", help="Base and current fieldwork years."),
+    drift: float = typer.Option(1.0, "--drift", help="Multiplier of the default yearly drift; 0 checks the "
+                                "false-positive rate (no true change)."),
+    indicator: list[str] = typer.Option([], "--indicator", help="Indicators to check (default: PSA23_3 and "
+                                        "PSA23_4 for bcs, NI17 and NI21 for place)."),
+    n: int = typer.Option(46_000, "--n", help="BCS interviews per year."),
+    las: int = typer.Option(30, "--las", help="Place Survey authorities."),
+    returns: int = typer.Option(1_100, "--returns", help="Place Survey target returns per authority."),
+    min_base: int = typer.Option(50, help="Leave out changes on fewer respondents than this in either year."),
+) -> None:
+    """Coverage of 95% CIs for a change, and the false-positive rate: two years of a population that changes
+    by known amounts, redrawn, weighted, stacked and compared with `safer change`'s method."""
+
+    def body() -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        from survey.synthetic.change_coverage import change_coverage_setup, run_change_coverage
+        from survey.synthetic.files import TABLE_FORMATS, data_format, write_table_file
+        from survey.synthetic.years import parse_years
+
+        formats = {path: data_format(path, TABLE_FORMATS) for path in (out, detail) if path is not None}
+        check_outputs([out, detail], [])
+        chosen = parse_years(years)
+        if len(chosen) != 2:
+            raise SurveyInputError(f"--years '{years}': give two years, the base and the current.")
+        with console.status(f"building the synthetic {survey} population and its two years"):
+            setup = change_coverage_setup(survey, seed, years=(chosen[0], chosen[1]), drift=drift, n=n, n_las=las,
+                                          returns=returns, indicators=indicator)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task(f"{survey} two-year redraws", total=replicates)
+            summary, per_domain = run_change_coverage(setup, replicates, lambda: progress.advance(task), min_base)
+        parameters = {"survey": survey, "replicates": replicates, "seed": seed, "years": years, "drift": drift,
+                      "indicators": indicator, "n": n, "las": las, "returns": returns, "min_base": min_base}
+        meta = provenance("check change-coverage", parameters, [])
+        for path, table in ((out, summary), (detail, per_domain)):
+            if path is not None:
+                with atomic_path(path) as tmp:
+                    write_table_file(table, tmp, formats[path])
+                write_json_atomic(sidecar_path(path), meta)
+        print_change_coverage(summary)
+        console.print(f"wrote {len(summary)} rows to {out}")
+
+    guarded(body)
+
+
+def print_change_coverage(summary: Any) -> None:
+    """Coverage and rejection rate by indicator and domain level."""
+    from rich.table import Table
+
+    shown = Table(title="Coverage of 95% intervals for the change (pooled over redraws and domain values)")
+    for column in ("indicator", "domain", "intervals", "coverage", "rejected", "true change", "SE / SD"):
+        shown.add_column(column, justify="left" if column in ("indicator", "domain") else "right")
+    for row in summary.itertuples(index=False):
+        shown.add_row(row.indicator, row.domain, str(row.intervals),
+                      f"{100 * row.coverage:.1f}% ({100 * row.coverage_low:.1f}-{100 * row.coverage_high:.1f})",
+                      f"{100 * row.rejection_rate:.1f}%", f"{100 * row.mean_true_change:+.2f}", f"{row.se_ratio:.2f}")
+    console.print(shown)
+    console.print("rejected = share of changes found significant at 5% (the false-positive rate when --drift 0)")
 
 
 # ---- end synthetic data, coverage check and demo ------------------------------------------------------------

@@ -44,6 +44,22 @@ OVERALL = "all"
 """The `domain` and `domain_value` of the whole-sample rows."""
 BOUNDS_CI_METHOD = "korn-graubard at p={p:g}"
 """`ci_method` of a proportion estimated at exactly 0 or 1, whatever method was asked for (see `_table`)."""
+PERIOD_COLUMNS: tuple[str, ...] = ("period", "period_start", "period_end")
+"""Added to the estimate table when estimates are made for periods (date windows, survey years)."""
+
+
+def output_columns(with_periods: bool = False) -> tuple[str, ...]:
+    """The estimate table's columns: `OUTPUT_COLUMNS`, with `PERIOD_COLUMNS` after the indicator's
+    columns when periods are used.
+
+    >>> output_columns(True)[:4]
+    ('indicator', 'period', 'period_start', 'period_end')
+    """
+    if not with_periods:
+        return OUTPUT_COLUMNS
+    anchor = "indicator_title" if "indicator_title" in OUTPUT_COLUMNS else "indicator"
+    at = OUTPUT_COLUMNS.index(anchor) + 1
+    return OUTPUT_COLUMNS[:at] + PERIOD_COLUMNS + OUTPUT_COLUMNS[at:]
 
 
 def estimate(
@@ -98,13 +114,13 @@ def estimate(
 
     results = domain_means_many(design, values, [(codes, len(labels)) for _, codes, labels in groupings])
     tables = [
-        _table(targets, domain_name, labels, moments, ci, level, min_base, suppress)
+        domain_table(targets, domain_name, labels, moments, ci, level, min_base, suppress)
         for (domain_name, _, labels), moments in zip(groupings, results, strict=True)
     ]
     return pd.concat(tables, ignore_index=True)[list(OUTPUT_COLUMNS)]
 
 
-def _table(
+def domain_table(
     targets: Sequence[Target],
     domain_name: str,
     labels: list[str],
@@ -114,6 +130,7 @@ def _table(
     min_base: int,
     suppress: bool,
 ) -> pd.DataFrame:
+    """The long table of one domain variable's means (`m`), with SEs, CIs by `ci`, bases and flags."""
     n_domains, k = m.estimate.shape
     est = m.estimate
     var = np.maximum(m.variance, 0.0)
@@ -166,6 +183,8 @@ def _table(
             "n_effective": n_effective.ravel(),
             "deff": deff.ravel(),
             "low_base": low_base.ravel(),
+            # Not an output column: kept for callers that need it (e.g. probabilities matching the interval).
+            "degrees_of_freedom": m.degrees_of_freedom.ravel(),
         }
     )
     if suppress:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from survey.design import ReplicateWeights, SurveyDesign, gram_rank
+from survey.estimation.contrasts import ContrastMeans, Contrasts, Estimands, contrast_values, estimand_means
 from survey.estimation.strata import DomainMeans
 
 # Above this many replicates, subset ranks are bounded rather than computed (the Gram matrices get too large).
@@ -122,3 +123,35 @@ def _subset_degf(rep_rows: np.ndarray, base: np.ndarray, whole_design: bool, rep
     for members, rank in zip(owners, ranks, strict=True):
         out[members] = rank - 1
     return out
+
+
+def replicate_contrasts(
+    design: SurveyDesign, values: np.ndarray, estimands: Estimands, contrasts: Contrasts
+) -> ContrastMeans:
+    """Replicate variances of contrasts of estimands (R `svycontrast` on `svyby(..., covmat = TRUE)` over a
+    replicate design): each contrast is formed replicate by replicate, then R's `svrVar` is applied."""
+    replicates = design.replicates
+    if replicates is None:
+        raise ValueError("the design has no replicate weights")
+    from scipy import sparse
+
+    mean, total, count = estimand_means(design, values, estimands)
+    rows, est, n_est = estimands.row, estimands.estimand, estimands.n
+    combine = sparse.csr_matrix(
+        (contrasts.coefficient, (contrasts.contrast, contrasts.estimand)), shape=(contrasts.n, n_est)
+    )
+    use_for_centre = replicates.rscales > 0
+    variance = np.empty((contrasts.n, values.shape[1]))
+    for j in range(values.shape[1]):
+        y = values[rows, j]
+        base = ~np.isnan(y)
+        numerator = sparse.csr_matrix((np.where(base, y, 0.0), (est, rows)), shape=(n_est, design.n_rows))
+        denominator = sparse.csr_matrix((base.astype(np.float64), (est, rows)), shape=(n_est, design.n_rows))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            theta = np.asarray(numerator @ replicates.weights) / np.asarray(denominator @ replicates.weights)
+        theta_contrast = np.asarray(combine @ theta)
+        full = contrast_values(mean[:, [j]], contrasts)[:, 0]
+        centre = full if replicates.mse else theta_contrast[:, use_for_centre].mean(axis=1)
+        deviation = theta_contrast - centre[:, None]
+        variance[:, j] = replicates.scale * (deviation**2 @ replicates.rscales)
+    return ContrastMeans(mean, total, count, contrast_values(mean, contrasts), variance, method="replicate")

@@ -73,7 +73,7 @@ class DomainPieces:
 
 def finish(design: SurveyDesign, n_rows: int, n_domains: int, pieces: DomainPieces) -> DomainMeans:
     """Combine strata into variances and transpose (k, domains) arrays to (domains, k)."""
-    variance = _combine_strata(design, n_domains, pieces)
+    variance = combine_strata(design, n_domains, pieces)
     # R's subset of a calibrated design keeps every row; otherwise nrow() is the base.
     n_design_rows = (np.full(pieces.estimate.shape, n_rows, dtype=np.int64) if design.calibrations
                      else pieces.n_unweighted)
@@ -88,7 +88,7 @@ def finish(design: SurveyDesign, n_rows: int, n_domains: int, pieces: DomainPiec
     )
 
 
-def _combine_strata(design: SurveyDesign, n_domains: int, pieces: DomainPieces) -> np.ndarray:
+def combine_strata(design: SurveyDesign, n_domains: int, pieces: DomainPieces) -> np.ndarray:
     """Apply R's `onestrat` per (stratum, domain) and add up, handling lonely PSUs as R does.
 
     Returns variances (k, n_domains).

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import SurveyInputError
+from survey.questionnaire.schema import Polarity
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Target:
     """What is estimated, in words; the `indicator_title` column of the output."""
     survey: str = ""
     """Questionnaire id and version the indicator is defined by (e.g. `bcs 2008/09`); empty for columns."""
+    polarity: Polarity | None = None
+    """Whether a rise is an improvement (an indicator's polarity from its questionnaire); None if unknown."""
 
 
 def mean_target(data: pd.DataFrame, variable: str, *, source: str = "data") -> Target:
@@ -59,15 +62,15 @@ def proportion_target(
     present = column.notna().to_numpy()
     wanted: set[str] = {value}
     if value_labels:
-        wanted |= {_as_text(code) for code, label in value_labels.items() if str(label) == value}
+        wanted |= {as_text(code) for code, label in value_labels.items() if str(label) == value}
     hit = _numeric_hits(column, wanted)
     if hit is None:
         # Compare the distinct values as text, not every row.
         codes, uniques = pd.factorize(column, sort=True)
-        wanted_codes = [i for i, u in enumerate(uniques) if _as_text(u) in wanted]
+        wanted_codes = [i for i, u in enumerate(uniques) if as_text(u) in wanted]
         hit = np.isin(codes, np.array(wanted_codes, dtype=np.int64))
     if not hit.any() and present.any():
-        shown = ", ".join(_as_text(u) for u in pd.unique(column.dropna())[:12])
+        shown = ", ".join(as_text(u) for u in pd.unique(column.dropna())[:12])
         raise SurveyInputError(
             f"{source}: no row has {variable} = {value!r}; values present include {shown}."
         )
@@ -76,10 +79,10 @@ def proportion_target(
 
 
 def _numeric_hits(column: pd.Series, wanted: set[str]) -> np.ndarray | None:
-    """Rows of a numeric column whose text (`_as_text`) is one of `wanted`, found by comparing numbers; None
+    """Rows of a numeric column whose text (`as_text`) is one of `wanted`, found by comparing numbers; None
     for other columns.
 
-    A text names at most one number (`_as_text` is one-to-one on numbers), the one it parses to when that
+    A text names at most one number (`as_text` is one-to-one on numbers), the one it parses to when that
     number's text is the text itself: '1' names 1.0 in a float column, '1.0' and '+1' name nothing, as when
     the distinct values were compared as text.
     """
@@ -96,12 +99,13 @@ def _numeric_hits(column: pd.Series, wanted: set[str]) -> np.ndarray | None:
             continue
         if limits is not None and not limits.min <= number <= limits.max:
             continue
-        if _as_text(dtype.type(number)) == text:
+        if as_text(dtype.type(number)) == text:
             hit |= values == number
     return hit
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A data value as the text a user types: 2008.0 as `2008`, everything else as `str`."""
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
@@ -119,4 +123,4 @@ def domain_codes(data: pd.DataFrame, column: str, *, source: str = "data") -> tu
     if values.notna().sum() == 0:
         raise SurveyInputError(f"{source}: the domain column '{column}' is empty: every value is missing.")
     codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), [_as_text(u) for u in uniques]
+    return codes.astype(np.int64), [as_text(u) for u in uniques]

@@ -97,8 +97,9 @@ def collect_targets(
         wanted = list(indicator_ids(q)) if all_indicators else list(indicators)
         for indicator_id in wanted:
             values = indicator_values(data, q, indicator_id)
-            title = q.indicator(indicator_id).title
-            targets.append(Target(indicator_id, values, "proportion", title=title, survey=q.survey_label))
+            indicator = q.indicator(indicator_id)
+            targets.append(Target(indicator_id, values, "proportion", title=indicator.title, survey=q.survey_label,
+                                  polarity=indicator.polarity))
     for variable in means:
         targets.append(mean_target(data, variable, source=source))
     for spec in proportions:

@@ -33,7 +33,6 @@ SEEK_VIEWS_MODULE_SHARE = 0.5
 NOT_ASKED = -1
 ETHNICITY_REFUSED_RATE = 0.003
 FIELDWORK_START = np.datetime64("2008-04-01")
-FIELDWORK_END = np.datetime64("2009-03-31")
 MAX_DAYS_AFTER_ISSUE = 28  # interviews fall within the month of issue
 
 
@@ -117,8 +116,11 @@ class BcsSample:
     """Bool."""
 
 
-def draw_bcs_sample(frame: BcsFrame, n: int, rng: np.random.Generator) -> BcsSample:
-    """Stratified two-stage sample: PSUs within forces, households within PSUs, one adult per household."""
+def draw_bcs_sample(frame: BcsFrame, n: int, rng: np.random.Generator,
+                    fieldwork_start: np.datetime64 = FIELDWORK_START) -> BcsSample:
+    """Stratified two-stage sample: PSUs within forces, households within PSUs, one adult per household.
+
+    Interviews run for twelve months from `fieldwork_start` (the first day of a month)."""
     m_h = psus_per_stratum(frame, n)
     n_psus = frame.psu_stratum.size
     order = np.lexsort((rng.random(n_psus), frame.psu_stratum))
@@ -147,9 +149,11 @@ def draw_bcs_sample(frame: BcsFrame, n: int, rng: np.random.Generator) -> BcsSam
     probability = psu_prob * household_prob / adults
 
     issue_month = rng.integers(0, 12, size=chosen_psus.size)
-    psu_issue = (np.datetime64("2008-04", "M") + issue_month).astype("datetime64[D]")
+    first_month = np.datetime64(fieldwork_start, "M")
+    psu_issue = (first_month + issue_month).astype("datetime64[D]")
     issue = psu_issue[np.searchsorted(chosen_psus, chosen_household_psu)]
-    date = np.minimum(issue + rng.integers(0, MAX_DAYS_AFTER_ISSUE, size=rows.size), FIELDWORK_END)
+    last_day = (first_month + 12).astype("datetime64[D]") - 1
+    date = np.minimum(issue + rng.integers(0, MAX_DAYS_AFTER_ISSUE, size=rows.size), last_day)
     asked = rng.random(rows.size) < SEEK_VIEWS_MODULE_SHARE
     order_rows = np.argsort(rows, kind="stable")
     return BcsSample(
