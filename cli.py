@@ -390,10 +390,13 @@ def _design_options(weight: str | None, strata: str | None, psu: str | None, fpc
     return DesignOptions(weight, strata, psu, fpc, design, lonely_psu)
 
 
-def _write_table(table: Any, out: Path, command: str, parameters: dict[str, Any], inputs: list[Path],
-                 record: dict[str, Any]) -> None:
+def _write_table(table: Any, out: Path, command: str, parameters: dict[str, Any], record: dict[str, Any]) -> None:
+    """Write a judging table with its provenance (`record["input_files"]` are hashed) and record."""
+    inputs = record.pop("input_files")
     meta = provenance(command, parameters, inputs) | record
+    print_bindings(record)
     write_output(table, out, meta)
+    print_notes(record.get("notes", []))
 
 
 @app.command("estimate")
@@ -501,6 +504,9 @@ def change_command(
     all_indicators: bool = ALL_INDICATORS,
     mean: list[str] = MEAN,
     proportion: list[str] = PROPORTION,
+    map_items: list[str] = MAP,
+    mapping: Path | None = MAPPING,
+    ignore_labels: bool = IGNORE_LABELS,
     weight: str | None = WEIGHT,
     strata: str | None = STRATA,
     psu: str | None = PSU,
@@ -515,7 +521,6 @@ def change_command(
 ) -> None:
     """Is the change real? Difference between two periods, its SE from the full design, significance,
     direction by the indicator's polarity, and the Annex's minimum movement."""
-    from reporting.files import table_format
     from survey.jobs.judging import PeriodOptions, Settings, change_job, change_tables_job
     from survey.jobs.several_files import WhatToEstimate
 
@@ -524,15 +529,15 @@ def change_command(
         files = list(data or [])
         if tables is not None and files:
             raise SurveyInputError("give data files or --tables BASE CURRENT, not both.")
-        inputs = list(tables) if tables is not None else [*files] + [p for p in (design,) if p is not None]
-        check_outputs([out], inputs)
+        check_outputs([out], [*(tables or ()), *files, design, mapping])
         if tables is not None:
             table, record = change_tables_job(tables[0], tables[1], questionnaire=questionnaire, level=level,
                                               table_level=table_level, next_n=next_n)
         else:
             table, record = change_job(
                 files, _design_options(weight, strata, psu, fpc, design, lonely_psu),
-                WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion),
+                WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion,
+                               mapping_options(map_items, mapping, ignore_labels)),
                 Settings(by, "wald", level, min_base, suppress, source_col),
                 PeriodOptions(date_col=date_col, between=between, base_window=base_window,
                               current_window=current_window),
@@ -544,8 +549,10 @@ def change_command(
             "table_level": table_level, "questionnaire": questionnaire, "indicators": indicator,
             "all_indicators": all_indicators, "means": mean, "proportions": proportion, "by": by, "level": level,
             "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col,
+            "map": map_items, "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata,
+            "psu": psu, "fpc": fpc, "design": design,
         }
-        _write_table(table, out, "change", parameters, inputs, record)
+        _write_table(table, out, "change", parameters, record)
         print_change(table)
         console.print(f"wrote {len(table)} rows to {out}")
 
@@ -569,12 +576,16 @@ def peers_command(
     all_indicators: bool = ALL_INDICATORS,
     mean: list[str] = MEAN,
     proportion: list[str] = PROPORTION,
+    map_items: list[str] = MAP,
+    mapping: Path | None = MAPPING,
+    ignore_labels: bool = IGNORE_LABELS,
     weight: str | None = WEIGHT,
     strata: str | None = STRATA,
     psu: str | None = PSU,
     fpc: str | None = FPC,
     design: Path | None = DESIGN,
     lonely_psu: str = LONELY_PSU,
+    ci: str = CI,
     level: float = LEVEL,
     min_base: int = MIN_BASE,
     suppress: bool = SUPPRESS,
@@ -582,18 +593,17 @@ def peers_command(
 ) -> None:
     """Each area against the mean of its most similar group: difference with a full-design CI, a flag and
     a rank; with two periods, whether its change keeps pace with its peers'."""
-    from reporting.files import table_format
     from survey.jobs.judging import PeriodOptions, Settings, peers_job
     from survey.jobs.several_files import WhatToEstimate
 
     def body() -> None:
         table_format(out)
-        inputs = [*data, peers] + [p for p in (design,) if p is not None]
-        check_outputs([out], inputs)
+        check_outputs([out], [*data, peers, design, mapping])
         table, record = peers_job(
             data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
-            WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion),
-            Settings((), "wald", level, min_base, suppress, source_col),
+            WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion,
+                           mapping_options(map_items, mapping, ignore_labels)),
+            Settings((), ci, level, min_base, suppress, source_col),
             PeriodOptions(date_col=date_col, between=between, base_window=base_window, current_window=current_window),
             peers=peers, area_column=area_col, peer_mean=peer_mean,
         )
@@ -601,10 +611,12 @@ def peers_command(
             "peers": peers, "area_col": area_col, "peer_mean": peer_mean, "between": between,
             "base_window": base_window, "current_window": current_window, "date_col": date_col,
             "questionnaire": questionnaire, "indicators": indicator, "all_indicators": all_indicators,
-            "means": mean, "proportions": proportion, "level": level, "min_base": min_base, "suppress": suppress,
-            "lonely_psu": lonely_psu, "source_col": source_col,
+            "ci": ci, "means": mean, "proportions": proportion, "level": level, "min_base": min_base,
+            "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col, "map": map_items,
+            "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
+            "fpc": fpc, "design": design,
         }
-        _write_table(table, out, "peers", parameters, inputs, record)
+        _write_table(table, out, "peers", parameters, record)
         print_peers(table)
         console.print(f"wrote {len(table)} rows to {out}")
 
@@ -623,6 +635,9 @@ def targets_command(
     every: str = EVERY,
     questionnaire: str | None = QUESTIONNAIRE,
     area_col: str | None = typer.Option(None, "--area-col", help="Column of the areas named in the targets file."),
+    map_items: list[str] = MAP,
+    mapping: Path | None = MAPPING,
+    ignore_labels: bool = IGNORE_LABELS,
     weight: str | None = WEIGHT,
     strata: str | None = STRATA,
     psu: str | None = PSU,
@@ -638,25 +653,26 @@ def targets_command(
     """Is each target on track? Straight-line trajectory from the baseline to the target, the latest
     estimates with their CIs, status (on track, off track, cannot tell) and the probability of being on
     the right side of the line."""
-    from reporting.files import table_format
     from survey.jobs.judging import PeriodOptions, Settings, targets_job
 
     def body() -> None:
         table_format(out)
-        inputs = [*data, targets] + [p for p in (design,) if p is not None]
-        check_outputs([out], inputs)
+        check_outputs([out], [*data, targets, design, mapping])
         table, record = targets_job(
             data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
             Settings((), ci, level, min_base, suppress, source_col),
             PeriodOptions(date_col=date_col, windows=window, rolling=rolling, every=every),
             targets_file=targets, questionnaire=questionnaire, area_column=area_col,
+            mapping=mapping_options(map_items, mapping, ignore_labels),
         )
         parameters = {
             "targets": targets, "date_col": date_col, "windows": window, "rolling": rolling, "every": every,
             "questionnaire": questionnaire, "area_col": area_col, "ci": ci, "level": level, "min_base": min_base,
-            "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col,
+            "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col, "map": map_items,
+            "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
+            "fpc": fpc, "design": design,
         }
-        _write_table(table, out, "targets", parameters, inputs, record)
+        _write_table(table, out, "targets", parameters, record)
         print_targets(table)
         console.print(f"wrote {len(table)} rows to {out}")
 
@@ -696,18 +712,19 @@ def print_peers(table: Any, limit: int = 30) -> None:
     title = "Areas against their peer groups" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit
                                                   else "")
     shown = Table(title=title)
-    pace = "keeping_pace" in table.columns
+    pace = "pace_flag" in table.columns
     columns = ["indicator", "area", "group", "estimate", "peer mean", "difference (CI)", "comparison", "rank"]
     for column in columns + (["pace"] if pace else []):
         shown.add_column(column, justify="right" if column in ("estimate", "peer mean", "rank") else "left",
                          overflow="fold")
     for row in table.head(limit).itertuples(index=False):
         difference = "" if row.difference != row.difference else (
-            f"{100 * row.difference:+.1f} ({100 * row.ci_lower:+.1f} to {100 * row.ci_upper:+.1f})")
-        cells = [str(row.indicator), str(row.area), str(row.group), _percent(row.estimate), _percent(row.peer_mean),
-                 difference, str(row.comparison or ""), f"{row.rank}/{row.group_size}"]
+            f"{100 * row.difference:+.1f} "
+            f"({100 * row.difference_ci_lower:+.1f} to {100 * row.difference_ci_upper:+.1f})")
+        cells = [str(row.indicator), str(row.domain_value), str(row.group), _percent(row.estimate),
+                 _percent(row.peer_mean), difference, str(row.flag or ""), f"{row.rank}/{row.group_size}"]
         if pace:
-            cells.append(str(row.keeping_pace or ""))
+            cells.append(str(row.pace_flag or ""))
         shown.add_row(*cells)
     console.print(shown)
 
@@ -722,11 +739,11 @@ def print_targets(table: Any, limit: int = 30) -> None:
         shown.add_column(column, justify="right" if column in ("trajectory", "P(on track)") else "left",
                          overflow="fold")
     for row in table.head(limit).itertuples(index=False):
-        estimate = "" if row.estimate != row.estimate else (
-            f"{100 * row.estimate:.1f} ({100 * row.ci_lower:.1f} to {100 * row.ci_upper:.1f})")
+        estimate = "" if row.latest_estimate != row.latest_estimate else (
+            f"{100 * row.latest_estimate:.1f} ({100 * row.ci_lower:.1f} to {100 * row.ci_upper:.1f})")
         probability = "" if row.probability_on_track != row.probability_on_track else f"{row.probability_on_track:.2f}"
-        shown.add_row(str(row.indicator), str(row.area), str(row.period), _percent(row.trajectory_value), estimate,
-                      str(row.status or ""), probability)
+        shown.add_row(str(row.indicator), str(row.domain_value), str(row.latest_period),
+                      _percent(row.trajectory_value), estimate, str(row.status or ""), probability)
     console.print(shown)
 
 
@@ -1013,11 +1030,11 @@ def write_synthetic_years(result: Any, out: Path, truth: Path | None, change_tru
         written.append(str(path))
     extra = ((truth, result.truth, "truth by year"), (change_truth, result.change_truth, "true changes"),
              (controls, result.controls, "control totals"))
-    for path, table, kind in extra:
-        if path is not None:
-            with atomic_path(path) as tmp:
-                write_table_file(table, tmp, data_format(path, TABLE_FORMATS))
-            write_json_atomic(sidecar_path(path), meta | {"content": kind, "data_files": written})
+    for table_path, table, kind in extra:
+        if table_path is not None:
+            with atomic_path(table_path) as tmp:
+                write_table_file(table, tmp, data_format(table_path, TABLE_FORMATS))
+            write_json_atomic(sidecar_path(table_path), meta | {"content": kind, "data_files": written})
     console.print(f"wrote {len(written)} synthetic {result.survey} years ({', '.join(written)})"
                   + "".join(f"; {kind} to {path}" for path, _, kind in extra if path is not None))
 

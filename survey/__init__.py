@@ -3,8 +3,8 @@
 The pipeline, one subpackage per stage: `questionnaire` (items and indicator rules as data) -> `reading`
 (read and validate files) -> `design` (the design object, carrying strata, clusters, weights and the
 calibration history) -> `weighting` (weights, calibration kept on the design) -> `estimation` (indicator
-variables, estimates with SE and CI) -> `judging` (changes between periods, peers, targets). `jobs` holds the whole jobs behind the commands; `synthetic` draws
-data with known truth.
+variables, estimates with SE and CI) -> `judging` (changes between periods, peers, targets). `jobs` holds
+the whole jobs behind the commands; `synthetic` draws data with known truth.
 
 Public entry points, imported lazily so that `import survey.errors` stays light:
 
@@ -31,12 +31,12 @@ if TYPE_CHECKING:
     from survey.estimation.strata import DomainMeans
     from survey.estimation.targets import Target, mean_target, proportion_target
     from survey.estimation.variance import contrast_means, domain_means, domain_means_many
+    from survey.jobs.estimate import estimate_file
     from survey.judging.change import change, change_from_tables
     from survey.judging.minimum_movement import minimum_movement
     from survey.judging.peers import peer_comparison, read_peer_groups
     from survey.judging.periods import Period, estimate_periods, rolling
     from survey.judging.targets import load_targets, target_status
-    from survey.jobs.estimate import estimate_file
     from survey.questionnaire.loading import list_questionnaires, load_questionnaire
     from survey.questionnaire.schema import Questionnaire
     from survey.reading.files import SurveyFile, read_survey_file

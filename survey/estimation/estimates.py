@@ -43,7 +43,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 OVERALL = "all"
 """The `domain` and `domain_value` of the whole-sample rows."""
 BOUNDS_CI_METHOD = "korn-graubard at p={p:g}"
-"""`ci_method` of a proportion estimated at exactly 0 or 1, whatever method was asked for (see `_table`)."""
+"""`ci_method` of a proportion estimated at exactly 0 or 1, whatever method was asked for (see `domain_table`)."""
 PERIOD_COLUMNS: tuple[str, ...] = ("period", "period_start", "period_end")
 """Added to the estimate table when estimates are made for periods (date windows, survey years)."""
 
@@ -52,8 +52,8 @@ def output_columns(with_periods: bool = False) -> tuple[str, ...]:
     """The estimate table's columns: `OUTPUT_COLUMNS`, with `PERIOD_COLUMNS` after the indicator's
     columns when periods are used.
 
-    >>> output_columns(True)[:4]
-    ('indicator', 'period', 'period_start', 'period_end')
+    >>> output_columns(True)[:6]
+    ('survey', 'indicator', 'indicator_title', 'period', 'period_start', 'period_end')
     """
     if not with_periods:
         return OUTPUT_COLUMNS

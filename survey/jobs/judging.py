@@ -29,6 +29,7 @@ from survey.judging.periods import (
     window_period,
 )
 from survey.options import CI_METHODS, choose
+from survey.reading.prepared import MappingOptions
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def change_tables_job(
     table = change_from_tables(tables[0], tables[1], base_label=base_path.stem, current_label=current_path.stem,
                                polarities=polarities, level=level, table_level=table_level, next_n=next_n,
                                sources=(str(base_path), str(current_path)))
-    record = {"tables": [str(base_path), str(current_path)],
+    record = {"tables": [str(base_path), str(current_path)], "input_files": [str(base_path), str(current_path)],
               "variance": "independent samples: se_change = sqrt(se_base^2 + se_current^2), SEs from the tables "
                           "(or from CI half-widths at table_level where a table has no se)"}
     return table, record
@@ -251,18 +252,21 @@ def peers_job(
     periods = two_periods(stacked, period_options, required=False)
     base, current = periods if periods is not None else (None, None)
     table = peer_comparison(stacked.design, stacked.targets, area_column, groups, current=current, base=base,
-                            peer_mean=mean_kind, level=settings.level, min_base=settings.min_base,
+                            peer_mean=mean_kind, ci=choose(settings.ci, CI_METHODS, "CI method"),
+                            level=settings.level, min_base=settings.min_base,
                             suppress=settings.suppress, source=stacked.source)
     record = _record(stacked, [p for p in (base, current) if p is not None], settings, table) | {
-        "peer_mean": mean_kind, "peer_mean_note": PEER_MEAN_NOTES[mean_kind], "peers_file": str(peers),
+        "peer_mean": PEER_MEAN_NOTES[mean_kind], "peer_mean_kind": mean_kind, "peers_file": str(peers),
         "area_column": area_column,
     }
+    record["input_files"].append(str(peers))
     return table, record
 
 
 def targets_job(
     paths: Sequence[Path], design_options: DesignOptions, settings: Settings, period_options: PeriodOptions,
     *, targets_file: Path, questionnaire: str | None = None, area_column: str | None = None,
+    mapping: MappingOptions | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """`safer targets`: trajectory and status of each target in each period (default: every rolling year)."""
     from survey.judging.targets import check_against_questionnaire, load_targets, target_status
@@ -276,7 +280,7 @@ def targets_job(
     check_against_questionnaire(spec, load_questionnaire(name), str(targets_file))
     area = area_column or spec.area_column
     indicators = list(dict.fromkeys(t.indicator for t in spec.targets))
-    what = WhatToEstimate(questionnaire=name, indicators=indicators)
+    what = WhatToEstimate(questionnaire=name, indicators=indicators, mapping=mapping)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
                          required_columns=_required(settings, period_options, [area] if area else []))
     options = period_options
@@ -293,4 +297,5 @@ def targets_job(
         "status": "on track / off track when the whole CI is on the good / wrong side of the trajectory; "
                   "cannot tell when it straddles",
     }
+    record["input_files"].append(str(targets_file))
     return table, record

@@ -31,9 +31,10 @@ from survey.judging.periods import Period, check_distinct
 from survey.questionnaire.schema import Polarity
 
 CHANGE_COLUMNS: tuple[str, ...] = (
-    "indicator", "domain", "domain_value", "base_period", "base_estimate", "current_period", "current_estimate",
-    "change", "se_change", "ci_lower", "ci_upper", "p_value", "significant", "direction", "minimum_movement",
-    "threshold_level", "base_se", "current_se", "base_n", "current_n", "shared_n", "low_base",
+    "survey", "indicator", "indicator_title", "domain", "domain_value", "base_period", "base_estimate",
+    "current_period", "current_estimate", "change", "se_change", "ci_lower", "ci_upper", "p_value", "significant",
+    "direction", "minimum_movement", "threshold_level", "base_se", "current_se", "base_n", "current_n", "shared_n",
+    "low_base",
 )
 """The change table; the columns after `threshold_level` give the SEs and bases behind it."""
 SUPPRESSED = ("base_estimate", "current_estimate", "change", "se_change", "ci_lower", "ci_upper", "p_value",
@@ -156,7 +157,8 @@ def _rows(
     rows = []
     for j, target in enumerate(targets):
         rows.append({
-            "indicator": target.name, "domain": name, "domain_value": label,
+            "survey": target.survey, "indicator": target.name, "indicator_title": target.title,
+            "domain": name, "domain_value": label,
             "base_period": base.label, "base_estimate": base_est[j],
             "current_period": current.label, "current_estimate": current_est[j],
             "change": diff[j], "se_change": se[j], "ci_lower": diff[j] - z * se[j], "ci_upper": diff[j] + z * se[j],
@@ -245,7 +247,8 @@ def change_from_tables(
     polarity_of = polarities or {}
     indicators = old.index.get_level_values("indicator")
     table = pd.DataFrame({
-        "indicator": indicators, "domain": old.index.get_level_values("domain"),
+        "survey": _column_or(old, "survey"), "indicator": indicators,
+        "indicator_title": _column_or(old, "indicator_title"), "domain": old.index.get_level_values("domain"),
         "domain_value": old.index.get_level_values("domain_value"), "base_period": labels[0],
         "base_estimate": old["estimate"].to_numpy(float), "current_period": labels[1],
         "current_estimate": new["estimate"].to_numpy(float), "change": diff, "se_change": se,
@@ -260,6 +263,15 @@ def change_from_tables(
         "low_base": _flag(old) | _flag(new),
     })
     return table[list(CHANGE_COLUMNS)]
+
+
+def _column_or(table: pd.DataFrame, column: str) -> np.ndarray:
+    """A text column of a published table, or blanks when it has none."""
+    if column not in table.columns:
+        return np.full(len(table), "", dtype=object)
+    column_values = table[column].astype(object)
+    values: np.ndarray = column_values.where(column_values.notna(), "").astype(str).to_numpy()
+    return values
 
 
 def _single_period(table: pd.DataFrame, default: str) -> str:

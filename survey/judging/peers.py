@@ -32,7 +32,8 @@ from survey.estimation.contrasts import Contrasts, Estimands
 from survey.estimation.targets import Target, as_text, domain_codes
 from survey.estimation.variance import contrast_means
 from survey.judging.minimum_movement import z_quantile
-from survey.judging.periods import Period, check_distinct
+from survey.judging.periods import Period, check_distinct, estimate_periods
+from survey.options import CIMethod
 from survey.questionnaire.schema import Polarity
 
 PeerMean = Literal["mean", "population"]
@@ -46,14 +47,17 @@ PEER_MEAN_NOTES: dict[str, str] = {
                   "full design.",
 }
 PEER_COLUMNS: tuple[str, ...] = (
-    "indicator", "area", "group", "group_size", "period", "estimate", "se", "peer_mean", "difference",
-    "se_difference", "ci_lower", "ci_upper", "p_value", "comparison", "rank", "n_unweighted", "low_base",
+    "survey", "indicator", "indicator_title", "domain", "domain_value", "group", "group_size", "period", "estimate",
+    "se", "ci_lower", "ci_upper", "ci_method", "peer_mean", "difference", "se_difference", "difference_ci_lower",
+    "difference_ci_upper", "p_value", "flag", "rank", "n_unweighted", "low_base",
 )
+"""The peer table (`docs/report.md`): `domain` is the area column, `domain_value` the area; `ci_lower` and
+`ci_upper` are the area estimate's interval (as `estimate` gives it), `difference_ci_*` the difference's."""
 PACE_COLUMNS: tuple[str, ...] = (
-    "base_period", "current_period", "change", "peer_change", "change_difference", "se_change_difference",
-    "change_ci_lower", "change_ci_upper", "change_p_value", "keeping_pace",
+    "base_period", "current_period", "change", "peer_change", "pace_difference", "se_pace_difference",
+    "pace_ci_lower", "pace_ci_upper", "pace_p_value", "pace_flag",
 )
-"""Added to the peer table when a base period is given."""
+"""Added to the peer table when a base period is given: the area's change against its peers' (keeping pace)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,7 @@ def peer_comparison(
     current: Period | None = None,
     base: Period | None = None,
     peer_mean: PeerMean = "mean",
+    ci: CIMethod = "logit",
     level: float = 0.95,
     min_base: int = 50,
     suppress: bool = False,
@@ -212,10 +217,11 @@ def peer_comparison(
     """Each area of `area_column` against the mean of its peer group (`PEER_COLUMNS`), and, when `base` is
     given, its change from `base` to `current` against its peers' (`PACE_COLUMNS`, keeping pace).
 
-    The level comparison uses the `current` period (all respondents when None). `comparison` says
-    significantly better / worse / not significantly different by the target's polarity; `rank` is the
-    area's place in its group (1 = best). `low_base` flags an area with fewer than `min_base` respondents
-    in a period used; `suppress` blanks its figures.
+    The level comparison uses the `current` period (all respondents when None); the area's own interval is
+    `estimate`'s (`ci`), the difference's is normal. `flag` says significantly better / worse / not
+    significantly different by the target's polarity; `rank` is the area's place in its group (1 = best).
+    `low_base` flags an area with fewer than `min_base` respondents in a period used; `suppress` blanks its
+    figures.
 
     Examples
     --------
@@ -228,7 +234,7 @@ def peer_comparison(
     >>> groups = peer_groups_from_frame(pd.DataFrame({"area": list("ABCD"), "group": ["x", "x", "y", "y"]}))
     >>> table = peer_comparison(make_design(data, strata="la"), [mean_target(data, "y")], "la", groups,
     ...                         min_base=1)
-    >>> table[["area", "estimate", "peer_mean", "difference", "rank"]].values.tolist()
+    >>> table[["domain_value", "estimate", "peer_mean", "difference", "rank"]].values.tolist()
     [['A', 2.0, 2.0, 0.0, 1], ['B', 2.0, 2.0, 0.0, 1], ['C', 6.0, 5.0, 1.0, 1], ['D', 4.0, 5.0, -1.0, 2]]
     """
     if peer_mean not in PEER_MEAN_OPTIONS:
@@ -255,6 +261,9 @@ def peer_comparison(
     contrasts = _peer_contrasts(area_group, n_groups, pooled_offset, peer_mean, len(periods))
     result = contrast_means(design, values, estimands, contrasts)
     value, se = result.contrast, np.sqrt(np.maximum(result.variance, 0.0))
+    own = estimate_periods(design, targets, periods[-1:], by=[area_column], ci=ci, level=level, min_base=0,
+                           source=source)
+    own = own[own["domain"] == area_column].set_index(["indicator", "domain_value"])
     n_current = result.n_unweighted[(len(periods) - 1) * n_areas:len(periods) * n_areas]
     n_base = result.n_unweighted[:n_areas]
     block = [slice(b * n_areas, (b + 1) * n_areas) for b in range(6)]
@@ -262,13 +271,18 @@ def peer_comparison(
     for j, target in enumerate(targets):
         difference, se_difference = value[block[2], j], se[block[2], j]
         p_value = _p_value(difference, se_difference)
+        interval = own.loc[[(target.name, a) for a in labels]]
         table = pd.DataFrame({
-            "indicator": target.name, "area": labels, "group": [group_labels[g] for g in area_group],
+            "survey": target.survey, "indicator": target.name, "indicator_title": target.title,
+            "domain": area_column, "domain_value": labels, "group": [group_labels[g] for g in area_group],
             "group_size": np.bincount(area_group, minlength=n_groups)[area_group],
             "period": periods[-1].label, "estimate": value[block[0], j], "se": se[block[0], j],
+            "ci_lower": interval["ci_lower"].to_numpy(), "ci_upper": interval["ci_upper"].to_numpy(),
+            "ci_method": interval["ci_method"].to_numpy(),
             "peer_mean": value[block[1], j], "difference": difference, "se_difference": se_difference,
-            "ci_lower": difference - z * se_difference, "ci_upper": difference + z * se_difference,
-            "p_value": p_value, "comparison": _comparison(difference, p_value < 1 - level, target.polarity),
+            "difference_ci_lower": difference - z * se_difference,
+            "difference_ci_upper": difference + z * se_difference,
+            "p_value": p_value, "flag": _comparison(difference, p_value < 1 - level, target.polarity),
             "rank": _rank(value[block[0], j], area_group, target.polarity).astype(np.int64),
             "n_unweighted": n_current[:, j], "low_base": n_current[:, j] < min_base,
         })
@@ -277,9 +291,9 @@ def peer_comparison(
             pace_p = _p_value(gap, se_gap)
             table = table.assign(
                 base_period=base.label, current_period=periods[-1].label, change=value[block[3], j],
-                peer_change=value[block[4], j], change_difference=gap, se_change_difference=se_gap,
-                change_ci_lower=gap - z * se_gap, change_ci_upper=gap + z * se_gap, change_p_value=pace_p,
-                keeping_pace=_pace(gap, pace_p < 1 - level, target.polarity),
+                peer_change=value[block[4], j], pace_difference=gap, se_pace_difference=se_gap,
+                pace_ci_lower=gap - z * se_gap, pace_ci_upper=gap + z * se_gap, pace_p_value=pace_p,
+                pace_flag=_pace(gap, pace_p < 1 - level, target.polarity),
                 low_base=table["low_base"] | (n_base[:, j] < min_base),
             )
         tables.append(table)
@@ -287,7 +301,7 @@ def peer_comparison(
     if suppress:
         numbers = [c for c in table.columns if table[c].dtype == np.float64]
         table.loc[table["low_base"], numbers] = np.nan
-        words = [c for c in ("comparison", "keeping_pace") if c in table.columns]
+        words = [c for c in ("flag", "pace_flag") if c in table.columns]
         table.loc[table["low_base"], words] = None
     return table
 

@@ -40,10 +40,13 @@ from survey.questionnaire.schema import Polarity, Questionnaire
 from survey.reading.specfiles import read_yaml_mapping, validate_spec
 
 TARGET_COLUMNS: tuple[str, ...] = (
-    "indicator", "area", "period", "period_end", "baseline_period", "baseline_date", "baseline_value",
-    "baseline_source", "target_value", "target_date", "trajectory_value", "estimate", "se", "ci_lower",
-    "ci_upper", "ci_method", "status", "probability_on_track", "polarity", "n_unweighted", "low_base",
+    "survey", "indicator", "indicator_title", "domain", "domain_value", "baseline_period", "baseline_date",
+    "baseline_value", "baseline_source", "target_value", "target_date", "latest_period", "latest_start",
+    "latest_date", "latest_estimate", "se", "ci_lower", "ci_upper", "ci_method", "trajectory_value", "status",
+    "probability_on_track", "polarity", "n_unweighted", "low_base",
 )
+"""The target table (`docs/report.md`): `domain` is the area column (`all` for a national target) and
+`domain_value` the area; `latest_*` is the period assessed (one row per period), `latest_date` its last day."""
 
 
 class _Strict(BaseModel):
@@ -238,12 +241,15 @@ def target_status(
         probability = on_track_probability(estimate, se, line, polarity, str(mine["ci_method"].iloc[0]),
                                            mine["degrees_of_freedom"].to_numpy())
         rows.append(pd.DataFrame({
-            "indicator": target.indicator, "area": target.area, "period": mine["period"].to_numpy(),
-            "period_end": mine["period_end"].to_numpy(), "baseline_period": target.baseline.period,
+            "survey": by_name[target.indicator].survey, "indicator": target.indicator,
+            "indicator_title": by_name[target.indicator].title, "domain": domain or OVERALL,
+            "domain_value": target.area, "baseline_period": target.baseline.period,
             "baseline_date": start.isoformat(), "baseline_value": base_value, "baseline_source": base_source,
-            "target_value": target.target, "target_date": target.by.isoformat(), "trajectory_value": line,
-            "estimate": estimate, "se": se, "ci_lower": mine["ci_lower"].to_numpy(),
-            "ci_upper": mine["ci_upper"].to_numpy(), "ci_method": mine["ci_method"].to_numpy(),
+            "target_value": target.target, "target_date": target.by.isoformat(),
+            "latest_period": mine["period"].to_numpy(), "latest_start": mine["period_start"].to_numpy(),
+            "latest_date": mine["period_end"].to_numpy(), "latest_estimate": estimate, "se": se,
+            "ci_lower": mine["ci_lower"].to_numpy(), "ci_upper": mine["ci_upper"].to_numpy(),
+            "ci_method": mine["ci_method"].to_numpy(), "trajectory_value": line,
             "status": status(mine["ci_lower"].to_numpy(), mine["ci_upper"].to_numpy(), line, polarity),
             "probability_on_track": probability, "polarity": polarity,
             "n_unweighted": mine["n_unweighted"].to_numpy(), "low_base": mine["low_base"].to_numpy(),
@@ -254,7 +260,7 @@ def target_status(
 def _estimated_baselines(
     design: SurveyDesign, targets: Sequence[Target], spec: TargetsFile, by: list[str], date_column: str | None,
     ci: CIMethod, level: float, source: str,
-) -> dict[tuple[str, str, str], float]:
+) -> dict[tuple[str, str, str, str], float]:
     """Baseline values estimated from the data, keyed by (period, indicator, domain, area)."""
     wanted = {t.baseline.period for t in spec.targets if t.baseline.value is None}
     if not wanted:

@@ -149,7 +149,7 @@ def draw_bcs_sample(frame: BcsFrame, n: int, rng: np.random.Generator,
     probability = psu_prob * household_prob / adults
 
     issue_month = rng.integers(0, 12, size=chosen_psus.size)
-    first_month = np.datetime64(fieldwork_start, "M")
+    first_month = np.asarray(fieldwork_start).astype("datetime64[M]")
     psu_issue = (first_month + issue_month).astype("datetime64[D]")
     issue = psu_issue[np.searchsorted(chosen_psus, chosen_household_psu)]
     last_day = (first_month + 12).astype("datetime64[D]") - 1

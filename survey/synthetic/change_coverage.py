@@ -198,7 +198,8 @@ def run_change_coverage(
         warnings.simplefilter("ignore", RuntimeWarning)
         detail = setup.truth.assign(
             survey=setup.survey, replicates_with_estimate=has.sum(axis=0),
-            coverage=covered.sum(axis=0) / has.sum(axis=0), rejection_rate=(significant & has).sum(axis=0) / has.sum(axis=0),
+            coverage=covered.sum(axis=0) / has.sum(axis=0),
+            rejection_rate=(significant & has).sum(axis=0) / has.sum(axis=0),
             mean_change=np.nanmean(estimate, axis=0), mean_se=np.nanmean(se, axis=0),
             sd_change=np.nanstd(estimate, axis=0, ddof=1),
         )

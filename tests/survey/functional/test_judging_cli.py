@@ -107,12 +107,14 @@ def test_peers_with_keeping_pace(runner: CliRunner, tmp_path: Path) -> None:
                                  "--area-col", "la", "--out", str(out)])
     assert code == 0, output
     table = pd.read_excel(out, sheet_name="estimates")
-    assert list(table["area"]) == AREAS
-    assert {"peer_mean", "difference", "comparison", "rank", "keeping_pace"} <= set(table.columns)
+    assert list(table["domain_value"]) == AREAS and set(table["domain"]) == {"la"}
+    assert {"peer_mean", "difference", "difference_ci_lower", "flag", "rank", "pace_difference", "pace_flag"} <= set(
+        table.columns)
     g1 = table[table["group"] == "g1"]
     assert g1["peer_mean"].iloc[0] == pytest.approx(g1["estimate"].mean())
     meta = json.loads((tmp_path / "peers.xlsx.meta.json").read_text())
-    assert meta["command"] == "peers" and "unweighted mean" in meta["peer_mean_note"]
+    assert meta["command"] == "peers" and "unweighted mean" in meta["peer_mean"]
+    assert str(tmp_path / "groups.csv") in meta["inputs"], "the peers file is hashed into the provenance"
 
 
 def test_estimate_by_window_and_rolling_on_the_bundled_bcs(runner: CliRunner, tmp_path: Path) -> None:
@@ -125,8 +127,8 @@ def test_estimate_by_window_and_rolling_on_the_bundled_bcs(runner: CliRunner, tm
     assert code == 0, output
     table = pd.read_csv(out)
     columns = list(table.columns)
-    assert columns[columns.index("indicator") + 1:columns.index("indicator") + 4] == [
-        "period", "period_start", "period_end"]
+    after = columns.index("indicator_title") + 1
+    assert columns[after:after + 3] == ["period", "period_start", "period_end"], "period columns follow the title"
     assert list(table["period"]) == ["2008-10:2009-03", "6 months to 2008-09-30", "6 months to 2008-12-31",
                                      "6 months to 2009-03-31"]
     assert table["n_unweighted"].iloc[0] == table["n_unweighted"].iloc[-1], "the same six months"
@@ -141,7 +143,8 @@ def test_targets_on_the_bundled_confidence_target(runner: CliRunner, tmp_path: P
                                  "--out", str(out)])
     assert code == 0, output
     row = pd.read_csv(out).iloc[0]
-    assert row["indicator"] == "PSA23_3" and row["period"] == "12 months to 2009-03-31"
+    assert row["indicator"] == "PSA23_3" and row["latest_period"] == "12 months to 2009-03-31"
+    assert (row["domain"], row["domain_value"], row["latest_date"]) == ("all", "all", "2009-03-31")
     assert row["target_value"] == pytest.approx(0.60) and row["target_date"] == "2012-03-31"
     assert row["status"] in {"on track", "off track", "cannot tell"}
     assert 0 <= row["probability_on_track"] <= 1

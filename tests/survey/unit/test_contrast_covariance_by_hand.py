@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from survey.design import SurveyDesign, make_design
-from survey.estimation.targets import Target
 from survey.estimation.contrasts import Contrasts, Estimands
+from survey.estimation.targets import Target
 from survey.estimation.variance import contrast_means, domain_means
 from survey.judging.change import change
 from survey.judging.periods import Period
@@ -126,7 +126,7 @@ def test_peer_difference_of_independent_areas_by_hand() -> None:
     data = pd.DataFrame({"la": np.repeat(list("ABCDE"), 30), "w": rng.uniform(1, 3, 150), "y": rng.normal(size=150)})
     design = make_design(data, weight="w", strata="la")
     groups = peer_groups_from_frame(pd.DataFrame({"area": list("ABCDE"), "group": ["g"] * 3 + ["h"] * 2}))
-    table = peer_comparison(design, [_mean(list(data["y"]))], "la", groups, min_base=1).set_index("area")
+    table = peer_comparison(design, [_mean(list(data["y"]))], "la", groups, min_base=1).set_index("domain_value")
     variance = table["se"] ** 2
     for area, members in (("A", "ABC"), ("B", "ABC"), ("D", "DE")):
         m = len(members)

@@ -73,6 +73,6 @@ def test_target_status_on_a_small_design_with_an_estimated_baseline() -> None:
     assert row["baseline_value"] == pytest.approx(baseline, rel=1e-12)
     expected_line = baseline + (0.50 - baseline) * 365 / 730
     assert row["trajectory_value"] == pytest.approx(expected_line, rel=1e-12)
-    assert row["estimate"] == pytest.approx(agree[late].mean())
+    assert row["latest_estimate"] == pytest.approx(agree[late].mean())
     assert row["status"] == "on track", f"0.62 against a line at {expected_line:.3f} on 300 respondents"
     assert row["probability_on_track"] > 0.975

@@ -92,7 +92,9 @@ def file_design(name: str, calibrated: bool) -> SurveyDesign:
     return calibrate_to_margins(design, controls, method="raking", epsilon=1e-12, max_iter=200)
 
 
-def changes_by_region(design: SurveyDesign, base: Period, current: Period, prefix: str) -> dict[str, tuple[float, float]]:
+def changes_by_region(
+    design: SurveyDesign, base: Period, current: Period, prefix: str
+) -> dict[str, tuple[float, float]]:
     got = {}
     for variable in VARIABLES:
         table = change(design, [target(design.data, variable)], base, current, by=["region"], min_base=0)
@@ -170,7 +172,7 @@ def test_peer_difference_with_areas_as_strata_matches_r() -> None:
     design = make_design(data, weight="weight", strata="la")
     groups = read_peer_groups(REFERENCE_DIR / "data" / "place_groups.csv")
     table = peer_comparison(design, [target(data, "y")], "la", groups, min_base=0)
-    check("peers/y", {f"peers/y/{r.area}": (r.difference, r.se_difference) for r in table.itertuples()})
+    check("peers/y", {f"peers/y/{r.domain_value}": (r.difference, r.se_difference) for r in table.itertuples()})
 
 
 @pytest.mark.parametrize("calibrated", [False, True], ids=["uncalibrated", "calibrated"])
@@ -185,7 +187,7 @@ def test_peer_difference_with_areas_crossing_strata_matches_r(calibrated: bool, 
     for variable in VARIABLES:
         table = peer_comparison(design, [target(design.data, variable)], "la", groups, peer_mean=peer_mean,
                                 min_base=0)
-        got |= {f"{prefix}/{variable}/{r.area}": (r.difference, r.se_difference) for r in table.itertuples()}
+        got |= {f"{prefix}/{variable}/{r.domain_value}": (r.difference, r.se_difference) for r in table.itertuples()}
     check(prefix, got)
 
 
@@ -197,7 +199,7 @@ def test_keeping_pace_difference_in_differences_matches_r() -> None:
     base, current = (level_period(stacked.data, "file", name) for name in ("place2008", "place2010"))
     table = peer_comparison(stacked, [target(stacked.data, "y")], "la", groups, base=base, current=current,
                             min_base=0)
-    check("pace/y", {f"pace/y/{r.area}": (r.change_difference, r.se_change_difference) for r in table.itertuples()})
+    check("pace/y", {f"pace/y/{r.domain_value}": (r.pace_difference, r.se_pace_difference) for r in table.itertuples()})
 
 
 def test_references_cover_the_required_cases() -> None:
