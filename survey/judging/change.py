@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
@@ -150,7 +150,7 @@ def _rows(
     base_se, current_se, se = (np.sqrt(np.maximum(variance[i], 0.0)) for i in (d, n_domains + d, 2 * n_domains + d))
     with np.errstate(invalid="ignore", divide="ignore"):
         statistic = np.where(se > 0, np.abs(diff) / se, np.where(diff == 0, 0.0, np.inf))
-    p_value = 2 * stats.norm.sf(statistic)
+    p_value = 2 * special.ndtr(-statistic)
     significant = p_value < 1 - level
     base_n, current_n = n_unweighted[d], n_unweighted[n_domains + d]
     movement = minimum_movement(base_se, expected_se(base_se, base_n, next_n), level)
@@ -238,7 +238,7 @@ def change_from_tables(
     diff = new["estimate"].to_numpy(float) - old["estimate"].to_numpy(float)
     se = np.sqrt(old["se"].to_numpy(float) ** 2 + new["se"].to_numpy(float) ** 2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p_value = 2 * stats.norm.sf(np.where(se > 0, np.abs(diff) / se, np.where(diff == 0, 0.0, np.inf)))
+        p_value = 2 * special.ndtr(-np.where(se > 0, np.abs(diff) / se, np.where(diff == 0, 0.0, np.inf)))
     significant = p_value < 1 - level
     base_n = old["n_unweighted"].to_numpy() if "n_unweighted" in old.columns else np.full(len(old), np.nan)
     current_n = new["n_unweighted"].to_numpy() if "n_unweighted" in new.columns else np.full(len(new), np.nan)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 from survey.errors import SurveyInputError
+from survey.estimation.intervals import normal_quantile
 from survey.questionnaire.schema import Polarity
 
 
@@ -24,7 +24,7 @@ def z_quantile(level: float) -> float:
     """The two-sided normal quantile for a confidence level (1.959964 at 0.95)."""
     if not 0 < level < 1:
         raise SurveyInputError(f"confidence level {level} must be between 0 and 1.")
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(normal_quantile(0.5 + level / 2))
 
 
 def minimum_movement(base_se: ArrayLike, next_se: ArrayLike | None = None, level: float = 0.95) -> np.ndarray:

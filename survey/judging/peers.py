@@ -24,7 +24,7 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
@@ -309,6 +309,6 @@ def peer_comparison(
 def _p_value(difference: np.ndarray, se: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         statistic = np.where(se > 0, np.abs(difference) / se, np.where(difference == 0, 0.0, np.inf))
-    p: np.ndarray = 2 * stats.norm.sf(statistic)
+    p: np.ndarray = 2 * special.ndtr(-statistic)
     p[np.isnan(difference)] = np.nan
     return p

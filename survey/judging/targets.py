@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import special, stats
+from scipy import special
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
@@ -167,9 +167,9 @@ def on_track_probability(estimate: np.ndarray, se: np.ndarray, line: np.ndarray,
     with np.errstate(invalid="ignore", divide="ignore"):
         if ci == "logit":
             distance = (special.logit(estimate) - special.logit(line)) * estimate * (1 - estimate) / se
-            above = stats.t.cdf(distance, np.where(np.asarray(df) > 0, df, np.nan))
+            above = special.stdtr(np.where(np.asarray(df) > 0, df, np.nan), distance)
         else:
-            above = stats.norm.cdf((estimate - line) / se)
+            above = special.ndtr((estimate - line) / se)
     probability: np.ndarray = above if polarity == "higher_is_better" else 1.0 - above
     return probability
 
