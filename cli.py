@@ -706,27 +706,31 @@ def print_change(table: Any, limit: int = 30) -> None:
 
 
 def print_peers(table: Any, limit: int = 30) -> None:
-    """The first rows of a peer table."""
+    """The first rows of a peer table: estimates and peer means in per cent, differences in points."""
     from rich.table import Table
 
     title = "Areas against their peer groups" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit
                                                   else "")
     shown = Table(title=title)
     pace = "pace_flag" in table.columns
-    columns = ["indicator", "area", "group", "estimate", "peer mean", "difference (CI)", "comparison", "rank"]
-    for column in columns + (["pace"] if pace else []):
-        shown.add_column(column, justify="right" if column in ("estimate", "peer mean", "rank") else "left",
-                         overflow="fold")
+    columns = ["indicator", "area", "group", "estimate", "peer mean", "difference", "CI", "flag", "rank"]
+    for column in columns + (["keeping pace"] if pace else []):
+        shown.add_column(column, justify="right" if column in ("estimate", "peer mean", "difference", "CI", "rank")
+                         else "left", overflow="fold")
+    short = {"significantly better": "better", "significantly worse": "worse", "significantly higher": "higher",
+             "significantly lower": "lower", "not significantly different": "no different"}
     for row in table.head(limit).itertuples(index=False):
-        difference = "" if row.difference != row.difference else (
-            f"{100 * row.difference:+.1f} "
-            f"({100 * row.difference_ci_lower:+.1f} to {100 * row.difference_ci_upper:+.1f})")
+        known = row.difference == row.difference
         cells = [str(row.indicator), str(row.domain_value), str(row.group), _percent(row.estimate),
-                 _percent(row.peer_mean), difference, str(row.flag or ""), f"{row.rank}/{row.group_size}"]
+                 _percent(row.peer_mean), f"{100 * row.difference:+.1f}" if known else "",
+                 f"{100 * row.difference_ci_lower:+.1f} to {100 * row.difference_ci_upper:+.1f}" if known else "",
+                 short.get(str(row.flag), ""), f"{row.rank}/{row.group_size}"]
         if pace:
             cells.append(str(row.pace_flag or ""))
         shown.add_row(*cells)
     console.print(shown)
+    console.print("per cent; difference = area - peer mean in points with its 95% CI; flag by the indicator's "
+                  "polarity; rank 1 = best in the group")
 
 
 def print_targets(table: Any, limit: int = 30) -> None:

@@ -76,10 +76,10 @@ class ChangeCoverageSetup:
 
 def change_coverage_setup(
     survey: str, seed: int, *, years: tuple[int, int] = (2008, 2009), drift: float = 1.0, n: int = 46_000,
-    n_las: int = 30, returns: int = 1_100, indicators: Sequence[str] = (),
+    n_las: int = 30, returns: int = 1_100, indicators: Sequence[str] = (), world: World | None = None,
 ) -> ChangeCoverageSetup:
-    """Build the population, its two years and the true changes."""
-    world = build_world(seed)
+    """Build the population, its two years and the true changes (`world`: the seed's, when already built)."""
+    world = build_world(seed) if world is None else world
     frame: BcsFrame | PlaceFrame
     if survey == "bcs":
         population = bcs_population(world, n)
@@ -104,14 +104,14 @@ def change_coverage_setup(
     if years[0] >= years[1]:
         raise SurveyInputError(f"--years {years[0]},{years[1]}: the base year must come first.")
     shifts = factor_shifts(world, population, drift)
-    populations, values = {}, []
+    populations, frames = {}, {}
     for year in years:
-        moved = year_population(world, population, survey, year - years[0], shifts)
-        populations[year_label(survey, year)] = moved
-        values.append(population_indicator_values(moved, survey)[list(chosen)].to_numpy(np.float32))
-    truth = change_truth(year_truths(populations, survey))
-    truth = truth[truth["indicator"].isin(chosen)].reset_index(drop=True)
+        label = year_label(survey, year)
+        populations[label] = year_population(world, population, survey, year - years[0], shifts)
+        frames[label] = population_indicator_values(populations[label], survey, chosen)
+    truth = change_truth(year_truths(populations, survey, frames))
     labels = (year_label(survey, years[0]), year_label(survey, years[1]))
+    values = [frames[label].to_numpy(np.float32) for label in labels]
     return ChangeCoverageSetup(survey, world, population, frame, labels, (values[0], values[1]), chosen,
                                tuple(known[i].polarity for i in chosen), truth, controls, by, DOMAINS[survey],
                                size, drift)

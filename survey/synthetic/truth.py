@@ -31,11 +31,15 @@ def population_items(population: Population, survey: str) -> pd.DataFrame:
     return frame
 
 
-def population_indicator_values(population: Population, survey: str) -> pd.DataFrame:
-    """Per-adult indicator values (1 counts, 0 in base, NaN out of base) for every indicator, all rows."""
+def population_indicator_values(
+    population: Population, survey: str, indicators: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Per-adult indicator values (1 counts, 0 in base, NaN out of base) for every indicator (or those named),
+    all rows."""
     questionnaire = load_questionnaire(survey)
     items = population_items(population, survey)
-    return pd.DataFrame({i: indicator_values(items, questionnaire, i) for i in indicator_ids(questionnaire)})
+    wanted = indicator_ids(questionnaire) if indicators is None else indicators
+    return pd.DataFrame({i: indicator_values(items, questionnaire, i) for i in wanted})
 
 
 def domain_labels(population: Population, domain: str) -> tuple[np.ndarray, np.ndarray]:

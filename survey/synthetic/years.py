@@ -99,12 +99,14 @@ def year_population(world: World, population: Population, survey: str, steps: fl
     return replace(population, items={**population.items, survey: pd.DataFrame(columns)})
 
 
-def year_truths(populations: dict[str, Population], survey: str) -> pd.DataFrame:
-    """Every year's truth table, with the year in a `period` column after `indicator`."""
+def year_truths(populations: dict[str, Population], survey: str,
+                values: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Every year's truth table, with the year in a `period` column after `indicator`; `values` (per-adult
+    indicator values by year) when already computed."""
     parts = []
     for label, population in populations.items():
-        values = population_indicator_values(population, survey)
-        parts.append(truth_table(population, survey, values=values).assign(period=label))
+        chosen = values[label] if values is not None else population_indicator_values(population, survey)
+        parts.append(truth_table(population, survey, values=chosen).assign(period=label))
     columns = [TRUTH_COLUMNS[0], "period", *TRUTH_COLUMNS[1:]]
     return pd.concat(parts, ignore_index=True)[columns]
 
