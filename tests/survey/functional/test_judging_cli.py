@@ -229,3 +229,21 @@ def test_dates_that_cannot_be_parsed_name_the_row(runner: CliRunner, tmp_path: P
     code, output = _run(runner, ["estimate", str(data), *DESIGN, "--date-col", "interview_date", "--window",
                                  "2008-10:2008-12", "--out", str(out)])
     _assert_clean_failure(code, output, out, ["interview_date", "data row 42", "the 3rd of October"])
+
+
+def test_synth_years_writes_a_file_per_year_and_the_true_changes(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "place_{year}.csv"
+    bad = _run(runner, ["synth", "place", "--seed", "3", "--las", "2", "--returns", "60", "--years", "2008,2009",
+                        "--out", str(tmp_path / "place.csv"), "--controls", str(tmp_path / "c.csv")])
+    _assert_clean_failure(*bad, tmp_path / "place.csv", ["put {year} in the file name"])
+    code, output = _run(runner, ["synth", "place", "--seed", "3", "--las", "2", "--returns", "60", "--years",
+                                 "2008,2009", "--drift", "0", "--out", str(out), "--controls", str(tmp_path / "c.csv"),
+                                 "--change-truth", str(tmp_path / "change.csv")])
+    assert code == 0, output
+    years = [pd.read_csv(tmp_path / f"place_{y}.csv") for y in (2008, 2009)]
+    assert [set(y["survey_year"]) for y in years] == [{2008}, {2009}]
+    assert years[1]["interview_date"].between("2009-09-22", "2009-12-19").all()
+    truth = pd.read_csv(tmp_path / "change.csv")
+    assert (truth["true_change"] == 0).all(), "--drift 0: the population does not change"
+    meta = json.loads((tmp_path / "place_2009.csv.meta.json").read_text())
+    assert meta["parameters"]["years"] == "2008,2009" and meta["summary"]["year"] == "2009"
