@@ -17,7 +17,7 @@ import pandas as pd
 from survey.errors import SurveyInputError
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate
-from survey.jobs.estimate import DesignOptions, estimate_file
+from survey.jobs.estimate import DesignOptions, estimate_file, output_labels
 from survey.jobs.several_files import DEFAULT_SOURCE_COLUMN, StackedFiles, WhatToEstimate, load_files, parse_between
 from survey.judging.periods import (
     Period,
@@ -196,7 +196,7 @@ def change_job(
         "variance": f"{stacked.design.variance_method}: SE of each change from the full (stacked) design, "
                     "covariance of shared respondents included",
         "interval": "normal (Wald) interval for the change; p-value two-sided",
-    }
+    } | output_labels(what.questionnaire, settings.by)
     return table, record
 
 
@@ -219,6 +219,7 @@ def change_tables_job(
     record = {"tables": [str(base_path), str(current_path)], "input_files": [str(base_path), str(current_path)],
               "variance": "independent samples: se_change = sqrt(se_base^2 + se_current^2), SEs from the tables "
                           "(or from CI half-widths at table_level where a table has no se)"}
+    record |= output_labels(questionnaire, sorted({str(d) for d in table["domain"]} - {"all"}))
     return table, record
 
 
@@ -258,7 +259,7 @@ def peers_job(
     record = _record(stacked, [p for p in (base, current) if p is not None], settings, table) | {
         "peer_mean": PEER_MEAN_NOTES[mean_kind], "peer_mean_kind": mean_kind, "peers_file": str(peers),
         "area_column": area_column,
-    }
+    } | output_labels(what.questionnaire, [area_column])
     record["input_files"].append(str(peers))
     return table, record
 
@@ -296,6 +297,6 @@ def targets_job(
                       "to the target value at the target date; evaluated at each period's end",
         "status": "on track / off track when the whole CI is on the good / wrong side of the trajectory; "
                   "cannot tell when it straddles",
-    }
+    } | output_labels(name, [area] if area else [])
     record["input_files"].append(str(targets_file))
     return table, record

@@ -50,7 +50,8 @@ def test_a_valid_job_resolves_references_variables_and_paths(tmp_path: Path) -> 
     planned = plan(tmp_path, steps)
     weight, est, report = (p.arguments for p in planned)  # type: ignore[attr-defined]
     assert weight["data"] == Path("/ex/place.parquet") and weight["by"] == ["la"]
-    assert est["data"] == tmp_path / "w.parquet", "@w is the weight step's output, in the working folder"
+    # estimate takes several files (stacked), so its data is a list even for one file.
+    assert est["data"] == [tmp_path / "w.parquet"], "@w is the weight step's output, in the working folder"
     assert est["by"] == ["la"] and est["ci"] == "logit", "a single value becomes a list; defaults are filled"
     assert report["results"] == [tmp_path / "e.csv"] and report["national_label"] == "England"
 
