@@ -381,6 +381,8 @@ BETWEEN = typer.Option(None, "--between", help="Compare two levels of a column: 
 BASE_WINDOW = typer.Option(None, "--base-window", help="Base period START:END of --date-col (e.g. 2007-04:2008-03).")
 CURRENT_WINDOW = typer.Option(None, "--current-window", help="Current period START:END of --date-col.")
 EVERY = typer.Option("quarter", "--every", help="Rolling windows end each month, quarter or year.")
+LAYOUT = typer.Option("long", "--format", help="long: one row per result, proportions in 0-1 (for machines and "
+                      "`safer report`); publication: names, per cent and points to one decimal.")
 
 
 def _design_options(weight: str | None, strata: str | None, psu: str | None, fpc: str | None,
@@ -390,13 +392,25 @@ def _design_options(weight: str | None, strata: str | None, psu: str | None, fpc
     return DesignOptions(weight, strata, psu, fpc, design, lonely_psu)
 
 
-def _write_table(table: Any, out: Path, command: str, parameters: dict[str, Any], record: dict[str, Any]) -> None:
-    """Write a judging table with its provenance (`record["input_files"]` are hashed) and record."""
+def _write_table(table: Any, out: Path, command: str, parameters: dict[str, Any], record: dict[str, Any],
+                 layout: str = "long") -> None:
+    """Write a judging table with its provenance (`record["input_files"]` are hashed) and record; `layout`
+    `publication` writes the form a person reads (`reporting.publication.publication_for`)."""
     inputs = record.pop("input_files")
-    meta = provenance(command, parameters, inputs) | record
+    meta = provenance(command, parameters | {"format": layout}, inputs) | record
     print_bindings(record)
-    write_output(table, out, meta)
+    if layout == "publication":
+        from reporting.publication import publication_for
+
+        write_output(publication_for(command, table, meta), out, meta | {"content": "publication"})
+    else:
+        write_output(table, out, meta)
     print_notes(record.get("notes", []))
+
+
+def _check_layout(layout: str) -> None:
+    if layout not in ("long", "publication"):
+        raise OutputError(f"--format {layout}: use 'long' or 'publication'.")
 
 
 @app.command("estimate")
@@ -518,6 +532,7 @@ def change_command(
     min_base: int = MIN_BASE,
     suppress: bool = SUPPRESS,
     source_col: str | None = SOURCE_COL,
+    table_layout: str = LAYOUT,
 ) -> None:
     """Is the change real? Difference between two periods, its SE from the full design, significance,
     direction by the indicator's polarity, and the Annex's minimum movement."""
@@ -526,6 +541,7 @@ def change_command(
 
     def body() -> None:
         table_format(out)
+        _check_layout(table_layout)
         files = list(data or [])
         if tables is not None and files:
             raise SurveyInputError("give data files or --tables BASE CURRENT, not both.")
@@ -552,7 +568,7 @@ def change_command(
             "map": map_items, "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata,
             "psu": psu, "fpc": fpc, "design": design,
         }
-        _write_table(table, out, "change", parameters, record)
+        _write_table(table, out, "change", parameters, record, table_layout)
         print_change(table)
         console.print(f"wrote {len(table)} rows to {out}")
 
@@ -590,6 +606,7 @@ def peers_command(
     min_base: int = MIN_BASE,
     suppress: bool = SUPPRESS,
     source_col: str | None = SOURCE_COL,
+    table_layout: str = LAYOUT,
 ) -> None:
     """Each area against the mean of its most similar group: difference with a full-design CI, a flag and
     a rank; with two periods, whether its change keeps pace with its peers'."""
@@ -598,6 +615,7 @@ def peers_command(
 
     def body() -> None:
         table_format(out)
+        _check_layout(table_layout)
         check_outputs([out], [*data, peers, design, mapping])
         table, record = peers_job(
             data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
@@ -616,7 +634,7 @@ def peers_command(
             "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
             "fpc": fpc, "design": design,
         }
-        _write_table(table, out, "peers", parameters, record)
+        _write_table(table, out, "peers", parameters, record, table_layout)
         print_peers(table)
         console.print(f"wrote {len(table)} rows to {out}")
 
@@ -649,6 +667,7 @@ def targets_command(
     min_base: int = MIN_BASE,
     suppress: bool = SUPPRESS,
     source_col: str | None = SOURCE_COL,
+    table_layout: str = LAYOUT,
 ) -> None:
     """Is each target on track? Straight-line trajectory from the baseline to the target, the latest
     estimates with their CIs, status (on track, off track, cannot tell) and the probability of being on
@@ -657,6 +676,7 @@ def targets_command(
 
     def body() -> None:
         table_format(out)
+        _check_layout(table_layout)
         check_outputs([out], [*data, targets, design, mapping])
         table, record = targets_job(
             data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
@@ -672,7 +692,7 @@ def targets_command(
             "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
             "fpc": fpc, "design": design,
         }
-        _write_table(table, out, "targets", parameters, record)
+        _write_table(table, out, "targets", parameters, record, table_layout)
         print_targets(table)
         console.print(f"wrote {len(table)} rows to {out}")
 

@@ -248,3 +248,18 @@ def test_synth_years_writes_a_file_per_year_and_the_true_changes(runner: CliRunn
     assert (truth["true_change"] == 0).all(), "--drift 0: the population does not change"
     meta = json.loads((tmp_path / "place_2009.csv.meta.json").read_text())
     assert meta["parameters"]["years"] == "2008,2009" and meta["summary"]["year"] == "2009"
+
+
+def test_change_in_publication_form(runner: CliRunner, tmp_path: Path) -> None:
+    first, second = _year_file(tmp_path, 2008, 0.0), _year_file(tmp_path, 2010, 0.15)
+    out = tmp_path / "change_pub.csv"
+    code, output = _run(runner, ["change", str(first), str(second), *DESIGN, "--format", "publication",
+                                 "--out", str(out)])
+    assert code == 0, output
+    row = pd.read_csv(out).iloc[0]
+    assert row["published"].startswith("+") and "+/-" in row["published"], "change in points with its half-width"
+    meta = json.loads((tmp_path / "change_pub.csv.meta.json").read_text())
+    assert meta["command"] == "change" and meta["content"] == "publication"
+    bad = tmp_path / "bad.csv"
+    _assert_clean_failure(*_run(runner, ["change", str(first), str(second), *DESIGN, "--format", "wide",
+                                         "--out", str(bad)]), bad, ["--format wide"])
