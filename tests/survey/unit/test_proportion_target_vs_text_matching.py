@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from survey.errors import SurveyInputError
-from survey.estimation.targets import _as_text, proportion_target
+from survey.estimation.targets import as_text, proportion_target
 
 VALUES = ["0", "1", "-0", "2.5", "2.50", "inf", "nan", "1e16", "10000000000000000", "3", "3.0", "+1", " 1", "a",
           "-3", "300", "99999999999999999999", "0.1"]
@@ -20,7 +20,7 @@ FLOATS = [0.0, 1.0, -0.0, 2.5, np.nan, np.inf, 1e16, 3.0, 0.1, 0.300000000000000
 
 def _by_text(column: pd.Series, value: str) -> np.ndarray:
     codes, uniques = pd.factorize(column, sort=True)
-    named = [i for i, u in enumerate(uniques) if _as_text(u) == value]
+    named = [i for i, u in enumerate(uniques) if as_text(u) == value]
     return np.where(column.notna().to_numpy(), np.isin(codes, named).astype(np.float64), np.nan)
 
 
@@ -32,7 +32,7 @@ def test_numeric_columns_match_as_their_text_matches(dtype: str, picks: list[int
     if dtype in ("int64", "uint64", "int8"):
         column = pd.Series([int(abs(v)) % 100 if np.isfinite(v) else 7 for v in raw], dtype=dtype)
     elif dtype in ("str", "object"):
-        column = pd.Series([None if v != v else _as_text(v) for v in raw], dtype=dtype)
+        column = pd.Series([None if v != v else as_text(v) for v in raw], dtype=dtype)
     else:
         column = pd.Series(raw, dtype=dtype)
     want = _by_text(column, value)
