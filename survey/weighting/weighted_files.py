@@ -26,7 +26,7 @@ from reporting.files import file_sha256, sidecar_path
 from reporting.inputs import load_json, read_embedded_metadata
 from survey.design import CalibrationStep, ReplicateWeights, SurveyDesign, make_design
 from survey.errors import SurveyInputError
-from survey.options import CalibrationMethod, ReplicateMethod
+from survey.options import LONELY_PSU_OPTIONS, CalibrationMethod, ReplicateMethod
 from survey.reading.specfiles import validate_spec
 from survey.weighting.calibration import model_matrix
 from survey.weighting.controls import joint_text_codes, text_codes
@@ -180,6 +180,9 @@ def _design(data: pd.DataFrame, w: dict[str, Any], lonely_psu: str | None, sourc
     lonely = d.get("lonely_psu") or "fail"
     if lonely_psu is not None and lonely_psu != "fail":
         lonely = lonely_psu
+    elif lonely not in LONELY_PSU_OPTIONS:
+        raise SurveyInputError(f"{source}: the weighting metadata records the lonely-PSU rule {lonely!r}, not one of "
+                               f"{', '.join(LONELY_PSU_OPTIONS)}; the metadata is damaged (weight the file again).")
     for column in (columns["weight"], columns["weight_design"]):
         if column not in data.columns:
             raise SurveyInputError(f"{source}: column '{column}' named in the weighting metadata is missing.")
