@@ -74,6 +74,12 @@ class Contrasts:
     n: int
     """Number of contrasts."""
 
+    def combined(self, n_estimands: int) -> Contrasts:
+        """The same contrasts with each (contrast, estimand) pair once (coefficients of repeats added)."""
+        keys, inverse = pair_index(self.contrast, self.estimand, n_estimands)
+        coefficient = np.bincount(inverse, weights=self.coefficient, minlength=keys.size)
+        return Contrasts(keys // n_estimands, keys % n_estimands, coefficient, self.n)
+
     @staticmethod
     def from_terms(terms: list[tuple[int, int, float]], n: int) -> Contrasts:
         """From (contrast, estimand, coefficient) triples."""
@@ -106,9 +112,10 @@ def estimand_means(
     rows, est, n_est = estimands.row, estimands.estimand, estimands.n
     w = design.weights[rows]
     k = values.shape[1]
+    columns = np.ascontiguousarray(values.T)  # one contiguous row per variable: cheap gathers
     mean, total, count = np.empty((n_est, k)), np.empty((n_est, k)), np.empty((n_est, k), dtype=np.int64)
     for j in range(k):
-        y = values[rows, j]
+        y = columns[j][rows]
         base = ~np.isnan(y)
         total[:, j] = np.bincount(est, weights=w * base, minlength=n_est)
         count[:, j] = np.bincount(est, weights=base, minlength=n_est).round().astype(np.int64)
@@ -132,30 +139,42 @@ def taylor_contrasts(
     n_est, n_con = estimands.n, contrasts.n
     k = values.shape[1]
     mean, total, count = estimand_means(design, values, estimands)
+    contrasts = contrasts.combined(n_est)
     # Join each membership to the contrast terms of its estimand: (row, contrast, coefficient) units.
     order = np.argsort(contrasts.estimand, kind="stable")
     per_estimand = np.bincount(contrasts.estimand, minlength=n_est)
     first_term = np.concatenate([[0], np.cumsum(per_estimand)[:-1]])
     entry, position = expand_within(estimands.estimand, per_estimand, first_term)
     term = order[position]
-    unit_keys, unit_of_term = pair_index(estimands.row[entry], contrasts.contrast[term], n_con)
-    unit_row, unit_contrast = unit_keys // n_con, unit_keys % n_con
-    n_units = unit_keys.size
+    term_row = estimands.row[entry]
+    term_contrast = contrasts.contrast[term]
+    unit_of_term: np.ndarray | None = None
+    if np.bincount(estimands.row, minlength=design.n_rows).max(initial=0) <= 1:
+        # No row is in two estimands, so each (row, contrast) pair has exactly one term.
+        unit_row, unit_contrast = term_row, term_contrast
+    else:
+        # Shared rows (overlapping windows): a row's terms for one contrast add up into one unit.
+        unit_keys, unit_of_term = pair_index(term_row, term_contrast, n_con)
+        unit_row, unit_contrast = unit_keys // n_con, unit_keys % n_con
+    n_units = unit_row.size
     coefficient = contrasts.coefficient[term]
     term_estimand = estimands.estimand[entry]
-    term_row = estimands.row[entry]
     w = design.weights[term_row]
+    columns = np.ascontiguousarray(values.T)
+    mean_t, inv_total_t = np.ascontiguousarray(np.nan_to_num(mean).T), np.empty((k, n_est))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inv_total_t[:] = np.where(total > 0, 1.0 / total, 0.0).T
     influence = np.empty((k, n_units))
     in_base = np.zeros((k, n_units), dtype=bool)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inv_total = np.where(total > 0, 1.0 / total, 0.0)
     for j in range(k):
-        y = values[term_row, j]
+        y = columns[j][term_row]
         base = ~np.isnan(y)
-        centred = np.where(base, y - np.nan_to_num(mean[term_estimand, j]), 0.0)
-        u = w * centred * inv_total[term_estimand, j]
-        influence[j] = np.bincount(unit_of_term, weights=coefficient * u, minlength=n_units)
-        in_base[j] = np.bincount(unit_of_term, weights=base, minlength=n_units) > 0
+        u = np.where(base, y - mean_t[j][term_estimand], 0.0) * (w * coefficient * inv_total_t[j][term_estimand])
+        if unit_of_term is None:
+            influence[j], in_base[j] = u, base
+        else:
+            influence[j] = np.bincount(unit_of_term, weights=u, minlength=n_units)
+            in_base[j] = np.bincount(unit_of_term, weights=base, minlength=n_units) > 0
     variance = influence_variance(design, unit_row, unit_contrast, influence, in_base, n_con)
     return ContrastMeans(mean, total, count, contrast_values(mean, contrasts), variance)
 
@@ -176,9 +195,14 @@ def influence_variance(
     """
     k, n_units = influence.shape
     psu = design.psu[rows]
-    pair_keys, pair_of_unit = pair_index(psu, group, n_groups)
-    pair_psu, pair_group = pair_keys // n_groups, pair_keys % n_groups
-    n_pairs = pair_keys.size
+    pair_of_unit: np.ndarray | None = None
+    if design.n_psu == design.n_rows:
+        # Every row is its own PSU, so (PSU, group) pairs are the units themselves.
+        pair_psu, pair_group = psu, group
+    else:
+        pair_keys, pair_of_unit = pair_index(psu, group, n_groups)
+        pair_psu, pair_group = pair_keys // n_groups, pair_keys % n_groups
+    n_pairs = pair_psu.size
     sd_keys, sd_of_pair = pair_index(design.psu_stratum[pair_psu], pair_group, n_groups)
     n_sd = sd_keys.size
     sd_group = sd_keys % n_groups
@@ -193,8 +217,11 @@ def influence_variance(
     strata_present, lonely_present = np.empty((k, n_groups)), np.empty((k, n_groups))
     degrees_of_freedom = np.empty((k, n_groups), dtype=np.int64)
     for j in range(k):
-        psu_total = np.bincount(pair_of_unit, weights=influence[j], minlength=n_pairs)
-        pair_base = np.bincount(pair_of_unit, weights=in_base[j], minlength=n_pairs) > 0
+        if pair_of_unit is None:
+            psu_total, pair_base = influence[j], in_base[j]
+        else:
+            psu_total = np.bincount(pair_of_unit, weights=influence[j], minlength=n_pairs)
+            pair_base = np.bincount(pair_of_unit, weights=in_base[j], minlength=n_pairs) > 0
         sum_sq[j] = np.bincount(sd_of_pair, weights=psu_total * psu_total, minlength=n_sd)
         sum_t[j] = np.bincount(sd_of_pair, weights=psu_total, minlength=n_sd)
         sd_base = np.bincount(sd_of_pair, weights=pair_base, minlength=n_sd) > 0
