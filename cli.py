@@ -1637,7 +1637,7 @@ def bundled_jobs_dir() -> Path:
 def job_path(name: str) -> Path:
     """A job file given by path, or a bundled job by name (`council`, `home-office`, `demo`)."""
     given = Path(name)
-    if given.exists() or given.suffix in (".yaml", ".yml"):
+    if given.is_file() or given.suffix in (".yaml", ".yml"):
         return given
     bundled = bundled_jobs_dir() / f"{name}.yaml"
     if bundled.exists():

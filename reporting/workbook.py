@@ -33,9 +33,12 @@ MAX_CELL = 32_000
 
 PROPORTION_COLUMNS = ("estimate", "se", "ci_lower", "ci_upper", "base_estimate", "current_estimate", "change",
                       "se_change", "minimum_movement", "threshold_level", "peer_mean", "difference",
-                      "difference_ci_lower", "difference_ci_upper", "direct", "direct_se", "eblup",
+                      "se_difference", "difference_ci_lower", "difference_ci_upper", "peer_change",
+                      "pace_difference", "se_pace_difference", "pace_ci_lower", "pace_ci_upper", "direct", "direct_se",
+                      "eblup",
                       "baseline_value", "target_value", "latest_estimate", "trajectory_value")
 COLUMN_FORMATS = {"n_unweighted": COUNT, "n_effective": COUNT, "deff": DECIMAL2, "p_value": DECIMAL3,
+                  "pace_p_value": DECIMAL3,
                   "probability_on_track": PERCENT, "shrinkage": DECIMAL3, "mse": "0.000000",
                   "mean": DECIMAL2, "replications": COUNT, "base": COUNT, "effective_base": COUNT,
                   "value": "0.0", "half_width": "0.0"}

@@ -109,3 +109,13 @@ def test_an_unknown_job_name_lists_the_bundled_jobs(runner: CliRunner) -> None:
     result = runner.invoke(app, ["run", "nonesuch"])
     assert result.exit_code == 2
     assert "council" in result.output and "home-office" in result.output
+
+
+def test_a_folder_named_like_a_bundled_job_does_not_hide_it(runner: CliRunner, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # `safer run council --dir council` is natural; the output folder must not be taken for the job file.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "council").mkdir()
+    result = runner.invoke(app, ["run", "council", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "all valid" in result.output

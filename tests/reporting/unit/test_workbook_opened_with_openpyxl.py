@@ -97,3 +97,18 @@ def test_a_workbook_reads_back_as_the_same_result(tmp_path: Path) -> None:
 def test_sheet_names_are_legal_and_unique() -> None:
     assert sheet_name("mean:age/years", []) == "mean_age_years"
     assert sheet_name("x" * 40, ["x" * 31]) == "x" * 27 + " (2)"
+
+
+def test_peer_and_keeping_pace_differences_show_as_percentages(tmp_path: Path) -> None:
+    table = pd.DataFrame({"indicator": ["NI17"], "domain": ["la"], "domain_value": ["E01"], "estimate": [0.18],
+                          "peer_mean": [0.2], "difference": [-0.02], "se_difference": [0.01], "change": [-0.03],
+                          "peer_change": [-0.01], "pace_difference": [-0.02], "se_pace_difference": [0.012],
+                          "pace_ci_lower": [-0.044], "pace_ci_upper": [0.004], "pace_p_value": [0.1]})
+    out = tmp_path / "peers.xlsx"
+    write_output(table, out, provenance("peers", {}, []))
+    ws = openpyxl.load_workbook(out)["NI17"]
+    formats = {ws.cell(1, i).value: ws.cell(2, i).number_format for i in range(1, ws.max_column + 1)}
+    for column in ("peer_mean", "difference", "se_difference", "peer_change", "pace_difference",
+                   "se_pace_difference", "pace_ci_lower", "pace_ci_upper"):
+        assert formats[column] == "0.0%", f"{column}: expected a percentage format, got {formats[column]!r}"
+    assert formats["pace_p_value"] == "0.000"
