@@ -1455,6 +1455,44 @@ def print_change_coverage(summary: Any) -> None:
 DEFAULT_COHORT_SIZE = 45_000  # the Annex's adult cohort is typically 40,000-50,000 offenders (000:713)
 
 
+SCENARIO_HELP = ("Scenario: a bundled name (" + "ppo, drug_treatment, cognitive_behavioural, short_custody_replaced, "
+                 "resettlement, youth_early_intervention) or a scenario YAML; repeat to compare several on common "
+                 "random numbers. The baseline is always run too.")
+UNCERTAINTY_HELP = ("Draw each replication's assumptions (intervention effects, model assumptions, unpublished "
+                    "figures) from their ranges by a Latin hypercube; Monte Carlo and assumption uncertainty are "
+                    "reported apart (sd_monte_carlo, sd_assumptions, total_lower/total_upper).")
+PRECISION_HELP = ("Add replications until the 95 per cent CI half-width of every headline measure is within this "
+                  "share of its mean, e.g. 0.05 (Hoad, Robinson and Davies 2010); --replications is then the most "
+                  "to run.")
+
+
+def _progress(total: int | None, what: str) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(TextColumn(f"[bold]{what}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("ETA"), TimeRemainingColumn(), console=err_console, transient=True)
+    return progress
+
+
+def _check_scheduler(scheduler: str | None) -> None:
+    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise SimulationInputError(f"--scheduler: expected an address such as tcp://HOST:PORT, not {scheduler!r}")
+
+
+def _load_scenarios(scenario: list[str]) -> tuple[list[Any], list[Path]]:
+    from simulation.interventions import load_scenario, scenario_path
+
+    files = [scenario_path(s) for s in scenario]
+    return [load_scenario(f) for f in files], files
+
+
 @simulate_app.command("run")
 def simulate_run(
     cohort: str = typer.Option(
@@ -1469,17 +1507,17 @@ def simulate_run(
         None, "--cohort-file", help="Load the cohort from a CSV file instead of generating one (columns: see "
         "`safer docs simulation`)."
     ),
-    scenario: str | None = typer.Option(
-        None, "--scenario", help="Bundled scenario id (ppo, drug_treatment) or scenario YAML with interventions. "
-        "The baseline is always run too, on the same random numbers, and '<scenario> minus baseline' rows give "
-        "the paired differences."
-    ),
+    scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP),
     params_file: Path | None = typer.Option(
         None, "--params", help="Parameter file written by `safer simulate calibrate` (default: the bundled "
         "calibrated defaults)."
     ),
+    unit_costs_file: Path | None = typer.Option(None, "--unit-costs", help="Unit-cost table (CSV; default the "
+                                                "bundled one, simulation/unit_costs.csv)."),
     replications: int = typer.Option(10, "--replications", min=1, help="Independent replications; intervals are "
-                                     "taken across them."),
+                                     "taken across them (with --precision: the most to run)."),
+    uncertainty: bool = typer.Option(False, "--uncertainty", help=UNCERTAINTY_HELP),
+    precision: float | None = typer.Option(None, "--precision", help=PRECISION_HELP),
     seed: int = typer.Option(2005, "--seed", min=0, help="Master seed: the same seed gives bit-identical output."),
     workers: int = typer.Option(1, "--workers", min=1, help="Dask workers on a local cluster (one process each); 1 "
                                 "runs in this process. The output does not depend on it."),
@@ -1488,68 +1526,373 @@ def simulate_run(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run from the tasks it finished "
                                 "(kept in <out>.parts/); refused if the parameters or inputs differ."),
     out: Path = typer.Option(..., "--out", help="Output table, format from the extension (.csv .parquet .json "
-                             ".xlsx): scenario, measure, group, group_value, mean, ci_lower, ci_upper, replications. "
-                             "A <out>.meta.json sidecar records provenance."),
+                             ".xlsx): scenario, measure, group, group_value, mean, ci_lower, ci_upper, replications, "
+                             "... A <out>.meta.json sidecar records provenance."),
 ) -> None:
     """Simulate proven re-offending (PSA 23 indicators 5 and 6) for a cohort, with or without interventions.
 
-    Each replication of the baseline and of the scenario is a task, run here or on Dask (--workers, --scheduler);
-    finished tasks are kept in <out>.parts/ until the output is written, so an interrupted run can --resume.
+    Each replication of the baseline and of every scenario is a task, run here or on Dask (--workers, --scheduler);
+    finished replications are kept in <out>.parts/ until the output is written, so an interrupted run can --resume.
     """
 
     def run() -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
+        from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
         from simulation.checkpoints import TaskStore, parts_folder, run_fingerprint
         from simulation.cohort import generate_cohort, load_cohort_csv
-        from simulation.interventions import load_scenario, scenario_path
+        from simulation.costs import UNIT_COSTS_FILE, load_unit_costs
+        from simulation.measures import sparse_warnings
         from simulation.memory import check_fits
         from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.runner import cohort_seed, run_simulation
+        from simulation.precision import automated_replications
+        from simulation.project import scenario_summary
+        from simulation.runner import cohort_seed, run_ranges, run_rows, summarise_run
+        from simulation.uncertainty import Draws
         from simulation.vocabulary import CohortKind
 
         table_format(out)
-        scenario_file = scenario_path(scenario) if scenario is not None else None
-        check_outputs([out], [cohort_file, scenario_file, params_file])
+        chosen_scenarios, scenario_files = _load_scenarios(scenario)
+        check_outputs([out], [cohort_file, *scenario_files, params_file, unit_costs_file])
         if cohort not in ("adult", "youth"):
             raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
         if size is not None and cohort_file is not None:
             raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
-        if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
-            raise SimulationInputError(f"--scheduler: expected an address such as tcp://HOST:PORT, not {scheduler!r}")
+        _check_scheduler(scheduler)
+        if precision is not None and not 0 < precision < 1:
+            raise SimulationInputError(f"--precision: {precision} must be a relative half-width between 0 and 1")
         kind: CohortKind = "adult" if cohort == "adult" else "youth"
         if cohort_file is None:
             check_fits(size or DEFAULT_COHORT_SIZE, workers if scheduler is None else 1)
         chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
                   else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
         params = load_params(params_file) if params_file is not None else default_params()
-        chosen_scenario = load_scenario(scenario_file) if scenario_file is not None else None
-        inputs = [p for p in (cohort_file, scenario_file) if p is not None]
-        inputs.append(params_file if params_file is not None else CALIBRATED_DEFAULTS)
-        deciding = {"cohort": kind, "size": chosen.size, "replications": replications, "seed": seed}
+        costs = load_unit_costs(unit_costs_file) if unit_costs_file is not None else load_unit_costs()
+        draws = Draws(run_ranges(params, chosen_scenarios), seed) if uncertainty else None
+        inputs = [p for p in (cohort_file, *scenario_files) if p is not None]
+        inputs += [params_file if params_file is not None else CALIBRATED_DEFAULTS,
+                   unit_costs_file if unit_costs_file is not None else UNIT_COSTS_FILE]
+        deciding = {"cohort": kind, "size": chosen.size, "replications": replications, "seed": seed,
+                    "uncertainty": uncertainty, "precision": precision}
         store = TaskStore(parts_folder(out), run_fingerprint(deciding, inputs), resume)
-        tasks_total = replications * (1 if chosen_scenario is None else 2)
-        with Progress(TextColumn("[bold]simulating[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TextColumn("ETA"), TimeRemainingColumn(), console=err_console, transient=True) as progress:
-            bar = progress.add_task("tasks", total=tasks_total)
-            table = run_simulation(
-                chosen, params, chosen_scenario, replications, seed, workers, scheduler, store,
-                on_task_done=lambda _task: progress.advance(bar), scenario_source=str(scenario_file),
-            )
-        parameters = {"cohort": kind, "size": chosen.size, "cohort_file": cohort_file, "scenario": scenario_file,
-                      "params": params_file, "replications": replications, "seed": seed, "workers": workers,
-                      "scheduler": scheduler, "resume": resume, "out": out}
-        write_output(table, out, provenance("simulate run", parameters, inputs))
+        names = [s.name for s in chosen_scenarios]
+        sources = [str(f) for f in scenario_files]
+        progress = _progress(None, "simulating")
+        with progress:
+            bar = progress.add_task("replications", total=replications)
+
+            def batch(replication_range: range) -> Any:
+                return run_rows(chosen, params, chosen_scenarios, replication_range, seed, workers, scheduler, store,
+                                lambda _group: progress.advance(bar), sources or "scenario", draws, costs)
+
+            precision_record = None
+            if precision is None:
+                rows = batch(range(replications))
+            else:
+                def headline(rows: Any) -> dict[str, Any]:
+                    wanted = rows[(rows["measure"] == "frequency_per_100") & (rows["group"] == "all")]
+                    return {name: wanted[wanted["scenario"] == name].sort_values("replication")["value"].to_numpy()
+                            for name in ["baseline", *names]}
+
+                rows, record = automated_replications(batch, headline, precision, replications, max(workers, 1))
+                precision_record = record.record()
+        table = summarise_run(rows, chosen, uncertainty)
+        warnings = sparse_warnings(table)
+        parameters = {"cohort": kind, "size": chosen.size, "cohort_file": cohort_file,
+                      "scenario": [str(f) for f in scenario_files], "params": params_file,
+                      "unit_costs": unit_costs_file, "replications": int(rows["replication"].nunique()),
+                      "max_replications": replications, "uncertainty": uncertainty, "precision": precision,
+                      "seed": seed, "workers": workers, "scheduler": scheduler, "resume": resume, "out": out}
+        meta = provenance("simulate run", parameters, inputs)
+        meta |= {"caveats": [SIMULATED, NO_CI_IN_PUBLICATION, *warnings], "assumptions": list(MODEL_ASSUMPTIONS),
+                 "scenario_assumptions": scenario_summary(chosen_scenarios), "unit_costs": costs.sources(),
+                 "national_size": chosen.national_size, "scale": chosen.scale}
+        if precision_record is not None:
+            meta["precision"] = precision_record
+        if draws is not None:
+            meta["assumption_draws"] = draws.table()
+        write_output(table, out, meta)
         store.remove()
-        console.print(f"wrote {len(table)} rows to {out} ({chosen.size} offenders, {replications} replications)",
+        for warning in warnings:
+            err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+        done = int(rows["replication"].nunique())
+        console.print(f"wrote {len(table)} rows to {out} ({chosen.size} offenders, {done} replications)",
                       highlight=False)
+
+    guarded(run)
+
+
+def project_outputs(out: Path) -> dict[str, Path]:
+    """The three tables of `simulate project`: <out>, <stem>_success<ext>, <stem>_costs<ext>."""
+    return {"projection": out, "success": out.with_name(f"{out.stem}_success{out.suffix}"),
+            "costs": out.with_name(f"{out.stem}_costs{out.suffix}")}
+
+
+@simulate_app.command("project")
+def simulate_project(
+    from_year: int = typer.Option(2000, "--from-year", help="First annual Q1 cohort (the published adult series "
+                                  "starts in 2000; A.38 compares 2004 and 2011)."),
+    to_year: int = typer.Option(2011, "--to-year", help="Last annual Q1 cohort."),
+    start_year: int = typer.Option(2008, "--start-year", help="First cohort year of every scenario without a "
+                                   "start_year of its own."),
+    scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP + " Default: every bundled scenario."),
+    baseline_only: bool = typer.Option(False, "--baseline-only", help="Project the baseline alone."),
+    adult_size: int = typer.Option(10_000, "--adult-size", min=100, help="Adults simulated per year (rates are "
+                                   "per 100, so size sets only the Monte Carlo error; places and outside referrals "
+                                   "are scaled to it, national totals scaled up)."),
+    youth_size: int = typer.Option(6_000, "--youth-size", min=100, help="Youths simulated per year."),
+    check_size: int = typer.Option(6_000, "--check-size", min=100, help="2004 custody leavers simulated to check "
+                                   "the published figures by sex (half of them women)."),
+    replications: int = typer.Option(8, "--replications", min=2, help="Replications (with --precision: the most)."),
+    uncertainty: bool = typer.Option(False, "--uncertainty", help=UNCERTAINTY_HELP),
+    precision: float | None = typer.Option(None, "--precision", help=PRECISION_HELP),
+    figures_file: Path | None = typer.Option(None, "--figures", help="Your own figures (CSV: year, cohort, measure, "
+                                             "value; measures frequency_per_100, binary_rate_percent, "
+                                             "serious_per_100): the years are calibrated to them (youth rows then "
+                                             "lose the 'uncalibrated' mark)."),
+    drift_file: Path | None = typer.Option(None, "--drift", help="Cohort size and mix by year (CSV: year, cohort, "
+                                           "attribute, category, value; see docs/simulation.md)."),
+    year_effects_file: Path | None = typer.Option(None, "--year-effects", help="Year effects written by `safer "
+                                                  "simulate calibrate --years` (default: the bundled ones)."),
+    params_file: Path | None = typer.Option(None, "--params", help="Model parameters (default: the bundled ones)."),
+    unit_costs_file: Path | None = typer.Option(None, "--unit-costs", help="Unit-cost table (CSV)."),
+    seed: int = typer.Option(2004, "--seed", min=0, help="Master seed: the same seed gives bit-identical output."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Dask workers on a local cluster; 1 runs here."),
+    scheduler: str | None = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="An existing Dask "
+                                         "cluster's scheduler."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run (<out>.parts/)."),
+    out: Path = typer.Option(..., "--out", help="Projection table (scenario, cohort, year, measure, mean, CIs, ...); "
+                             "the A.38 success table and the costs table go beside it as <stem>_success and "
+                             "<stem>_costs with the same extension, each with a .meta.json sidecar."),
+) -> None:
+    """The PSA question: adult, youth and serious re-offending of annual Q1 cohorts to 2011, and the probability
+    of meeting A.38 (each lower in 2011 than in 2004) under the baseline and each scenario, with what it costs.
+
+    Default runtime: 12 years x (10,000 adults + 6,000 youths) x 8 replications with the six bundled scenarios from
+    2008, about 10 minutes on one core (use --workers, or smaller sizes for a first look).
+    """
+
+    def run() -> None:
+        from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
+        from simulation.checkpoints import TaskStore, parts_folder, run_fingerprint
+        from simulation.costs import UNIT_COSTS_FILE, load_unit_costs
+        from simulation.drift import read_drift
+        from simulation.interventions import bundled_scenario_ids
+        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
+        from simulation.precision import automated_replications
+        from simulation.project import (
+            ProjectionSpec,
+            headline,
+            project,
+            projection_ranges,
+            recalibrate_user_years,
+            run_projection,
+            scenario_summary,
+        )
+        from simulation.uncertainty import Draws
+        from simulation.years import (
+            FIGURES_FILE,
+            FIRST_YEAR,
+            LAST_YEAR,
+            YEAR_EFFECTS_FILE,
+            load_figures,
+            load_year_effects,
+            read_user_figures,
+        )
+
+        outputs = project_outputs(out)
+        for path in outputs.values():
+            table_format(path)
+        for name, year in (("--from-year", from_year), ("--to-year", to_year), ("--start-year", start_year)):
+            if not FIRST_YEAR <= year <= LAST_YEAR:
+                raise SimulationInputError(f"{name} {year}: years run from {FIRST_YEAR} to {LAST_YEAR}")
+        if from_year > to_year:
+            raise SimulationInputError(f"--from-year {from_year} and --to-year {to_year}: the years are reversed")
+        if baseline_only and scenario:
+            raise SimulationInputError("--baseline-only and --scenario: give one or the other")
+        _check_scheduler(scheduler)
+        if precision is not None and not 0 < precision < 1:
+            raise SimulationInputError(f"--precision: {precision} must be a relative half-width between 0 and 1")
+        chosen_ids = [] if baseline_only else (scenario or bundled_scenario_ids())
+        chosen_scenarios, scenario_files = _load_scenarios(chosen_ids)
+        check_outputs(list(outputs.values()), [*scenario_files, figures_file, drift_file, year_effects_file,
+                                               params_file, unit_costs_file])
+        params = load_params(params_file) if params_file is not None else default_params()
+        figures = load_figures()
+        user = read_user_figures(figures_file) if figures_file is not None else None
+        if user is not None:
+            figures = figures.with_user(user)
+        drift = read_drift(drift_file) if drift_file is not None else None
+        effects = load_year_effects(year_effects_file) if year_effects_file is not None else load_year_effects()
+        costs = load_unit_costs(unit_costs_file) if unit_costs_file is not None else load_unit_costs()
+        spec = ProjectionSpec(params, figures, effects, chosen_scenarios, [str(f) for f in scenario_files], from_year,
+                              to_year, start_year, adult_size, youth_size, check_size, seed, drift, costs)
+        if user is not None:
+            with err_console.status("calibrating the years of your figures..."):
+                spec = recalibrate_user_years(spec, user)
+        inputs = [p for p in (*scenario_files, figures_file, drift_file) if p is not None]
+        inputs += [year_effects_file or YEAR_EFFECTS_FILE, FIGURES_FILE, params_file or CALIBRATED_DEFAULTS,
+                   unit_costs_file or UNIT_COSTS_FILE]
+        deciding = {"years": [from_year, to_year, start_year], "sizes": [adult_size, youth_size, check_size],
+                    "replications": replications, "seed": seed, "uncertainty": uncertainty, "precision": precision}
+        store = TaskStore(parts_folder(out), run_fingerprint(deciding, inputs), resume)
+        draws = Draws(projection_ranges(spec), seed) if uncertainty else None
+        progress = _progress(None, "projecting")
+        precision_record = None
+        with progress:
+            bar = progress.add_task("replications x cohorts", total=3 * replications)
+
+            def batch(replication_range: range) -> Any:
+                return run_projection(spec, replication_range, workers, scheduler, store,
+                                      lambda _group: progress.advance(bar), draws)
+
+            if precision is None:
+                rows = batch(range(replications))
+            else:
+                def headline_series(rows: Any) -> dict[str, Any]:
+                    wanted = rows[(rows["measure"] == "frequency_per_100") & (rows["group"] == "all")
+                                  & (rows["year"] == 2011) & rows["cohort"].isin(["adult", "youth"])]
+                    return {f"{c} {s}": part.sort_values("replication")["value"].to_numpy()
+                            for (c, s), part in wanted.groupby(["cohort", "scenario"])}
+
+                rows, record = automated_replications(batch, headline_series, precision, replications,
+                                                      max(workers, 1))
+                precision_record = record.record()
+        result = project(spec, int(rows["replication"].nunique()), draws=draws, rows=rows)
+        caveats = [SIMULATED, NO_CI_IN_PUBLICATION]
+        if (result.projection["calibration"] == "uncalibrated").any():
+            caveats.append("Youth rows are uncalibrated: no youth figure is published in the sources; give your "
+                           "own with --figures.")
+        parameters = {"from_year": from_year, "to_year": to_year, "start_year": start_year,
+                      "scenario": [str(f) for f in scenario_files], "adult_size": adult_size,
+                      "youth_size": youth_size, "check_size": check_size,
+                      "replications": int(rows["replication"].nunique()), "max_replications": replications,
+                      "uncertainty": uncertainty, "precision": precision, "figures": figures_file,
+                      "drift": drift_file, "year_effects": year_effects_file, "params": params_file,
+                      "unit_costs": unit_costs_file, "seed": seed, "workers": workers, "scheduler": scheduler,
+                      "resume": resume, "out": out}
+        base = provenance("simulate project", parameters, inputs)
+        base |= {"caveats": caveats, "assumptions": list(MODEL_ASSUMPTIONS),
+                 "scenario_assumptions": scenario_summary(chosen_scenarios),
+                 "figures": figures.model_dump(mode="json"), "unit_costs": costs.sources(),
+                 "year_status": {f"{k} {y}": v for (k, y), v in result.status.items()}}
+        if precision_record is not None:
+            base["precision"] = precision_record
+        if draws is not None:
+            base["assumption_draws"] = draws.table()
+        for content, table in (("projection", result.projection), ("success", result.success),
+                               ("costs", result.costs)):
+            write_output(table, outputs[content], base | {"content": content})
+        store.remove()
+        print_projection(result, headline(result))
+        console.print(f"wrote {', '.join(str(p) for p in outputs.values())}", highlight=False)
+
+    guarded(run)
+
+
+def print_projection(result: Any, check: Any) -> None:
+    """The published figures beside the simulation, and the A.38 success probabilities."""
+    from rich.table import Table
+
+    shown = Table(title="Published figures and the simulation (baseline)")
+    for column in ("cohort", "year", "measure", "simulated (95% CI)", "published", "difference"):
+        shown.add_column(column, justify="left" if column in ("cohort", "measure") else "right")
+    for r in check.itertuples(index=False):
+        interval = f"{r.mean:.1f} ({r.ci_lower:.1f} to {r.ci_upper:.1f})"
+        shown.add_row(str(r.cohort), str(r.year), str(r.measure), interval,
+                      f"{r.figure:.1f}", f"{r.difference_from_figure_percent:+.1f}%")
+    console.print(shown)
+    success = result.success
+    table = Table(title="Probability of meeting A.38: 2011 below 2004 (95% CI)")
+    table.add_column("scenario")
+    for criterion in ("adult", "youth", "serious", "all"):
+        table.add_column({"all": "all three"}.get(criterion, criterion), justify="right")
+    for name, rows in success.groupby("scenario", sort=False):
+        cells = []
+        for criterion in ("adult", "youth", "serious", "all"):
+            r = rows[rows["criterion"] == criterion].iloc[0]
+            cells.append(f"{100 * r.probability:.0f}% ({100 * r.ci_lower:.0f}-{100 * r.ci_upper:.0f})")
+        table.add_row(str(name), *cells)
+    console.print(table)
+    costs = result.costs
+    if len(costs):
+        money = Table(title="Averted and costs, cohorts from each scenario's start year to the last (national, 95% CI)")
+        for column in ("scenario", "offences committed averted", "proven re-offences averted",
+                       "net cost per offence averted (GBP)"):
+            money.add_column(column, justify="left" if column == "scenario" else "right")
+        for name, rows in costs.groupby("scenario", sort=False):
+            item = rows.set_index("item")
+            cells = []
+            for key, digits in (("offences_committed_averted", 0), ("proven_reoffences_averted", 0),
+                                ("net_cost_per_offence_averted", 0)):
+                r = item.loc[key]
+                cells.append(f"{r['mean']:,.{digits}f} ({r['ci_lower']:,.{digits}f} to {r['ci_upper']:,.{digits}f})")
+            money.add_row(str(name), *cells)
+        console.print(money)
+
+
+@simulate_app.command("sweep")
+def simulate_sweep(
+    parameter: list[str] = typer.Option([], "--parameter", metavar="NAME[=V1,V2,...]", help="A parameter to sweep: "
+                                        "a model parameter (e.g. age_log_rate_per_year, female_log_rate_ratio."
+                                        "community) or a scenario assumption (e.g. ppo.ppo_scheme.rate_ratio), over "
+                                        "its stated range or the values given; repeatable. Default: every "
+                                        "assumption with a range."),
+    scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP),
+    cohort: str = typer.Option("adult", "--cohort", help="Cohort kind: adult or youth."),
+    size: int = typer.Option(10_000, "--size", min=100, help="Generated cohort size."),
+    params_file: Path | None = typer.Option(None, "--params", help="Model parameters (default: the bundled ones)."),
+    replications: int = typer.Option(4, "--replications", min=2, help="Replications at every setting (common "
+                                     "random numbers across settings)."),
+    seed: int = typer.Option(2005, "--seed", min=0, help="Master seed."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Dask workers on a local cluster; 1 runs here."),
+    scheduler: str | None = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="An existing Dask "
+                                         "cluster's scheduler."),
+    out: Path = typer.Option(..., "--out", help="Tornado table (parameter, measure, base_value, low_value, "
+                             "high_value, base_result, low_result, high_result, CIs, scenario); every setting's "
+                             "result goes beside it as <stem>_grid with the same extension."),
+) -> None:
+    """Which assumptions move the answer most: each parameter to the ends of its range (or given values), the
+    others central, on common random numbers; writes tornado data for `safer report`."""
+
+    def run() -> None:
+        from simulation.caveats import MODEL_ASSUMPTIONS, SIMULATED
+        from simulation.cohort import generate_cohort
+        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
+        from simulation.runner import cohort_seed
+        from simulation.sweep import grid, resolve_parameters, run_sweep, tornado
+
+        grid_out = out.with_name(f"{out.stem}_grid{out.suffix}")
+        table_format(out)
+        chosen_scenarios, scenario_files = _load_scenarios(scenario)
+        check_outputs([out, grid_out], [*scenario_files, params_file])
+        if cohort not in ("adult", "youth"):
+            raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
+        _check_scheduler(scheduler)
+        params = load_params(params_file) if params_file is not None else default_params()
+        swept = resolve_parameters(parameter, params, chosen_scenarios)
+        chosen = generate_cohort(cohort, size, cohort_seed(seed))  # type: ignore[arg-type]
+        total = replications * (1 + sum(len(s.values) for s in swept))
+        progress = _progress(total, "sweeping")
+        with progress:
+            bar = progress.add_task("settings x replications", total=total)
+            summary = run_sweep(chosen, params, chosen_scenarios, [str(f) for f in scenario_files], swept,
+                                replications, seed, workers, scheduler, lambda _group: progress.advance(bar))
+        table = tornado(summary, swept)
+        inputs = [*scenario_files, params_file or CALIBRATED_DEFAULTS]
+        parameters = {"parameter": parameter, "scenario": [str(f) for f in scenario_files], "cohort": cohort,
+                      "size": size, "params": params_file, "replications": replications, "seed": seed,
+                      "workers": workers, "scheduler": scheduler, "out": out}
+        meta = provenance("simulate sweep", parameters, inputs) | {
+            "caveats": [SIMULATED], "assumptions": list(MODEL_ASSUMPTIONS),
+            "swept": [{"parameter": s.range.name, "values": list(s.values), "central": s.range.value,
+                       "source": s.range.source} for s in swept]}
+        write_output(table, out, meta)
+        write_output(grid(summary), grid_out, meta | {"content": "grid"})
+        top = table[(table["measure"] == "frequency_per_100")].head(8) if len(table) else table
+        for r in top.itertuples(index=False):
+            console.print(f"{r.scenario}: {r.parameter} {r.low_value:g} -> {r.high_value:g}: frequency "
+                          f"{r.low_result:.1f} to {r.high_result:.1f} per 100 (central {r.base_result:.1f})",
+                          highlight=False)
+        console.print(f"wrote {out} and {grid_out}", highlight=False)
 
     guarded(run)
 
@@ -1573,9 +1916,23 @@ def simulate_calibrate(
     seed: int = typer.Option(2005, "--seed", min=0, help="Master seed (cohort and replications)."),
     tolerance: float = typer.Option(0.002, "--tolerance", min=1e-6, max=0.5, help="Stop when every simulated "
                                     "rate is within this relative distance of its target."),
-    out: Path = typer.Option(..., "--out", help="Parameter YAML to write (use with `safer simulate run --params`)."),
+    years: bool = typer.Option(False, "--years", help="Calibrate the year effects of `safer simulate project` "
+                               "instead: every year with a figure (simulation/figures.yaml and --figures), the 2004 "
+                               "fit also to the 2004 custody leavers by sex; writes a year-effects YAML."),
+    figures_file: Path | None = typer.Option(None, "--figures", help="With --years: your own figures (CSV: year, "
+                                             "cohort, measure, value)."),
+    check_size: int = typer.Option(20_000, "--check-size", min=100, help="With --years: 2004 custody leavers "
+                                   "simulated for the figures by sex (half of them women)."),
+    out: Path = typer.Option(..., "--out", help="Parameter YAML to write (use with `safer simulate run --params`), "
+                             "or with --years the year-effects YAML (use with `safer simulate project "
+                             "--year-effects`)."),
 ) -> None:
-    """Fit the base offending rate, heterogeneity and serious share to published adult re-offending rates."""
+    """Fit the base offending rate, heterogeneity and serious share to published adult re-offending rates (or,
+    with --years, every year's effects to the published series)."""
+
+    if years:
+        _calibrate_years(size, figures_file, check_size, params_file, replications, seed, out)
+        return
 
     def run() -> None:
         from simulation.calibrate import Achieved, Targets, calibrate
@@ -1619,6 +1976,37 @@ def simulate_calibrate(
         note = "" if result.converged else " [bold yellow](not converged: see the iterations in the file)[/]"
         console.print(f"base rate {p.base_offending_rate:.4f}/year, theta {p.heterogeneity_theta:.4f}, serious share "
                       f"{p.serious_share:.5f} -> {out}{note}", highlight=False)
+
+    guarded(run)
+
+def _calibrate_years(size: int | None, figures_file: Path | None, check_size: int, params_file: Path | None,
+                     replications: int, seed: int, out: Path) -> None:
+    def run() -> None:
+        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
+        from simulation.years import FIGURES_FILE, calibrate_all_years, load_figures, read_user_figures
+
+        table_format(out, (".yaml", ".yml"))
+        check_outputs([out], [figures_file, params_file])
+        figures = load_figures()
+        if figures_file is not None:
+            figures = figures.with_user(read_user_figures(figures_file))
+        params = load_params(params_file) if params_file is not None else default_params()
+
+        def report(kind: str, year: int, result: Any) -> None:
+            parts = ", ".join(f"{name} {v['frequency_per_100']:.1f}/100, {v['binary_rate_percent']:.1f}%"
+                              for name, v in result.groups.items())
+            err_console.print(f"{kind} {year}: {parts}", highlight=False)
+
+        with err_console.status("calibrating every year (each step simulates the cohort)..."):
+            effects = calibrate_all_years(figures, size or 40_000, check_size, seed, replications, None, params,
+                                          on_year=report)
+        with atomic_path(out) as tmp:
+            tmp.write_text(effects.document(), encoding="utf-8")
+        inputs = [p for p in (figures_file,) if p is not None] + [FIGURES_FILE, params_file or CALIBRATED_DEFAULTS]
+        parameters = {"years": True, "size": size or 40_000, "check_size": check_size, "figures": figures_file,
+                      "params": params_file, "replications": replications, "seed": seed, "out": out}
+        write_json_atomic(sidecar_path(out), provenance("simulate calibrate", parameters, inputs))
+        console.print(f"wrote {out}", highlight=False)
 
     guarded(run)
 

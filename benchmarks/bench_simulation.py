@@ -188,10 +188,11 @@ def bench_memory(args: argparse.Namespace) -> dict[str, Any]:
 def bench_dask(args: argparse.Namespace) -> dict[str, Any]:
     from simulation.distributed import dask_client, execute
     from simulation.runner import scenario_runs
-    from simulation.tasks import simulation_tasks
+    from simulation.tasks import simulation_groups
 
     cohort = generate_cohort("adult", 45_000, cohort_seed(args.seed))
-    tasks = simulation_tasks(scenario_runs(default_params(), None), 8, args.seed)
+    scenario = scenario_runs(default_params(), None)
+    tasks = simulation_groups([(scenario[0].labels, scenario)], 8, args.seed)
     runs: dict[int, list[float]] = {1: [], 2: []}
     busiest_cpu: dict[int, list[float]] = {1: [], 2: []}
     tables: dict[int, Any] = {}

@@ -1,8 +1,9 @@
-"""Finished tasks kept on disk as a run goes, so that a killed run resumes from what is done.
+"""Finished groups of tasks kept on disk as a run goes, so that a killed run resumes from what is done.
 
-Each finished task is written, as it completes, to one small Parquet file in a `<out>.parts/` folder
-beside the output, through a temporary file renamed into place (a task is either wholly there or not
-at all). The folder's `manifest.json` holds a fingerprint of everything that decides the results (tool
+Each finished group (every scenario of one point in one replication, `tasks.TaskGroup`) is written, as it
+completes, to one small Parquet file of its rows in a `<out>.parts/` folder beside the output, through a
+temporary file renamed into place (a group is either wholly there or not at all). The folder's
+`manifest.json` holds a fingerprint of everything that decides the results (tool
 version, parameters, SHA-256 of every input): a resume with anything different is refused, since its
 parts would not belong to the same run. The folder is removed once the output is written.
 """
@@ -68,17 +69,17 @@ class TaskStore:
                 tmp.write_text(json.dumps({"fingerprint": fingerprint, "version": tool_version()}, indent=2))
 
     def _path(self, index: int) -> Path:
-        return self.folder / f"task-{index:06d}.parquet"
+        return self.folder / f"group-{index:06d}.parquet"
 
     def done(self) -> dict[int, pd.DataFrame]:
-        """Results of the tasks already finished, by task index."""
+        """Rows of the groups already finished, by group index."""
         finished = {}
-        for path in sorted(self.folder.glob("task-*.parquet")):
+        for path in sorted(self.folder.glob("group-*.parquet")):
             finished[int(path.stem.split("-")[1])] = pd.read_parquet(path)
         return finished
 
     def save(self, index: int, table: pd.DataFrame) -> None:
-        """Keep task `index`'s result (written whole or not at all)."""
+        """Keep group `index`'s rows (written whole or not at all)."""
         with atomic_path(self._path(index)) as tmp:
             table.to_parquet(tmp, index=False)
 

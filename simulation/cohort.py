@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from reporting.inputs import read_text
 from simulation.errors import SimulationInputError
 from simulation.vocabulary import (
+    AGE_BANDS,
     ATTRIBUTES,
     DISPOSALS_BY_KIND,
     OFFENCE_GROUPS,
@@ -80,6 +81,13 @@ class CohortSpec(BaseModel):
     """Share flagged PPO: the most prolific by previous sanctions, ties broken at random."""
     custody_served_median_days: float = Field(default=80.0, gt=0)
     """Youth custody: median time served before the January-March release, days (sets sanction_day)."""
+    age_band_shares: dict[str, float] | None = None
+    """Shares of the age bands (`vocabulary.AGE_BANDS`), from a drift file; None keeps the default age mix. Ages
+    within a band keep the default shape."""
+    national_size: int = Field(default=45_000, ge=1)
+    """Size of the real national cohort a generated one stands for: adults typically 40,000 to 50,000 after
+    matching to the PNC (000:713); youths assumed 40,000 (the Annex gives no size). A smaller generated cohort
+    gets the same share of programme places and outside referrals, and national totals are scaled up."""
 
     @model_validator(mode="after")
     def _consistent(self) -> CohortSpec:
@@ -96,6 +104,8 @@ class CohortSpec(BaseModel):
             )
         if self.kind == "youth" and set(self.youth_age_weights) != set(range(10, 18)):
             raise ValueError("youth_age_weights must give a weight for each age 10 to 17")
+        if self.age_band_shares is not None:
+            _check_shares("age_band_shares", self.age_band_shares, tuple(b[0] for b in AGE_BANDS[self.kind]))
         return self
 
 
@@ -199,6 +209,7 @@ YOUTH_SPEC = CohortSpec(
     previous_sanctions_dispersion=1.0,
     drug_misuse_probability={**dict.fromkeys(OFFENCE_GROUPS, 0.10), "drugs": 0.40, "theft_handling": 0.15},
     ppo_share=0.01,
+    national_size=40_000,
 )
 
 DEFAULT_SPECS: dict[str, CohortSpec] = {"adult": ADULT_SPEC, "youth": YOUTH_SPEC}
@@ -218,11 +229,19 @@ class Cohort:
     """One row per offender (columns as above)."""
     source: str
     """Where the cohort came from: a file path or a description of the generator."""
+    national_size: int | None = None
+    """Size of the real (national) cohort this one stands for; None: this cohort is the real one."""
 
     @property
     def size(self) -> int:
         """Number of offenders."""
         return len(self.frame)
+
+    @property
+    def scale(self) -> float:
+        """Simulated offenders per real one: programme places and outside referrals are scaled by it, and
+        totals divided by it to give national figures."""
+        return self.size / self.national_size if self.national_size else 1.0
 
 
 def generate_cohort(
@@ -239,12 +258,20 @@ def generate_cohort(
     disposal = _categorical(rng, disposals, [spec.disposal_shares[d] for d in disposals], size)
     female = rng.random(size) < np.array([spec.female_share[d] for d in disposal])
     if kind == "adult":
-        age = np.minimum(
-            spec.age_min + rng.gamma(spec.age_gamma_shape, spec.age_gamma_scale_years, size), spec.age_max - 1
-        )
+        if spec.age_band_shares is None:
+            age = spec.age_min + rng.gamma(spec.age_gamma_shape, spec.age_gamma_scale_years, size)
+        else:  # each band by its share, ages within it from the default gamma truncated to the band
+            age = _banded_adult_ages(rng, spec, size)
+        age = np.minimum(age, spec.age_max - 1)
     else:
         whole_years = list(spec.youth_age_weights)
         weights = np.array([spec.youth_age_weights[a] for a in whole_years], dtype=float)
+        if spec.age_band_shares is not None:
+            for label, low, high in AGE_BANDS["youth"]:
+                inside = [(low <= a < high) for a in whole_years]
+                band_total = weights[inside].sum()
+                if band_total > 0:
+                    weights[inside] *= spec.age_band_shares[label] / band_total
         age = rng.choice(
             np.array(whole_years, dtype=float), size=size, p=weights / weights.sum()
         ) + rng.random(size)
@@ -288,7 +315,22 @@ def generate_cohort(
         frame["sanction_day"] = np.where(custody, entry_day - served, entry_day)
         frame["release_day"] = np.where(custody, entry_day, np.nan)
         frame["start_day"] = youth_start_day(frame["disposal"], frame["sanction_day"], frame["release_day"])
-    return Cohort(kind=kind, frame=frame, source=f"generated {kind} cohort, size {size}")
+    source = f"generated {kind} cohort, size {size}"
+    return Cohort(kind=kind, frame=frame, source=source, national_size=spec.national_size)
+
+
+def _banded_adult_ages(rng: np.random.Generator, spec: CohortSpec, size: int) -> np.ndarray:
+    from scipy.stats import gamma
+
+    assert spec.age_band_shares is not None
+    bands = AGE_BANDS["adult"]
+    labels = [label for label, _, _ in bands]
+    band = rng.choice(len(bands), size=size, p=np.array([spec.age_band_shares[b] for b in labels]))
+    low = np.array([bands[b][1] for b in band]) - spec.age_min
+    high = np.minimum(np.array([bands[b][2] for b in band]), spec.age_max) - spec.age_min
+    law = gamma(spec.age_gamma_shape, scale=spec.age_gamma_scale_years)
+    lower, upper = law.cdf(low), law.cdf(high)
+    return np.asarray(spec.age_min + law.ppf(lower + rng.random(size) * (upper - lower)), dtype=float)
 
 
 def _categorical(

@@ -3,12 +3,14 @@
 Dask (`distributed`) is the engine whenever more than one worker is asked for: a `LocalCluster` of
 single-threaded worker processes on this machine (`workers`), or a running cluster reached through its
 scheduler (`scheduler="tcp://host:port"`). The cohort is sent to every worker once; each task then
-travels as its scenario, parameters and seed sequence. With one worker and no scheduler, tasks run in
-this process one after the other, without starting a cluster.
+travels as its scenario, parameters and seed sequence (a projection year's cohort as its recipe). With one
+worker and no scheduler, tasks run in this process one after the other, without starting a cluster.
 
-Results are put back in task order whatever order they finish in, so the output does not depend on the
-number of workers or on the engine. Each finished task can be handed to a `TaskStore` as it completes
-(for `--resume`) and reported to a progress callback.
+Each scenario of a group is its own Dask task; the group's reduction is a task that depends on them, so the
+offender-level results stay on the workers and only the group's rows come back. Rows are put back in group
+order whatever order they finish in, so the output does not depend on the number of workers or on the
+engine. Each finished group can be handed to a `TaskStore` as it completes (for `--resume`) and reported to a
+progress callback.
 """
 
 from __future__ import annotations
@@ -22,15 +24,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from simulation.cohort import Cohort
-from simulation.tasks import SimulationTask, run_task
+from simulation.tasks import RunResult, SimulationTask, TaskGroup, reduce_group, run_group, run_task
 
 if TYPE_CHECKING:
     from distributed import Client
 
     from simulation.checkpoints import TaskStore
 
-TaskDone = Callable[[SimulationTask], None]
-"""Called in the driving process as each task finishes (or is found finished by a resume)."""
+GroupDone = Callable[[TaskGroup], None]
+"""Called in the driving process as each group finishes (or is found finished by a resume)."""
+TaskDone = GroupDone
 
 
 @contextlib.contextmanager
@@ -67,59 +70,73 @@ def dask_client(workers: int = 2, scheduler: str | None = None, processes: bool 
 
 
 def execute(
-    cohort: Cohort,
-    tasks: list[SimulationTask],
+    cohort: Cohort | None,
+    groups: list[TaskGroup],
     workers: int = 1,
     scheduler: str | None = None,
     client: Client | None = None,
     store: TaskStore | None = None,
-    on_task_done: TaskDone | None = None,
+    on_group_done: GroupDone | None = None,
 ) -> list[pd.DataFrame]:
-    """Every task's result, in task order.
+    """Every group's rows, in group order.
 
     `client` runs the tasks on an existing Dask client; otherwise `scheduler` or `workers > 1` starts one
-    (see `dask_client`), and one worker with no scheduler runs them here. Tasks already in `store` are not
-    run again; every task finished here is saved to it as it completes.
+    (see `dask_client`), and one worker with no scheduler runs them here. Groups already in `store` are not
+    run again; every group finished here is saved to it as it completes.
     """
     results: dict[int, pd.DataFrame] = store.done() if store is not None else {}
-    for task in tasks:
-        if task.index in results and on_task_done is not None:
-            on_task_done(task)
-    todo = [task for task in tasks if task.index not in results]
+    for group in groups:
+        if group.index in results and on_group_done is not None:
+            on_group_done(group)
+    todo = [group for group in groups if group.index not in results]
 
-    def finished(task: SimulationTask, table: pd.DataFrame) -> None:
-        results[task.index] = table
+    def finished(group: TaskGroup, table: pd.DataFrame) -> None:
+        results[group.index] = table
         if store is not None:
-            store.save(task.index, table)
-        if on_task_done is not None:
-            on_task_done(task)
+            store.save(group.index, table)
+        if on_group_done is not None:
+            on_group_done(group)
 
     if todo:
         if client is not None:
             _on_dask(client, cohort, todo, finished)
         elif scheduler is None and workers <= 1:
-            for task in todo:
-                finished(task, run_task(cohort, task))
+            for group in todo:
+                finished(group, run_group(cohort, group))
         else:
             with dask_client(workers, scheduler) as new_client:
                 _on_dask(new_client, cohort, todo, finished)
-    return [results[task.index] for task in tasks]
+    return [results[group.index] for group in groups]
+
+
+def execute_tasks(cohort: Cohort | None, tasks: list[SimulationTask], client: Client | None = None) -> list[RunResult]:
+    """Run single tasks (no reduction), in task order: here, or on `client`."""
+    if client is None:
+        return [run_task(cohort, task) for task in tasks]
+    shared = client.scatter(cohort, broadcast=True) if cohort is not None else None
+    token = uuid.uuid4().hex[:12]
+    futures = [client.submit(run_task, shared, task, key=f"{task.key}-{token}") for task in tasks]
+    return list(client.gather(futures))
 
 
 def _on_dask(
     client: Client,
-    cohort: Cohort,
-    tasks: list[SimulationTask],
-    finished: Callable[[SimulationTask, pd.DataFrame], None],
+    cohort: Cohort | None,
+    groups: list[TaskGroup],
+    finished: Callable[[TaskGroup, pd.DataFrame], None],
 ) -> None:
     from distributed import as_completed
 
-    shared = client.scatter(cohort, broadcast=True)
+    shared = client.scatter(cohort, broadcast=True) if cohort is not None else None
     run_token = uuid.uuid4().hex[:12]  # keys unique to this run, should the cluster serve others too
-    futures = {client.submit(run_task, shared, task, key=f"{task.key}-{run_token}"): task for task in tasks}
+    futures = {}
+    for group in groups:
+        runs = [client.submit(run_task, shared, task, key=f"{task.key}-{run_token}") for task in group.tasks]
+        futures[client.submit(reduce_group, shared, group, *runs, key=f"{group.key}-{run_token}")] = group
     try:
         for future in as_completed(futures):
             finished(futures[future], future.result())
+            future.release()
     finally:
         for future in futures:
             future.cancel()

@@ -69,6 +69,29 @@ class Cost(Assumption):
         return self
 
 
+class ReferralFlow(BaseModel):
+    """Referrals from offenders outside the cohort, who compete with it for places.
+
+    A service is not built for one quarter's cohort: new sentences and releases bring eligible offenders all
+    year. They use places (for the programme's length, completing or dropping out like anyone) but are not
+    followed: only the cohort is measured.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    per_year: Assumption
+    """Referrals a year, nationally, from eligible offenders outside the cohort who take up the offer."""
+    warm_up_days: float = Field(default=365.0, ge=0, le=3650)
+    """Days the service runs before 1 January, so that places are in steady use when the cohort arrives."""
+
+    @field_validator("per_year")
+    @classmethod
+    def _not_negative(cls, value: Assumption) -> Assumption:
+        if value.range[0] < 0:
+            raise ValueError("a number of referrals cannot be negative")
+        return value
+
+
 class InterventionSpec(BaseModel):
     """One intervention programme in a scenario file."""
 
@@ -81,8 +104,13 @@ class InterventionSpec(BaseModel):
     eligibility: dict[str, Any] = Field(default_factory=dict)
     """Rule on offender attributes; every condition must hold. A condition is a value (equality), a list
     (membership) or {min, max} (inclusive bounds, numeric attributes)."""
+    cohort: Literal["adult", "youth", "both"] = "both"
+    """Which cohorts the programme serves."""
     capacity: int | None = Field(default=None, ge=1)
-    """Places available at once; None means no limit (no waiting list)."""
+    """Places available at once, nationally; None means no limit (no waiting list). A cohort simulated at a
+    fraction of its national size gets that fraction of the places (at least one)."""
+    referral_flow: ReferralFlow | None = None
+    """Referrals from outside the cohort (national, scaled like the capacity); None: the cohort only."""
     priority: Literal["previous_sanctions", "age_first_sanction", "age"] | None = None
     """Waiting-list order: higher previous_sanctions first, or lower age / age at first sanction first.
     None means first referred, first placed."""
@@ -108,6 +136,8 @@ class InterventionSpec(BaseModel):
     """Half-life of the effect when decay is exponential, days."""
     cost_per_place: Cost
     """Cost of one programme start."""
+    saving_per_place: Cost | None = None
+    """Cost avoided by one programme start (e.g. a short prison sentence not served); None: nothing."""
 
     @field_validator("uptake", "completion")
     @classmethod
@@ -149,7 +179,15 @@ class Scenario(BaseModel):
     description: str = ""
     """Free text."""
     parameters: dict[str, Any] = Field(default_factory=dict)
-    """Overrides of `ModelParams` fields for this scenario and its baseline."""
+    """Overrides of `ModelParams` fields for this scenario and its baseline: a value, or an assumption
+    {value, range, source} whose range the uncertainty analysis and sweeps use."""
+    policy: dict[str, Assumption] = Field(default_factory=dict)
+    """Overrides of `ModelParams` fields that are the scenario's policy (e.g. short_custody_replaced_share): they
+    apply to the scenario only, not to its baseline, each an assumption with a range and a source."""
+    start_year: int | None = Field(default=None, ge=2000, le=2030)
+    """First cohort year the scenario applies to in a projection (None: the projection's --start-year)."""
+    policy_cohorts: list[Literal["adult", "youth"]] = Field(default_factory=lambda: ["adult", "youth"])  # type: ignore[arg-type]
+    """Cohorts the `policy` overrides apply to."""
     interventions: list[InterventionSpec] = Field(default_factory=list)
     """Programmes, each with its own places and effects."""
 
@@ -168,9 +206,43 @@ class Scenario(BaseModel):
             raise ValueError(f"intervention names must be unique: {names}")
         return interventions
 
+    @field_validator("parameters", "policy")
+    @classmethod
+    def _known_parameters(cls, values: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(values) - set(ModelParams.model_fields))
+        if unknown:
+            raise ValueError(f"unknown model parameter(s) {unknown}; see simulation/params.py for the names")
+        for value in values.values():
+            if isinstance(value, dict) and {"value", "range", "source"} <= set(value):
+                Assumption.model_validate(value)  # its value must lie in its own range
+        return values
+
+    def parameter_values(self) -> dict[str, Any]:
+        """The parameter overrides as plain values (an assumption gives its value)."""
+        return {name: _plain(value) for name, value in self.parameters.items()}
+
+    def policy_values(self) -> dict[str, Any]:
+        """The policy overrides as plain values."""
+        return {name: assumption.value for name, assumption in self.policy.items()}
+
+    def applies_to(self, kind: str) -> list[InterventionSpec]:
+        """The interventions that serve a cohort of this kind."""
+        return [spec for spec in self.interventions if spec.cohort in (kind, "both")]
+
+    def affects(self, kind: str) -> bool:
+        """Whether the scenario changes anything for a cohort of this kind (an intervention or its policy)."""
+        return bool(self.applies_to(kind)) or (bool(self.policy) and kind in self.policy_cohorts)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict) and {"value", "range", "source"} <= set(value):
+        return value["value"]
+    return value
+
 
 BASELINE = Scenario.model_construct(
-    name="baseline", description="No interventions.", parameters={}, interventions=[]
+    name="baseline", description="No interventions.", parameters={}, policy={}, interventions=[], start_year=None,
+    policy_cohorts=["adult", "youth"],
 )
 
 
@@ -213,6 +285,11 @@ def eligible(rule: dict[str, Any], frame: pd.DataFrame) -> np.ndarray:
         else:
             mask &= (column == condition).to_numpy()
     return mask
+
+
+def scaled_capacity(capacity: int, scale: float) -> int:
+    """Places for a cohort simulated at `scale` times its national size: the national places scaled, at least one."""
+    return max(1, int(round(capacity * scale)))
 
 
 def bundled_scenario_dir() -> Path:
@@ -262,9 +339,10 @@ def load_scenario(path: Path) -> Scenario:
 
 
 def scenario_params(scenario: Scenario, base: ModelParams, source: Path | str) -> ModelParams:
-    """`base` with the scenario's overrides, checked against the scenario's effects."""
+    """`base` with the scenario's `parameters` overrides (shared with its baseline), checked against the
+    scenario's effects."""
     params = (
-        merged_params(base, scenario.parameters, source=f"{source} (parameters)")
+        merged_params(base, scenario.parameter_values(), source=f"{source} (parameters)")
         if scenario.parameters
         else base
     )
@@ -274,7 +352,16 @@ def scenario_params(scenario: Scenario, base: ModelParams, source: Path | str) -
                 f"{source}: field 'interventions[{index}].detection_ratio.value': detection_probability "
                 f"{params.detection_probability} x {spec.detection_ratio.value} exceeds 1"
             )
+    if scenario.policy:
+        merged_params(params, scenario.policy_values(), source=f"{source} (policy)")  # checked now, used later
     return params
+
+
+def policy_params(scenario: Scenario, params: ModelParams, source: Path | str = "scenario") -> ModelParams:
+    """`params` with the scenario's policy overrides: what the scenario run (not its baseline) uses."""
+    if not scenario.policy:
+        return params
+    return merged_params(params, scenario.policy_values(), source=f"{source} (policy)")
 
 
 # ---- what an intervention does to one offender's career --------------------------------------------------

@@ -30,22 +30,25 @@ import numpy as np
 import simpy
 
 from simulation.cohort import QUARTER_END_DAY, Cohort
-from simulation.interventions import InterventionSpec, Modifier, Scenario, eligible, modifier_for
-from simulation.offence_outcomes import Outcome, OutcomeRules, offence_outcome, offence_outcomes
+from simulation.interventions import InterventionSpec, Modifier, Scenario, eligible, modifier_for, scaled_capacity
+from simulation.offence_outcomes import Outcome, offence_outcome, offence_outcomes, outcome_rules
 from simulation.params import ModelParams
 from simulation.places import Places, PlaceUsage, interval_usage
 from simulation.plan import CareerPlan, PlanInputs, PlanState, plan_careers
 from simulation.rates import (
-    age_slope_per_day,
+    AgePath,
+    age_paths,
     category_values,
-    detected_rate_per_day,
+    committed_rate_per_day,
+    frailty_variance,
     gamma_frailty,
-    sanction_shares,
     serious_probability,
+    serious_sexual_share,
 )
 from simulation.streams import (
     OffenderStream,
     Purpose,
+    outside_purpose,
     programme_purpose,
     standard_exponential,
     standard_normal,
@@ -66,7 +69,8 @@ BREACH_WIDTH = 4
 
 @dataclass(frozen=True)
 class OffenceLog:
-    """Detected re-offences: who, when committed and proven (days from 1 January), sanction and type codes."""
+    """Detected re-offences: who, when committed and proven (days from 1 January), sanction, type and custody
+    codes."""
 
     offender: np.ndarray
     """Offender index."""
@@ -78,17 +82,25 @@ class OffenceLog:
     """Sanction code (`vocabulary`)."""
     offence_type: np.ndarray
     """Offence type code (`vocabulary`)."""
+    custody_code: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    """Custody code (`offence_outcomes`: none, custody, community order instead); all none when not given."""
+
+    def __post_init__(self) -> None:
+        if self.custody_code.size != self.offender.size:
+            object.__setattr__(self, "custody_code", np.zeros(self.offender.size, dtype=np.int8))
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[int, float, float, int, int]]) -> OffenceLog:
-        """Build from (offender, committed, proven, sanction, offence_type) tuples."""
-        table = np.array(rows, dtype=float).reshape(-1, 5)
+    def from_rows(cls, rows: list[tuple[Any, ...]]) -> OffenceLog:
+        """Build from (offender, committed, proven, sanction, offence_type[, custody_code]) tuples."""
+        width = 6 if rows and len(rows[0]) == 6 else 5
+        table = np.array(rows, dtype=float).reshape(-1, width)
         return cls(
             offender=table[:, 0].astype(np.int64),
             committed=table[:, 1],
             proven=table[:, 2],
             sanction=table[:, 3].astype(np.int8),
             offence_type=table[:, 4].astype(np.int8),
+            custody_code=table[:, 5].astype(np.int8) if width == 6 else np.zeros(len(table), dtype=np.int8),
         )
 
 
@@ -152,6 +164,16 @@ class ProgrammeLog:
     """Use of the places over the run: place-days, utilisation, peak in use, time-weighted queue."""
     cost_per_place: float
     """Cost charged per start, in the scenario's currency and price year."""
+    eligible_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Which offenders met the eligibility rule."""
+    capacity: float = float("inf")
+    """Places simulated (the national capacity scaled to the cohort; inf when unlimited)."""
+    outside_referred: int = 0
+    """Referrals from outside the cohort during the observed period (from 1 January)."""
+    outside_started: int = 0
+    """Starts of referrals from outside the cohort during the observed period."""
+    saving_per_place: float = 0.0
+    """Cost avoided per start."""
 
     @property
     def peak_places_in_use(self) -> int:
@@ -171,6 +193,10 @@ class CareerLog:
     """Breaches of supervision."""
     programmes: list[ProgrammeLog]
     """One log per intervention, in scenario order."""
+    committed_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Each offender's rate of offences committed (detected or not) at the start of follow-up, per day."""
+    modifiers: dict[int, list[Modifier]] = field(default_factory=dict)
+    """The programme effects each offender received (only offenders with any)."""
 
 
 class ReplicationStreams:
@@ -195,6 +221,12 @@ class ReplicationStreams:
         self.breach_outcome = stream(Purpose.BREACH_OUTCOME, BREACH_WIDTH, uniform)
         self.breach_custody = stream(Purpose.BREACH_CUSTODY, BREACH_WIDTH, standard_normal)
         self._programmes: dict[str, OffenderStream] = {}
+
+    def outside_referrals(self, name: str) -> np.random.Generator:
+        """The generator of a programme's referrals from outside the cohort (arrivals, completion, drop-out,
+        priority), keyed by the programme's name: the same in every scenario that runs the programme."""
+        key = (*self.replication.spawn_key, outside_purpose(name))
+        return np.random.default_rng(np.random.SeedSequence(self.replication.entropy, spawn_key=key))
 
     def programme(self, name: str) -> OffenderStream:
         """Per-offender (uptake, completion, drop-out point) uniforms for a programme, keyed by its name."""
@@ -241,6 +273,14 @@ class _Programme:
     """Offenders whose referral is on the waiting list now."""
     in_order: list[tuple[int, float]] | None = None
     """(offender, day) of each referral in order of referral, once worked out."""
+    eligible_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Which offenders met the eligibility rule."""
+    capacity: float = float("inf")
+    """Places simulated."""
+    outside_referred: int = 0
+    """Outside referrals from day 0."""
+    outside_started: int = 0
+    """Outside starts from day 0."""
 
 
 @contextlib.contextmanager
@@ -274,7 +314,17 @@ class CohortSimulation:
     ) -> None:
         if streams.n_offenders != cohort.size:
             raise ValueError("streams were drawn for a different cohort size")
-        self.env = env if env is not None else simpy.Environment()
+        # A service fed from outside the cohort runs from before 1 January, so it is in steady use when the
+        # cohort arrives; nothing of the cohort happens before day 0.
+        warm_up = max(
+            (
+                spec.referral_flow.warm_up_days
+                for spec in scenario.applies_to(cohort.kind)
+                if spec.referral_flow is not None and spec.capacity is not None
+            ),
+            default=0.0,
+        )
+        self.env = env if env is not None else simpy.Environment(initial_time=-warm_up)
         self.cohort = cohort
         self.params = params
         self.scenario = scenario
@@ -283,20 +333,26 @@ class CohortSimulation:
         n = cohort.size
         start = frame["start_day"].to_numpy(float)
         self._start = start
-        self._rate_at_start = detected_rate_per_day(
-            frame, params, gamma_frailty(streams.frailty.column(0), params.heterogeneity_theta)
-        )
+        frailty = gamma_frailty(streams.frailty.column(0), frailty_variance(frame, params))
+        self._committed_rate = committed_rate_per_day(frame, params, frailty)
+        self._rate_at_start = self._committed_rate * params.detection_probability
         self._supervision_end = start + category_values(frame["disposal"], params.supervision_days)
         self.start: list[float] = start.tolist()
         self.rate_at_start: list[float] = self._rate_at_start.tolist()
         self.supervision_end: list[float] = self._supervision_end.tolist()
-        self.age_slope = age_slope_per_day(params)
+        self._ages = age_paths(frame, params)
+        self.age_path: list[AgePath] = [
+            AgePath(a, k, b)
+            for a, k, b in zip(
+                self._ages.first_slope.tolist(), self._ages.kink.tolist(), self._ages.second_slope.tolist(), strict=True
+            )
+        ]
         self.breach_rate = params.breach_rate_per_year / DAYS_PER_YEAR
         self.follow_up = params.follow_up_days
         self.horizon = QUARTER_END_DAY + params.follow_up_days + params.waiting_period_days
-        court, pre_court, _ = sanction_shares(cohort.kind, params)
-        self._outcome_rules = OutcomeRules(court, pre_court, params)
+        self._outcome_rules = outcome_rules(cohort.kind, params)
         self._serious_probability = serious_probability(frame, params)
+        self._sexual_share = serious_sexual_share(frame, params)
         self._outcome_block = self._first_outcomes()
         self._gap_block = streams.offence_gap.block
         self.gaps_used = [0] * n
@@ -304,7 +360,7 @@ class CohortSimulation:
         self.offences_drawn = [0] * n
         self.breaches_drawn = [0] * n
         self.modifiers: list[list[Modifier] | None] = [None] * n
-        self.offence_rows: list[tuple[int, float, float, int, int]] = []
+        self.offence_rows: list[tuple[int, float, float, int, int, int]] = []
         self.custody_rows: list[tuple[int, float, float, int]] = []
         self.breach_rows: list[tuple[int, float, bool]] = []
         self.processes: list[simpy.Process | None] = [None] * n
@@ -330,7 +386,7 @@ class CohortSimulation:
         return the log."""
         env = self.env
         with _collector_paused():
-            self.programmes = [self._programme(spec) for spec in self.scenario.interventions]
+            self.programmes = [self._programme(spec) for spec in self.scenario.applies_to(self.cohort.kind)]
             if self.bulk:
                 for programme in self.programmes:
                     for i in programme.referred:
@@ -343,8 +399,19 @@ class CohortSimulation:
                 env.process(self.referrals(programme))
                 if programme.places is not None and programme.spec.max_wait_days is not None:
                     env.process(self.waiting_list_deadlines(programme))
+                if programme.spec.referral_flow is not None and programme.places is not None:
+                    env.process(self.outside_referrals(programme))
+            if any(p.places is not None for p in self.programmes) and env.now < 0:
+                env.process(self._observe_from_day_zero())
             env.run(until=self.horizon)
         return self._career_log()
+
+    def _observe_from_day_zero(self) -> ProcessGenerator:
+        """Services warmed up before 1 January report their use from 1 January only."""
+        yield self.env.timeout(-self.env.now)
+        for programme in self.programmes:
+            if programme.places is not None:
+                programme.places.restart_statistics()
 
     def _start_every_career(self) -> None:
         """Event path: every offender with an event inside follow-up is a process from the start."""
@@ -368,13 +435,13 @@ class CohortSimulation:
 
     def _plan_inputs(self) -> PlanInputs:
         streams = self.streams
-        sanction, offence_type, lag, served = self._outcome_block
+        sanction, offence_type, lag, served, custody_code = self._outcome_block
         return PlanInputs(
             start=self._start,
             liberty_end=self._start + self.follow_up,
             supervision_end=self._supervision_end,
             rate_at_start=self._rate_at_start,
-            age_slope=self.age_slope,
+            ages=self._ages,
             breach_rate=self.breach_rate,
             recall_probability=self.params.breach_custody_probability,
             gaps=self._gap_block,
@@ -382,12 +449,14 @@ class CohortSimulation:
             offence_type=offence_type,
             lag=lag,
             served=served,
+            custody_code=custody_code,
             breach_gaps=streams.breach_gap.block,
             breach_uniforms=streams.breach_outcome.block,
             gap=streams.offence_gap.value,
             outcome=self._outcome,
             breach_gap=streams.breach_gap.value,
             breach_uniform=streams.breach_outcome.value,
+            age_path=self.age_path.__getitem__,
         )
 
     def _career_log(self) -> CareerLog:
@@ -404,23 +473,19 @@ class CohortSimulation:
                 np.concatenate([day, breaches.day]),
                 np.concatenate([np.zeros(who.size, dtype=bool), breaches.custody]),
             )
+        modifiers = {i: list(m) for i, m in enumerate(self.modifiers) if m is not None}
         return CareerLog(
             offences=offences,
             custody=CustodyLog.from_rows(self.custody_rows),
             breaches=breaches,
             programmes=[self._programme_log(p) for p in self.programmes],
+            committed_rate=self._committed_rate,
+            modifiers=modifiers,
         )
 
     def _first_events(self) -> tuple[np.ndarray, np.ndarray]:
         """Everyone's first offence and breach day, vectorised; uses each offender's first draw of each."""
-        rate = self._rate_at_start
-        hazard = self.streams.offence_gap.column(0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.age_slope == 0:
-                wait = np.where(rate > 0, hazard / rate, INF)
-            else:
-                y = 1.0 + self.age_slope * hazard / rate
-                wait = np.where((rate > 0) & (y > 0), np.log(np.where(y > 0, y, 1.0)) / self.age_slope, INF)
+        wait = self._ages.days_at_hazard(self._rate_at_start, self.streams.offence_gap.column(0))
         self.gaps_used = [1] * self.cohort.size
         first_offence = self._start + wait
         can_breach = (self._start < self._supervision_end) & (self.breach_rate > 0)
@@ -541,26 +606,19 @@ class CohortSimulation:
         """Day of the next detected-and-sanctioned offence after day `t` at liberty (inf if none)."""
         modifiers = self.modifiers[i]
         start = self.start[i]
+        rate, path = self.rate_at_start[i], self.age_path[i]
         if modifiers is None:  # the common case, kept inline: one draw, exact inversion
             k = self.gaps_used[i]
             self.gaps_used[i] = k + 1
             hazard = (
                 self._gap_block.item(i, k) if k < OFFENCE_GAP_WIDTH else self.streams.offence_gap.value(i, k)
             )
-            c = self.age_slope
-            rate = self.rate_at_start[i] * math.exp(c * (t - start))
-            if rate <= 0:
-                return INF
-            if c == 0:
-                return t + hazard / rate
-            y = 1.0 + c * hazard / rate  # as in _wait_for_hazard, inlined for speed
-            return t + math.log(y) / c if y > 0 else INF
-        # Thinning against a dominating rate: exact for any intervention effect shape.
+            return start + path.days_at_hazard(rate, path.hazard(rate, t - start) + hazard)
+        # Thinning against a dominating rate (`bound` x the rate): exact for any intervention effect shape.
         bound = math.prod(m.bound() for m in modifiers)
         liberty_ends = start + self.follow_up
         while True:
-            rate = self.rate_at_start[i] * math.exp(self.age_slope * (t - start))
-            t += self._wait_for_hazard(self._gap(i), rate * bound)
+            t = start + path.days_at_hazard(rate, path.hazard(rate, t - start) + self._gap(i) / bound)
             if t >= liberty_ends:
                 return t
             j = self.thinning_used[i]
@@ -569,32 +627,39 @@ class CohortSimulation:
             if self.streams.thinning.value(i, j) * bound < multiplier:
                 return t
 
-    def _wait_for_hazard(self, hazard: float, rate: float) -> float:
-        """Days until a rate of `rate`/day, changing by `age_slope`/day, accumulates `hazard`."""
-        if rate <= 0:
-            return INF
-        c = self.age_slope
-        if c == 0:
-            return hazard / rate
-        y = 1.0 + c * hazard / rate
-        return math.log(y) / c if y > 0 else INF  # y <= 0: a declining rate never accumulates that much
-
     def _first_outcomes(self) -> tuple[np.ndarray, ...]:
         """Outcomes of every offender's first `OFFENCE_MARK_WIDTH` offences, in one vectorised pass."""
         s = self.streams
         draws = [st.block for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)]
-        return offence_outcomes(self._outcome_rules, self._serious_probability[:, None], *draws)
+        return offence_outcomes(
+            self._outcome_rules, self._serious_probability[:, None], draws[0], draws[1], draws[2], draws[3], draws[4],
+            sexual_share=self._sexual_share[:, None],
+        )
 
     def _outcome(self, i: int, k: int) -> Outcome:
         """Outcome of offender `i`'s `k`-th detected offence."""
         if k < OFFENCE_MARK_WIDTH:
-            sanction, offence_type, lag, served = self._outcome_block
-            return sanction.item(i, k), offence_type.item(i, k), lag.item(i, k), served.item(i, k)
+            sanction, offence_type, lag, served, custody_code = self._outcome_block
+            return (
+                sanction.item(i, k),
+                offence_type.item(i, k),
+                lag.item(i, k),
+                served.item(i, k),
+                custody_code.item(i, k),
+            )
         s = self.streams
+        u_sanction, u_type, z_lag, u_custody, z_served = (
+            st.value(i, k) for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)
+        )
         return offence_outcome(
             self._outcome_rules,
             float(self._serious_probability[i]),
-            *(st.value(i, k) for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)),
+            u_sanction,
+            u_type,
+            z_lag,
+            u_custody,
+            z_served,
+            float(self._sexual_share[i]),
         )
 
     def _offence_detected(
@@ -604,17 +669,17 @@ class CohortSimulation:
         k = self.offences_drawn[i]
         self.offences_drawn[i] = k + 1
         if k < OFFENCE_MARK_WIDTH:  # the common case, kept inline
-            sanctions, offence_types, lags, days_served = self._outcome_block
+            sanctions, offence_types, lags, days_served, custody_codes = self._outcome_block
             sanction, offence_type = sanctions.item(i, k), offence_types.item(i, k)
-            lag, served = lags.item(i, k), days_served.item(i, k)
+            lag, served, custody_code = lags.item(i, k), days_served.item(i, k), custody_codes.item(i, k)
         else:
-            sanction, offence_type, lag, served = self._outcome(i, k)
+            sanction, offence_type, lag, served, custody_code = self._outcome(i, k)
         modifiers = self.modifiers[i]
         if modifiers is not None and sanction == COURT_CONVICTION:
             lag *= math.prod(m.lag_multiplier(day) for m in modifiers)
         if served and day + lag < liberty_ends:
             heapq.heappush(pending_custody, (day + lag, served))
-        self.offence_rows.append((i, day, day + lag, sanction, offence_type))
+        self.offence_rows.append((i, day, day + lag, sanction, offence_type, custody_code))
 
     def _next_breach(self, i: int, t: float) -> float:
         """Day of the next breach after day `t` at liberty (inf if none before supervision ends)."""
@@ -652,7 +717,8 @@ class CohortSimulation:
             priority = np.round(frame[spec.priority].to_numpy(float) * DAYS_PER_YEAR).astype(np.int64)
         else:
             priority = np.zeros(len(frame), dtype=np.int64)
-        places = Places(self.env, capacity=spec.capacity) if spec.capacity is not None else None
+        capacity = scaled_capacity(spec.capacity, self.cohort.scale) if spec.capacity is not None else None
+        places = Places(self.env, capacity=capacity) if capacity is not None else None
         return _Programme(
             spec=spec,
             places=places,
@@ -661,7 +727,49 @@ class CohortSimulation:
             dropout_point=draws.column(2).tolist(),
             eligible_count=int(is_eligible.sum()),
             referred=np.flatnonzero(takes_up).tolist(),
+            eligible_mask=is_eligible,
+            capacity=float(capacity) if capacity is not None else INF,
         )
+
+    def outside_referrals(self, programme: _Programme) -> ProcessGenerator:
+        """Referrals from eligible offenders outside the cohort: a Poisson stream all through the run (from the
+        warm-up before 1 January), each waiting for a place in the same list as the cohort and holding it for
+        the programme, completing or dropping out like anyone. They are not followed: only the cohort is."""
+        env = self.env
+        spec = programme.spec
+        assert spec.referral_flow is not None
+        rate = spec.referral_flow.per_year.value * self.cohort.scale / DAYS_PER_YEAR
+        if rate <= 0:
+            return
+        rng = self.streams.outside_referrals(spec.name)
+        eligible_priorities = np.asarray(programme.priority)[programme.eligible_mask]
+        while True:
+            gap, completes, dropout, pick = rng.exponential(1.0 / rate), rng.random(), rng.random(), rng.random()
+            if env.now + gap >= self.horizon:
+                return
+            yield env.timeout(gap)
+            priority = int(eligible_priorities[int(pick * eligible_priorities.size)]) if eligible_priorities.size else 0
+            completed = completes < spec.completion.value
+            stay = spec.programme_days if completed else dropout * spec.programme_days
+            if env.now >= 0:
+                programme.outside_referred += 1
+            env.process(self._outside_journey(programme, priority, stay))
+
+    def _outside_journey(self, programme: _Programme, priority: int, stay: float) -> ProcessGenerator:
+        """An outside referral: waits (up to `max_wait_days`), holds a place for `stay` days, leaves."""
+        env = self.env
+        assert programme.places is not None
+        max_wait = programme.spec.max_wait_days
+        with programme.places.request(priority=priority) as request:
+            if max_wait is None:
+                yield request
+            else:
+                yield request | env.timeout(max_wait)
+                if not request.triggered:
+                    return
+            if env.now >= 0:
+                programme.outside_started += 1
+            yield env.timeout(stay)
 
     def referrals(self, programme: _Programme) -> ProcessGenerator:
         """Refer each offender who took up the offer on the day they enter the cohort (in index order on a
@@ -763,6 +871,7 @@ class CohortSimulation:
             usage = programme.places.usage(until=self.horizon)
         else:
             usage = interval_usage(np.array(programme.placed), np.array(programme.ends), 0.0, self.horizon)
+        saving = programme.spec.saving_per_place
         return ProgrammeLog(
             name=programme.spec.name,
             eligible=programme.eligible_count,
@@ -773,6 +882,11 @@ class CohortSimulation:
             left_waiting_list=programme.left_waiting_list,
             usage=usage,
             cost_per_place=programme.spec.cost_per_place.value,
+            eligible_mask=programme.eligible_mask,
+            capacity=programme.capacity,
+            outside_referred=programme.outside_referred,
+            outside_started=programme.outside_started,
+            saving_per_place=saving.value if saving is not None else 0.0,
         )
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from reporting.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
-from simulation.vocabulary import ALL_DISPOSALS, DAYS_PER_MONTH, OFFENCE_GROUPS
+from simulation.vocabulary import ALL_DISPOSALS, DAYS_PER_MONTH, OFFENCE_GROUPS, SERIOUS_VIOLENT_GROUPS
 
 CALIBRATED_DEFAULTS = Path(__file__).with_name("calibrated_defaults.yaml")
 
@@ -38,13 +38,32 @@ class ModelParams(BaseModel):
     heterogeneity_theta: float = Field(ge=0, le=50)
     """Variance of the gamma frailty (mean 1) multiplying each offender's rate, dimensionless (*calibrated*).
     0 means no unobserved heterogeneity."""
+    theta_ratio_by_disposal: dict[str, float] = Field(default_factory=lambda: dict.fromkeys(ALL_DISPOSALS, 1.0))
+    """Frailty variance by index disposal relative to `heterogeneity_theta`, dimensionless. The custody value is
+    *calibrated* to the 2004 Q1 custody-leaver figures (their binary rates need less heterogeneity than the
+    whole cohort's); the others are 1 (assumption)."""
     reference_age: float = Field(default=30.0, ge=10, le=80)
     """Age at which the age effect is 1, years."""
     age_log_rate_per_year: float = Field(default=-0.04, ge=-0.5, le=0.5)
-    """Change in log offending rate per year of age, 1/year. Applies across offenders and as each offender
-    ages during follow-up (the age-crime curve declines after the late teens)."""
-    female_log_rate_ratio: float = Field(default=-0.25, ge=-5, le=5)
-    """Log rate ratio, women versus men (assumption)."""
+    """Change in log offending rate per year of age above `peak_age`, 1/year (assumption). Applies across
+    offenders and as each offender ages during follow-up (the age-crime curve declines after the late teens)."""
+    peak_age: float = Field(default=18.0, ge=10, le=40)
+    """Age at which the age-crime curve peaks, years (assumption: the late teens)."""
+    youth_age_log_rate_per_year: float = Field(default=0.10, ge=0, le=1)
+    """Change in log offending rate per year of age below `peak_age`, 1/year (assumption): offending rises
+    through the teens, so a 15-year-old offends more than an 11-year-old with the same record."""
+    female_log_rate_ratio: dict[str, float] = Field(
+        default_factory=lambda: {
+            "custody": 0.13,
+            "community": -0.25,
+            "reprimand": -0.30,
+            "final_warning": -0.30,
+            "first_tier": -0.30,
+        }
+    )
+    """Log rate ratio, women versus men, by index disposal. Custody is *calibrated*: women leaving custody in
+    2004 Q1 re-offended more than men (285.2 against 249.9 per 100); the others are assumptions. A single
+    number in a parameter file applies to every disposal."""
     previous_sanctions_log_rate: float = Field(default=0.30, ge=0, le=3)
     """Log rate ratio per unit of log(1 + previous sanctions), dimensionless (assumption)."""
     early_onset_age: float = Field(default=16.0, ge=10, le=30)
@@ -89,6 +108,16 @@ class ModelParams(BaseModel):
     """Share of a young person's detected offences dealt with by reprimand or final warning (counted)."""
     youth_penalty_notice_share: float = Field(default=0.03, ge=0, lt=1)
     """Share of a young person's detected offences dealt with by penalty notice (not counted)."""
+    adult_serious_pre_court_share: float = Field(default=0.02, ge=0, lt=1)
+    """Share of an adult's detected *serious* (Table 1) offences dealt with by caution (assumption: Table 1
+    offences are grave, mostly indictable, and rarely cautioned)."""
+    adult_serious_penalty_notice_share: float = Field(default=0.0, ge=0, lt=1)
+    """Share of an adult's detected serious offences dealt with by penalty notice (none are eligible)."""
+    youth_serious_pre_court_share: float = Field(default=0.10, ge=0, lt=1)
+    """Share of a young person's detected serious offences dealt with by reprimand or final warning
+    (assumption)."""
+    youth_serious_penalty_notice_share: float = Field(default=0.0, ge=0, lt=1)
+    """Share of a young person's detected serious offences dealt with by penalty notice (none are eligible)."""
     court_lag_median_days: float = Field(default=75.0, ge=0, le=1000)
     """Median offence-to-conviction lag, days; lognormal. 0 makes convictions immediate (validation only)."""
     court_lag_sigma: float = Field(default=0.8, ge=0, le=3)
@@ -109,6 +138,14 @@ class ModelParams(BaseModel):
     """Log-scale standard deviation of time served, dimensionless."""
     serious_served_multiplier: float = Field(default=6.0, ge=1, le=100)
     """Time served for a serious offence relative to a non-serious one, dimensionless."""
+    short_custody_days: float = Field(default=183.0, gt=0, le=5000)
+    """Time served below which a custodial sentence counts as short, days (a sentence under 12 months,
+    served half in custody, 000:295)."""
+    short_custody_replaced_share: float = Field(default=0.0, ge=0, le=1)
+    """Share of short custodial sentences (during follow-up) replaced by community orders; 0 in the
+    baseline, set by a scenario."""
+    community_order_days: float = Field(default=365.0, ge=0, le=3650)
+    """Length of the community order that replaces a short custodial sentence, days (probation costs)."""
 
     # ---- supervision and breach ------------------------------------------------------------------------
     supervision_days: dict[str, float] = Field(
@@ -150,6 +187,22 @@ class ModelParams(BaseModel):
         }
     )
     """Serious share relative to `serious_share` by index offence group, dimensionless (assumption)."""
+    serious_sexual_share_by_index_group: dict[str, float] = Field(
+        default_factory=lambda: {**dict.fromkeys(OFFENCE_GROUPS, 0.10), "sexual": 0.60}
+    )
+    """Share of an offender's serious re-offences that are serious sexual offences (the Annex's separate top
+    tier), by index offence group (assumption)."""
+    serious_violent_mix: dict[str, float] = Field(
+        default_factory=lambda: {
+            "homicide": 0.01,
+            "attempted_murder": 0.01,
+            "death_by_driving": 0.02,
+            "wounding_endangering_life": 0.92,
+            "firearms_explosives": 0.04,
+        }
+    )
+    """Table 1 group of a serious non-sexual re-offence, shares summing to 1 (assumption: wounding and
+    grievous bodily harm dominate, as in recorded crime, 000:457-462)."""
     non_serious_type_mix: dict[str, float] = Field(
         default_factory=lambda: {
             "violence": 0.17,
@@ -166,14 +219,25 @@ class ModelParams(BaseModel):
     )
     """Offence group of a non-serious re-offence, shares summing to 1 (assumption)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_number_for_every_disposal(cls, values: Any) -> Any:
+        if isinstance(values, dict) and isinstance(values.get("female_log_rate_ratio"), int | float):
+            values = {**values, "female_log_rate_ratio": dict.fromkeys(ALL_DISPOSALS, values["female_log_rate_ratio"])}
+        return values
+
     @model_validator(mode="after")
     def _consistent(self) -> ModelParams:
         for name, keys in (
             ("disposal_log_rate_ratio", ALL_DISPOSALS),
+            ("female_log_rate_ratio", ALL_DISPOSALS),
+            ("theta_ratio_by_disposal", ALL_DISPOSALS),
             ("supervision_days", ALL_DISPOSALS),
             ("offence_group_log_rate_ratio", OFFENCE_GROUPS),
             ("serious_ratio_by_index_group", OFFENCE_GROUPS),
+            ("serious_sexual_share_by_index_group", OFFENCE_GROUPS),
             ("non_serious_type_mix", OFFENCE_GROUPS),
+            ("serious_violent_mix", SERIOUS_VIOLENT_GROUPS),
         ):
             given = set(getattr(self, name))
             if given != set(keys):
@@ -189,14 +253,25 @@ class ModelParams(BaseModel):
             raise ValueError(
                 f"non_serious_type_mix must sum to 1, not {sum(self.non_serious_type_mix.values()):.6g}"
             )
+        if any(v < 0 for v in self.serious_violent_mix.values()):
+            raise ValueError("serious_violent_mix shares must be >= 0")
+        if abs(sum(self.serious_violent_mix.values()) - 1) > 1e-6:
+            raise ValueError(f"serious_violent_mix must sum to 1, not {sum(self.serious_violent_mix.values()):.6g}")
+        if any(not 0 <= v <= 1 for v in self.serious_sexual_share_by_index_group.values()):
+            raise ValueError("serious_sexual_share_by_index_group values must lie in [0, 1]")
+        if any(not 0 < v <= 20 for v in self.theta_ratio_by_disposal.values()):
+            raise ValueError("theta_ratio_by_disposal values must lie in (0, 20]")
+        if any(abs(v) > 5 for v in self.female_log_rate_ratio.values()):
+            raise ValueError("female_log_rate_ratio values must lie in [-5, 5]")
         if any(v < 0 for v in self.serious_ratio_by_index_group.values()):
             raise ValueError("serious_ratio_by_index_group must be >= 0")
         if self.serious_share * max(self.serious_ratio_by_index_group.values()) > 1:
             raise ValueError("serious_share x the largest serious_ratio_by_index_group must be <= 1")
         for kind in ("adult", "youth"):
-            total = getattr(self, f"{kind}_pre_court_share") + getattr(self, f"{kind}_penalty_notice_share")
-            if total >= 1:
-                raise ValueError(f"{kind}_pre_court_share + {kind}_penalty_notice_share must be < 1")
+            for serious in ("", "serious_"):
+                pre, penalty = f"{kind}_{serious}pre_court_share", f"{kind}_{serious}penalty_notice_share"
+                if getattr(self, pre) + getattr(self, penalty) >= 1:
+                    raise ValueError(f"{pre} + {penalty} must be < 1")
         return self
 
     @property
@@ -230,7 +305,10 @@ def load_params(path: Path, base: ModelParams | None = None) -> ModelParams:
 def merged_params(base: ModelParams | None, overrides: dict[str, Any], source: Path | str) -> ModelParams:
     """`base` with `overrides` applied, validated as a whole; errors name `source` and the field."""
     values = base.model_dump() if base is not None else {}
-    values.update(overrides)
+    for name, value in overrides.items():
+        # A mapping overrides only the keys it names (e.g. one disposal's effect).
+        kept = values.get(name)
+        values[name] = {**kept, **value} if isinstance(kept, dict) and isinstance(value, dict) else value
     try:
         return ModelParams.model_validate(values)
     except ValidationError as exc:

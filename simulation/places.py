@@ -251,6 +251,15 @@ class Places(simpy.PriorityResource):
         self.withdrawn += 1
         self._waiting = len(self.put_queue)
 
+    def restart_statistics(self) -> None:
+        """Observe from now on only (after a warm-up): totals restart at zero, peaks at the present state."""
+        self._observe()
+        self._since = self._last_change = self._env.now
+        self._place_days = self._queue_days = 0.0
+        self.peak_in_use = len(self.users)
+        self.peak_queue = self._waiting
+        self.granted = self.released = self.withdrawn = 0
+
     def usage(self, until: float | None = None) -> PlaceUsage:
         """Use of the places from the resource's creation to `until` (default: now), days."""
         until = self._env.now if until is None else until

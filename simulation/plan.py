@@ -6,9 +6,9 @@ process whose rate changes only with age, breaches as a Poisson process during s
 offence's outcome is fixed by the offender's own random numbers. So those stretches are worked out for
 the whole cohort at once with numpy, from exactly the random numbers the event path would use:
 
-* offence times by inverting the cumulative hazard, `t_k = start + log(1 + c H_k / r0) / c` with `H_k`
-  the running sum of the offender's unit-exponential gaps (the event path's step-by-step inversion,
-  summed; equal in exact arithmetic, and to rounding in floating point);
+* offence times by inverting the cumulative hazard of the offender's rate along the age-crime curve
+  (`rates.AgePaths`) at `H_k`, the running sum of the offender's unit-exponential gaps (the event path's
+  step-by-step inversion, summed; equal in exact arithmetic, and to rounding in floating point);
 * breach times as `start + (running sum of gaps) / breach rate`;
 * the *trigger*: the first day the offender enters custody, the earliest conviction day of a custodial
   sentence or recall breach inside follow-up (inf if none).
@@ -22,16 +22,17 @@ test_sim_bulk_vs_event.py` checks the two paths against each other on the same s
 from __future__ import annotations
 
 import heapq
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.rates import AgePath, AgePaths
+
 INF = float("inf")
 
-OffenceOutcome = tuple[int, int, float, float]
-"""(sanction code, offence type code, lag days, days to serve or 0), as `offence_outcomes.Outcome`."""
+OffenceOutcome = tuple[int, int, float, float, int]
+"""(sanction code, offence type code, lag days, days to serve or 0, custody code), as `offence_outcomes.Outcome`."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ class PlanInputs:
     """End of supervision, days: breaches happen only before it."""
     rate_at_start: np.ndarray
     """Detected-offence rate at the start of follow-up, per day."""
-    age_slope: float
-    """Change of the log rate per day of ageing."""
+    ages: AgePaths
+    """How each offender's rate changes as they age during follow-up."""
     breach_rate: float
     """Breaches per day during supervision."""
     recall_probability: float
@@ -62,6 +63,8 @@ class PlanInputs:
     """Days from offence to proof, offenders x `width`."""
     served: np.ndarray
     """Days to serve in custody (0: no custody), offenders x `width`."""
+    custody_code: np.ndarray
+    """Custody code (`offence_outcomes`: none, custody, community order instead), offenders x `width`."""
     breach_gaps: np.ndarray
     """Unit-exponential breach gaps, offenders x `breach_width`."""
     breach_uniforms: np.ndarray
@@ -74,6 +77,8 @@ class PlanInputs:
     """Offender i's j-th breach gap, for any j."""
     breach_uniform: Callable[[int, int], float]
     """Offender i's j-th recall uniform, for any j."""
+    age_path: Callable[[int], AgePath]
+    """Offender i's age path in plain floats."""
 
     @property
     def width(self) -> int:
@@ -137,7 +142,7 @@ class CareerPlan:
                 day = float(self.committed[i, k])
                 lag, served = float(inputs.lag[i, k]), float(inputs.served[i, k])
             else:
-                day, (_, _, lag, served) = self.extra_offences[i][k - inputs.width]
+                day, (_, _, lag, served, _) = self.extra_offences[i][k - inputs.width]
             if served and day + lag < liberty_end:
                 heapq.heappush(pending, (day + lag, served))
         draws = self._breach_draws(i)
@@ -198,7 +203,8 @@ class CareerPlan:
         return [*row.tolist(), *self.extra_breaches.get(i, ())]
 
     def offences_before(self, cutoff: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Planned offences committed before each offender's `cutoff`: offender, committed, proven, sanction, type."""
+        """Planned offences committed before each offender's `cutoff`: offender, committed, proven, sanction, type,
+        custody code."""
         inputs = self.inputs
         who, k = np.nonzero(self.committed < cutoff[:, None])
         committed = self.committed[who, k]
@@ -208,12 +214,13 @@ class CareerPlan:
             committed + inputs.lag[who, k],
             inputs.sanction[who, k],
             inputs.offence_type[who, k],
+            inputs.custody_code[who, k],
         ]
         cut = {i: float(cutoff[i]) for i in self.extra_offences}
         extra = [
-            (i, day, day + lag, sanction, offence_type)
+            (i, day, day + lag, sanction, offence_type, custody_code)
             for i, rows in self.extra_offences.items()
-            for day, (sanction, offence_type, lag, _) in rows
+            for day, (sanction, offence_type, lag, _, custody_code) in rows
             if day < cut[i]
         ]
         if extra:
@@ -225,6 +232,7 @@ class CareerPlan:
             columns[2].astype(float),
             columns[3].astype(np.int8),
             columns[4].astype(np.int8),
+            columns[5].astype(np.int8),
         )
 
     def breaches_before(self, cutoff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -242,36 +250,20 @@ class CareerPlan:
         return who.astype(np.int64), days.astype(float)
 
 
-def _times_from_hazard(start: np.ndarray, rate: np.ndarray, slope: float, hazard: np.ndarray) -> np.ndarray:
-    """Days at which cumulative hazards `hazard` are reached by a rate `rate` (per day) changing by `slope`."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if slope == 0:
-            return np.where(rate > 0, start + hazard / rate, INF)
-        y = 1.0 + slope * hazard / rate
-        ok = (rate > 0) & (y > 0)
-        return np.where(ok, start + np.log(np.where(ok, y, 1.0)) / slope, INF)
-
-
-def _time_from_hazard(start: float, rate: float, slope: float, hazard: float) -> float:
-    """`_times_from_hazard` for one offender and one hazard, in plain floats."""
-    if rate <= 0:
-        return INF
-    if slope == 0:
-        return start + hazard / rate
-    y = 1.0 + slope * hazard / rate
-    return start + math.log(y) / slope if y > 0 else INF
-
-
 def plan_careers(inputs: PlanInputs) -> CareerPlan:
     """Work out every offender's plan (see the module docstring)."""
     width, breach_width = inputs.width, inputs.breach_width
     start, liberty_end = inputs.start, inputs.liberty_end
-    rate, slope = inputs.rate_at_start, inputs.age_slope
+    rate = inputs.rate_at_start
     column = (slice(None), slice(0, width))
 
     # Offences: times by inversion of the cumulative hazard; first custody from a conviction.
     hazard = np.cumsum(inputs.gaps[column], axis=1)
-    committed = _times_from_hazard(start[:, None], rate[:, None], slope, hazard)
+    ages = inputs.ages
+    with np.errstate(invalid="ignore"):
+        committed = start[:, None] + AgePaths(
+            ages.first_slope[:, None], ages.kink[:, None], ages.second_slope[:, None]
+        ).days_at_hazard(rate[:, None], hazard)
     committed = np.where(committed < liberty_end[:, None], committed, INF)
     convicted = committed + inputs.lag
     custodial = (inputs.served > 0) & (convicted < liberty_end[:, None])
@@ -306,15 +298,15 @@ def plan_careers(inputs: PlanInputs) -> CareerPlan:
     for i in np.flatnonzero(committed[:, -1] < np.minimum(liberty_end, trigger)).tolist():
         h, k, rows = float(hazard[i, -1]), width, []
         day, end, first_custody = float(committed[i, -1]), float(liberty_end[i]), float(trigger[i])
-        offender_start, offender_rate = float(start[i]), float(rate[i])
+        offender_start, offender_rate, path = float(start[i]), float(rate[i]), inputs.age_path(i)
         while day < min(end, first_custody):
             h += inputs.gap(i, k)
-            day = _time_from_hazard(offender_start, offender_rate, slope, h)
+            day = offender_start + path.days_at_hazard(offender_rate, h)
             if day >= end:
                 break
             outcome = inputs.outcome(i, k)
             rows.append((day, outcome))
-            _, _, lag, served = outcome
+            _, _, lag, served, _ = outcome
             if served and day + lag < end:
                 first_custody = min(first_custody, day + lag)
             k += 1

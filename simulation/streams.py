@@ -65,6 +65,11 @@ def programme_purpose(programme_name: str) -> int:
     return 1000 + zlib.crc32(programme_name.encode("utf-8"))
 
 
+def outside_purpose(programme_name: str) -> int:
+    """A stable purpose number for a programme's referrals from outside the cohort."""
+    return 1000 + (1 << 32) + zlib.crc32(programme_name.encode("utf-8"))
+
+
 class OffenderStream:
     """Pre-drawn numbers for one purpose: `value(i, k)` is offender i's k-th number."""
 

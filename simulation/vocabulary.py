@@ -50,9 +50,23 @@ COUNTED_SANCTIONS: dict[str, frozenset[int]] = {
     "youth": frozenset({COURT_CONVICTION, PRE_COURT}),
 }
 
-# Re-offence type codes: 0 is the serious Table 1 group, then the non-serious offence groups in order.
-SERIOUS_TYPE = 0
-REOFFENCE_TYPES: tuple[str, ...] = ("serious_table1", *OFFENCE_GROUPS)
+# Serious offences are the Table 1 codes of the Annex (000:740-899), listed with their group in `table1.csv`.
+# The Annex splits the top tier into two "to allow separate monitoring of sexual offences" (000:719): the
+# serious sexual group is kept apart from the serious violent groups.
+TABLE1_GROUPS: tuple[str, ...] = (
+    "homicide",
+    "attempted_murder",
+    "death_by_driving",
+    "wounding_endangering_life",
+    "firearms_explosives",
+    "serious_sexual",
+)
+SERIOUS_VIOLENT_GROUPS: tuple[str, ...] = TABLE1_GROUPS[:-1]
+
+# Re-offence type codes: first the Table 1 groups (serious), then the non-serious offence groups in order.
+N_SERIOUS_TYPES = len(TABLE1_GROUPS)
+SERIOUS_SEXUAL_TYPE = TABLE1_GROUPS.index("serious_sexual")
+REOFFENCE_TYPES: tuple[str, ...] = (*TABLE1_GROUPS, *OFFENCE_GROUPS)
 
 ATTRIBUTES: tuple[str, ...] = (
     "age",
@@ -64,6 +78,19 @@ ATTRIBUTES: tuple[str, ...] = (
     "drug_misuse",
     "ppo",
 )
+
+# Age bands at the start of follow-up, for the measures by age and for cohort drift: (label, from, below).
+AGE_BANDS: dict[str, list[tuple[str, float, float]]] = {
+    "adult": [
+        ("18-20", 18, 21),
+        ("21-24", 21, 25),
+        ("25-29", 25, 30),
+        ("30-39", 30, 40),
+        ("40-49", 40, 50),
+        ("50+", 50, float("inf")),
+    ],
+    "youth": [("10-12", 10, 13), ("13-14", 13, 15), ("15-17", 15, float("inf"))],
+}
 
 DAYS_PER_YEAR = 365.25
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12

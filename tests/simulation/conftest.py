@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,14 @@ def params() -> ModelParams:
 
 @pytest.fixture(scope="session")
 def small_adult() -> Cohort:
-    return generate_cohort("adult", 3000, cohort_seed(7))
+    """3,000 generated adults standing for themselves (no scaling of programme places)."""
+    return dataclasses.replace(generate_cohort("adult", 3000, cohort_seed(7)), national_size=None)
 
 
 @pytest.fixture(scope="session")
 def small_youth() -> Cohort:
-    return generate_cohort("youth", 3000, cohort_seed(8))
+    """3,000 generated youths standing for themselves."""
+    return dataclasses.replace(generate_cohort("youth", 3000, cohort_seed(8)), national_size=None)
 
 
 @pytest.fixture(scope="session")

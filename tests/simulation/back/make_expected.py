@@ -15,13 +15,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
 from simulation.cohort import generate_cohort  # noqa: E402
+from simulation.costs import load_unit_costs  # noqa: E402
 from simulation.interventions import load_scenario  # noqa: E402
 from simulation.params import default_params  # noqa: E402
+from simulation.project import ProjectionSpec, project  # noqa: E402
 from simulation.runner import cohort_seed, run_simulation  # noqa: E402
+from simulation.years import load_figures, load_year_effects  # noqa: E402
 
 CASES = {
     "adult_drug_treatment": ("adult", "drug_treatment.yaml"),
     "youth_baseline": ("youth", None),
+    "projection": ("projection", None),
+    "projection_success": ("projection", None),
 }
 SIZE, REPLICATIONS, SEED = 2500, 3, 12345
 SCENARIOS = HERE.parents[2] / "data" / "examples" / "scenarios"
@@ -29,9 +34,16 @@ SCENARIOS = HERE.parents[2] / "data" / "examples" / "scenarios"
 
 def expected_table(case: str):
     kind, scenario = CASES[case]
+    if kind == "projection":
+        ppo = load_scenario(SCENARIOS / "ppo.yaml")
+        spec = ProjectionSpec(default_params(), load_figures(), load_year_effects(), [ppo], ["ppo.yaml"],
+                              first_year=2004, adult_size=1500, youth_size=1000, check_size=1000,
+                              seed=SEED, unit_costs=load_unit_costs())
+        result = project(spec, 2)
+        return result.success if case == "projection_success" else result.projection
     cohort = generate_cohort(kind, SIZE, cohort_seed(SEED))  # type: ignore[arg-type]
     chosen = load_scenario(SCENARIOS / scenario) if scenario else None
-    return run_simulation(cohort, default_params(), chosen, REPLICATIONS, SEED)
+    return run_simulation(cohort, default_params(), chosen, REPLICATIONS, SEED, unit_costs=load_unit_costs())
 
 
 if __name__ == "__main__":

@@ -37,11 +37,18 @@ def test_run_writes_long_table_and_provenance(runner, tmp_path, scenarios_dir):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     assert list(table.columns) == SUMMARY_COLUMNS
-    assert {"baseline", "drug_treatment_200", "drug_treatment_200 minus baseline"} == set(table["scenario"])
+    assert {"baseline", "drug_treatment", "drug_treatment minus baseline", "drug_treatment percent change"} == set(
+        table["scenario"]
+    )
     meta = json.loads((tmp_path / "results.csv.meta.json").read_text())
     assert meta["command"] == "simulate run"
     assert meta["parameters"]["seed"] == 4 and meta["parameters"]["size"] == 1500
-    assert str(scenario) in meta["inputs"] and len(meta["inputs"]) == 2  # scenario + bundled parameters
+    assert str(scenario) in meta["inputs"] and len(meta["inputs"]) == 3  # scenario, parameters, unit costs
+    assert any("custody" in a for a in meta["assumptions"]) and meta["caveats"]
+    costs = table[table["group"] == "costs"]
+    assert {"offences_committed_averted", "net_cost_per_offence_averted", "cost_of_crime_averted"} <= set(
+        costs["measure"]
+    )
 
 
 def test_same_seed_gives_identical_files(runner, tmp_path):

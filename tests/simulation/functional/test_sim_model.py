@@ -20,7 +20,7 @@ def _streams(cohort, seed=3):
 def drug_run(small_adult, params, scenarios_dir):
     scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
     # A small cohort: shrink the programme so that demand still exceeds places.
-    spec = scenario.interventions[0].model_copy(update={"capacity": 15})
+    spec = scenario.interventions[0].model_copy(update={"capacity": 15, "referral_flow": None})
     scenario = scenario.model_copy(update={"interventions": [spec]})
     streams = _streams(small_adult)
     return (
@@ -78,6 +78,7 @@ def test_waiting_list_places_the_most_prolific_waiting_offender_first(uniform_co
     spec = scenario.interventions[0].model_copy(
         update={
             "capacity": 4,
+            "referral_flow": None,
             "programme_days": 120.0,
             "completion": scenario.interventions[0].completion.model_copy(
                 update={"value": 0.0, "range": (0.0, 1.0)}
@@ -126,3 +127,43 @@ def test_breaches_and_custody_happen_but_only_offences_count(small_adult, params
     assert counts.proven.sum() <= career.offences.offender.size
     # Cautions and penalty notices happen to adults, and none is counted.
     assert np.isin(career.offences.sanction, [PRE_COURT, PENALTY_NOTICE]).any()
+
+
+def test_places_are_in_use_all_year_with_referrals_from_outside_the_cohort(small_adult, params, scenarios_dir):
+    """The bundled drug-treatment service: 6,000 national places scaled to the cohort, fed all year by referrals
+    from outside the cohort (and warmed up before 1 January). Without the outside flow the places serve the Q1
+    cohort only and empty out; with it they are in use all year and waiting lists form. The cohort here stands
+    for 45,000 offenders (scale 1/15)."""
+    import dataclasses
+
+    from simulation.interventions import scaled_capacity
+
+    cohort = dataclasses.replace(small_adult, national_size=45_000)
+    scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
+    streams = _streams(cohort)
+    programme = simulate_replication(cohort, params, scenario, streams).programmes[0]
+    spec = scenario.interventions[0]
+    places = scaled_capacity(spec.capacity, cohort.scale)
+    assert programme.capacity == places == 400
+    usage = programme.usage
+    assert usage.observed_days > 365
+    assert usage.utilisation > 0.95, f"places in use {100 * usage.utilisation:.1f}% of the time"
+    assert programme.outside_started > programme.started.size > 0
+    assert usage.peak_queue > 0 and programme.left_waiting_list > 0
+    alone = scenario.model_copy(update={"interventions": [spec.model_copy(update={"referral_flow": None})]})
+    cohort_only = simulate_replication(cohort, params, alone, streams).programmes[0]
+    assert cohort_only.usage.utilisation < 0.6, "the cohort alone cannot keep the places full all year"
+
+
+def test_youth_offending_rises_through_the_teens(params):
+    """Youths aged 15-17 re-offend more than those aged 10-12 (the age-crime curve rises to its peak in the late
+    teens). The difference must exceed four Monte Carlo standard errors of the two bands' means."""
+    from simulation.cohort import generate_cohort
+    from simulation.runner import cohort_seed, run_simulation
+
+    cohort = generate_cohort("youth", 20_000, cohort_seed(12))
+    table = run_simulation(cohort, params, None, replications=2, seed=12)
+    bands = table[(table["measure"] == "frequency_per_100") & (table["group"] == "age_band")].set_index("group_value")
+    young, old = bands.loc["10-12"], bands.loc["15-17"]
+    se = np.sqrt((young["sd_monte_carlo"] ** 2 + old["sd_monte_carlo"] ** 2) / 2)
+    assert old["mean"] - young["mean"] > 4 * se, bands[["mean", "sd_monte_carlo"]]

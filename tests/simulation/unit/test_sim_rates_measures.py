@@ -58,13 +58,14 @@ def test_age_bands():
     assert age_band("youth", np.array([10.0, 14.5, 17.9])).tolist() == ["10-12", "13-14", "15-17"]
 
 
-def test_summary_intervals_and_paired_differences():
+def test_summary_intervals_and_the_monte_carlo_and_assumption_parts():
     rows = []
     for r, (base, scen) in enumerate([(10.0, 8.0), (12.0, 11.0), (14.0, 11.0)]):
-        rows.append((r, "baseline", "frequency_per_100", "all", "all", base))
-        rows.append((r, "s", "frequency_per_100", "all", "all", scen))
+        rows.append((r, "baseline", "frequency_per_100", "all", "all", base, 0.25))
+        rows.append((r, "s", "frequency_per_100", "all", "all", scen, 0.25))
+        rows.append((r, "s minus baseline", "frequency_per_100", "all", "all", scen - base, 0.04))
     frame = pd.DataFrame(
-        rows, columns=["replication", "scenario", "measure", "group", "group_value", "value"]
+        rows, columns=["replication", "scenario", "measure", "group", "group_value", "value", "mc_variance"]
     )
     table = summarise(frame).set_index("scenario")
     half = stats.t.ppf(0.975, 2) * 2.0 / np.sqrt(3)
@@ -76,5 +77,31 @@ def test_summary_intervals_and_paired_differences():
         -2.0 + stats.t.ppf(0.975, 2) * paired_sd / np.sqrt(3)
     )
     assert (table["replications"] == 3).all()
+    assert table.loc["baseline", "sd_monte_carlo"] == pytest.approx(0.5)
+    assert table["sd_assumptions"].isna().all()
+    drawn = summarise(frame, assumption_uncertainty=True).set_index("scenario")
+    # Between-replication variance 4 of which 0.25 is Monte Carlo: the assumptions add 3.75.
+    assert drawn.loc["baseline", "sd_assumptions"] == pytest.approx(np.sqrt(3.75))
+    assert drawn.loc["baseline", "total_upper"] - 12.0 == pytest.approx(1.959964 * np.sqrt(3.75 + 4 / 3), rel=1e-5)
     single = summarise(frame[frame["replication"] == 0])
     assert single["ci_lower"].isna().all()
+
+
+def test_sparse_count_differences_get_the_exact_conditional_interval():
+    """Serious re-offences are rare: 30 in the baseline and 20 in the scenario over 4 replications is too few for
+    a t-interval; the difference gets the Clopper-Pearson interval of the scenario's share of the 50 events."""
+    from scipy.stats import beta
+
+    rows = []
+    for r, (b, s_) in enumerate([(8, 5), (7, 5), (9, 6), (6, 4)]):
+        for name, value in (("baseline", b), ("s", s_), ("s minus baseline", s_ - b)):
+            rows.append((r, name, "serious_reoffences", "all", "all", float(value), np.nan))
+            rows.append((r, name, "offenders", "all", "all", 1000.0, 0.0))
+    frame = pd.DataFrame(rows, columns=["replication", "scenario", "measure", "group", "group_value", "value",
+                                        "mc_variance"])
+    table = summarise(frame)
+    row = table[(table["scenario"] == "s minus baseline") & (table["measure"] == "serious_reoffences")].iloc[0]
+    assert "sparse" in row["interval"]
+    low, high = beta.ppf(0.025, 20, 31), beta.ppf(0.975, 21, 30)
+    assert row["ci_lower"] == pytest.approx(50 * (2 * low - 1) / 4)
+    assert row["ci_upper"] == pytest.approx(50 * (2 * high - 1) / 4)

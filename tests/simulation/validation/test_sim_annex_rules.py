@@ -2,6 +2,14 @@
 
 Offender 0 starts follow-up on day 10 (one year: days 10 to 375; waiting period 6 months = 182.625 days,
 so proof must come by day 557.625).
+
+Each rule has a test that fails when the rule is broken (checked by breaking it on purpose; the list of
+mutations and the tests that caught them is in docs/simulation.md, "Tests with power"):
+- ignoring the waiting period: `test_offence_inside_follow_up_but_proven_too_late_does_not_count`;
+- counting cautions for adults:
+  `test_a_caution_does_not_count_for_an_adult_but_a_reprimand_or_warning_does_for_a_youth`;
+- counting breaches: `test_a_breach_is_not_a_re_offence`, `test_a_breach_with_a_new_offence_counts_the_offence_once`;
+- counting offences committed after day 365 of follow-up: `test_offences_outside_follow_up_do_not_count`.
 """
 
 from __future__ import annotations
@@ -13,11 +21,21 @@ import pytest
 from simulation.cohort import Cohort
 from simulation.measures import CountingRules, counted, reoffending_counts
 from simulation.model import BreachLog, CareerLog, CustodyLog, OffenceLog
-from simulation.vocabulary import COUNTED_SANCTIONS, COURT_CONVICTION, PENALTY_NOTICE, PRE_COURT, SERIOUS_TYPE
+from simulation.vocabulary import (
+    COUNTED_SANCTIONS,
+    COURT_CONVICTION,
+    N_SERIOUS_TYPES,
+    OFFENCE_GROUPS,
+    PENALTY_NOTICE,
+    PRE_COURT,
+    SERIOUS_SEXUAL_TYPE,
+    TABLE1_GROUPS,
+)
 
 START = 10.0
 DEADLINE_6 = START + 365 + 6 * 365.25 / 12
-THEFT = 5  # a non-serious re-offence type code
+THEFT = N_SERIOUS_TYPES + OFFENCE_GROUPS.index("theft_handling")  # a non-serious re-offence type code
+SERIOUS_TYPE = TABLE1_GROUPS.index("wounding_endangering_life")
 
 
 def one_offender(kind: str = "adult") -> Cohort:
@@ -142,3 +160,52 @@ def test_counts_per_offender_and_serious_counts(params):
     counts = reoffending_counts(cohort, career, params)
     assert counts.proven.tolist() == [2]
     assert counts.serious.tolist() == [1]
+    assert counts.detected.tolist() == [4], "detected offences count every sanction, proven in time or not"
+
+
+def test_a_breach_with_a_new_offence_counts_the_offence_once(params):
+    """Breach proceedings that come with a new offence: the offence is a proven re-offence, the breach is not
+    a second one (000:703)."""
+    cohort = one_offender()
+    career = CareerLog(
+        offences=OffenceLog.from_rows([(0, 120.0, 200.0, COURT_CONVICTION, THEFT)]),
+        custody=CustodyLog.from_rows([(0, 200.0, 260.0, 1)]),
+        breaches=BreachLog.from_rows([(0, 120.0, True)]),  # the same day: breached by offending
+        programmes=[],
+    )
+    counts = reoffending_counts(cohort, career, params)
+    assert counts.proven.tolist() == [1]
+
+
+def test_several_offences_on_one_day_each_count(params):
+    """Three offences committed on the same day (e.g. a spree dealt with together) are three proven
+    re-offences, not one: the frequency counts offences, the binary rate the offender once."""
+    cohort = one_offender()
+    career = CareerLog(
+        offences=OffenceLog.from_rows(
+            [
+                (0, 80.0, 150.0, COURT_CONVICTION, THEFT),
+                (0, 80.0, 150.0, COURT_CONVICTION, THEFT),
+                (0, 80.0, 150.0, COURT_CONVICTION, SERIOUS_SEXUAL_TYPE),
+            ]
+        ),
+        custody=NO_CUSTODY,
+        breaches=BreachLog.from_rows([]),
+        programmes=[],
+    )
+    counts = reoffending_counts(cohort, career, params)
+    assert counts.proven.tolist() == [3]
+    assert counts.serious.tolist() == [1] and counts.serious_sexual.tolist() == [1]
+
+
+def test_the_simulation_counts_several_offences_on_one_day(params):
+    """The same through the measures' grouping: two offenders, one with three same-day offences."""
+    from simulation.measures import measure_values
+
+    outcomes = pd.DataFrame({"proven": [3, 0], "serious": [0, 0], "serious_sexual": [0, 0], "detected": [3, 0],
+                             "committed": [3.0, 0.0], "serious_committed": [0.0, 0.0], "custody_days": [0.0, 0.0],
+                             "probation_days": [0.0, 0.0], "community_orders": [0.0, 0.0]})
+    values = measure_values(outcomes, np.array([True, True]))
+    assert values["frequency_per_100"][0] == 150.0
+    assert values["binary_rate_percent"][0] == 50.0
+    assert values["proven_reoffences"][0] == 3.0

@@ -70,7 +70,7 @@ def test_baseline_bulk_path_records_the_event_paths_careers(cohort_name, request
 def test_scenario_bulk_path_records_the_event_paths_careers(scenario_file, capacity, small_adult, params,
                                                              scenarios_dir):
     scenario = load_scenario(scenarios_dir / scenario_file)
-    spec = scenario.interventions[0].model_copy(update={"capacity": capacity})
+    spec = scenario.interventions[0].model_copy(update={"capacity": capacity, "referral_flow": None})
     scenario = scenario.model_copy(update={"interventions": [spec]})
     bulk, event = _both_paths(small_adult, params, scenario, seed=22)
     programme = event.programmes[0]
@@ -91,4 +91,23 @@ def test_prolific_offenders_beyond_the_bulk_width_are_planned_exactly(uniform_co
     per_offender = np.bincount(event.offences.offender, minlength=60)
     assert per_offender.min() > 40, f"expected > 40 offences each, got min {per_offender.min()}"
     assert np.bincount(event.breaches.offender, minlength=60).max() > 4, "breaches beyond the bulk width"
+    _assert_same_careers(bulk, event)
+
+
+def test_referrals_from_outside_the_cohort_leave_both_paths_alike(small_adult, params, scenarios_dir):
+    """A service shared with a flow of outside referrals (warmed up before 1 January): both paths meet the same
+    competition for places, so they still record the same careers."""
+    scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
+    flow = scenario.interventions[0].referral_flow
+    assert flow is not None
+    spec = scenario.interventions[0].model_copy(update={
+        "capacity": 20,
+        "referral_flow": flow.model_copy(update={"per_year": flow.per_year.model_copy(
+            update={"value": 60.0, "range": (0.0, 100.0)})}),
+    })
+    scenario = scenario.model_copy(update={"interventions": [spec]})
+    bulk, event = _both_paths(small_adult, params, scenario, seed=24)
+    programme = event.programmes[0]
+    assert programme.outside_started > 0 and programme.started.size > 0, "both flows must use the places"
+    assert bulk.programmes[0].outside_started == programme.outside_started
     _assert_same_careers(bulk, event)

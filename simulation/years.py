@@ -1,0 +1,404 @@
+"""Year effects: what changes from one annual Q1 cohort to the next, calibrated to the published series.
+
+Each adult year with a figure (`figures.yaml`: published, or a marked assumption with a range, or the user's
+own figure) has its own base offending rate, heterogeneity and serious share, fitted so that the simulated
+cohort of that year reproduces its frequency, binary rate and serious rate (`calibrate.calibrate_groups`).
+The 2004 fit also reproduces the published 2004 Q1 custody-leaver figures by sex, which fixes the custody
+effect, the custody heterogeneity and the sex effect for custody leavers for every year (`global`).
+
+Years after the last figure follow an assumed yearly trend (1.0 a year, range 0.97 to 1.03). Youth rates have
+no published figure: they follow the adult 2005 fit times an assumed youth trend and are *uncalibrated*,
+unless the user gives youth figures, which are then calibrated to.
+
+The calibration keeps, for every target, the *aim* the closed forms were given (the target corrected for
+what they leave out, custody above all). Drawing an assumption from its range (`--uncertainty`) re-solves the
+closed forms at the drawn target times the same correction, so every draw still reproduces its figures.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reporting.inputs import load_yaml, read_text
+from simulation.calibrate import ClosedForms, GroupTarget, calibrate_groups
+from simulation.cohort import Cohort
+from simulation.errors import SimulationInputError, from_validation_error
+from simulation.params import ModelParams, default_params, merged_params
+from simulation.vocabulary import CohortKind
+
+FIGURES_FILE = Path(__file__).with_name("figures.yaml")
+YEAR_EFFECTS_FILE = Path(__file__).with_name("year_effects.yaml")
+FIRST_YEAR, LAST_YEAR = 2000, 2020
+BASELINE_YEAR, TARGET_YEAR = 2004, 2011
+MEASURES = ("frequency_per_100", "binary_rate_percent", "serious_per_100")
+YEAR_FIELDS = ("base_offending_rate", "heterogeneity_theta", "serious_share")
+GLOBAL_FREE = (
+    "theta_ratio_by_disposal.custody",
+    "disposal_log_rate_ratio.custody",
+    "female_log_rate_ratio.custody",
+)
+Status = Literal["published", "assumed", "user"]
+
+
+class Figure(BaseModel):
+    """One figure a year is calibrated to: its value, its range (for assumptions), status and source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    value: float = Field(gt=0)
+    """The figure (per 100 offenders, or percent)."""
+    range: tuple[float, float] | None = None
+    """Plausible range of an assumed figure, for `--uncertainty` and sweeps; None for a published one."""
+    status: Status
+    """published (MoJ), assumed (marked, with a range) or user (given with --figures)."""
+    source: str = Field(min_length=3)
+    """Where it comes from."""
+
+    @model_validator(mode="after")
+    def _range(self) -> Figure:
+        if self.status == "assumed" and self.range is None:
+            raise ValueError("an assumed figure needs a range")
+        if self.range is not None and not self.range[0] <= self.value <= self.range[1]:
+            raise ValueError(f"value {self.value} must lie within range {list(self.range)}")
+        return self
+
+
+class SexFigures(BaseModel):
+    """Published figures for one sex of the 2004 Q1 custody leavers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    offenders: int = Field(gt=0)
+    frequency_per_100: Figure
+    binary_rate_percent: Figure
+
+
+class Figures(BaseModel):
+    """Everything in `figures.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    adult: dict[int, dict[str, Figure]]
+    custody_leavers_2004: dict[Literal["male", "female"], SexFigures]
+    youth: dict[int, dict[str, Figure]] = Field(default_factory=dict)
+    trends: dict[Literal["adult_after_last_figure", "youth"], Figure]
+
+    @model_validator(mode="after")
+    def _complete(self) -> Figures:
+        for kind in ("adult", "youth"):
+            for year, measures in getattr(self, kind).items():
+                unknown = sorted(set(measures) - set(MEASURES))
+                if unknown:
+                    raise ValueError(f"{kind} {year}: unknown measure(s) {unknown}; use {list(MEASURES)}")
+                if {"frequency_per_100", "binary_rate_percent"} - set(measures):
+                    raise ValueError(f"{kind} {year}: needs both frequency_per_100 and binary_rate_percent")
+                if not FIRST_YEAR <= year <= LAST_YEAR:
+                    raise ValueError(f"{kind} {year}: years run from {FIRST_YEAR} to {LAST_YEAR}")
+        return self
+
+    def with_user(self, user: pd.DataFrame) -> Figures:
+        """These figures with the user's (columns year, cohort, measure, value) replacing or adding to them."""
+        data = self.model_dump()
+        for row in user.to_dict("records"):
+            entry = data[str(row["cohort"])].setdefault(int(row["year"]), {})
+            entry[str(row["measure"])] = {"value": float(row["value"]), "status": "user", "source": "user figures file"}
+        try:
+            return Figures.model_validate(data)
+        except ValidationError as exc:
+            raise from_validation_error("--figures", exc) from None
+
+    def years(self, kind: str) -> list[int]:
+        """Years with figures for a cohort kind, in order."""
+        return sorted(getattr(self, kind))
+
+    def assumptions(self) -> dict[str, Figure]:
+        """Every figure with a range, by a stable name (e.g. `figures.adult.2004.frequency_per_100`)."""
+        out = {}
+        for kind in ("adult", "youth"):
+            for year, measures in getattr(self, kind).items():
+                for measure, figure in measures.items():
+                    if figure.range is not None:
+                        out[f"figures.{kind}.{year}.{measure}"] = figure
+        for name, figure in self.trends.items():
+            out[f"figures.trends.{name}"] = figure
+        return out
+
+
+@functools.lru_cache(maxsize=4)
+def load_figures(path: Path = FIGURES_FILE) -> Figures:
+    """The figures file (the bundled one by default)."""
+    document = load_yaml(path, "figures file", SimulationInputError)
+    try:
+        return Figures.model_validate(document)
+    except ValidationError as exc:
+        raise from_validation_error(path, exc) from None
+
+
+USER_FIGURE_COLUMNS = ("year", "cohort", "measure", "value")
+
+
+def read_user_figures(path: Path) -> pd.DataFrame:
+    """A user's figures: CSV with columns year, cohort (adult or youth), measure, value; errors name the line."""
+    text = read_text(path, "figures file", SimulationInputError)
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise SimulationInputError(f"{path}: not a readable CSV file ({exc})") from None
+    columns = [c.strip() for c in table.columns]
+    unknown = sorted(set(columns) - set(USER_FIGURE_COLUMNS))
+    missing = [c for c in USER_FIGURE_COLUMNS if c not in columns]
+    if unknown or missing:
+        raise SimulationInputError(
+            f"{path}: columns must be {list(USER_FIGURE_COLUMNS)}; unknown {unknown}, missing {missing}"
+        )
+    table.columns = columns
+    problems = []
+    for position, row in enumerate(table.itertuples(index=False), start=2):
+        year, cohort, measure, value = (str(v).strip() for v in row)
+        if not year.isdigit() or not FIRST_YEAR <= int(year) <= LAST_YEAR:
+            problems.append(f"line {position}, column 'year': {year!r} is not a year from {FIRST_YEAR} to {LAST_YEAR}")
+        if cohort not in ("adult", "youth"):
+            problems.append(f"line {position}, column 'cohort': {cohort!r} is not adult or youth")
+        if measure not in MEASURES:
+            problems.append(f"line {position}, column 'measure': {measure!r} is not one of {list(MEASURES)}")
+        try:
+            number = float(value)
+            if not np.isfinite(number) or number <= 0:
+                raise ValueError
+        except ValueError:
+            problems.append(f"line {position}, column 'value': {value!r} is not a positive number")
+    if problems:
+        raise SimulationInputError(f"{path}: " + "; ".join(problems[:8]))
+    table["year"] = table["year"].astype(int)
+    table["value"] = table["value"].astype(float)
+    duplicated = table.duplicated(["year", "cohort", "measure"])
+    if duplicated.any():
+        first = int(np.flatnonzero(duplicated.to_numpy())[0]) + 2
+        raise SimulationInputError(f"{path}: line {first}: the same year, cohort and measure is given twice")
+    return table
+
+
+class YearEffects(BaseModel):
+    """Calibrated year effects: global parameters and, per cohort kind and year, the fitted year parameters
+    and the aims of every target (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    global_: dict[str, Any] = Field(default_factory=dict, alias="global")
+    """Overrides of `ModelParams` fitted once (from 2004) and used for every year."""
+    adult: dict[int, dict[str, float]] = Field(default_factory=dict)
+    """Per year: base_offending_rate, heterogeneity_theta, serious_share."""
+    youth: dict[int, dict[str, float]] = Field(default_factory=dict)
+    """Per year, when youth figures were given."""
+    aims: dict[str, dict[int, dict[str, list[float]]]] = Field(default_factory=dict)
+    """Per kind and year, per target name: [target frequency, aim frequency, target binary, aim binary]."""
+    record: dict[str, Any] = Field(default_factory=dict)
+    """How the calibration went (targets, achieved, Monte Carlo errors)."""
+
+    def base_params(self, params: ModelParams) -> ModelParams:
+        """`params` with the global overrides."""
+        return merged_params(params, self.global_, source="year effects (global)") if self.global_ else params
+
+    def document(self) -> str:
+        """YAML text for the year-effects file."""
+        return yaml.safe_dump(self.model_dump(by_alias=True), sort_keys=False, allow_unicode=True)
+
+
+@functools.lru_cache(maxsize=4)
+def load_year_effects(path: Path = YEAR_EFFECTS_FILE) -> YearEffects:
+    """A year-effects file (the bundled calibration by default)."""
+    document = load_yaml(path, "year-effects file", SimulationInputError)
+    try:
+        return YearEffects.model_validate(document)
+    except ValidationError as exc:
+        raise from_validation_error(path, exc) from None
+
+
+def year_targets(figures: Figures, kind: str, year: int, cohort: Cohort, values: dict[str, float] | None = None,
+                 custody_check: Cohort | None = None) -> list[GroupTarget]:
+    """The group targets of one year: the whole cohort, and in 2004 for adults the custody leavers by sex.
+
+    `values` replaces figures by name (a drawn assumption). With `custody_check`, the custody targets are masks
+    on the combined cohort (the year's cohort followed by the check cohort)."""
+    values = values or {}
+    measures = getattr(figures, kind)[year]
+    frequency = values.get("frequency_per_100", measures["frequency_per_100"].value)
+    binary = values.get("binary_rate_percent", measures["binary_rate_percent"].value)
+    published = measures["frequency_per_100"].status != "assumed"
+    n_main = cohort.size
+    total = n_main + (custody_check.size if custody_check is not None else 0)
+    main = np.zeros(total, dtype=bool)
+    main[:n_main] = True
+    targets = [GroupTarget("all", main, frequency, binary, 1.0 if published else 0.5)]
+    if kind == "adult" and year == BASELINE_YEAR and custody_check is not None:
+        frame = custody_check.frame
+        for sex, name in (("male", "custody leavers, men"), ("female", "custody leavers, women")):
+            mask = np.zeros(total, dtype=bool)
+            mask[n_main:] = ((frame["disposal"] == "custody") & (frame["sex"] == sex)).to_numpy()
+            sex_figures = figures.custody_leavers_2004[sex]  # type: ignore[index]
+            targets.append(GroupTarget(name, mask, sex_figures.frequency_per_100.value,
+                                       sex_figures.binary_rate_percent.value))
+    return targets
+
+
+def combined(cohort: Cohort, check: Cohort | None) -> Cohort:
+    """The year's cohort followed by the custody check cohort (offenders are independent in the baseline, so
+    subgroup rates can be read off an oversampled cohort of their own)."""
+    if check is None:
+        return cohort
+    frame = pd.concat([cohort.frame, check.frame], ignore_index=True)
+    return Cohort(cohort.kind, frame, f"{cohort.source} + {check.source}", None)
+
+
+def calibrate_years(
+    cohorts: Mapping[tuple[str, int], Cohort],
+    figures: Figures,
+    params: ModelParams | None = None,
+    custody_check: Cohort | None = None,
+    seed: int = 2004,
+    replications: int = 4,
+    tolerance: float = 0.003,
+    on_year: Any = None,
+) -> YearEffects:
+    """Fit every (kind, year) with figures. The adult baseline year (2004) goes first, with the custody-leaver
+    targets, and fixes the global parameters; the others fit base rate, heterogeneity and serious share."""
+    params = params if params is not None else default_params()
+    effects = YearEffects()
+    order = sorted(cohorts, key=lambda key: (key[0] != "adult", key[1] != BASELINE_YEAR, key[1]))
+    for kind, year in order:
+        cohort = cohorts[(kind, year)]
+        measures = getattr(figures, kind)[year]
+        serious = measures["serious_per_100"].value if "serious_per_100" in measures else None
+        joint = kind == "adult" and year == BASELINE_YEAR and custody_check is not None
+        fitted_on = combined(cohort, custody_check if joint else None)
+        targets = year_targets(figures, kind, year, cohort, custody_check=custody_check if joint else None)
+        free = ("base_offending_rate", "heterogeneity_theta", *(GLOBAL_FREE if joint else ()))
+        start = effects.base_params(params)
+        result = calibrate_groups(fitted_on, start, targets, free, serious, seed + year, replications, tolerance,
+                                  max_iterations=12, serious_mask=targets[0].mask, within_noise=True)
+        fitted = result.params
+        if joint:
+            effects.global_ = {
+                "theta_ratio_by_disposal": {"custody": fitted.theta_ratio_by_disposal["custody"]},
+                "disposal_log_rate_ratio": {"custody": fitted.disposal_log_rate_ratio["custody"]},
+                "female_log_rate_ratio": {"custody": fitted.female_log_rate_ratio["custody"]},
+            }
+        getattr(effects, kind)[year] = {name: float(getattr(fitted, name)) for name in YEAR_FIELDS}
+        effects.aims.setdefault(kind, {})[year] = result.aims
+        effects.record.setdefault(kind, {})[year] = result.record()
+        if on_year is not None:
+            on_year(kind, year, result)
+    return effects
+
+
+def year_params(
+    effects: YearEffects,
+    figures: Figures,
+    kind: str,
+    year: int,
+    params: ModelParams,
+    trend: dict[str, float] | None = None,
+) -> tuple[ModelParams, str]:
+    """Parameters of one kind's cohort in one year, and its calibration status ('calibrated' or 'uncalibrated').
+
+    A year with a fit uses it; an adult year after the last fit continues from it by the adult trend; a youth
+    year without a fit continues from the nearest youth fit by the youth trend, or, with none, from the adult
+    2005 fit (uncalibrated). `trend` replaces the trend factors by name (a drawn assumption).
+    """
+    trend = trend or {}
+    base = effects.base_params(params)
+    fitted = getattr(effects, kind)
+    if year in fitted:
+        return merged_params(base, fitted[year], source=f"year effects ({kind} {year})"), "calibrated"
+    if kind == "adult" or fitted:
+        reference = max((y for y in fitted if y <= year), default=min(fitted))
+        name = "adult_after_last_figure" if kind == "adult" else "youth"
+        status = "calibrated (trend assumed)" if kind == "adult" else "calibrated (nearest year, trend assumed)"
+        values = dict(fitted[reference])
+    else:
+        reference = max(effects.adult)
+        name, status = "youth", "uncalibrated"
+        values = dict(effects.adult[reference])
+    factor = trend.get(name, figures.trends[name].value)  # type: ignore[index]
+    values["base_offending_rate"] *= factor ** (year - reference)
+    return merged_params(base, values, source=f"year effects ({kind} {year})"), status
+
+
+def resolve_year(
+    cohort: Cohort,
+    params: ModelParams,
+    effects: YearEffects,
+    figures: Figures,
+    kind: str,
+    year: int,
+    drawn: dict[str, float],
+    custody_check: Cohort | None = None,
+) -> ModelParams:
+    """Parameters of a calibrated year re-solved by the closed forms for drawn figures and model assumptions.
+
+    Each target's aim is the drawn figure times the calibration's correction (aim / target), so the draw keeps
+    reproducing its figures up to what the closed forms cannot see. The serious share is scaled by the drawn
+    serious figure over the calibrated one."""
+    year_aims = effects.aims.get(kind, {}).get(year)
+    if year_aims is None:
+        return params
+    joint = kind == "adult" and year == BASELINE_YEAR and custody_check is not None and len(year_aims) > 1
+    targets = year_targets(figures, kind, year, cohort, drawn, custody_check if joint else None)
+    aims = []
+    for target in targets:
+        target_f, aim_f, target_b, aim_b = year_aims[target.name]
+        aims.append((target, target.frequency_per_100 * aim_f / target_f,
+                     target.binary_rate_percent * aim_b / target_b))
+    free = ("base_offending_rate", "heterogeneity_theta", *(GLOBAL_FREE if joint else ()))
+    forms = ClosedForms(combined(cohort, custody_check if joint else None), params, free)
+    overrides = forms.overrides(forms.solve(aims))
+    serious = getattr(figures, kind)[year].get("serious_per_100")
+    if serious is not None and "serious_per_100" in drawn:
+        overrides["serious_share"] = params.serious_share * drawn["serious_per_100"] / serious.value
+    return merged_params(params, overrides, source=f"drawn year effects ({kind} {year})")
+
+
+def custody_check_spec() -> Any:
+    """The 2004 custody-leaver check cohort: adult custody leavers only, half of them women, so that both
+    sexes' rates are precise (the real cohort has 1,402 women among 15,761 custody leavers)."""
+    from simulation.cohort import ADULT_SPEC
+
+    return ADULT_SPEC.model_copy(update={
+        "disposal_shares": {"custody": 1.0, "community": 0.0},
+        "female_share": {"custody": 0.5, "community": 0.5},
+    })
+
+
+def calibrate_all_years(
+    figures: Figures,
+    size: int = 40_000,
+    check_size: int = 20_000,
+    seed: int = 2004,
+    replications: int = 4,
+    drift: pd.DataFrame | None = None,
+    params: ModelParams | None = None,
+    on_year: Any = None,
+) -> YearEffects:
+    """Calibrate every year with figures on generated cohorts of `size` (each year's spec from `drift`), the
+    2004 custody-leaver figures on a check cohort of `check_size`."""
+    from simulation.cohort import generate_cohort
+    from simulation.drift import spec_for_year
+    from simulation.tasks import cohort_seed
+
+    cohorts: dict[tuple[str, int], Cohort] = {}
+    kinds: tuple[CohortKind, ...] = ("adult", "youth")
+    for kind in kinds:
+        for year in figures.years(kind):
+            spec = spec_for_year(kind, year, drift)
+            cohorts[(kind, year)] = generate_cohort(kind, size, cohort_seed(seed), spec)
+    check = generate_cohort("adult", check_size, cohort_seed(seed + 1), custody_check_spec())
+    return calibrate_years(cohorts, figures, params, check, seed, replications, on_year=on_year)
