@@ -345,27 +345,43 @@ class ClosedForms:
 
 
 def simulate_rates(
-    cohort: Cohort, params: ModelParams, streams: list[ReplicationStreams], masks: dict[str, np.ndarray] | None = None
+    cohort: Cohort,
+    params: ModelParams,
+    streams: list[ReplicationStreams],
+    masks: dict[str, np.ndarray] | None = None,
+    samples: list[tuple[Cohort, dict[str, np.ndarray]]] | None = None,
 ) -> dict[str, Achieved]:
     """Baseline rates of the whole cohort ('all', unless `masks` gives its own) and of each mask, over the given
-    replications' streams, with standard errors across replications."""
-    groups = {"all": np.ones(cohort.size, dtype=bool), **(masks or {})}
-    values: dict[str, list[list[float]]] = {name: [[], [], [], []] for name in groups}
-    serious_p = serious_probability(cohort.frame, params)
-    court_share, pre_share = counted_share(cohort.kind, params, serious_p, cohort.kind == "youth")
-    serious_court, serious_pre, _ = sanction_shares(cohort.kind, params, serious=True)
-    counted_serious = serious_p * (serious_court + (serious_pre if cohort.kind == "youth" else 0.0))
-    serious_given_counted = np.divide(counted_serious, court_share + pre_share, out=np.zeros_like(serious_p),
-                                      where=(court_share + pre_share) > 0)
-    for replication in streams:
-        counts = reoffending_counts(cohort, simulate_replication(cohort, params, BASELINE, replication), params)
+    replications' streams, with standard errors across replications. With `samples`, replication r simulates
+    its own cohort draw and masks (`samples[r]`) instead: the rates are then expectations over cohort draws."""
+    chosen = samples if samples is not None else [(cohort, masks or {})] * len(streams)
+    values: dict[str, list[list[float]]] = {}
+    for (sample, sample_masks), replication in zip(chosen, streams, strict=True):
+        groups = {"all": np.ones(sample.size, dtype=bool), **sample_masks}
+        serious_given_counted = _serious_given_counted(sample, params)
+        counts = reoffending_counts(sample, simulate_replication(sample, params, BASELINE, replication), params)
         for name, mask in groups.items():
+            values.setdefault(name, [[], [], [], []])
             proven = counts.proven[mask]
             values[name][0].append(100.0 * proven.mean())
             values[name][1].append(100.0 * (proven > 0).mean())
             values[name][2].append(100.0 * counts.serious[mask].mean())
             values[name][3].append(100.0 * float((proven * serious_given_counted[mask]).mean()))
 
+    return _achieved(values)
+
+
+def _serious_given_counted(cohort: Cohort, params: ModelParams) -> np.ndarray:
+    """Per offender: the probability that a counted re-offence is serious (for the Rao-Blackwellised count)."""
+    serious_p = serious_probability(cohort.frame, params)
+    court_share, pre_share = counted_share(cohort.kind, params, serious_p, cohort.kind == "youth")
+    serious_court, serious_pre, _ = sanction_shares(cohort.kind, params, serious=True)
+    counted_serious = serious_p * (serious_court + (serious_pre if cohort.kind == "youth" else 0.0))
+    return np.divide(counted_serious, court_share + pre_share, out=np.zeros_like(serious_p),
+                     where=(court_share + pre_share) > 0)
+
+
+def _achieved(values: dict[str, list[list[float]]]) -> dict[str, Achieved]:
     def mean_se(x: list[float]) -> tuple[float, float]:
         a = np.asarray(x)
         return float(a.mean()), float(a.std(ddof=1) / np.sqrt(a.size)) if a.size > 1 else float("nan")
@@ -390,11 +406,14 @@ def calibrate_groups(
     on_iteration: Callable[[int, dict[str, Achieved]], None] | None = None,
     serious_mask: np.ndarray | None = None,
     within_noise: bool = False,
+    samples: list[tuple[Cohort, dict[str, np.ndarray]]] | None = None,
 ) -> CalibrationResult:
     """Fit the `free` parameters (and the serious share, if `serious_per_100` is given, for the offenders of
     `serious_mask`, by default everyone) so that the simulated frequency and binary rate of every target come
     within `tolerance` (relative) of it, or with `within_noise` within two Monte Carlo standard errors of it.
-    The first target is the cohort's own ('all')."""
+    The first target is the cohort's own ('all'). With `samples` (one cohort draw and its target masks per
+    replication, including 'serious group' when `serious_mask` is used) the simulated rates are expectations
+    over cohort draws, so the fit does not lean on one sample's composition; the closed forms use `cohort`."""
     if not targets:
         raise ValueError("at least one target is needed")
     serious_group = "all" if serious_mask is None else "serious group"
@@ -414,7 +433,7 @@ def calibrate_groups(
         used_aims = {t.name: [t.frequency_per_100, aim_f, t.binary_rate_percent, aim_b] for t, aim_f, aim_b in aims}
         x = forms.solve(aims)
         current = merged_params(params, {**forms.overrides(x), "serious_share": serious_share}, source="calibration")
-        achieved = simulate_rates(cohort, current, streams, masks)
+        achieved = simulate_rates(cohort, current, streams, masks, samples)
         record: dict[str, float] = {"iteration": iteration, "serious_share": serious_share}
         record.update({name: float(v) for name, v in zip(free, x, strict=True)})
         for target, aim_f, aim_b in aims:

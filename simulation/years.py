@@ -268,9 +268,13 @@ def calibrate_years(
     replications: int = 4,
     tolerance: float = 0.003,
     on_year: Any = None,
+    draws: Mapping[tuple[str, int], list[tuple[Cohort, Cohort]]] | None = None,
 ) -> YearEffects:
     """Fit every (kind, year) with figures. The adult baseline year (2004) goes first, with the custody-leaver
-    targets, and fixes the global parameters; the others fit base rate, heterogeneity and serious share."""
+    targets, and fixes the global parameters; the others fit base rate, heterogeneity and serious share.
+
+    `draws` gives, per (kind, year), a cohort draw and a check-cohort draw for each replication: the simulated
+    rates are then expectations over cohort draws (the closed forms use `cohorts` and `custody_check`)."""
     params = params if params is not None else default_params()
     effects = YearEffects()
     order = sorted(cohorts, key=lambda key: (key[0] != "adult", key[1] != BASELINE_YEAR, key[1]))
@@ -283,8 +287,17 @@ def calibrate_years(
         targets = year_targets(figures, kind, year, cohort, custody_check=custody_check if joint else None)
         free = ("base_offending_rate", "heterogeneity_theta", *(GLOBAL_FREE if joint else ()))
         start = effects.base_params(params)
+        samples = None
+        if draws is not None and (kind, year) in draws:
+            samples = []
+            for main, check in draws[(kind, year)][:replications]:
+                sample_targets = year_targets(figures, kind, year, main, custody_check=check if joint else None)
+                masks = {t.name: t.mask for t in sample_targets}
+                masks["serious group"] = sample_targets[0].mask
+                samples.append((combined(main, check if joint else None), masks))
         result = calibrate_groups(fitted_on, start, targets, free, serious, seed + year, replications, tolerance,
-                                  max_iterations=12, serious_mask=targets[0].mask, within_noise=True)
+                                  max_iterations=12, serious_mask=targets[0].mask, within_noise=True,
+                                  samples=samples)
         fitted = result.params
         if joint:
             effects.global_ = {
@@ -392,13 +405,21 @@ def calibrate_all_years(
     2004 custody-leaver figures on a check cohort of `check_size`."""
     from simulation.cohort import generate_cohort
     from simulation.drift import spec_for_year
-    from simulation.tasks import cohort_seed
+    from simulation.tasks import COHORT_DRAW_KEY, cohort_seed
 
     cohorts: dict[tuple[str, int], Cohort] = {}
+    draws: dict[tuple[str, int], list[tuple[Cohort, Cohort]]] = {}
     kinds: tuple[CohortKind, ...] = ("adult", "youth")
+    checks = [generate_cohort("adult", check_size, np.random.SeedSequence(seed + 1, spawn_key=(COHORT_DRAW_KEY, r)),
+                              custody_check_spec()) for r in range(replications)]
     for kind in kinds:
         for year in figures.years(kind):
             spec = spec_for_year(kind, year, drift)
             cohorts[(kind, year)] = generate_cohort(kind, size, cohort_seed(seed), spec)
+            draws[(kind, year)] = [
+                (generate_cohort(kind, size, np.random.SeedSequence(seed, spawn_key=(COHORT_DRAW_KEY, r)), spec),
+                 checks[r])
+                for r in range(replications)
+            ]
     check = generate_cohort("adult", check_size, cohort_seed(seed + 1), custody_check_spec())
-    return calibrate_years(cohorts, figures, params, check, seed, replications, on_year=on_year)
+    return calibrate_years(cohorts, figures, params, check, seed, replications, on_year=on_year, draws=draws)

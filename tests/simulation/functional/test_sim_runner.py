@@ -87,5 +87,5 @@ def test_points_of_a_sweep_are_tasks_whose_labels_lead_the_summary(small_adult, 
     assert rate[(9, "baseline")] > rate[(6, "baseline")], "a longer waiting period proves more re-offences"
     # Each point's difference is paired with its own baseline.
     for months in (6, 9):
-        difference = rate[(months, "ppo_60 minus baseline")]
-        assert abs(difference - (rate[(months, "ppo_60")] - rate[(months, "baseline")])) < 1e-9
+        difference = rate[(months, "ppo minus baseline")]
+        assert abs(difference - (rate[(months, "ppo")] - rate[(months, "baseline")])) < 1e-9
