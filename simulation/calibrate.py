@@ -407,19 +407,22 @@ def calibrate_groups(
     serious_mask: np.ndarray | None = None,
     within_noise: bool = False,
     samples: list[tuple[Cohort, dict[str, np.ndarray]]] | None = None,
+    initial_aims: dict[str, tuple[float, float]] | None = None,
 ) -> CalibrationResult:
     """Fit the `free` parameters (and the serious share, if `serious_per_100` is given, for the offenders of
     `serious_mask`, by default everyone) so that the simulated frequency and binary rate of every target come
     within `tolerance` (relative) of it, or with `within_noise` within two Monte Carlo standard errors of it.
     The first target is the cohort's own ('all'). With `samples` (one cohort draw and its target masks per
     replication, including 'serious group' when `serious_mask` is used) the simulated rates are expectations
-    over cohort draws, so the fit does not lean on one sample's composition; the closed forms use `cohort`."""
+    over cohort draws, so the fit does not lean on one sample's composition; the closed forms use `cohort`.
+    `initial_aims` starts the closed forms at given aims (frequency, binary) by target name instead of the targets
+    (a re-fit that knows the correction from an earlier calibration)."""
     if not targets:
         raise ValueError("at least one target is needed")
     serious_group = "all" if serious_mask is None else "serious group"
     streams = [ReplicationStreams(s, cohort.size) for s in replication_seeds(seed, replications)]
     forms = ClosedForms(cohort, params, free)
-    aims = [(t, t.frequency_per_100, t.binary_rate_percent) for t in targets]
+    aims = [(t, *(initial_aims or {}).get(t.name, (t.frequency_per_100, t.binary_rate_percent))) for t in targets]
     previous: list[tuple[float, float, float, float]] | None = None
     serious_share = params.serious_share
     history: list[dict[str, float]] = []

@@ -72,6 +72,8 @@ PROJECTION_MEASURES = (
     "committed_per_100",
 )
 CHECK_COHORT = "adult custody leavers"
+REFINE_STEPS = 3
+"""Simulation steps that re-fit each calibrated year to a draw's figures under its model assumptions."""
 COMBINED = "adult and youth"
 CRITERIA = ("adult", "youth", "serious", "all")
 
@@ -238,7 +240,8 @@ class ProjectionVary:
                          if f"figures.{kind}.{year}.{measure}" in values}
                 start = merged_params(effects.base_params(params), fitted[year], source="year effects")
                 solved = resolve_year(spec.recipe(kind, year).build(), start, spec.effects, spec.figures, kind, year,
-                                      drawn, check if (kind, year) == ("adult", BASELINE_YEAR) else None)
+                                      drawn, check if (kind, year) == ("adult", BASELINE_YEAR) else None,
+                                      refine=REFINE_STEPS, seed=spec.seed + 7919 * (replication + 1) + year)
                 if (kind, year) == ("adult", BASELINE_YEAR):
                     effects.global_ = {
                         "theta_ratio_by_disposal": {"custody": solved.theta_ratio_by_disposal["custody"]},

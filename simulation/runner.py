@@ -221,7 +221,8 @@ class RunVary:
             effects = load_year_effects()
             year = max(effects.adult)
             reference = generate_cohort("adult", REFERENCE_SIZE, cohort_seed(self.seed))
-            self._base[replication] = resolve_year(reference, drawn, effects, load_figures(), "adult", year, {})
+            self._base[replication] = resolve_year(reference, drawn, effects, load_figures(), "adult", year, {},
+                                                   refine=3, seed=self.seed + 7919 * (replication + 1))
         return self._base[replication]
 
     def __call__(self, replication: int, run: Run) -> Run:

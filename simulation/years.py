@@ -355,12 +355,16 @@ def resolve_year(
     year: int,
     drawn: dict[str, float],
     custody_check: Cohort | None = None,
+    refine: int = 0,
+    seed: int = 0,
 ) -> ModelParams:
-    """Parameters of a calibrated year re-solved by the closed forms for drawn figures and model assumptions.
+    """Parameters of a calibrated year re-solved for drawn figures and model assumptions.
 
-    Each target's aim is the drawn figure times the calibration's correction (aim / target), so the draw keeps
-    reproducing its figures up to what the closed forms cannot see. The serious share is scaled by the drawn
-    serious figure over the calibrated one."""
+    Each target's aim starts at the drawn figure times the calibration's correction (aim / target) and the
+    closed forms are solved there. The correction depends on the custody assumptions, which a draw may move, so
+    with `refine` > 0 the year is then re-calibrated from those aims by up to `refine` simulation steps (one
+    replication each, from `seed`), until every figure is within 1% or two Monte Carlo standard errors. The
+    serious share is scaled by the drawn serious figure over the calibrated one."""
     year_aims = effects.aims.get(kind, {}).get(year)
     if year_aims is None:
         return params
@@ -372,11 +376,19 @@ def resolve_year(
         aims.append((target, target.frequency_per_100 * aim_f / target_f,
                      target.binary_rate_percent * aim_b / target_b))
     free = ("base_offending_rate", "heterogeneity_theta", *(GLOBAL_FREE if joint else ()))
-    forms = ClosedForms(combined(cohort, custody_check if joint else None), params, free)
-    overrides = forms.overrides(forms.solve(aims))
+    fitted_on = combined(cohort, custody_check if joint else None)
     serious = getattr(figures, kind)[year].get("serious_per_100")
+    serious_share = params.serious_share
     if serious is not None and "serious_per_100" in drawn:
-        overrides["serious_share"] = params.serious_share * drawn["serious_per_100"] / serious.value
+        serious_share = params.serious_share * drawn["serious_per_100"] / serious.value
+    if refine > 0:
+        start = merged_params(params, {"serious_share": serious_share}, source=f"drawn year effects ({kind} {year})")
+        result = calibrate_groups(fitted_on, start, targets, free, None, seed, 1, 0.01, refine, within_noise=True,
+                                  initial_aims={t.name: (a_f, a_b) for t, a_f, a_b in aims})
+        return result.params
+    forms = ClosedForms(fitted_on, params, free)
+    overrides = forms.overrides(forms.solve(aims))
+    overrides["serious_share"] = serious_share
     return merged_params(params, overrides, source=f"drawn year effects ({kind} {year})")
 
 

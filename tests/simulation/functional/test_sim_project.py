@@ -206,3 +206,33 @@ def test_bad_user_figures_are_refused(runner, tmp_path):
     out = tmp_path / "p.csv"
     _refused(runner, ["simulate", "project", *SMALL, "--figures", str(figures), "--out", str(out)], out,
              str(figures), "line 2, column 'value'", "line 3, column 'year'", "column 'cohort'", "column 'measure'")
+
+
+def test_run_with_uncertainty_reports_the_monte_carlo_and_assumption_parts_apart(runner, tmp_path):
+    out = tmp_path / "u.csv"
+    result = runner.invoke(app, ["simulate", "run", "--size", "800", "--replications", "3", "--scenario", "ppo",
+                                 "--uncertainty", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    row = table[(table["scenario"] == "ppo minus baseline") & (table["measure"] == "committed_per_100")
+                & (table["group"] == "all")].iloc[0]
+    assert row["sd_assumptions"] > 0 and row["sd_monte_carlo"] > 0
+    assert row["total_upper"] - row["total_lower"] > 0
+    draws = json.loads((tmp_path / "u.csv.meta.json").read_text())["assumption_draws"]
+    rates = [d["ppo.ppo_scheme.rate_ratio"] for d in draws]
+    assert len(rates) == 3 and len(set(rates)) == 3 and all(0.5 <= r <= 0.95 for r in rates)
+
+
+def test_run_with_precision_adds_replications_until_the_half_width_is_reached(runner, tmp_path):
+    out = tmp_path / "p.csv"
+    result = runner.invoke(app, ["simulate", "run", "--size", "1500", "--replications", "40", "--precision", "0.05",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "p.csv.meta.json").read_text())
+    record = meta["precision"]
+    assert record["target"] == 0.05 and record["solution"] is not None
+    assert record["replications"] == record["solution"] + 5 and max(record["achieved"].values()) <= 0.05
+    table = pd.read_csv(out)
+    row = table[(table["scenario"] == "baseline") & (table["measure"] == "frequency_per_100")
+                & (table["group"] == "all")].iloc[0]
+    assert (row["ci_upper"] - row["mean"]) / row["mean"] <= 0.05
