@@ -36,13 +36,18 @@ FIELDWORK_START = np.datetime64("2008-04-01")
 MAX_DAYS_AFTER_ISSUE = 28  # interviews fall within the month of issue
 
 
-def bcs_population(world: World, n: int) -> Population:
-    """All authorities of England and Wales, with about ADULTS_PER_INTERVIEW adults per interview."""
+def bcs_authorities(world: World, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of every authority of England and Wales and their adults: about ADULTS_PER_INTERVIEW per interview."""
     if n < 43 * 2 * INTERVIEWS_PER_PSU:
         raise SurveyInputError(f"--n {n} is too small: need at least {43 * 2 * INTERVIEWS_PER_PSU} interviews "
                                "(two PSUs in each of the 43 forces)")
     adults = world.geography.las["adults"].to_numpy()
-    return populate(world, "bcs", np.arange(world.geography.n_las), adults * n * ADULTS_PER_INTERVIEW / adults.sum())
+    return np.arange(world.geography.n_las), adults * n * ADULTS_PER_INTERVIEW / adults.sum()
+
+
+def bcs_population(world: World, n: int) -> Population:
+    """All authorities of England and Wales, with about ADULTS_PER_INTERVIEW adults per interview."""
+    return populate(world, "bcs", *bcs_authorities(world, n))
 
 
 @dataclass(frozen=True)
@@ -205,14 +210,18 @@ def bcs_microdata(frame: BcsFrame, sample: BcsSample, rng: np.random.Generator) 
 
 def bcs_controls(population: Population) -> pd.DataFrame:
     """Population totals for calibration, long format: region, variable, category, total (age band, sex)."""
+    # Counted with bincount: a grouping of millions of rows would take as much memory again as the population.
     people = population.people
+    region = people["region"].to_numpy().astype(np.intp)
+    n_regions = int(region.max()) + 1
     parts = []
     for variable in ("age_band", "sex"):
-        counts = people.groupby(["region", variable], observed=True).size().rename("total").reset_index()
-        parts.append(counts.rename(columns={variable: "category"}).assign(variable=variable))
-    table = pd.concat(parts, ignore_index=True)
-    table["region"] = table["region"].astype(np.int64)
-    table["category"] = table["category"].astype(np.int64).astype(str)
-    table["total"] = table["total"].astype(np.float64)
-    return table[["region", "variable", "category", "total"]].sort_values(
+        values = people[variable].to_numpy().astype(np.intp)
+        width = int(values.max()) + 1
+        counts = np.bincount(region * width + values, minlength=n_regions * width).reshape(n_regions, width)
+        region_code, category = np.nonzero(counts)
+        parts.append(pd.DataFrame({"region": region_code.astype(np.int64), "variable": variable,
+                                   "category": category.astype(str),
+                                   "total": counts[region_code, category].astype(np.float64)}))
+    return pd.concat(parts, ignore_index=True).sort_values(
         ["region", "variable", "category"], kind="stable", ignore_index=True)

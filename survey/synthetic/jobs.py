@@ -15,6 +15,7 @@ import pandas as pd
 from survey.synthetic.areas import area_covariates
 from survey.synthetic.bcs import (
     ADULTS_PER_INTERVIEW,
+    bcs_authorities,
     bcs_controls,
     bcs_frame,
     bcs_microdata,
@@ -23,13 +24,14 @@ from survey.synthetic.bcs import (
 )
 from survey.synthetic.place import (
     draw_place_sample,
+    place_authorities,
     place_controls,
     place_frame,
     place_microdata,
     place_population,
 )
-from survey.synthetic.population import build_world
-from survey.synthetic.truth import truth_table
+from survey.synthetic.population import Population, World, build_world, for_sampling, populate_chunks
+from survey.synthetic.truth import TruthAccumulator
 from survey.synthetic.years import change_truth, factor_shifts, year_label, year_population, year_truths
 
 SYNTHETIC_NOTE = (
@@ -52,11 +54,21 @@ class SyntheticSurvey:
     """Area covariates of every authority (BCS only; see survey/synthetic/areas.py)."""
 
 
+def lean_population(
+    world: World, survey: str, la_rows: np.ndarray, adults_per_la: np.ndarray, domains: Sequence[str] | None = None
+) -> tuple[Population, pd.DataFrame]:
+    """The population of the given authorities, kept only for sampling (`for_sampling`), and its truth, counted
+    chunk by chunk as it is drawn: the whole population is never in memory (350 authorities fit in 1.5 GB)."""
+    accumulator = TruthAccumulator(survey, world.geography, domains)
+    population = for_sampling(populate_chunks(world, survey, la_rows, adults_per_la), survey, accumulator.add)
+    return population, accumulator.table()
+
+
 def synth_bcs(seed: int, n: int = 46_000) -> SyntheticSurvey:
     """A BCS-like year of about `n` interviews; truth by nation, region, police force area and authority, and
     the authorities' covariates."""
     world = build_world(seed)
-    population = bcs_population(world, n)
+    population, truth = lean_population(world, "bcs", *bcs_authorities(world, n), domains=("region", "pfa", "la"))
     frame = bcs_frame(population)
     rng = np.random.default_rng(world.streams["sample"])
     sample = draw_bcs_sample(frame, n, rng)
@@ -72,14 +84,13 @@ def synth_bcs(seed: int, n: int = 46_000) -> SyntheticSurvey:
         "adults_per_interview": ADULTS_PER_INTERVIEW, "psus_sampled": int(data["psu"].nunique()),
         "psus_in_population": int(frame.psu_stratum.size),
     }
-    truth = truth_table(population, "bcs", domains=("region", "pfa", "la"))
     return SyntheticSurvey("bcs", data, truth, bcs_controls(population), design, summary, area_covariates(world))
 
 
 def synth_place(seed: int, n_las: int = 20, returns: int = 1_100) -> SyntheticSurvey:
     """A Place-Survey-like file for `n_las` English authorities; truth by authority, region and overall."""
     world = build_world(seed)
-    population = place_population(world, n_las)
+    population, truth = lean_population(world, "place", *place_authorities(world, n_las))
     frame = place_frame(population)
     rng = np.random.default_rng(world.streams["sample"])
     sample = draw_place_sample(frame, returns, rng)
@@ -95,7 +106,7 @@ def synth_place(seed: int, n_las: int = 20, returns: int = 1_100) -> SyntheticSu
         "response_rate_min": float(rates.min()), "response_rate_max": float(rates.max()),
         "population_adults": int(frame.rows.size),
     }
-    return SyntheticSurvey("place", data, truth_table(population, "place"), place_controls(frame), design, summary)
+    return SyntheticSurvey("place", data, truth, place_controls(frame), design, summary)
 
 
 @dataclass(frozen=True)

@@ -64,53 +64,77 @@ def draw_factors(
     age_band: np.ndarray,
     female: np.ndarray,
     nonwhite: np.ndarray,
-    deprivation: np.ndarray,
-    area_effect: np.ndarray,
+    psu_deprivation: np.ndarray,
+    psu_effect: np.ndarray,
+    psu: np.ndarray,
 ) -> np.ndarray:
-    """Latent factors per person, float32 (n, 6). `area_effect` is authority + PSU effects per person."""
-    # float32 throughout: millions of people, and no need for more precision in a latent score.
-    loadings = (np.linalg.cholesky(FACTOR_CORRELATION).T * RESIDUAL_SD).astype(np.float32)
-    factors = rng.standard_normal((age_band.size, len(FACTORS)), dtype=np.float32) @ loadings
-    factors += deprivation.astype(np.float32)[:, None] * DEPRIVATION_SLOPE.astype(np.float32)
-    factors += area_effect.astype(np.float32)
-    factors += AGE_EFFECT.astype(np.float32)[age_band - 1]
-    factors += female[:, None] * FEMALE_EFFECT.astype(np.float32)
-    factors += nonwhite[:, None] * NONWHITE_EFFECT.astype(np.float32)
-    return factors
+    """Latent factors per person, float32 (n, 6) with each factor's column contiguous. `psu_deprivation` and
+    `psu_effect` (authority + PSU effects) are per PSU; `psu` is each person's PSU (an index into them)."""
+    # float32 throughout: millions of people, and no need for more precision in a latent score. The
+    # correlated residuals are combined factor by factor rather than by a matrix product, whose BLAS threads
+    # stall when other work holds the cores.
+    n = np.asarray(age_band).size
+    weights = (np.linalg.cholesky(FACTOR_CORRELATION) * RESIDUAL_SD[:, None]).astype(np.float32)
+    residual = rng.standard_normal((len(FACTORS), n), dtype=np.float32)
+    area = (np.asarray(psu_deprivation)[:, None] * DEPRIVATION_SLOPE + psu_effect).astype(np.float32).T.copy()
+    demographic = (AGE_EFFECT[:, None, None, :] + FEMALE_EFFECT * np.arange(2)[None, :, None, None]
+                   + NONWHITE_EFFECT * np.arange(2)[None, None, :, None]).reshape(-1, len(FACTORS)).T.astype(np.float32)
+    cell = (np.asarray(age_band, dtype=np.intp) - 1) * 4
+    cell += np.asarray(female, dtype=np.intp) * 2
+    cell += np.asarray(nonwhite, dtype=np.intp)
+    factors = np.empty((len(FACTORS), n), dtype=np.float32)
+    scratch = np.empty(n, dtype=np.float32)
+    for k in range(len(FACTORS)):
+        row = factors[k]
+        np.take(area[k], psu, out=row)
+        row += np.take(demographic[k], cell, out=scratch)
+        for j in range(k + 1):  # the Cholesky factor is lower triangular
+            row += np.multiply(residual[j], weights[k, j], out=scratch)
+    return factors.T
 
 
 def draw_strand_scores(rng: np.random.Generator, factors: np.ndarray, deprivation: np.ndarray) -> np.ndarray:
-    """Latent score of each ASB strand per person, float32 (n, 7), in ASB_STRANDS order."""
+    """Latent score of each ASB strand per person, float32 (n, 7) with each strand's column contiguous, in
+    ASB_STRANDS order."""
     slopes = np.array([STRAND_DEPRIVATION_SLOPE[s] for s in ASB_STRANDS], dtype=np.float32)
-    scores = rng.standard_normal((factors.shape[0], len(ASB_STRANDS)), dtype=np.float32)
-    scores *= np.float32(STRAND_RESIDUAL)
-    scores += np.float32(STRAND_LOADING) * factors[:, [FACTOR_INDEX["A"]]]
-    scores += deprivation.astype(np.float32)[:, None] * slopes
-    return scores
+    scores = rng.standard_normal((len(ASB_STRANDS), factors.shape[0]), dtype=np.float32)
+    common = np.float32(STRAND_LOADING) * factors[:, FACTOR_INDEX["A"]]
+    deprivation = np.asarray(deprivation, dtype=np.float32)
+    for j, row in enumerate(scores):
+        row *= np.float32(STRAND_RESIDUAL)
+        row += common
+        row += slopes[j] * deprivation
+    return scores.T
 
 
 def item_latent(rng: np.random.Generator, model: ItemModel, factors: np.ndarray, strands: np.ndarray) -> np.ndarray:
-    """Latent score of one item per person (float64)."""
+    """Latent score of one item per person (float32)."""
     if model.latent.startswith("strand:"):
-        return strands[:, ASB_STRANDS.index(model.latent.split(":", 1)[1])].astype(np.float64)
-    factor = factors[:, FACTOR_INDEX[model.latent]].astype(np.float64)
-    noise = rng.standard_normal(factor.size)
-    return model.loading * factor + np.sqrt(1.0 - model.loading**2) * noise
+        return np.ascontiguousarray(strands[:, ASB_STRANDS.index(model.latent.split(":", 1)[1])],
+                                    dtype=np.float32)
+    factor = factors[:, FACTOR_INDEX[model.latent]]
+    latent = rng.standard_normal(factor.size, dtype=np.float32)
+    latent *= np.float32(np.sqrt(1.0 - model.loading**2))
+    latent += np.float32(model.loading) * factor
+    return latent
 
 
 def fit_cutpoints(model: ItemModel, latent: np.ndarray) -> np.ndarray:
-    """Ascending thresholds on the latent score giving the model's answer shares (code K lowest)."""
+    """Ascending thresholds on the latent score giving the model's answer shares (code K lowest), float32 like
+    the latent scores they cut."""
     bottom_up = np.cumsum(model.shares[::-1])[:-1] / sum(model.shares)
-    return np.quantile(latent, bottom_up)
+    return np.quantile(np.asarray(latent, dtype=np.float64), bottom_up).astype(np.float32)
 
 
 def answer_codes(rng: np.random.Generator, model: ItemModel, latent: np.ndarray, cutpoints: np.ndarray) -> np.ndarray:
     """Answer codes (int8): code 1 above the top threshold ... code K below the lowest; then non-substantive
     codes and blanks at their rates, independently of the answer."""
     k = len(model.shares)
-    codes = (k - np.searchsorted(cutpoints, latent)).astype(np.int8)
+    codes = np.full(latent.size, k, dtype=np.int8)
+    for cut in np.asarray(cutpoints, dtype=latent.dtype):  # a few thresholds: one comparison pass each
+        codes -= latent > cut
     if model.nonsubstantive or model.blank:
-        u = rng.random(latent.size)
+        u = rng.random(latent.size, dtype=np.float32)
         edge = 0.0
         for code, rate in model.nonsubstantive.items():
             codes[(u >= edge) & (u < edge + rate)] = code

@@ -43,12 +43,16 @@ def choose_place_las(world: World, n_las: int) -> np.ndarray:
     return np.sort(order[:n_las])
 
 
-def place_population(world: World, n_las: int) -> Population:
-    """Adults in `n_las` English authorities (scaled sizes), with answers to the Place Survey items."""
+def place_authorities(world: World, n_las: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the `n_las` surveyed authorities and their adults (scaled sizes)."""
     rows = choose_place_las(world, n_las)
     real = world.geography.las["adults"].to_numpy()[rows]
-    adults = np.clip(real * POPULATION_SCALE, MIN_ADULTS, MAX_ADULTS)
-    return populate(world, "place", rows, adults)
+    return rows, np.clip(real * POPULATION_SCALE, MIN_ADULTS, MAX_ADULTS)
+
+
+def place_population(world: World, n_las: int) -> Population:
+    """Adults in `n_las` English authorities (scaled sizes), with answers to the Place Survey items."""
+    return populate(world, "place", *place_authorities(world, n_las))
 
 
 @dataclass(frozen=True)
@@ -66,26 +70,33 @@ class PlaceFrame:
     """Per eligible adult."""
 
 
+BLOCK_ROWS = 1 << 20
+"""Rows handled at a time when a whole frame is scored or counted, so temporaries stay small."""
+
+
 def response_propensity(population: Population, rows: np.ndarray) -> np.ndarray:
     """Probability that a mailed adult returns the form (synthetic response model)."""
-    people = population.people.iloc[rows]
-    la_effect = population.geography.las["response_effect"].to_numpy()[people["la_row"].to_numpy()]
-    engagement = people["E"].to_numpy().astype(np.float64)
-    engagement = (engagement - engagement.mean()) / engagement.std()
-    logit = (
-        RESPONSE_INTERCEPT
-        + la_effect
-        + RESPONSE_AGE_EFFECT[people["age_band"].to_numpy() - 1]
-        + RESPONSE_FEMALE_EFFECT * (people["sex"].to_numpy() == 2)
-        + RESPONSE_NONWHITE_EFFECT * (people["ethnicity"].to_numpy() == 2)
-        + RESPONSE_ENGAGEMENT_EFFECT * engagement
-    )
-    propensity: np.ndarray = 1.0 / (1.0 + np.exp(-logit))
+    # A block of rows at a time: copies of whole columns for millions of rows would double the memory.
+    people = population.people
+    la_effect = population.geography.las["response_effect"].to_numpy()
+    engagement = np.take(people["E"].to_numpy(), rows).astype(np.float64)
+    mean, sd = engagement.mean(), engagement.std()
+    propensity = np.empty(rows.size, dtype=np.float64)
+    for start in range(0, rows.size, BLOCK_ROWS):
+        block = rows[start:start + BLOCK_ROWS]
+        logit = (engagement[start:start + BLOCK_ROWS] - mean) / sd
+        logit *= RESPONSE_ENGAGEMENT_EFFECT
+        logit += RESPONSE_INTERCEPT
+        logit += np.take(la_effect, np.take(people["la_row"].to_numpy(), block))
+        logit += np.take(RESPONSE_AGE_EFFECT, np.take(people["age_band"].to_numpy(), block).astype(np.intp) - 1)
+        logit += np.where(np.take(people["sex"].to_numpy(), block) == 2, RESPONSE_FEMALE_EFFECT, 0.0)
+        logit += np.where(np.take(people["ethnicity"].to_numpy(), block) == 2, RESPONSE_NONWHITE_EFFECT, 0.0)
+        propensity[start:start + BLOCK_ROWS] = 1.0 / (1.0 + np.exp(-logit))
     return propensity
 
 
 def place_frame(population: Population) -> PlaceFrame:
-    rows = np.flatnonzero(in_survey_frame(population, "place"))
+    rows = np.flatnonzero(in_survey_frame(population, "place")).astype(np.int32)
     la_row = population.people["la_row"].to_numpy()[rows]
     starts = np.flatnonzero(np.r_[True, la_row[1:] != la_row[:-1]])
     sizes = np.diff(np.r_[starts, rows.size])
@@ -152,14 +163,20 @@ def place_microdata(frame: PlaceFrame, sample: PlaceSample) -> pd.DataFrame:
 
 def place_controls(frame: PlaceFrame) -> pd.DataFrame:
     """Adults 18+ per authority by age band, sex and ethnicity: la, variable, category, total."""
-    people = frame.population.people.iloc[frame.rows]
-    la = people["la"].astype(str)
+    people = frame.population.people
+    las = frame.population.geography.las["la"].to_numpy().astype(str)
     parts = []
     for variable in ("age_band", "sex", "ethnicity"):
-        counts = people.groupby([la, people[variable]]).size().rename("total").reset_index()
-        parts.append(counts.rename(columns={variable: "category"}).assign(variable=variable))
-    table = pd.concat(parts, ignore_index=True)
-    table["category"] = table["category"].astype(np.int64).astype(str)
-    table["total"] = table["total"].astype(np.float64)
-    return table[["la", "variable", "category", "total"]].sort_values(
+        values = people[variable].to_numpy()
+        width = int(values.max()) + 1
+        counts = np.zeros(las.size * width, dtype=np.int64)
+        for start in range(0, frame.rows.size, BLOCK_ROWS):
+            block = frame.rows[start:start + BLOCK_ROWS]
+            cell = np.take(people["la_row"].to_numpy(), block).astype(np.intp) * width
+            cell += np.take(values, block)
+            counts += np.bincount(cell, minlength=counts.size)
+        la_index, category = np.nonzero(counts.reshape(las.size, width))
+        parts.append(pd.DataFrame({"la": las[la_index], "variable": variable, "category": category.astype(str),
+                                   "total": counts.reshape(las.size, width)[la_index, category].astype(np.float64)}))
+    return pd.concat(parts, ignore_index=True).sort_values(
         ["la", "variable", "category"], kind="stable", ignore_index=True)

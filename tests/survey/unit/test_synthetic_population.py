@@ -91,3 +91,64 @@ def test_same_seed_same_population_and_different_seed_differs() -> None:
     first, again, other = draw(9), draw(9), draw(10)
     pd.testing.assert_frame_equal(first, again)
     assert not first.equals(other)
+
+
+def test_population_does_not_depend_on_chunks_or_threads() -> None:
+    """Each authority has its own random stream, so drawing a few authorities at a time, with one thread or
+    two, gives the population drawn all at once (what makes `safer synth` fit in memory)."""
+    from survey.synthetic.population import join_populations, populate_chunks
+
+    world = build_world(11, n_las_england=40)
+    rows, adults = np.arange(3, 15), np.full(12, 2_500.0)
+    whole = populate(world, "place", rows, adults)
+    for chunk_people, workers in ((6_000, 1), (6_000, 2), (1, 2)):
+        joined = join_populations(list(populate_chunks(world, "place", rows, adults, chunk_people=chunk_people,
+                                                       workers=workers)))
+        pd.testing.assert_frame_equal(joined.people, whole.people, obj=f"people ({chunk_people}, {workers})")
+        pd.testing.assert_frame_equal(joined.items["place"], whole.items["place"])
+        np.testing.assert_array_equal(joined.strands, whole.strands)
+    assert whole.people["psu"].is_monotonic_increasing and whole.people["household"].is_monotonic_increasing
+    first = populate(world, "place", rows[:4], adults[:4])
+    pd.testing.assert_frame_equal(first.items["place"], whole.items["place"].iloc[: first.size],
+                                  obj="an authority's people do not depend on the others drawn")
+
+
+@pytest.mark.parametrize(("survey", "domains"), [("place", None), ("bcs", ("region", "pfa", "la"))])
+def test_truth_counted_chunk_by_chunk_equals_the_mean_over_every_adult(
+    world: World, survey: str, domains: tuple[str, ...] | None
+) -> None:
+    """`TruthAccumulator` (codes looked up in a table of the rules' outcomes) gives exactly the group means of
+    every adult's indicator values."""
+    from survey.synthetic.population import populate_chunks
+    from survey.synthetic.truth import TruthAccumulator
+
+    las = world.geography.las
+    rows = np.flatnonzero(las["england"].to_numpy())[:25] if survey == "place" else np.arange(len(las))
+    adults = np.full(rows.size, 1_500.0 if survey == "place" else 300.0)
+    population = populate(world, survey, rows, adults)
+    expected = truth_table(population, survey, domains, values=population_indicator_values(population, survey))
+    accumulator = TruthAccumulator(survey, world.geography, domains)
+    for chunk in populate_chunks(world, survey, rows, adults, chunk_people=20_000):
+        accumulator.add(chunk)
+    pd.testing.assert_frame_equal(accumulator.table(), expected, check_exact=True)
+    assert truth_table(population, survey, domains).equals(expected)
+
+
+def test_control_totals_counted_by_bincount_equal_a_grouping_of_every_adult(world: World) -> None:
+    """The control totals of both surveys, counted without grouping millions of rows, are the group sizes."""
+    from survey.synthetic.bcs import bcs_controls
+    from survey.synthetic.place import place_controls, place_frame
+
+    las = world.geography.las
+    population = populate(world, "place", np.flatnonzero(las["england"].to_numpy())[:8], np.full(8, 2_000.0))
+    frame = place_frame(population)
+    people = population.people.iloc[frame.rows]
+    for variable in ("age_band", "sex", "ethnicity"):
+        got = place_controls(frame).query("variable == @variable").set_index(["la", "category"])["total"]
+        want = people.groupby([people["la"].astype(str), people[variable].astype(str)]).size()
+        assert got.to_dict() == {k: float(v) for k, v in want.items()}, f"place {variable} totals differ"
+    bcs = populate(world, "bcs", np.arange(len(las)), np.full(len(las), 150.0))
+    for variable in ("age_band", "sex"):
+        got = bcs_controls(bcs).query("variable == @variable").set_index(["region", "category"])["total"]
+        want = bcs.people.groupby([bcs.people["region"].astype(np.int64), bcs.people[variable].astype(str)]).size()
+        assert got.to_dict() == {k: float(v) for k, v in want.items()}, f"bcs {variable} totals differ"
