@@ -148,7 +148,7 @@ def estimate_file(
     ...                               questionnaire="bcs", indicators=["PSA23_4"])
     >>> row = table.iloc[0]
     >>> print(row["survey"], row["indicator"], round(row["estimate"], 3), record["design"]["n_psu"])
-    bcs 2008/09 PSA23_4 0.172 2073
+    bcs 2008/09 PSA23_4 0.173 2073
     """
     from survey.reading.prepared import prepare_survey_file
 
