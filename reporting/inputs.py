@@ -24,7 +24,10 @@ class InputFileError(ValueError):
 
 ErrorType = type[Exception]
 _SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it (ten times faster, and it caps nesting itself)."""
+"""libyaml's safe loader when PyYAML was built with it (ten times faster than the pure-Python one)."""
+
+MAX_YAML_DEPTH = 100
+"""Deepest nesting of lists and mappings a spec file may have (levels); the bundled ones reach 5."""
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
@@ -78,9 +81,41 @@ def read_text(path: str | Path, kind: str, error: ErrorType = InputFileError) ->
     return decode_utf8(raw, path, kind, error)
 
 
+def yaml_depth_exceeds(text: str, limit: int = MAX_YAML_DEPTH) -> bool:
+    """Whether the YAML text nests lists and mappings more than `limit` levels deep.
+
+    libyaml's parser keeps its own stack, so walking its events is safe at any depth, whereas building the
+    objects recurses in C and, for deep enough input, kills the process with a segmentation fault before
+    Python's recursion limit can stop it. Walking the events costs about half a load.
+
+    >>> yaml_depth_exceeds("a: [1, [2, [3]]]", limit=4), yaml_depth_exceeds("a: [1, [2, [3]]]", limit=3)
+    (False, True)
+    """
+    loader = _SAFE_LOADER(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > limit:
+                    return True
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        if "nesting depth" in str(getattr(exc, "problem", "")):  # newer libyaml builds cap nesting at 1000
+            return True
+        raise
+    finally:
+        loader.dispose()
+    return False
+
+
 def parse_yaml(text: str, source: str | Path, kind: str, error: ErrorType = InputFileError) -> Any:
     """Parse YAML text safely; syntax errors name the line and column, runaway nesting is refused."""
     try:
+        if yaml_depth_exceeds(text):
+            raise RecursionError
         return yaml.load(text, Loader=_SAFE_LOADER)  # a safe loader: the C one where PyYAML has it
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -88,7 +123,9 @@ def parse_yaml(text: str, source: str | Path, kind: str, error: ErrorType = Inpu
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise error(f"{source}: {kind} is not valid YAML{where}: {problem}.") from None
     except RecursionError:
-        raise error(f"{source}: {kind} is nested too deeply to be a spec file.") from None
+        raise error(
+            f"{source}: {kind} is nested too deeply to be a spec file (more than {MAX_YAML_DEPTH} levels)."
+        ) from None
 
 
 def load_yaml(path: str | Path, kind: str, error: ErrorType = InputFileError) -> Any:

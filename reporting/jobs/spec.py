@@ -81,18 +81,9 @@ def describe_validation_error(source: str, exc: ValidationError) -> str:
 
 def load_job(path: Path) -> JobSpec:
     """Read and check a job file; errors name the file and the field."""
-    import yaml
+    from reporting.inputs import load_yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportInputError(f"{path}: no such job file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportInputError(f"{path}: cannot be read as a text file ({exc}).") from None
-    try:
-        payload = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise ReportInputError(f"{path}: not valid YAML ({str(exc).splitlines()[0]}).") from None
+    payload = load_yaml(path, "job file", ReportInputError)
     if not isinstance(payload, dict):
         raise ReportInputError(f"{path}: a job file is a mapping with 'job' and 'steps'.")
     try:

@@ -27,6 +27,7 @@ from reporting.inputs import likely_encoding
 from reporting.memory import recall
 from survey.errors import SurveyInputError
 from survey.reading.arrow_csv import read_csv_with_arrow
+from survey.reading.isolated import read_isolated
 
 SUPPORTED_FORMATS: dict[str, str] = {
     ".csv": "csv",
@@ -223,6 +224,19 @@ def _delimiter_words(sample: str) -> str:
     return f"split by {names[best]}s" if first.count(best) else "with a single column"
 
 
+def _read_labelled(
+    path: Path, fmt: str
+) -> tuple[pd.DataFrame, dict[str, dict[Any, str]], dict[str, list[Any]], dict[str, str]]:
+    """An SPSS or Stata file's rows, value labels, SPSS user-missing declarations and variable labels."""
+    import pyreadstat  # deferred: only SPSS/Stata users pay its import time
+
+    if fmt == "spss":
+        data, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
+        return data, _labels_from_meta(meta), _spss_user_missing(meta), _column_labels(meta)
+    data, meta = pyreadstat.read_dta(str(path), apply_value_formats=False)
+    return data, _labels_from_meta(meta), {}, _column_labels(meta)
+
+
 def read_survey_file(path: str | Path) -> SurveyFile:
     """Read a CSV, Parquet, SPSS (.sav/.zsav) or Stata (.dta) file.
 
@@ -253,22 +267,12 @@ def read_survey_file(path: str | Path) -> SurveyFile:
             else:
                 data = pd.read_parquet(path)
             return SurveyFile(data=data, path=path, format=fmt, problems=_frame_problems(data))
-        import pyreadstat  # deferred: only SPSS/Stata users pay its import time
-
-        if fmt == "spss":
-            data, meta = pyreadstat.read_sav(str(path), user_missing=True, apply_value_formats=False)
-            return SurveyFile(
-                data=data,
-                value_labels=_labels_from_meta(meta),
-                user_missing=_spss_user_missing(meta),
-                path=path,
-                format=fmt,
-                column_labels=_column_labels(meta),
-                problems=_frame_problems(data),
-            )
-        data, meta = pyreadstat.read_dta(str(path), apply_value_formats=False)
-        return SurveyFile(data=data, value_labels=_labels_from_meta(meta), path=path, format=fmt,
-                          column_labels=_column_labels(meta), problems=_frame_problems(data))
+        # ReadStat can crash or exhaust memory on a damaged file, so it runs in a child process.
+        data, value_labels, user_missing, column_labels = read_isolated(
+            lambda: _read_labelled(path, fmt), source=str(path), kind=fmt, file_bytes=path.stat().st_size
+        )
+        return SurveyFile(data=data, value_labels=value_labels, user_missing=user_missing, path=path, format=fmt,
+                          column_labels=column_labels, problems=_frame_problems(data))
     except pd.errors.EmptyDataError:
         raise SurveyInputError(f"data file {path} is empty (no header row)") from None
     except SurveyInputError:

@@ -90,7 +90,7 @@ def test_a_job_file_that_is_not_yaml_is_refused(tmp_path: Path) -> None:
     job.write_text("job: [unclosed\n")
     with pytest.raises(ReportInputError, match="not valid YAML"):
         load_job(job)
-    with pytest.raises(ReportInputError, match="no such job file"):
+    with pytest.raises(ReportInputError, match="job file does not exist"):
         load_job(tmp_path / "absent.yaml")
 
 

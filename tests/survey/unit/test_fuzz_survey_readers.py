@@ -155,6 +155,27 @@ def test_truncated_or_flipped_binary_files_never_crash(folder: Path, name: str, 
     expect_input_error(lambda: prepare_survey_file(path, "bcs"), path)
 
 
+# Single-byte damage that fuzzing found to kill the reading process inside ReadStat: a segmentation fault in
+# `read_sav` and an allocation the size of the machine in `read_dta` (pyreadstat 1.3). Both must become messages.
+READSTAT_CRASHERS = [("a.sav", 180, 0x01), ("a.dta", 84, 0x7F)]
+
+
+@pytest.mark.parametrize(("name", "position", "byte"), READSTAT_CRASHERS)
+def test_damage_that_crashes_readstat_is_a_message_not_a_dead_process(folder: Path, name: str, position: int,
+                                                                      byte: int) -> None:
+    raw = REAL_FILES[name]
+    path = write(folder / f"damaged{Path(name).suffix}", raw[:position] + bytes([byte]) + raw[position + 1:])
+    with pytest.raises(SurveyInputError, match="damaged"):
+        read_survey_file(path)
+
+
+def test_an_undamaged_spss_file_reads_with_its_labels_through_the_child_process(folder: Path) -> None:
+    path = write(folder / "intact.sav", REAL_FILES["a.sav"])
+    survey_file = read_survey_file(path)
+    assert survey_file.data["confidence"].tolist() == [1.0, 8.0, 2.0]
+    assert survey_file.value_labels["sex"] == {1: "Male", 2: "Female"}
+
+
 def _weighted_meta() -> dict[str, Any]:
     return {
         "weighting": {
