@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_weighting import N_INDICATORS, synthetic  # noqa: E402
+from installed import compile_like_pip  # noqa: E402
 
 TARGET_TWO_PROCESSES = 0.35
 TARGET_RUN = 0.25
@@ -148,6 +149,7 @@ def main() -> None:
 
     safer = safer_executable()
     python = sys.executable
+    bytecode = compile_like_pip()
     with tempfile.TemporaryDirectory(prefix="bench_whole_") as tmp:
         work = Path(tmp)
         frame, totals = synthetic(args.authorities, args.per)
@@ -192,7 +194,7 @@ def main() -> None:
             shown = ", ".join(f"{n} {timings[n].wall[-1]:.2f} s" for n in ways) if repeat else "warm-up"
             print(f"  round {repeat}: load {loads[-1]:.1f}; {shown}")
 
-        agreement = check_agreement(work, args.repeats)
+        agreement = check_agreement(work, args.repeats) + f"; {bytecode}"
 
     median = {name: statistics.median(t.wall) for name, t in timings.items()}
     cpu = {name: statistics.median(t.cpu) for name, t in timings.items()}

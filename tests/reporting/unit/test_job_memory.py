@@ -30,6 +30,28 @@ def test_a_written_table_comes_back_from_memory_as_a_copy(tmp_path: Path) -> Non
         assert recall(out).value["estimate"].iloc[0] == table["estimate"].iloc[0], "a reader cannot alter it"
 
 
+def test_neither_the_writer_nor_a_reader_can_change_what_is_remembered(tmp_path: Path) -> None:
+    out = tmp_path / "w.parquet"
+    out.write_bytes(b"written")
+    table = pd.DataFrame({"w": [1.0, 2.0], "la": ["E1", "E2"]})
+    metadata = {"weighting": {"history": [{"step": "rake", "margins": ["age", "sex"]}]}}
+    with job_memory():
+        remember(out, table, metadata)
+        table.loc[0, "w"] = 99.0  # the writer goes on using its frame
+        table["extra"] = 1
+        metadata["weighting"]["history"][0]["margins"].append("ethnicity")
+        reader = recall(out)
+        assert reader is not None and reader.metadata is not None
+        assert reader.value["w"].tolist() == [1.0, 2.0] and "extra" not in reader.value
+        assert reader.metadata["weighting"]["history"][0]["margins"] == ["age", "sex"]
+        reader.value.loc[1, "w"] = -1.0  # a reader changes its copy
+        reader.metadata["weighting"]["history"].clear()
+        again = recall(out)
+        assert again is not None and again.metadata is not None
+        assert again.value["w"].tolist() == [1.0, 2.0]
+        assert again.metadata["weighting"]["history"][0]["margins"] == ["age", "sex"]
+
+
 def test_the_recorded_hash_is_the_hash_of_the_file(tmp_path: Path) -> None:
     out = tmp_path / "t.csv"
     with job_memory():
