@@ -79,7 +79,7 @@ def test_a_granted_place_is_released_after_an_interrupt():
     env.run()
     assert ("a", "interrupted: expelled", 4.0) in log
     assert ("b", "granted", 4.0) in log, f"the place should pass on at the interrupt: {log}"
-    assert places.users == [] and places.released == 2
+    assert len(places.users) == 0 and places.released == 2
 
 
 def test_use_statistics_match_a_hand_worked_schedule():
@@ -206,3 +206,15 @@ def test_waiting_list_order_and_lazy_withdrawal():
         queue[0]
     with contextlib.suppress(IndexError):
         queue.pop(1)
+
+
+def test_giving_back_now_frees_that_place_and_grants_the_next_in_line_at_once():
+    env = simpy.Environment()
+    places = Places(env, capacity=2)
+    first, second, third = (places.request(priority=p) for p in (0, 0, 1))
+    assert first.triggered and second.triggered and not third.triggered
+    assert list(places.users) == [first, second], "holders are kept in the order they were granted"
+    places.give_back_now(second)
+    assert third.triggered and list(places.users) == [first, third] and places.released == 1
+    places.give_back_now(second)  # holds nothing any more: gives back nothing
+    assert places.released == 1 and len(places.users) == 2

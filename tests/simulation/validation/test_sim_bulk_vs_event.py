@@ -14,7 +14,7 @@ import pytest
 
 from simulation.interventions import BASELINE, load_scenario
 from simulation.measures import reoffending_counts
-from simulation.model import CareerLog, ReplicationStreams, simulate_replication
+from simulation.model import CareerLog, CohortSimulation, ReplicationStreams, simulate_replication
 from simulation.runner import replication_seeds
 
 TIME_TOLERANCE_DAYS = 1e-9
@@ -111,3 +111,52 @@ def test_referrals_from_outside_the_cohort_leave_both_paths_alike(small_adult, p
     assert programme.outside_started > 0 and programme.started.size > 0, "both flows must use the places"
     assert bulk.programmes[0].outside_started == programme.outside_started
     _assert_same_careers(bulk, event)
+
+
+class _OutsideReferralsAsProcesses(CohortSimulation):
+    """The reference: each outside referral a SimPy process in SimPy's `with request` idiom, released by a
+    `Release` event (the model before outside referrals became callbacks)."""
+
+    def _outside_journey(self, programme, priority, stay):  # type: ignore[override]
+        self.env.process(self._journey_process(programme, priority, stay))
+
+    def _journey_process(self, programme, priority, stay):
+        env = self.env
+        max_wait = programme.spec.max_wait_days
+        with programme.places.request(priority=priority) as request:
+            if max_wait is None:
+                yield request
+            else:
+                yield request | env.timeout(max_wait)
+                if not request.triggered:
+                    return
+            if env.now >= 0:
+                programme.outside_started += 1
+            yield env.timeout(stay)
+
+
+def test_outside_referrals_as_callbacks_match_a_process_each(small_adult, params, scenarios_dir):
+    """Outside referrals are callbacks on their request and timers, not processes: the places must be granted,
+    withdrawn and given back exactly as one `with request` process per referral would (a queue that overflows,
+    so that deadlines, withdrawals and competition with the cohort all happen)."""
+    scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
+    spec = scenario.interventions[0]
+    flow = spec.referral_flow
+    assert flow is not None
+    spec = spec.model_copy(update={"capacity": 30, "referral_flow": flow.model_copy(update={
+        "per_year": flow.per_year.model_copy(update={"value": 400.0, "range": (0.0, 500.0)})})})
+    scenario = scenario.model_copy(update={"interventions": [spec]})
+    results = []
+    for simulation_class in (CohortSimulation, _OutsideReferralsAsProcesses):
+        streams = ReplicationStreams(replication_seeds(25, 1)[0], small_adult.size)
+        simulation = simulation_class(small_adult, params, scenario, streams)
+        career = simulation.run()
+        programme = simulation.programmes[0]
+        results.append((career, programme, programme.places.usage(until=simulation.horizon)))
+    (career, programme, usage), (reference_career, reference, reference_usage) = results
+    assert usage.withdrawn > 10 and usage.peak_queue > 10 and programme.outside_started > 10, "the queue must overflow"
+    assert usage == reference_usage
+    assert (programme.outside_referred, programme.outside_started) == (reference.outside_referred,
+                                                                       reference.outside_started)
+    assert np.array_equal(programme.started, reference.started)
+    _assert_same_careers(career, reference_career)
