@@ -19,6 +19,7 @@ as a process from the start instead: the event path the bulk path is tested agai
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import heapq
 import math
@@ -33,7 +34,7 @@ from simulation.cohort import QUARTER_END_DAY, Cohort
 from simulation.interventions import InterventionSpec, Modifier, Scenario, eligible, modifier_for, scaled_capacity
 from simulation.offence_outcomes import Outcome, offence_outcome, offence_outcomes, outcome_rules
 from simulation.params import ModelParams
-from simulation.places import Places, PlaceUsage, interval_usage
+from simulation.places import PlaceRequest, Places, PlaceUsage, interval_usage
 from simulation.plan import CareerPlan, PlanInputs, PlanState, plan_careers
 from simulation.rates import (
     AgePath,
@@ -406,6 +407,17 @@ class CohortSimulation:
             env.run(until=self.horizon)
         return self._career_log()
 
+    def dismantle(self) -> None:
+        """Free the run's memory now that its log is taken.
+
+        Every process's generator holds the simulation, which holds the processes: reference cycles that only
+        a full cyclic collection frees, and a full collection walks the whole heap (0.1-0.5 s a replication).
+        Emptying the event queue and the simulation lets reference counting free nearly all of it at once
+        (the processes left waiting are closed as their last references go). The object is unusable after.
+        """
+        self.env._queue.clear()
+        self.__dict__.clear()
+
     def _observe_from_day_zero(self) -> ProcessGenerator:
         """Services warmed up before 1 January report their use from 1 January only."""
         yield self.env.timeout(-self.env.now)
@@ -760,29 +772,25 @@ class CohortSimulation:
 
         Nobody follows an outside referral, so its journey needs no process of its own: callbacks on its
         request and timers do what `with places.request(...)` would (tens of thousands a run; a process
-        each cost three more events and a generator).
+        each cost three more events and a generator). The callbacks are partials, not closures over the
+        request: a request holding a closure that holds the request is a cycle, garbage only the cyclic
+        collector frees.
         """
-        env = self.env
         places = programme.places
         assert places is not None
         request = places.request(priority=priority)
-
-        def give_back(_: Any) -> None:
-            places.give_back_now(request)
-
-        def placed(_: Any) -> None:
-            if env.now >= 0:
-                programme.outside_started += 1
-            env.timeout(stay).callbacks.append(give_back)
-
-        def give_up(_: Any) -> None:
-            if not request.triggered:
-                request.cancel()
-
-        request.callbacks.append(placed)
+        request.callbacks.append(functools.partial(self._outside_placed, programme, stay))
         max_wait = programme.spec.max_wait_days
         if max_wait is not None and not request.triggered:  # placed at once: no deadline to keep
-            env.timeout(max_wait).callbacks.append(give_up)
+            self.env.timeout(max_wait).callbacks.append(functools.partial(_give_up_waiting, request))
+
+    def _outside_placed(self, programme: _Programme, stay: float, request: Any) -> None:
+        """An outside referral got its place: count the start (from 1 January) and give it back after `stay`."""
+        places = programme.places
+        assert places is not None
+        if self.env.now >= 0:
+            programme.outside_started += 1
+        self.env.timeout(stay).callbacks.append(functools.partial(_give_back, places, request))
 
     def referrals(self, programme: _Programme) -> ProcessGenerator:
         """Refer each offender who took up the offer on the day they enter the cohort (in index order on a
@@ -903,6 +911,17 @@ class CohortSimulation:
         )
 
 
+def _give_up_waiting(request: PlaceRequest, _deadline: Any) -> None:
+    """Withdraw an outside referral still waiting at its deadline."""
+    if not request.triggered:
+        request.cancel()
+
+
+def _give_back(places: Places, request: PlaceRequest, _end: Any) -> None:
+    """An outside referral's programme ends: its place goes to the next in line."""
+    places.give_back_now(request)
+
+
 def simulate_replication(
     cohort: Cohort,
     params: ModelParams,
@@ -916,4 +935,8 @@ def simulate_replication(
     `bulk=False` runs every career as a SimPy process from the start (the event path), for checking the
     bulk path against it.
     """
-    return CohortSimulation(cohort, params, scenario, streams, env, bulk).run()
+    simulation = CohortSimulation(cohort, params, scenario, streams, env, bulk)
+    try:
+        return simulation.run()
+    finally:
+        simulation.dismantle()

@@ -23,3 +23,46 @@ def test_a_run_that_fits_passes_and_one_that_does_not_names_size_estimate_and_me
     assert "10,000,000" in message and "32.8 GB" in message and "24.0 GB is available" in message, message
     with pytest.raises(SimulationInputError, match="fewer workers"):
         check_fits(2_000_000, workers=4, available=24 * 2**30)
+
+
+
+def _garbage_left_for_the_cyclic_collector(cohort, params, scenario) -> tuple[int, int]:
+    """Bytes a replication leaves that only a full cyclic collection frees, and bytes held after it."""
+    import gc
+    import tracemalloc
+
+    from simulation.model import ReplicationStreams, simulate_replication
+    from simulation.runner import replication_seeds
+
+    streams = ReplicationStreams(replication_seeds(3, 1)[0], cohort.size)
+    gc.collect()
+    tracemalloc.start()
+    gc.disable()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        career = simulate_replication(cohort, params, scenario, streams)
+        held = tracemalloc.get_traced_memory()[0] - before
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+        assert career.offences.offender.size > 0
+    finally:
+        gc.enable()
+        tracemalloc.stop()
+    return held - kept, kept
+
+
+def test_a_replication_frees_most_of_its_memory_without_the_cyclic_collector(small_adult, params, scenarios_dir,
+                                                                             monkeypatch):
+    """Processes and the simulation refer to each other; left to the cyclic collector, a replication's memory
+    outlived it into the next one (peak 604 MB for 10 replications of 45,000 with the drug-treatment scenario,
+    377 MB once `dismantle` frees it). Measured against the same run with `dismantle` switched off."""
+    from simulation.interventions import load_scenario
+    from simulation.model import CohortSimulation
+
+    scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
+    garbage, kept = _garbage_left_for_the_cyclic_collector(small_adult, params, scenario)
+    monkeypatch.setattr(CohortSimulation, "dismantle", lambda self: None)
+    garbage_undismantled, _ = _garbage_left_for_the_cyclic_collector(small_adult, params, scenario)
+    assert garbage < 0.6 * garbage_undismantled, (
+        f"{garbage / 2**20:.1f} MB left for the cyclic collector, {garbage_undismantled / 2**20:.1f} MB without "
+        f"dismantling ({kept / 2**20:.1f} MB is the log and caches)")
