@@ -32,7 +32,10 @@ import numpy as np
 import simpy
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
+
+from results_file import replace_section  # noqa: E402
 
 from simulation.cohort import Cohort, generate_cohort  # noqa: E402
 from simulation.interventions import BASELINE, Scenario, load_scenario  # noqa: E402
@@ -263,8 +266,6 @@ def record(results: dict[str, Any], args: argparse.Namespace) -> None:
                           "load": os.getloadavg()[0]} for name, value in results.items()})
     store.write_text(json.dumps(merged, indent=2) + "\n")
     results = merged
-    path = ROOT / "benchmarks" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
     machine = (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
                f"SimPy {simpy.__version__}")
     lines = [
@@ -353,14 +354,7 @@ def record(results: dict[str, Any], args: argparse.Namespace) -> None:
         "",
     ]
     section = "\n".join(lines)
-    if "## Simulation" in text:
-        before, _, after = text.partition("## Simulation")
-        rest = after.split("\n## ", 1)
-        text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-    print(f"recorded in {path}")
+    replace_section("## Simulation", section)
 
 
 def main() -> int:

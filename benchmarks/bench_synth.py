@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from installed import compile_like_pip  # noqa: E402
+from results_file import replace_section  # noqa: E402
 
 SECTION = "## Synthetic data"
 TARGET_GB = 1.5
@@ -128,8 +129,6 @@ def main() -> None:
 
 def record(args: argparse.Namespace, median: dict[str, dict[str, float]], adults: dict[str, int],
            loads: list[float]) -> None:
-    path = ROOT / "benchmarks" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
     rows = []
     for name, label in (("place", "`safer synth place --las 350`"), ("bcs", "`safer synth bcs` (46,000 interviews)")):
         m, floor = median[name], median[f"{name} floor"]
@@ -156,14 +155,7 @@ def record(args: argparse.Namespace, median: dict[str, dict[str, float]], adults
         "busy with other work; `safer synth` draws authorities on two threads).",
         "",
     ])
-    if SECTION in text:
-        before, _, after = text.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-    print(f"recorded in {path}")
+    replace_section(SECTION, section)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,10 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT))
+
+from results_file import replace_section  # noqa: E402
 
 from survey import samplics_adapter  # noqa: E402
 from survey.design import make_design  # noqa: E402
@@ -234,8 +237,6 @@ def main() -> None:
 
 def record(args: argparse.Namespace, rows: int, safer_seconds: float, samplics_seconds: float, samplics_ran: int,
            ratio: np.ndarray, r_seconds: float | None, r_line: str, breakdown: str) -> None:
-    path = ROOT / "benchmarks" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
     section = "\n".join([
         "## Weighting",
         "",
@@ -261,14 +262,7 @@ def record(args: argparse.Namespace, rows: int, safer_seconds: float, samplics_s
         breakdown,
         "",
     ])
-    if "## Weighting" in text:
-        before, _, after = text.partition("## Weighting")
-        rest = after.split("\n## ", 1)
-        text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-    print(f"recorded in {path}")
+    replace_section("## Weighting", section)
 
 
 if __name__ == "__main__":

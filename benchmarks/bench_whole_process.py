@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_weighting import N_INDICATORS, synthetic  # noqa: E402
 from installed import compile_like_pip  # noqa: E402
+from results_file import replace_section  # noqa: E402
 
 TARGET_TWO_PROCESSES = 0.35
 TARGET_RUN = 0.25
@@ -232,8 +233,6 @@ def check_agreement(work: Path, repeats: int) -> str:
 
 def record(args: argparse.Namespace, rows: int, size_mb: float, median: dict[str, float], cpu: dict[str, float],
            loads: list[float], agreement: str) -> None:
-    path = ROOT / "benchmarks" / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
     peer, peer_cpu = median["peer"], cpu["peer"]
     section = "\n".join([
         SECTION,
@@ -260,14 +259,7 @@ def record(args: argparse.Namespace, rows: int, size_mb: float, median: dict[str
         "busy with other work). " + agreement + ".",
         "",
     ])
-    if SECTION in text:
-        before, _, after = text.partition(SECTION)
-        rest = after.split("\n## ", 1)
-        text = before + section + ("\n## " + rest[1] if len(rest) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-    print(f"recorded in {path}")
+    replace_section(SECTION, section)
 
 
 if __name__ == "__main__":
