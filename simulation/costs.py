@@ -205,7 +205,7 @@ def cost_items(rows: pd.DataFrame, scale: Mapping[Any, float]) -> pd.DataFrame:
 
 
 def summarise_costs(items: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Mean and interval across replications of every item; the two ratios as a ratio of means with a delta-method
+    """Mean and interval across replications of every item; the two ratios as a ratio of means with Fieller's
     interval (blank where the offences averted are not clearly above zero). Columns: scenario, item, mean,
     ci_lower, ci_upper, unit, replications."""
     from scipy import stats
@@ -222,27 +222,38 @@ def summarise_costs(items: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             out.append((scenario, item, mean, mean - half, mean + half, COST_ITEMS[item], r))
         for item, (top, bottom) in RATIOS.items():
             numerator, denominator = wide[top].to_numpy(float), wide[bottom].to_numpy(float)
-            ratio, low, high = _ratio_interval(numerator, denominator, t)
+            ratio, low, high = ratio_interval(numerator, denominator, t)
             out.append((scenario, item, ratio, low, high, COST_ITEMS[item], r))
     return pd.DataFrame(out, columns=["scenario", "item", "mean", "ci_lower", "ci_upper", "unit", "replications"])
 
 
-def _ratio_interval(numerator: np.ndarray, denominator: np.ndarray, t: float) -> tuple[float, float, float]:
-    """Ratio of means and its delta-method interval; nan when the denominator is not clearly positive."""
+def ratio_interval(numerator: np.ndarray, denominator: np.ndarray, t: float) -> tuple[float, float, float]:
+    """Ratio of means across replications and its Fieller interval; nan when the denominator is not clearly positive.
+
+    Fieller's interval is the set of ratios R for which mean(numerator) - R mean(denominator) is not significantly
+    different from zero: the roots of (b^2 - t^2 v_dd) R^2 - 2 (a b - t^2 v_nd) R + (a^2 - t^2 v_nn) = 0, with a, b
+    the means and v their (co)variances. It is finite exactly when the denominator is significantly above zero,
+    and, unlike the delta method's symmetric interval, keeps its coverage when the denominator is noisy (95.7%
+    against 92.3% at 95% in `tests/simulation/validation/test_cost_ratio_interval.py`).
+
+    >>> ratio, low, high = ratio_interval(np.array([9.0, 11.0, 10.0]), np.array([1.0, 1.0, 1.0]), 4.303)
+    >>> round(ratio, 3), round(low, 3), round(high, 3)  # a constant denominator: the mean's own t interval
+    (10.0, 7.516, 12.484)
+    """
     r = numerator.size
-    n_mean, d_mean = float(numerator.mean()), float(denominator.mean())
-    if d_mean <= 0:
+    a, b = float(numerator.mean()), float(denominator.mean())
+    if b <= 0:
         return float("nan"), float("nan"), float("nan")
-    ratio = n_mean / d_mean
+    ratio = a / b
     if r < 2:
         return ratio, float("nan"), float("nan")
-    d_se = float(denominator.std(ddof=1)) / np.sqrt(r)
-    if d_mean - t * d_se <= 0:  # offences averted not clearly above zero: the ratio has no finite interval
+    (v_nn, v_nd), (_, v_dd) = np.cov(numerator, denominator, ddof=1) / r
+    quadratic = b * b - t * t * v_dd
+    if quadratic <= 0:  # offences averted not clearly above zero: the interval is not finite
         return ratio, float("nan"), float("nan")
-    covariance = np.cov(numerator, denominator, ddof=1) / r
-    variance = (covariance[0, 0] - 2 * ratio * covariance[0, 1] + ratio**2 * covariance[1, 1]) / d_mean**2
-    half = t * float(np.sqrt(max(variance, 0.0)))
-    return ratio, ratio - half, ratio + half
+    middle = a * b - t * t * v_nd
+    spread = np.sqrt(max(middle * middle - quadratic * (a * a - t * t * v_nn), 0.0))
+    return ratio, float((middle - spread) / quadratic), float((middle + spread) / quadratic)
 
 
 __all__ = [
@@ -252,5 +263,6 @@ __all__ = [
     "cost_items",
     "crime_cost_per_offence",
     "load_unit_costs",
+    "ratio_interval",
     "summarise_costs",
 ]

@@ -177,7 +177,7 @@ def summarise_run(rows: pd.DataFrame, cohort: Cohort, uncertainty: bool = False)
     money = pd.DataFrame({
         "scenario": costs["scenario"], "measure": costs["item"], "group": "costs", "group_value": costs["unit"],
         "mean": costs["mean"], "ci_lower": costs["ci_lower"], "ci_upper": costs["ci_upper"],
-        "replications": costs["replications"], "interval": "t (ratios: delta method)",
+        "replications": costs["replications"], "interval": "t (ratios: Fieller)",
     })
     return pd.concat([table, money], ignore_index=True)[table.columns]
 
