@@ -1740,10 +1740,15 @@ def simulate_project(
         precision_record = None
         with progress:
             bar = progress.add_task("replications x cohorts", total=3 * replications)
+            refits = progress.add_task("re-fitting the years for each draw", total=replications,
+                                       visible=uncertainty)
 
             def batch(replication_range: range) -> Any:
+                if uncertainty:
+                    progress.update(refits, total=max(replication_range.stop, replications))
                 return run_projection(spec, replication_range, workers, scheduler, store,
-                                      lambda _group: progress.advance(bar), draws)
+                                      lambda _group: progress.advance(bar), draws,
+                                      lambda: progress.advance(refits))
 
             if precision is None:
                 rows = batch(range(replications))

@@ -236,3 +236,27 @@ def test_run_with_precision_adds_replications_until_the_half_width_is_reached(ru
     row = table[(table["scenario"] == "baseline") & (table["measure"] == "frequency_per_100")
                 & (table["group"] == "all")].iloc[0]
     assert (row["ci_upper"] - row["mean"]) / row["mean"] <= 0.05
+
+
+def test_draws_refitted_on_two_dask_workers_are_those_refitted_here():
+    """With --uncertainty each draw's calibrated years are re-fitted before the projection runs; on more than one
+    worker the draws are re-fitted on Dask. Every year's parameters must be identical either way."""
+    from simulation.params import default_params
+    from simulation.project import ProjectionSpec, ProjectionVary, projection_ranges
+    from simulation.uncertainty import Draws
+    from simulation.years import load_figures, load_year_effects
+
+    spec = ProjectionSpec(default_params(), load_figures(), load_year_effects(), first_year=2004, adult_size=300,
+                          youth_size=300, check_size=300, seed=11)
+    solved = {}
+    for workers in (1, 2):
+        draws = Draws(projection_ranges(spec), seed=11)
+        draws.prepare(range(2))
+        vary = ProjectionVary(spec, draws)
+        done: list[int] = []
+        vary.solve(range(2), workers, on_solved=lambda done=done: done.append(1))  # type: ignore[misc]
+        assert len(done) == 2, "one progress step per draw"
+        solved[workers] = vary._params
+    assert solved[1].keys() == solved[2].keys() and len(solved[1]) == 2 * 2 * (2011 - 2004 + 1)
+    assert all(solved[1][key] == solved[2][key] for key in solved[1])
+    assert solved[1][(0, "adult", 2004)] != solved[1][(1, "adult", 2004)], "the two draws must differ"
