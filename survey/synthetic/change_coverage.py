@@ -29,18 +29,16 @@ from survey.questionnaire.loading import load_questionnaire
 from survey.stacking import stack_designs
 from survey.synthetic.bcs import (
     BcsFrame,
-    bcs_controls,
-    bcs_frame,
-    bcs_population,
     draw_bcs_sample,
     sampling_stratum,
 )
-from survey.synthetic.place import PlaceFrame, draw_place_sample, place_controls, place_frame, place_population
+from survey.synthetic.coverage import survey_frame
+from survey.synthetic.place import PlaceFrame, draw_place_sample
 from survey.synthetic.population import Population, World, build_world
 from survey.synthetic.truth import DOMAINS, population_indicator_values
 from survey.synthetic.years import change_truth, factor_shifts, year_label, year_population, year_truths
 from survey.weighting.calibration import calibrate_to_margins
-from survey.weighting.controls import ControlTotals, control_totals_from_frame
+from survey.weighting.controls import ControlTotals
 
 DEFAULT_INDICATORS: dict[str, tuple[str, ...]] = {"bcs": ("PSA23_3", "PSA23_4"), "place": ("NI17", "NI21")}
 """Checked by default: the two PSA 23 survey indicators nationally (BCS), NI 17 and NI 21 by authority (Place)."""
@@ -80,21 +78,9 @@ def change_coverage_setup(
 ) -> ChangeCoverageSetup:
     """Build the population, its two years and the true changes (`world`: the seed's, when already built)."""
     world = build_world(seed) if world is None else world
-    frame: BcsFrame | PlaceFrame
-    if survey == "bcs":
-        population = bcs_population(world, n)
-        frame = bcs_frame(population)
-        controls = control_totals_from_frame(bcs_controls(population), by=["region"])
-        by: tuple[str, ...] = ("region",)
-        size = n
-    elif survey == "place":
-        population = place_population(world, n_las)
-        frame = place_frame(population)
-        controls = control_totals_from_frame(place_controls(frame), by=["la"])
-        by = ("la",)
-        size = returns
-    else:
-        raise SurveyInputError(f"--survey must be bcs or place, got {survey!r}")
+    sampled = survey_frame(world, survey, n=n, n_las=n_las, returns=returns)
+    population, frame, controls, by, size = (sampled.population, sampled.frame, sampled.controls, sampled.by,
+                                             sampled.size)
     questionnaire = load_questionnaire(survey)
     chosen = tuple(indicators) or DEFAULT_INDICATORS[survey]
     known = {ind.id: ind for ind in questionnaire.indicators}

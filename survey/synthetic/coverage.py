@@ -60,24 +60,42 @@ class CoverageSetup:
     """BCS interviews, or Place returns per authority."""
 
 
+@dataclass(frozen=True)
+class SurveyFrame:
+    """A survey's population with what redrawing samples from it needs."""
+
+    population: Population
+    """The fixed synthetic population."""
+    frame: BcsFrame | PlaceFrame
+    """Sampling frame of the population."""
+    controls: ControlTotals
+    """Population control totals for raking each sample."""
+    by: tuple[str, ...]
+    """Groups the controls are given within (region for the BCS, authority for the Place Survey)."""
+    size: int
+    """BCS interviews, or Place returns per authority."""
+
+
+def survey_frame(world: World, survey: str, *, n: int = 46_000, n_las: int = 30, returns: int = 1_100) -> SurveyFrame:
+    """The BCS (`n` interviews a sample) or Place Survey (`n_las` authorities, `returns` each) over `world`."""
+    if survey == "bcs":
+        population = bcs_population(world, n)
+        return SurveyFrame(population, bcs_frame(population),
+                           control_totals_from_frame(bcs_controls(population), by=["region"]), ("region",), n)
+    if survey == "place":
+        population = place_population(world, n_las)
+        frame = place_frame(population)
+        return SurveyFrame(population, frame, control_totals_from_frame(place_controls(frame), by=["la"]), ("la",),
+                           returns)
+    raise SurveyInputError(f"--survey must be bcs or place, got {survey!r}")
+
+
 def coverage_setup(survey: str, seed: int, *, n: int = 46_000, n_las: int = 30, returns: int = 1_100) -> CoverageSetup:
     """Build the fixed population, its truth and control totals for a coverage run."""
     world = build_world(seed)
-    frame: BcsFrame | PlaceFrame
-    if survey == "bcs":
-        population = bcs_population(world, n)
-        frame = bcs_frame(population)
-        controls = control_totals_from_frame(bcs_controls(population), by=["region"])
-        by: tuple[str, ...] = ("region",)
-        size = n
-    elif survey == "place":
-        population = place_population(world, n_las)
-        frame = place_frame(population)
-        controls = control_totals_from_frame(place_controls(frame), by=["la"])
-        by = ("la",)
-        size = returns
-    else:
-        raise SurveyInputError(f"--survey must be bcs or place, got {survey!r}")
+    sampled = survey_frame(world, survey, n=n, n_las=n_las, returns=returns)
+    population, frame, controls, by, size = (sampled.population, sampled.frame, sampled.controls, sampled.by,
+                                             sampled.size)
     values = population_indicator_values(population, survey)
     truth = truth_table(population, survey, values=values)
     return CoverageSetup(survey, world, population, frame, values.to_numpy(), tuple(values.columns), truth,
