@@ -32,7 +32,7 @@ from survey.synthetic.bcs import (
     draw_bcs_sample,
     sampling_stratum,
 )
-from survey.synthetic.coverage import survey_frame
+from survey.synthetic.coverage import place_sample_columns, survey_frame
 from survey.synthetic.place import PlaceFrame, draw_place_sample
 from survey.synthetic.population import Population, World, build_world
 from survey.synthetic.truth import DOMAINS, population_indicator_values
@@ -120,12 +120,7 @@ def _draw_year(setup: ChangeCoverageSetup, year: int, rng: np.random.Generator) 
             values[~sample.seek_views_asked, setup.indicators.index("NI27")] = np.nan
         return data, values
     place = draw_place_sample(setup.frame, setup.sample_size, rng)
-    chosen = people.iloc[place.rows]
-    data = pd.DataFrame({
-        "la": chosen["la"].astype(str).to_numpy(), "region": chosen["region"].to_numpy(),
-        "weight": place.design_weight, "age_band": chosen["age_band"].to_numpy(),
-        "sex": chosen["sex"].to_numpy(), "ethnicity": chosen["ethnicity"].to_numpy(),
-    })
+    data = place_sample_columns(people, place)
     return data, setup.values[year][place.rows].astype(np.float64)
 
 

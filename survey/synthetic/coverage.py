@@ -28,7 +28,14 @@ from survey.estimation.estimates import estimate
 from survey.estimation.targets import Target
 from survey.options import CI_METHODS, CIMethod, choose
 from survey.synthetic.bcs import BcsFrame, bcs_controls, bcs_frame, bcs_population, draw_bcs_sample, sampling_stratum
-from survey.synthetic.place import PlaceFrame, draw_place_sample, place_controls, place_frame, place_population
+from survey.synthetic.place import (
+    PlaceFrame,
+    PlaceSample,
+    draw_place_sample,
+    place_controls,
+    place_frame,
+    place_population,
+)
 from survey.synthetic.population import Population, World, build_world
 from survey.synthetic.truth import DOMAINS, population_indicator_values, truth_table
 from survey.weighting.calibration import calibrate_to_margins
@@ -90,6 +97,17 @@ def survey_frame(world: World, survey: str, *, n: int = 46_000, n_las: int = 30,
     raise SurveyInputError(f"--survey must be bcs or place, got {survey!r}")
 
 
+def place_sample_columns(people: pd.DataFrame, place: PlaceSample) -> pd.DataFrame:
+    """The design and raking columns of a drawn Place sample: authority, region, design weight, age, sex,
+    ethnicity."""
+    chosen = people.iloc[place.rows]
+    return pd.DataFrame({
+        "la": chosen["la"].astype(str).to_numpy(), "region": chosen["region"].to_numpy(),
+        "weight": place.design_weight, "age_band": chosen["age_band"].to_numpy(),
+        "sex": chosen["sex"].to_numpy(), "ethnicity": chosen["ethnicity"].to_numpy(),
+    })
+
+
 def coverage_setup(survey: str, seed: int, *, n: int = 46_000, n_las: int = 30, returns: int = 1_100) -> CoverageSetup:
     """Build the fixed population, its truth and control totals for a coverage run."""
     world = build_world(seed)
@@ -125,12 +143,7 @@ def draw_replicate(setup: CoverageSetup, rng: np.random.Generator) -> tuple[pd.D
         values[~bcs.seek_views_asked, setup.indicators.index("NI27")] = np.nan
         return data, values
     place = draw_place_sample(setup.frame, setup.sample_size, rng)
-    chosen = people.iloc[place.rows]
-    data = pd.DataFrame({
-        "la": chosen["la"].astype(str).to_numpy(), "region": chosen["region"].to_numpy(),
-        "weight": place.design_weight, "age_band": chosen["age_band"].to_numpy(),
-        "sex": chosen["sex"].to_numpy(), "ethnicity": chosen["ethnicity"].to_numpy(),
-    })
+    data = place_sample_columns(people, place)
     return data, setup.values[place.rows]
 
 
