@@ -33,7 +33,9 @@ import simpy
 from simulation.cohort import QUARTER_END_DAY, Cohort
 from simulation.interventions import InterventionSpec, Modifier, Scenario, eligible, modifier_for, scaled_capacity
 from simulation.offence_outcomes import Outcome, offence_outcome, offence_outcomes, outcome_rules
+from simulation.outside_referrals import OutsideReferrals, draw_outside_referrals
 from simulation.params import ModelParams
+from simulation.place_schedule import schedule_places, schedule_usage
 from simulation.places import PlaceRequest, Places, PlaceUsage, interval_usage
 from simulation.plan import CareerPlan, PlanInputs, PlanState, plan_careers
 from simulation.rates import (
@@ -245,7 +247,8 @@ class _Programme:
     spec: InterventionSpec
     """The intervention as the scenario file gives it."""
     places: Places | None
-    """Its places, or None when capacity is unlimited (nobody waits)."""
+    """Its places as a SimPy resource (event path), or None when capacity is unlimited (nobody waits) or the
+    referrals are scheduled in bulk."""
     priority: list[int]
     """Waiting-list priority of every offender (lower is served first)."""
     completes: list[bool]
@@ -282,6 +285,10 @@ class _Programme:
     """Outside referrals from day 0."""
     outside_started: int = 0
     """Outside starts from day 0."""
+    outside: OutsideReferrals = field(default_factory=OutsideReferrals.none)
+    """Referrals from outside the cohort over the whole run, warm-up included."""
+    usage: PlaceUsage | None = None
+    """Use of the places, once worked out from the bulk schedule."""
 
 
 @contextlib.contextmanager
@@ -374,11 +381,13 @@ class CohortSimulation:
         self.left_plan = np.full(n, INF)
         """Day each offender left the plan (inf: never; their planned career stands to the end)."""
         self._trigger_states: dict[int, PlanState] = {}
+        self._placement_states: dict[int, tuple[float, PlanState]] = {}
+        """(day, state) of each offender first placed while still on the plan, worked out before the run."""
         self.interruptible: list[bool] = [True] * n
-        """Whether a programme may still interrupt each offender's career (a referral is waiting for a place);
-        the others' offences and breaches are handled without the event loop, needed only for custody."""
+        """Whether a programme may still interrupt each offender's career (a place is still to come); the
+        others' offences and breaches are handled without the event loop, needed only for custody."""
         self.referrals_waiting = [0] * n
-        """Referrals of each offender still waiting for a place (bulk mode)."""
+        """Places each offender is still to be given (bulk mode: the schedule knows them in advance)."""
 
     # ---- running ------------------------------------------------------------------------------------------
 
@@ -389,23 +398,28 @@ class CohortSimulation:
         with _collector_paused():
             self.programmes = [self._programme(spec) for spec in self.scenario.applies_to(self.cohort.kind)]
             if self.bulk:
-                for programme in self.programmes:
-                    for i in programme.referred:
+                schedules = [self._schedule(programme) for programme in self.programmes]
+                for placements in schedules:
+                    for _, i, _ in placements:
                         self.referrals_waiting[i] += 1
                 self.interruptible = [waiting > 0 for waiting in self.referrals_waiting]
                 self._start_from_plan()
+                self._plan_states_at_placement(schedules)
+                for programme, placements in zip(self.programmes, schedules, strict=True):
+                    env.process(self.placements(programme, placements))
             else:
                 self._start_every_career()
-            for programme in self.programmes:
-                env.process(self.referrals(programme))
-                if programme.places is not None and programme.spec.max_wait_days is not None:
-                    env.process(self.waiting_list_deadlines(programme))
-                if programme.spec.referral_flow is not None and programme.places is not None:
-                    env.process(self.outside_referrals(programme))
-            if any(p.places is not None for p in self.programmes) and env.now < 0:
-                env.process(self._observe_from_day_zero())
+                for programme in self.programmes:
+                    env.process(self.referrals(programme))
+                    if programme.places is not None and programme.spec.max_wait_days is not None:
+                        env.process(self.waiting_list_deadlines(programme))
+                    if programme.outside.arrival.size:
+                        env.process(self.outside_referrals(programme))
+                if any(p.places is not None for p in self.programmes) and env.now < 0:
+                    env.process(self._observe_from_day_zero())
             env.run(until=self.horizon)
-        return self._career_log()
+            # Inside the pause: the log's allocations would otherwise set off a full collection of the live run.
+            return self._career_log()
 
     def dismantle(self) -> None:
         """Free the run's memory now that its log is taken.
@@ -444,6 +458,22 @@ class CohortSimulation:
         self._trigger_states = plan.states_at_trigger()
         for i in self._trigger_states:
             self.processes[i] = self.env.process(self.career_from_plan(i, float(plan.trigger[i])))
+
+    def _plan_states_at_placement(self, schedules: list[list[tuple[float, int, float]]]) -> None:
+        """Bulk path: the plan's state of every offender on the day of their first placement, if that comes
+        before their first custody, worked out at once (one at a time it was a third of a scenario's extra cost)."""
+        assert self.plan is not None
+        first: dict[int, float] = {}
+        for placements in schedules:
+            for day, i, _ in placements:
+                if day < first.get(i, INF):
+                    first[i] = day
+        trigger = self.plan.trigger
+        on_plan = [(i, day) for i, day in first.items() if day < trigger[i]]
+        who = np.array([i for i, _ in on_plan], dtype=np.int64)
+        days = np.array([day for _, day in on_plan], dtype=float)
+        states = self.plan.states_at(who, days)
+        self._placement_states = {i: (day, states[i]) for i, day in on_plan}
 
     def _plan_inputs(self) -> PlanInputs:
         streams = self.streams
@@ -533,7 +563,13 @@ class CohortSimulation:
     def _leave_plan(self, i: int, day: float) -> PlanState:
         """Hand offender `i` from the plan to the event path at `day`, with the random numbers it has used."""
         assert self.plan is not None
-        state = self._trigger_states.pop(i) if day == self.plan.trigger[i] else self.plan.state_at(i, day)
+        planned = self._placement_states.pop(i, None)
+        if day == self.plan.trigger[i]:
+            state = self._trigger_states.pop(i)
+        elif planned is not None and planned[0] == day:
+            state = planned[1]
+        else:
+            state = self.plan.state_at(i, day)
         self.on_plan[i] = False
         self.left_plan[i] = day
         self.gaps_used[i] = state.gaps_used
@@ -627,16 +663,22 @@ class CohortSimulation:
             )
             return start + path.days_at_hazard(rate, path.hazard(rate, t - start) + hazard)
         # Thinning against a dominating rate (`bound` x the rate): exact for any intervention effect shape.
-        bound = math.prod(m.bound() for m in modifiers)
+        only = modifiers[0] if len(modifiers) == 1 else None  # the common case, without the products
+        bound = only.bound() if only is not None else math.prod(m.bound() for m in modifiers)
         liberty_ends = start + self.follow_up
+        thinning = self.streams.thinning.block  # drawn on first use: a baseline never thins
         while True:
             t = start + path.days_at_hazard(rate, path.hazard(rate, t - start) + self._gap(i) / bound)
             if t >= liberty_ends:
                 return t
             j = self.thinning_used[i]
             self.thinning_used[i] = j + 1
-            multiplier = math.prod(m.detected_rate_multiplier(t) for m in modifiers)
-            if self.streams.thinning.value(i, j) * bound < multiplier:
+            u = thinning.item(i, j) if j < OFFENCE_GAP_WIDTH else self.streams.thinning.value(i, j)
+            if only is not None:
+                multiplier = only.detected_rate_multiplier(t)
+            else:
+                multiplier = math.prod(m.detected_rate_multiplier(t) for m in modifiers)
+            if u * bound < multiplier:
                 return t
 
     def _first_outcomes(self) -> tuple[np.ndarray, ...]:
@@ -730,7 +772,19 @@ class CohortSimulation:
         else:
             priority = np.zeros(len(frame), dtype=np.int64)
         capacity = scaled_capacity(spec.capacity, self.cohort.scale) if spec.capacity is not None else None
-        places = Places(self.env, capacity=capacity) if capacity is not None else None
+        places = Places(self.env, capacity=capacity) if capacity is not None and not self.bulk else None
+        outside = OutsideReferrals.none()
+        if spec.referral_flow is not None and capacity is not None:
+            # From the warm-up before 1 January, so that the service is in steady use when the cohort arrives.
+            outside = draw_outside_referrals(
+                self.streams.outside_referrals(spec.name),
+                per_day=spec.referral_flow.per_year.value * self.cohort.scale / DAYS_PER_YEAR,
+                since=self.env.now,
+                until=self.horizon,
+                eligible_priorities=priority[is_eligible],
+                completion_probability=spec.completion.value,
+                programme_days=spec.programme_days,
+            )
         return _Programme(
             spec=spec,
             places=places,
@@ -741,30 +795,60 @@ class CohortSimulation:
             referred=np.flatnonzero(takes_up).tolist(),
             eligible_mask=is_eligible,
             capacity=float(capacity) if capacity is not None else INF,
+            outside_referred=int(np.count_nonzero(outside.arrival >= 0)),
+            outside=outside,
         )
 
+    def _schedule(self, programme: _Programme) -> list[tuple[float, int, float]]:
+        """Bulk path: when each referral, the cohort's and those from outside, gets a place (`place_schedule`).
+
+        Returns (day placed, offender, day referred) of the cohort's placements in order of placing, and
+        records the programme's leavers, outside starts and use of places.
+        """
+        spec = programme.spec
+        who = np.asarray(programme.referred, dtype=np.int64)
+        who = who[np.argsort(self._start[who], kind="stable")]  # by day, then index, as the event path refers
+        referred = self._start[who]
+        completes = np.asarray(programme.completes, dtype=bool)[who]
+        dropout = np.asarray(programme.dropout_point, dtype=float)[who]
+        outside = programme.outside
+        arrival = np.concatenate([referred, outside.arrival])
+        priority = np.concatenate([np.asarray(programme.priority, dtype=np.int64)[who], outside.priority])
+        stay = np.concatenate(
+            [np.where(completes, spec.programme_days, dropout * spec.programme_days), outside.stay]
+        )
+        order = np.argsort(arrival, kind="stable")  # on a tie, the cohort's referral first
+        arrival, priority, stay = arrival[order], priority[order], stay[order]
+        schedule = schedule_places(arrival, priority, stay, programme.capacity, spec.max_wait_days, self.horizon)
+        if math.isfinite(programme.capacity):
+            programme.usage = schedule_usage(arrival, stay, schedule, programme.capacity, 0.0, self.horizon)
+        from_cohort = order < who.size
+        programme.outside_started = int(np.count_nonzero(schedule.placed[~from_cohort] >= 0))
+        programme.left_waiting_list = int(np.count_nonzero(~np.isnan(schedule.gave_up[from_cohort])))
+        placed_cohort = np.flatnonzero(from_cohort & ~np.isnan(schedule.placed))
+        placed_cohort = placed_cohort[np.argsort(schedule.placed[placed_cohort], kind="stable")]
+        k = order[placed_cohort]
+        return list(zip(schedule.placed[placed_cohort].tolist(), who[k].tolist(), referred[k].tolist(), strict=True))
+
+    def placements(self, programme: _Programme, placements: list[tuple[float, int, float]]) -> ProcessGenerator:
+        """Bulk path: start each scheduled placement on its day (in order of placing)."""
+        env = self.env
+        for day, i, referred in placements:
+            if day > env.now:
+                yield env.timeout(day - env.now)
+            self._start_programme(i, programme, referred)
+
     def outside_referrals(self, programme: _Programme) -> ProcessGenerator:
-        """Referrals from eligible offenders outside the cohort: a Poisson stream all through the run (from the
+        """Event path: referrals from eligible offenders outside the cohort, drawn for the whole run (from the
         warm-up before 1 January), each waiting for a place in the same list as the cohort and holding it for
         the programme, completing or dropping out like anyone. They are not followed: only the cohort is."""
         env = self.env
-        spec = programme.spec
-        assert spec.referral_flow is not None
-        rate = spec.referral_flow.per_year.value * self.cohort.scale / DAYS_PER_YEAR
-        if rate <= 0:
-            return
-        rng = self.streams.outside_referrals(spec.name)
-        eligible_priorities = np.asarray(programme.priority)[programme.eligible_mask]
-        while True:
-            gap, completes, dropout, pick = rng.exponential(1.0 / rate), rng.random(), rng.random(), rng.random()
-            if env.now + gap >= self.horizon:
-                return
-            yield env.timeout(gap)
-            priority = int(eligible_priorities[int(pick * eligible_priorities.size)]) if eligible_priorities.size else 0
-            completed = completes < spec.completion.value
-            stay = spec.programme_days if completed else dropout * spec.programme_days
-            if env.now >= 0:
-                programme.outside_referred += 1
+        outside = programme.outside
+        for day, priority, stay in zip(
+            outside.arrival.tolist(), outside.priority.tolist(), outside.stay.tolist(), strict=True
+        ):
+            if day > env.now:
+                yield env.timeout(day - env.now)
             self._outside_journey(programme, priority, stay)
 
     def _outside_journey(self, programme: _Programme, priority: int, stay: float) -> None:
@@ -826,8 +910,8 @@ class CohortSimulation:
         return programme.in_order
 
     def _stop_waiting(self, i: int) -> None:
-        """A referral of offender `i` has been placed or given up: no programme may interrupt them after their
-        last one (bulk mode)."""
+        """Offender `i` has been placed: no programme may interrupt them after their last placement (bulk mode,
+        where referrals that will give up never made them interruptible)."""
         if self.bulk:
             self.referrals_waiting[i] -= 1
             self.interruptible[i] = self.referrals_waiting[i] > 0
@@ -857,6 +941,11 @@ class CohortSimulation:
 
     def _programme_stay(self, i: int, programme: _Programme, referred: float) -> ProcessGenerator:
         """Placed now: the programme's effects start, and the place is held for the stay."""
+        yield self.env.timeout(self._start_programme(i, programme, referred))
+
+    def _start_programme(self, i: int, programme: _Programme, referred: float) -> float:
+        """Offender `i`, referred on day `referred`, is placed now: the programme's effects start; returns the
+        days the place is held."""
         env = self.env
         spec = programme.spec
         placed = env.now
@@ -885,10 +974,12 @@ class CohortSimulation:
                 life = self.offender_life(i, self._next_offence(i, placed), INF)
             self.processes[i] = env.process(life)
         self._stop_waiting(i)
-        yield env.timeout(stay)
+        return stay
 
     def _programme_log(self, programme: _Programme) -> ProgrammeLog:
-        if programme.places is not None:
+        if programme.usage is not None:
+            usage = programme.usage
+        elif programme.places is not None:
             usage = programme.places.usage(until=self.horizon)
         else:
             usage = interval_usage(np.array(programme.placed), np.array(programme.ends), 0.0, self.horizon)
@@ -936,7 +1027,8 @@ def simulate_replication(
     bulk path against it.
     """
     simulation = CohortSimulation(cohort, params, scenario, streams, env, bulk)
-    try:
-        return simulation.run()
-    finally:
-        simulation.dismantle()
+    with _collector_paused():  # until the run is dismantled: a collection now would walk all of it for nothing
+        try:
+            return simulation.run()
+        finally:
+            simulation.dismantle()

@@ -5,7 +5,8 @@ every place is taken they join a waiting list, ordered by priority and then by r
 up after a while. A place is held for the programme and handed to the next person on the list when it
 is given back.
 
-`Places` is that service as a `simpy.PriorityResource`, used with SimPy's own idiom,
+`Places` is that service as a `simpy.PriorityResource`, as the event path (`bulk=False`) runs it and the
+bulk schedule (`place_schedule.py`) is tested against it, used with SimPy's own idiom,
 
     with places.request(priority=p) as request:
         yield request | env.timeout(max_wait)

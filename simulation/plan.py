@@ -162,9 +162,12 @@ class CareerPlan:
 
     def states_at_trigger(self) -> dict[int, PlanState]:
         """`state_at(i, trigger[i])` for every offender with a trigger, worked out at once."""
-        inputs = self.inputs
         who = np.flatnonzero(self.trigger < INF)
-        day = self.trigger[who]
+        return self.states_at(who, self.trigger[who])
+
+    def states_at(self, who: np.ndarray, day: np.ndarray) -> dict[int, PlanState]:
+        """`state_at(i, t)` for offenders `who` (each once) at days `day` (none later than their trigger), at once."""
+        inputs = self.inputs
         committed = self.committed[who]
         before = committed < day[:, None]
         n_before = before.sum(axis=1)

@@ -1,5 +1,6 @@
-"""The bulk path (careers planned with numpy up to first custody, `simulation/plan.py`) against the event
-path (every career a SimPy process from the start), on the same random streams.
+"""The bulk path (careers planned with numpy up to first custody, `simulation/plan.py`, and programme places
+scheduled before the run, `simulation/place_schedule.py`) against the event path (every career a SimPy
+process from the start, every referral a request on SimPy's resource), on the same random streams.
 
 Both consume exactly the same random numbers, so they must record the same careers: the same offences
 with the same sanctions and types, the same custody spells and breaches, the same programme starts.
@@ -135,10 +136,12 @@ class _OutsideReferralsAsProcesses(CohortSimulation):
             yield env.timeout(stay)
 
 
-def test_outside_referrals_as_callbacks_match_a_process_each(small_adult, params, scenarios_dir):
-    """Outside referrals are callbacks on their request and timers, not processes: the places must be granted,
-    withdrawn and given back exactly as one `with request` process per referral would (a queue that overflows,
-    so that deadlines, withdrawals and competition with the cohort all happen)."""
+def test_outside_referrals_as_callbacks_match_a_process_each_and_the_bulk_schedule(small_adult, params,
+                                                                                  scenarios_dir):
+    """On the event path outside referrals are callbacks on their request and timers, not processes: the places
+    must be granted, withdrawn and given back exactly as one `with request` process per referral would. The bulk
+    path schedules every referral before the run (`place_schedule`) and must find the same use of places (a
+    queue that overflows, so that deadlines, withdrawals and competition with the cohort all happen)."""
     scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
     spec = scenario.interventions[0]
     flow = spec.referral_flow
@@ -147,16 +150,21 @@ def test_outside_referrals_as_callbacks_match_a_process_each(small_adult, params
         "per_year": flow.per_year.model_copy(update={"value": 400.0, "range": (0.0, 500.0)})})})
     scenario = scenario.model_copy(update={"interventions": [spec]})
     results = []
-    for simulation_class in (CohortSimulation, _OutsideReferralsAsProcesses):
+    for simulation_class, bulk in ((CohortSimulation, False), (_OutsideReferralsAsProcesses, False),
+                                   (CohortSimulation, True)):
         streams = ReplicationStreams(replication_seeds(25, 1)[0], small_adult.size)
-        simulation = simulation_class(small_adult, params, scenario, streams)
-        career = simulation.run()
-        programme = simulation.programmes[0]
-        results.append((career, programme, programme.places.usage(until=simulation.horizon)))
-    (career, programme, usage), (reference_career, reference, reference_usage) = results
+        career = simulation_class(small_adult, params, scenario, streams, bulk=bulk).run()
+        results.append((career, career.programmes[0]))
+    (career, programme), (reference_career, reference), (bulk_career, bulk) = results
+    usage = programme.usage
     assert usage.withdrawn > 10 and usage.peak_queue > 10 and programme.outside_started > 10, "the queue must overflow"
-    assert usage == reference_usage
-    assert (programme.outside_referred, programme.outside_started) == (reference.outside_referred,
-                                                                       reference.outside_started)
-    assert np.array_equal(programme.started, reference.started)
+    assert usage == reference.usage
+    for got in (programme, bulk):
+        assert (got.outside_referred, got.outside_started) == (reference.outside_referred, reference.outside_started)
+        assert np.array_equal(got.started, reference.started)
+    for name in ("peak_in_use", "peak_queue", "granted", "released", "withdrawn"):
+        assert getattr(bulk.usage, name) == getattr(usage, name), name
+    for name in ("place_days", "queue_days", "observed_days"):
+        assert getattr(bulk.usage, name) == pytest.approx(getattr(usage, name), rel=1e-9), name
     _assert_same_careers(career, reference_career)
+    _assert_same_careers(bulk_career, reference_career)
