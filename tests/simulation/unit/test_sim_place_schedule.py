@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulation.place_schedule import PlaceSchedule, _by_priority, schedule_places, schedule_usage
 from simulation.places import Places, PlaceUsage
@@ -128,3 +130,24 @@ def test_unlimited_places_place_everyone_on_arrival():
 def test_referrals_out_of_order_are_refused():
     with pytest.raises(ValueError, match="order of arrival"):
         schedule_places(np.array([2.0, 1.0]), np.zeros(2, dtype=np.int64), np.ones(2), 1, None, 10.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    gaps=st.lists(st.integers(0, 3), min_size=1, max_size=60),
+    stays=st.lists(st.integers(0, 12), min_size=60, max_size=60),
+    capacity=st.integers(1, 4),
+    max_wait=st.one_of(st.none(), st.integers(0, 10)),
+)
+def test_both_kernels_break_ties_alike_on_whole_days(gaps, stays, capacity, max_wait):
+    """Loaded cohorts may refer on whole days, and completers hold a place a whole number of days, so arrivals,
+    releases and deadlines fall on the same instant: both kernels must settle those ties the same way (a release
+    before a deadline before an arrival; equal arrivals in the order given)."""
+    arrival = np.cumsum(np.array(gaps, dtype=float))
+    stay = np.array(stays[: arrival.size], dtype=float)
+    priority = np.zeros(arrival.size, dtype=np.int64)
+    until = float(arrival[-1]) + 5.0
+    fast = schedule_places(arrival, priority, stay, capacity, None if max_wait is None else float(max_wait), until)
+    general = _by_priority(arrival, priority, stay, capacity, math.inf if max_wait is None else float(max_wait), until)
+    assert np.array_equal(fast.placed, general.placed, equal_nan=True)
+    assert np.array_equal(fast.gave_up, general.gave_up, equal_nan=True)
