@@ -168,3 +168,26 @@ def test_outside_referrals_as_callbacks_match_a_process_each_and_the_bulk_schedu
         assert getattr(bulk.usage, name) == pytest.approx(getattr(usage, name), rel=1e-9), name
     _assert_same_careers(career, reference_career)
     _assert_same_careers(bulk_career, reference_career)
+
+
+def test_offenders_placed_on_two_programmes_leave_both_paths_alike(small_adult, params, scenarios_dir):
+    """Drug treatment twice over, for the same offenders: one service first come, first served with an outside
+    flow, the other by previous sanctions with PPO's effects. Many are placed on both, so a second placement
+    interrupts the career the first one started, wherever it stands (on the plan, at liberty, in custody)."""
+    drug = load_scenario(scenarios_dir / "drug_treatment.yaml").interventions[0]
+    ppo = load_scenario(scenarios_dir / "ppo.yaml").interventions[0]
+    flow = drug.referral_flow
+    assert flow is not None
+    drug = drug.model_copy(update={"capacity": 40, "referral_flow": flow.model_copy(update={
+        "per_year": flow.per_year.model_copy(update={"value": 60.0, "range": (0.0, 100.0)})})})
+    ppo = drug.model_copy(update={
+        "name": "drug_treatment_by_sanctions", "capacity": 25, "referral_flow": None, "priority": "previous_sanctions",
+        "rate_ratio": ppo.rate_ratio, "detection_ratio": ppo.detection_ratio, "court_lag_ratio": ppo.court_lag_ratio,
+    })
+    scenario = load_scenario(scenarios_dir / "drug_treatment.yaml").model_copy(
+        update={"name": "both", "interventions": [drug, ppo]})
+    bulk, event = _both_paths(small_adult, params, scenario, seed=26)
+    both = np.intersect1d(event.programmes[0].started, event.programmes[1].started)
+    assert both.size >= 3, f"expected offenders placed on both programmes, got {both.size}"
+    assert all(p.usage.peak_queue > 0 for p in event.programmes), "places must be contested"
+    _assert_same_careers(bulk, event)
