@@ -2,8 +2,10 @@
 
 The figures are measured peaks (`benchmarks/bench_simulation.py --memory` reports them again): a
 process with the libraries loaded holds about 200 MB, and one replication of a baseline and a scenario
-needs about 3.5 KB per offender on top, the cohort's own columns included (2.9 KB measured at 180,000
-offenders with the drug-treatment scenario, plus 0.5 KB for the cohort). Garbage is collected between
+needs about 4.5 KB per offender on top, the cohort's own columns included. Measured as the growth of the
+peak from 45,000 to 180,000 offenders with the national drug-treatment scenario (`run_simulation`, one
+replication): 4.0 KB per offender (325 MB and 860 MB peaks), the rest is margin; before places were
+scheduled in bulk it was 4.9 KB, above the 3.5 KB this estimate then assumed. Garbage is collected between
 replications, so the peak does not grow with the number of replications. Each worker process holds the
 cohort and one replication at a time, beside the process that drives them.
 """
@@ -17,7 +19,7 @@ from simulation.errors import SimulationInputError
 
 PROCESS_BYTES = 200 * 2**20
 """Interpreter, numpy, pandas, scipy and SimPy loaded, bytes."""
-BYTES_PER_OFFENDER = 3_500
+BYTES_PER_OFFENDER = 4_500
 """Peak bytes per offender of one replication of a baseline and a scenario, cohort included."""
 HEADROOM = 0.9
 """Share of the available memory a run may plan to use."""

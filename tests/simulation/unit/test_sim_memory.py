@@ -20,7 +20,7 @@ def test_a_run_that_fits_passes_and_one_that_does_not_names_size_estimate_and_me
     with pytest.raises(SimulationInputError) as refused:
         check_fits(10_000_000, available=24 * 2**30)
     message = str(refused.value)
-    assert "10,000,000" in message and "32.8 GB" in message and "24.0 GB is available" in message, message
+    assert "10,000,000" in message and "42.1 GB" in message and "24.0 GB is available" in message, message
     with pytest.raises(SimulationInputError, match="fewer workers"):
         check_fits(2_000_000, workers=4, available=24 * 2**30)
 
