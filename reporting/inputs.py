@@ -171,3 +171,28 @@ def read_embedded_metadata(path: str | Path, error: ErrorType = InputFileError) 
     if not isinstance(value, dict):
         raise error(f"{path}: the metadata embedded in the Parquet file is not a JSON object.")
     return value
+
+
+def read_parquet(path: str | Path) -> Any:
+    """`pandas.read_parquet(path)`, the same frame, read through `pyarrow.parquet.ParquetFile`.
+
+    pandas reads through `pyarrow.parquet.read_table`, whose dataset layer takes about 0.2 s to load and start
+    on its first use in a process: most of the time a command spends reading a weighted file of half a million
+    rows. A command reads whole local files, which needs none of that layer. The rows become a frame by
+    pandas' own conversion (`tests/reporting/unit/test_read_parquet.py` holds the two equal).
+    """
+    import pandas as pd
+
+    try:
+        from pandas.io._util import arrow_table_to_pandas
+    except ImportError:  # pandas before 3: its own reader
+        return pd.read_parquet(path)
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as parquet:
+        table = parquet.read(use_pandas_metadata=True)
+    frame = arrow_table_to_pandas(table)
+    attrs = (table.schema.metadata or {}).get(b"PANDAS_ATTRS")
+    if attrs is not None:
+        frame.attrs = json.loads(attrs)
+    return frame

@@ -69,7 +69,8 @@ def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any] | None]:
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
-            arrow = pq.read_table(path)
+            with pq.ParquetFile(path) as parquet:  # not `read_table`: its dataset layer costs 0.2 s to start
+                arrow = parquet.read()
             raw = (arrow.schema.metadata or {}).get(METADATA_KEY)
             return arrow.to_pandas(), (json.loads(raw) if raw else None)
         if suffix == ".json":

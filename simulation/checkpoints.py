@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from reporting.files import atomic_path, file_sha256, tool_version
+from reporting.inputs import read_parquet
 from simulation.errors import SimulationInputError
 
 MANIFEST = "manifest.json"
@@ -75,7 +76,7 @@ class TaskStore:
         """Rows of the groups already finished, by group index."""
         finished = {}
         for path in sorted(self.folder.glob("group-*.parquet")):
-            finished[int(path.stem.split("-")[1])] = pd.read_parquet(path)
+            finished[int(path.stem.split("-")[1])] = read_parquet(path)
         return finished
 
     def save(self, index: int, table: pd.DataFrame) -> None:

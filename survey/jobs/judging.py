@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from reporting.inputs import read_parquet
 from survey.errors import SurveyInputError
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate
@@ -229,7 +230,7 @@ def _read_table(path: Path) -> pd.DataFrame:
         if suffix == ".csv":
             return pd.read_csv(path, keep_default_na=True)
         if suffix == ".parquet":
-            return pd.read_parquet(path)
+            return read_parquet(path)
         if suffix == ".xlsx":
             return pd.read_excel(path, sheet_name=0)
     except FileNotFoundError:

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from reporting.files import sidecar_path
-from reporting.inputs import decode_utf8, load_json
+from reporting.inputs import decode_utf8, load_json, read_parquet
 from survey.errors import SurveyInputError
 from survey.small_area.model import SmallAreaOptions, SmallAreaResult, small_area_estimates
 
@@ -38,7 +38,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
             text = decode_utf8(path.read_bytes(), path, f"the {what}", SurveyInputError)
             table = pd.read_csv(io.StringIO(text), dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=True)
         elif suffix == ".parquet":
-            table = pd.read_parquet(path)
+            table = read_parquet(path)
         elif suffix == ".json":
             payload = load_json(path, f"the {what}", SurveyInputError)
             table = pd.DataFrame(payload["rows"] if isinstance(payload, dict) and "rows" in payload else payload)

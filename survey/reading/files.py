@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reporting.inputs import likely_encoding
+from reporting.inputs import likely_encoding, read_parquet
 from reporting.memory import recall
 from survey.errors import SurveyInputError
 from survey.reading.arrow_csv import read_csv_with_arrow
@@ -265,7 +265,7 @@ def read_survey_file(path: str | Path) -> SurveyFile:
             if remembered is not None and isinstance(remembered.value, pd.DataFrame):
                 data = remembered.value
             else:
-                data = pd.read_parquet(path)
+                data = read_parquet(path)
             return SurveyFile(data=data, path=path, format=fmt, problems=_frame_problems(data))
         # ReadStat can crash or exhaust memory on a damaged file, so it runs in a child process.
         data, value_labels, user_missing, column_labels = read_isolated(
