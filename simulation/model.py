@@ -461,7 +461,7 @@ class CohortSimulation:
 
     def _plan_states_at_placement(self, schedules: list[list[tuple[float, int, float]]]) -> None:
         """Bulk path: the plan's state of every offender on the day of their first placement, if that comes
-        before their first custody, worked out at once (one at a time it was a third of a scenario's extra cost)."""
+        before their first custody, worked out at once rather than by one `state_at` each."""
         assert self.plan is not None
         first: dict[int, float] = {}
         for placements in schedules:
@@ -806,8 +806,7 @@ class CohortSimulation:
         records the programme's leavers, outside starts and use of places.
         """
         spec = programme.spec
-        who = np.asarray(programme.referred, dtype=np.int64)
-        who = who[np.argsort(self._start[who], kind="stable")]  # by day, then index, as the event path refers
+        who = self._referred_in_order(programme)
         referred = self._start[who]
         completes = np.asarray(programme.completes, dtype=bool)[who]
         dropout = np.asarray(programme.dropout_point, dtype=float)[who]
@@ -904,10 +903,14 @@ class CohortSimulation:
     def _in_order_of_referral(self, programme: _Programme) -> list[tuple[int, float]]:
         """(offender, day) of each referral, by day and then offender index (worked out once per programme)."""
         if programme.in_order is None:
-            referred = np.asarray(programme.referred, dtype=np.int64)
-            order = np.argsort(self._start[referred], kind="stable")
-            programme.in_order = list(zip(referred[order].tolist(), self._start[referred[order]].tolist(), strict=True))
+            who = self._referred_in_order(programme)
+            programme.in_order = list(zip(who.tolist(), self._start[who].tolist(), strict=True))
         return programme.in_order
+
+    def _referred_in_order(self, programme: _Programme) -> np.ndarray:
+        """The offenders referred, by day of referral (entering the cohort) and then index."""
+        referred = np.asarray(programme.referred, dtype=np.int64)
+        return referred[np.argsort(self._start[referred], kind="stable")]
 
     def _stop_waiting(self, i: int) -> None:
         """Offender `i` has been placed: no programme may interrupt them after their last placement (bulk mode,
