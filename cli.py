@@ -19,21 +19,19 @@ from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
 from reporting.errors import ReportInputError
-from reporting.files import (
+from safer_io.inputs import InputFileError
+from safer_io.memory import remember
+from safer_io.outputs import (
     OutputError,
     atomic_path,
     check_outputs,
-    file_sha256,
     json_text,
-    provenance,
-    sidecar_path,
     table_format,
-    tool_version,
     write_json_atomic,
     write_output,
 )
-from reporting.inputs import InputFileError
-from reporting.memory import remember
+from safer_io.provenance import file_sha256, provenance, tool_version
+from safer_io.sidecars import sidecar_path
 from simulation.errors import SimulationInputError
 from survey.errors import SurveyInputError
 
@@ -932,7 +930,7 @@ def sae_command(
                                  "not converged."),
 ) -> None:
     """Small-area (Fay-Herriot EBLUP) estimates by area, with MSEs, intervals and model diagnostics."""
-    from reporting.files import table_format, write_table
+    from safer_io.outputs import table_format, write_table
     from survey.jobs.sae import run_sae_job
     from survey.small_area.model import checked_options
 

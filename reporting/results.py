@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from reporting.errors import ReportInputError
-from reporting.files import METADATA_KEY, sidecar_path
+from safer_io.sidecars import METADATA_KEY, sidecar_path
 
 READABLE_FORMATS = (".csv", ".parquet", ".json", ".xlsx")
 TEXT_COLUMNS = ("indicator", "domain", "domain_value", "scenario", "group", "group_value", "measure", "area",
@@ -122,7 +122,7 @@ def read_metadata(path: Path, embedded: dict[str, Any] | None = None) -> dict[st
 
 def load_result(path: str | Path) -> Result:
     """Read one output of `safer` (from memory inside a `safer run` job)."""
-    from reporting.memory import recall
+    from safer_io.memory import recall
 
     path = Path(path)
     remembered = recall(path)

@@ -18,8 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.files import atomic_path, file_sha256, tool_version
-from reporting.inputs import read_parquet
+from safer_io.inputs import read_parquet
+from safer_io.outputs import atomic_path
+from safer_io.provenance import file_sha256, tool_version
 from simulation.errors import SimulationInputError
 
 MANIFEST = "manifest.json"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reporting.inputs import read_text
+from safer_io.inputs import read_text
 from simulation.errors import SimulationInputError
 from simulation.vocabulary import (
     AGE_BANDS,

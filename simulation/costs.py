@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reporting.inputs import read_text
+from safer_io.inputs import read_text
 from simulation.errors import SimulationInputError
 from simulation.params import ModelParams
 from simulation.rates import serious_probability, serious_sexual_share

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reporting.inputs import read_text
+from safer_io.inputs import read_text
 from simulation.cohort import DEFAULT_SPECS, CohortSpec
 from simulation.errors import SimulationInputError
 from simulation.vocabulary import AGE_BANDS, DISPOSALS_BY_KIND, OFFENCE_GROUPS, SEXES

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from reporting.inputs import load_yaml
+from safer_io.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
 from simulation.params import ModelParams, merged_params
 from simulation.vocabulary import ALL_DISPOSALS, ATTRIBUTES, OFFENCE_GROUPS, SEXES

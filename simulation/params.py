@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from reporting.inputs import load_yaml
+from safer_io.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
 from simulation.vocabulary import ALL_DISPOSALS, DAYS_PER_MONTH, OFFENCE_GROUPS, SERIOUS_VIOLENT_GROUPS
 

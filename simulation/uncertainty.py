@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from reporting.inputs import load_yaml
+from safer_io.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
 from simulation.interventions import Assumption, Scenario
 from simulation.params import ModelParams, merged_params

@@ -28,7 +28,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from reporting.inputs import load_yaml, read_text
+from safer_io.inputs import load_yaml, read_text
 from simulation.calibrate import ClosedForms, GroupTarget, calibrate_groups
 from simulation.cohort import Cohort
 from simulation.errors import SimulationInputError, from_validation_error

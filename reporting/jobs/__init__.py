@@ -2,5 +2,5 @@
 
 `spec.py` reads and checks the job file (pydantic), `commands.py` turns the Typer app's commands into steps with
 option models made from their signatures, and `runner.py` resolves references between steps and runs them under
-a `reporting.memory.JobMemory`. The command line only hands over its app and the bundled examples folder.
+a `safer_io.memory.JobMemory`. The command line only hands over its app and the bundled examples folder.
 """

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from reporting.errors import ReportInputError
 from reporting.jobs.commands import StepCommand
 from reporting.jobs.spec import JobSpec, StepSpec
-from reporting.memory import job_memory
+from safer_io.memory import job_memory
 
 REFERENCE = re.compile(r"^@([A-Za-z][A-Za-z0-9_-]*)(?:\.([A-Za-z_][A-Za-z0-9_-]*))?$")
 VARIABLE = re.compile(r"\{(examples|job)\}")

@@ -81,7 +81,7 @@ def describe_validation_error(source: str, exc: ValidationError) -> str:
 
 def load_job(path: Path) -> JobSpec:
     """Read and check a job file; errors name the file and the field."""
-    from reporting.inputs import load_yaml
+    from safer_io.inputs import load_yaml
 
     payload = load_yaml(path, "job file", ReportInputError)
     if not isinstance(payload, dict):

@@ -118,7 +118,7 @@ def javascript_bundle() -> str:
     bundle: str = vlc.javascript_bundle(vl_version=version)  # type: ignore[call-arg]
     bundle = bundle.replace("</script", "<\\/script")
     try:
-        from reporting.files import atomic_path
+        from safer_io.outputs import atomic_path
 
         with atomic_path(cached) as tmp:
             tmp.write_text(bundle, encoding="utf-8")
@@ -131,7 +131,7 @@ def write_figure_files(figures: Iterable[Figure], folder: Path) -> list[Path]:
     """Write each figure as `<id>.svg` and `<id>.png` (2x scale) into `folder`; returns the paths written."""
     import vl_convert as vlc
 
-    from reporting.files import atomic_path
+    from safer_io.outputs import atomic_path
 
     version = vega_lite_version()
     written: list[Path] = []

@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.files import sidecar_path
 from reporting.report.model import Paragraph, Section, Table
 from reporting.results import Result
+from safer_io.sidecars import sidecar_path
 
 CHAIN_DEPTH = 4
 """How many steps back through inputs' sidecars caveats are looked for."""

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from reporting.errors import ReportInputError
-from reporting.files import atomic_path, check_outputs, provenance, sidecar_path
 from reporting.report.build import ReportOptions, make_report
 from reporting.report.html import render
+from safer_io.outputs import atomic_path, check_outputs
+from safer_io.provenance import provenance
+from safer_io.sidecars import sidecar_path
 
 
 def write_report(paths: Sequence[Path], out: Path, options: ReportOptions | None = None,

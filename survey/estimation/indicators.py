@@ -13,7 +13,8 @@ import pandas as pd
 
 from survey.errors import SurveyInputError
 from survey.questionnaire.schema import Indicator, Item, Questionnaire
-from survey.reading.validate import CodedColumn, coerce_numeric, resolve_item_positions
+from survey.reading.coded import CodedColumn, coerce_numeric
+from survey.reading.validate import resolve_item_positions
 
 # Prorated scores are ratios; a score that should equal the threshold may land a hair below it.
 _SCORE_TOLERANCE = 1e-9

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.inputs import read_parquet
+from safer_io.inputs import read_parquet
 from survey.errors import SurveyInputError
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate

@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.files import sidecar_path
-from reporting.inputs import decode_utf8, load_json, read_parquet
+from safer_io.inputs import decode_utf8, load_json, read_parquet
+from safer_io.sidecars import sidecar_path
 from survey.errors import SurveyInputError
 from survey.small_area.model import SmallAreaOptions, SmallAreaResult, small_area_estimates
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.files import write_table
+from safer_io.outputs import write_table
 from survey.design import load_design_spec
 from survey.errors import SurveyInputError
 from survey.reading.prepared import MappingOptions, prepare_survey_file

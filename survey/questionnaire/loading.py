@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from reporting.inputs import load_yaml
+from safer_io.inputs import load_yaml
 from survey.errors import SurveyInputError
 from survey.questionnaire.schema import Questionnaire
 

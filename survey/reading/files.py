@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reporting.inputs import likely_encoding, read_parquet
-from reporting.memory import recall
+from safer_io.inputs import likely_encoding, read_parquet
+from safer_io.memory import recall
 from survey.errors import SurveyInputError
 from survey.reading.arrow_csv import read_csv_with_arrow
 from survey.reading.isolated import read_isolated
@@ -260,7 +260,7 @@ def read_survey_file(path: str | Path) -> SurveyFile:
             return SurveyFile(data=data, path=path, format=fmt, problems=problems)
         if fmt == "parquet":
             # Inside `safer run`, a Parquet file an earlier step wrote is taken from memory: the round trip is
-            # lossless, so the rows are those the file holds (reporting/memory.py checks it is unchanged).
+            # lossless, so the rows are those the file holds (safer_io/memory.py checks it is unchanged).
             remembered = recall(path)
             if remembered is not None and isinstance(remembered.value, pd.DataFrame):
                 data = remembered.value

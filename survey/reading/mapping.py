@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from survey.errors import SurveyInputError
 from survey.questionnaire.schema import Questionnaire
+from survey.reading.coded import coerce_numeric
 from survey.reading.specfiles import read_yaml_mapping, validate_spec
 
 FoundBy = Literal["--map", "mapping file", "exact id", "id in another case", "alias"]
@@ -266,8 +267,6 @@ def resolve_mapping(
 
 def _recoded(series: pd.Series, binding: Binding) -> pd.Series:
     """The column with the binding's recodes and missing codes applied (vectorised; other values kept)."""
-    from survey.reading.validate import coerce_numeric
-
     numeric = coerce_numeric(series)
     text = series.astype("string").str.strip()
     out = numeric.values.copy()

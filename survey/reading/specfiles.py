@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from reporting.inputs import load_yaml
+from safer_io.inputs import load_yaml
 from survey.errors import SurveyInputError
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from survey.errors import SurveyInputError
 from survey.questionnaire.schema import Item, Questionnaire
+from survey.reading.coded import coerce_numeric
 
 ROW_CONVENTION = "data rows numbered from 1, header not counted"
 DEFAULT_MAX_PER_RULE = 20
@@ -44,34 +45,6 @@ class Problem:
             where = f"data row {self.row} (1-based, header not counted)"
             return f"{where}, column '{self.column}'{value}: {self.rule}"
         return f"column '{self.column}'{value}: {self.rule}"
-
-
-@dataclass(frozen=True)
-class CodedColumn:
-    """A column read as numbers: `values` (float64, NaN where blank or non-numeric) and the two masks."""
-
-    values: np.ndarray
-    blank: np.ndarray
-    non_numeric: np.ndarray
-
-
-def coerce_numeric(series: pd.Series) -> CodedColumn:
-    """Read a column as numbers without a Python loop over rows.
-
-    Blank means missing or an empty/whitespace string; non-numeric means present but not a number.
-    """
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        series = series.astype(object)
-    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-        blank = np.isnan(values)
-        return CodedColumn(values=values, blank=blank, non_numeric=np.zeros(len(values), dtype=bool))
-    text = series.astype("string").str.strip()
-    blank = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
-    parsed = pd.to_numeric(text.where(~blank), errors="coerce")
-    values = parsed.to_numpy(dtype="float64", na_value=np.nan)
-    non_numeric = ~blank & np.isnan(values)
-    return CodedColumn(values=values, blank=blank, non_numeric=non_numeric)
 
 
 def resolve_item_positions(

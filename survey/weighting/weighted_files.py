@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from reporting.files import file_sha256, sidecar_path
-from reporting.inputs import load_json, read_embedded_metadata
+from safer_io.inputs import load_json, read_embedded_metadata
+from safer_io.provenance import file_sha256
+from safer_io.sidecars import sidecar_path
 from survey.design import CalibrationStep, ReplicateWeights, SurveyDesign, make_design
 from survey.errors import SurveyInputError
 from survey.options import LONELY_PSU_OPTIONS, CalibrationMethod, ReplicateMethod

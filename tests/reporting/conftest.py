@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reporting.files import provenance, sidecar_path
+from safer_io.provenance import provenance
+from safer_io.sidecars import sidecar_path
 
 AREAS = ["E01", "E02", "E03", "E04", "E05", "E06"]
 NAMES = {"E01": "Ashford", "E02": "Bury", "E03": "Crewe", "E04": "Dover", "E05": "Ely", "E06": "Frome"}

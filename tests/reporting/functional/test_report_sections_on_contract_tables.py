@@ -108,7 +108,7 @@ def test_caveats_and_assumptions_from_metadata_reach_the_reader(full_report: Rep
 def test_a_projection_without_content_is_recognised_by_its_columns(contract_files: dict[str, Path]) -> None:
     import json
 
-    from reporting.files import sidecar_path
+    from safer_io.sidecars import sidecar_path
 
     meta_file = sidecar_path(contract_files["success"])
     meta = json.loads(meta_file.read_text())
@@ -128,7 +128,7 @@ def test_a_table_that_breaks_the_contract_is_refused_naming_the_column(contract_
 def test_an_unknown_command_is_refused(contract_files: dict[str, Path]) -> None:
     import json
 
-    from reporting.files import sidecar_path
+    from safer_io.sidecars import sidecar_path
 
     path = contract_files["sweep"]
     sidecar_path(path).write_text(json.dumps({"command": "tea"}))

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from reporting.files import file_sha256, provenance, write_output
-from reporting.memory import job_memory, recall, remember
 from reporting.results import load_result
+from safer_io.memory import job_memory, recall, remember
+from safer_io.outputs import write_output
+from safer_io.provenance import file_sha256, provenance
 
 
 def test_outside_a_job_nothing_is_remembered(tmp_path: Path) -> None:

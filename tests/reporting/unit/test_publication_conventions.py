@@ -75,7 +75,7 @@ def test_a_publication_workbook_keeps_percentages_as_numbers(tmp_path: object) -
 
     import openpyxl
 
-    from reporting.files import write_output
+    from safer_io.outputs import write_output
 
     out = Path(str(tmp_path)) / "pub.xlsx"
     write_output(publication_table(long_table(), {}), out, {"command": "estimate", "content": "publication"})

@@ -13,9 +13,10 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from reporting.files import provenance, write_output
 from reporting.results import load_result
 from reporting.workbook import sheet_name
+from safer_io.outputs import write_output
+from safer_io.provenance import provenance
 
 
 def estimates() -> pd.DataFrame:

@@ -302,12 +302,12 @@ def test_text_in_an_integer_column_of_a_cohort_file(runner: CliRunner, tmp_path:
 @pytest.mark.parametrize("failure", [errno.EROFS, errno.ENOSPC])
 def test_out_on_a_read_only_or_full_file_system(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                 failure: int) -> None:
-    import reporting.files
+    import safer_io.outputs
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise OSError(failure, os.strerror(failure))
 
-    monkeypatch.setattr(reporting.files.os, "replace", refuse)
+    monkeypatch.setattr(safer_io.outputs.os, "replace", refuse)
     out = tmp_path / "est.csv"
     code, output = run(runner, ["estimate", EXAMPLES / "bcs.parquet", "--mean", "n_adults", "--out", out])
     assert_refused(code, output, str(out), "nothing was written")

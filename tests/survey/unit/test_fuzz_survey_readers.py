@@ -25,7 +25,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reporting.files import METADATA_KEY
+from safer_io.sidecars import METADATA_KEY
 from survey.design import load_design_spec
 from survey.errors import SurveyInputError
 from survey.questionnaire.loading import bundled_questionnaire_dir, load_questionnaire

@@ -3,7 +3,7 @@
 A batch job weights a file, estimates from it and reports on the estimates. Run as separate commands, each
 step writes its output and the next reads it again: start-up, a Parquet round trip and a hash of every input
 per step. Inside `safer run` the steps run in one process under a `JobMemory`: when a command writes an
-output through `reporting.files` (or a job layer calls `remember`), the table and its metadata are kept here,
+output through `safer_io.outputs` (or a job layer calls `remember`), the table and its metadata are kept here,
 keyed by the output's resolved path, together with the SHA-256 of the bytes written. A later step that reads
 that path gets the object from memory (`recall`), and provenance gets the recorded hash instead of reading the
 file again. The files are still written: the user asked for them.
@@ -22,6 +22,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from safer_io.hashing import sha256_of_file
 
 
 @dataclass
@@ -118,9 +120,7 @@ def remember(path: str | Path, value: Any, metadata: dict[str, Any] | None = Non
         return
     key = _key(path)
     if sha256 is None and key.exists():
-        from reporting.files import file_sha256
-
-        sha256 = file_sha256(key, use_memory=False)
+        sha256 = sha256_of_file(key)
     memory.entries[key] = Remembered(private_copy(value), private_copy(metadata), sha256, _stat(key))
 
 

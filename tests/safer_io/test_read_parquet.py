@@ -1,4 +1,4 @@
-"""`reporting.inputs.read_parquet` gives exactly the frame `pandas.read_parquet` gives, without pyarrow's
+"""`safer_io.inputs.read_parquet` gives exactly the frame `pandas.read_parquet` gives, without pyarrow's
 dataset layer."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reporting.inputs import read_parquet
+from safer_io.inputs import read_parquet
 
 
 def _frames() -> dict[str, pd.DataFrame]:
@@ -48,7 +48,7 @@ def test_the_same_frame_as_pandas(name, tmp_path):
 def test_the_dataset_layer_is_not_loaded(tmp_path):
     path = tmp_path / "plain.parquet"
     _frames()["plain"].to_parquet(path)
-    script = (f"import sys; from reporting.inputs import read_parquet; read_parquet({str(path)!r}); "
+    script = (f"import sys; from safer_io.inputs import read_parquet; read_parquet({str(path)!r}); "
               "print('pyarrow.dataset' in sys.modules)")
     shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "False"

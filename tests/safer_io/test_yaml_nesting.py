@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from reporting.inputs import MAX_YAML_DEPTH, InputFileError, parse_yaml
+from safer_io.inputs import MAX_YAML_DEPTH, InputFileError, parse_yaml
 
 DEEP = 100_000
 
@@ -28,7 +28,7 @@ CASES = {
 def test_deep_nesting_is_refused_in_a_live_process(text: str) -> None:
     child = (
         "import sys\n"
-        "from reporting.inputs import parse_yaml, InputFileError\n"
+        "from safer_io.inputs import parse_yaml, InputFileError\n"
         "try:\n"
         "    parse_yaml(sys.stdin.read(), 'deep.yaml', 'questionnaire file')\n"
         "except InputFileError as exc:\n"

@@ -1,4 +1,4 @@
-"""Output files that cannot be lost or mistaken: provenance, atomic writes, sidecars, format by extension.
+"""Output files that cannot be lost or mistaken: atomic writes, sidecars, format by extension.
 
 Every command writes through here. An output goes to a temporary file beside its target and is renamed into
 place only when complete, so a failed run leaves nothing half-written. Each output has a `<out>.meta.json`
@@ -12,69 +12,39 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
-from importlib.metadata import PackageNotFoundError, version
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from safer_io.memory import remember
+from safer_io.sidecars import METADATA_KEY, sidecar_path
 
 if TYPE_CHECKING:
     import pandas as pd
 
+TableWriter = Callable[["pd.DataFrame", dict[str, Any], Path], None]
+"""Writes a table with its metadata embedded to a path: `writer(table, metadata, path)`."""
+
+_REGISTERED_WRITERS: dict[str, TableWriter] = {}
+"""Formats written by a layer above this one (the workbook, by `reporting`), by extension."""
+
 TABLE_FORMATS: tuple[str, ...] = (".csv", ".parquet", ".json", ".xlsx")
-METADATA_KEY = b"safer"
-"""Key of the embedded metadata in a Parquet file's schema metadata."""
+"""Every format a result table can be written in; `.xlsx` once `reporting` has registered its writer."""
 
 
 class OutputError(ValueError):
     """An output cannot be written where asked; the message names the user's path, never a temporary file."""
 
 
-def tool_version() -> str:
-    """Installed version of `safer` (or 'unknown' when run from a bare checkout)."""
-    try:
-        return version("safer")
-    except PackageNotFoundError:
-        return "unknown"
+def register_table_format(suffix: str, writer: TableWriter) -> None:
+    """Let `write_table` write `suffix` files with `writer`; called by the layer that owns the format.
 
-
-def file_sha256(path: str | Path, *, use_memory: bool = True) -> str:
-    """Hex SHA-256 of a file's bytes, for provenance.
-
-    Inside a `safer run` job, a file written by an earlier step is not read again: the hash recorded when it was
-    written is used (`reporting.memory`).
+    The foundation never imports upwards: `reporting` registers its workbook writer when it is imported.
     """
-    if use_memory:
-        from reporting.memory import recorded_sha256
-
-        recorded = recorded_sha256(path)
-        if recorded is not None:
-            return recorded
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def provenance(command: str, parameters: dict[str, Any], inputs: Iterable[str | Path]) -> dict[str, Any]:
-    """What every output records: tool, version, command, parameters and the SHA-256 of each input file."""
-    return {
-        "tool": "safer",
-        "version": tool_version(),
-        "command": command,
-        "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()},
-        "inputs": {str(p): file_sha256(p) for p in inputs},
-    }
-
-
-def sidecar_path(path: str | Path) -> Path:
-    """Where a file's metadata goes: `<file>.meta.json`."""
-    path = Path(path)
-    return path.with_name(path.name + ".meta.json")
+    _REGISTERED_WRITERS[suffix.lower()] = writer
 
 
 def table_format(path: str | Path, allowed: tuple[str, ...] = TABLE_FORMATS) -> str:
@@ -228,10 +198,11 @@ def write_table(table: pd.DataFrame, path: Path, fmt: str, metadata: dict[str, A
     elif fmt == ".json":
         records = json.loads(table.to_json(orient="records", double_precision=15))
         path.write_text(json.dumps({"metadata": metadata, "rows": records}, indent=1, default=str), encoding="utf-8")
-    elif fmt == ".xlsx":
-        from reporting.workbook import write_result_workbook
-
-        write_result_workbook(table, metadata, path)
+    elif fmt in _REGISTERED_WRITERS:
+        _REGISTERED_WRITERS[fmt](table, metadata, path)
+    elif fmt in TABLE_FORMATS:
+        raise OutputError(f"{fmt} tables are written by the reporting layer, which is not loaded: "
+                          "`import reporting` before writing one.")
     else:
         raise OutputError(f"unknown output format {fmt}")
 
@@ -246,7 +217,5 @@ def write_output(table: pd.DataFrame, out: str | Path, metadata: dict[str, Any])
     with atomic_path(out) as tmp, atomic_path(sidecar_path(out)) as tmp_meta:
         write_table(table, tmp, fmt, metadata)
         tmp_meta.write_text(json_text(metadata), encoding="utf-8")
-    from reporting.memory import remember
-
     remember(out, table, metadata)
 

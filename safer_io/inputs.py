@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from safer_io.sidecars import METADATA_KEY
+
 
 class InputFileError(ValueError):
     """An input file cannot be read; the message names the file and the reason."""
@@ -145,13 +147,11 @@ def load_json(path: str | Path, kind: str, error: ErrorType = InputFileError) ->
 
 
 def read_embedded_metadata(path: str | Path, error: ErrorType = InputFileError) -> dict[str, Any] | None:
-    """The `safer` metadata embedded in a Parquet file's schema (see `reporting.files.write_table`), or None.
+    """The `safer` metadata embedded in a Parquet file's schema (see `safer_io.outputs.write_table`), or None.
 
     Only the schema is read, not the rows. A file that is not Parquet, or has no such metadata, gives None;
     embedded metadata that is not a JSON object raises `error`.
     """
-    from reporting.files import METADATA_KEY
-
     path = Path(path)
     if path.suffix.lower() not in (".parquet", ".pq"):
         return None
@@ -179,7 +179,7 @@ def read_parquet(path: str | Path) -> Any:
     pandas reads through `pyarrow.parquet.read_table`, whose dataset layer takes about 0.2 s to load and start
     on its first use in a process: most of the time a command spends reading a weighted file of half a million
     rows. A command reads whole local files, which needs none of that layer. The rows become a frame by
-    pandas' own conversion (`tests/reporting/unit/test_read_parquet.py` holds the two equal).
+    pandas' own conversion (`tests/safer_io/test_read_parquet.py` holds the two equal).
     """
     import pandas as pd
 
