@@ -1178,7 +1178,7 @@ def baseline_projection() -> Any:
         from simulation import run_baseline_projection
     except ImportError:
         try:
-            from simulation.runner import run_baseline_projection
+            from simulation.questions.scenario_run import run_baseline_projection
         except ImportError:
             return None
     return run_baseline_projection(DEMO_SEED, DEMO_PROJECTION_SIZE, DEMO_PROJECTION_REPLICATIONS)
@@ -1485,7 +1485,7 @@ def _check_scheduler(scheduler: str | None) -> None:
 
 
 def _load_scenarios(scenario: list[str]) -> tuple[list[Any], list[Path]]:
-    from simulation.interventions import load_scenario, scenario_path
+    from simulation.inputs.interventions import load_scenario, scenario_path
 
     files = [scenario_path(s) for s in scenario]
     return [load_scenario(f) for f in files], files
@@ -1511,7 +1511,7 @@ def simulate_run(
         "calibrated defaults)."
     ),
     unit_costs_file: Path | None = typer.Option(None, "--unit-costs", help="Unit-cost table (CSV; default the "
-                                                "bundled one, simulation/unit_costs.csv)."),
+                                                "bundled one, simulation/measures/unit_costs.csv)."),
     replications: int = typer.Option(10, "--replications", min=1, help="Independent replications; intervals are "
                                      "taken across them (with --precision: the most to run)."),
     uncertainty: bool = typer.Option(False, "--uncertainty", help=UNCERTAINTY_HELP),
@@ -1535,17 +1535,18 @@ def simulate_run(
 
     def run() -> None:
         from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
-        from simulation.checkpoints import TaskStore, parts_folder, run_fingerprint
-        from simulation.cohort import generate_cohort, load_cohort_csv
-        from simulation.costs import UNIT_COSTS_FILE, load_unit_costs
-        from simulation.measures import sparse_warnings
-        from simulation.memory import check_fits
-        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.precision import automated_replications
-        from simulation.project import scenario_summary
-        from simulation.runner import cohort_seed, run_ranges, run_rows, summarise_run
-        from simulation.uncertainty import Draws
-        from simulation.vocabulary import CohortKind
+        from simulation.inputs.cohort import generate_cohort, load_cohort_csv
+        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
+        from simulation.inputs.uncertainty import Draws
+        from simulation.inputs.vocabulary import CohortKind
+        from simulation.measures.costs import UNIT_COSTS_FILE, load_unit_costs
+        from simulation.measures.reoffending import sparse_warnings
+        from simulation.questions.project import scenario_summary
+        from simulation.questions.scenario_run import run_ranges, run_rows, summarise_run
+        from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint
+        from simulation.runs.memory import check_fits
+        from simulation.runs.precision import automated_replications
+        from simulation.runs.runner import cohort_seed
 
         table_format(out)
         chosen_scenarios, scenario_files = _load_scenarios(scenario)
@@ -1671,13 +1672,12 @@ def simulate_project(
 
     def run() -> None:
         from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
-        from simulation.checkpoints import TaskStore, parts_folder, run_fingerprint
-        from simulation.costs import UNIT_COSTS_FILE, load_unit_costs
-        from simulation.drift import read_drift
-        from simulation.interventions import bundled_scenario_ids
-        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.precision import automated_replications
-        from simulation.project import (
+        from simulation.inputs.drift import read_drift
+        from simulation.inputs.interventions import bundled_scenario_ids
+        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
+        from simulation.inputs.uncertainty import Draws
+        from simulation.measures.costs import UNIT_COSTS_FILE, load_unit_costs
+        from simulation.questions.project import (
             ProjectionSpec,
             headline,
             project,
@@ -1686,8 +1686,7 @@ def simulate_project(
             run_projection,
             scenario_summary,
         )
-        from simulation.uncertainty import Draws
-        from simulation.years import (
+        from simulation.questions.years import (
             FIGURES_FILE,
             FIRST_YEAR,
             LAST_YEAR,
@@ -1696,6 +1695,8 @@ def simulate_project(
             load_year_effects,
             read_user_figures,
         )
+        from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint
+        from simulation.runs.precision import automated_replications
 
         outputs = project_outputs(out)
         for path in outputs.values():
@@ -1859,10 +1860,10 @@ def simulate_sweep(
 
     def run() -> None:
         from simulation.caveats import MODEL_ASSUMPTIONS, SIMULATED
-        from simulation.cohort import generate_cohort
-        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.runner import cohort_seed
-        from simulation.sweep import grid, resolve_parameters, run_sweep, tornado
+        from simulation.inputs.cohort import generate_cohort
+        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
+        from simulation.questions.sweep import grid, resolve_parameters, run_sweep, tornado
+        from simulation.runs.runner import cohort_seed
 
         grid_out = out.with_name(f"{out.stem}_grid{out.suffix}")
         table_format(out)
@@ -1921,8 +1922,9 @@ def simulate_calibrate(
     tolerance: float = typer.Option(0.002, "--tolerance", min=1e-6, max=0.5, help="Stop when every simulated "
                                     "rate is within this relative distance of its target."),
     years: bool = typer.Option(False, "--years", help="Calibrate the year effects of `safer simulate project` "
-                               "instead: every year with a figure (simulation/figures.yaml and --figures), the 2004 "
-                               "fit also to the 2004 custody leavers by sex; writes a year-effects YAML."),
+                               "instead: every year with a figure (simulation/questions/figures.yaml and "
+                               "--figures), the 2004 fit also to the 2004 custody leavers by sex; writes a "
+                               "year-effects YAML."),
     figures_file: Path | None = typer.Option(None, "--figures", help="With --years: your own figures (CSV: year, "
                                              "cohort, measure, value)."),
     check_size: int = typer.Option(30_000, "--check-size", min=100, help="With --years: 2004 custody leavers "
@@ -1939,11 +1941,11 @@ def simulate_calibrate(
         return
 
     def run() -> None:
-        from simulation.calibrate import Achieved, Targets, calibrate
-        from simulation.cohort import generate_cohort, load_cohort_csv
-        from simulation.memory import check_fits
-        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params, params_document
-        from simulation.runner import cohort_seed
+        from simulation.inputs.cohort import generate_cohort, load_cohort_csv
+        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params, params_document
+        from simulation.questions.calibrate import Achieved, Targets, calibrate
+        from simulation.runs.memory import check_fits
+        from simulation.runs.runner import cohort_seed
 
         table_format(out, (".yaml", ".yml"))
         check_outputs([out], [cohort_file, params_file])
@@ -1986,8 +1988,8 @@ def simulate_calibrate(
 def _calibrate_years(size: int | None, figures_file: Path | None, check_size: int, params_file: Path | None,
                      replications: int, seed: int, out: Path) -> None:
     def run() -> None:
-        from simulation.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.years import FIGURES_FILE, calibrate_all_years, load_figures, read_user_figures
+        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
+        from simulation.questions.years import FIGURES_FILE, calibrate_all_years, load_figures, read_user_figures
 
         table_format(out, (".yaml", ".yml"))
         check_outputs([out], [figures_file, params_file])

@@ -37,12 +37,12 @@ sys.path.insert(0, str(ROOT))
 
 from results_file import replace_section  # noqa: E402
 
-from simulation.cohort import Cohort, generate_cohort  # noqa: E402
-from simulation.interventions import BASELINE, Scenario, load_scenario  # noqa: E402
-from simulation.measures import reoffending_counts  # noqa: E402
-from simulation.model import CohortSimulation, ReplicationStreams, _collector_paused  # noqa: E402
-from simulation.params import ModelParams, default_params  # noqa: E402
-from simulation.runner import cohort_seed, replication_seeds  # noqa: E402
+from simulation.inputs.cohort import Cohort, generate_cohort  # noqa: E402
+from simulation.inputs.interventions import BASELINE, Scenario, load_scenario  # noqa: E402
+from simulation.inputs.params import ModelParams, default_params  # noqa: E402
+from simulation.measures.reoffending import reoffending_counts  # noqa: E402
+from simulation.model.cohort_simulation import CohortSimulation, ReplicationStreams, _collector_paused  # noqa: E402
+from simulation.runs.runner import cohort_seed, replication_seeds  # noqa: E402
 
 SCENARIO = ROOT / "data" / "examples" / "scenarios" / "drug_treatment.yaml"
 TARGETS = {"baseline_seconds": 1.0, "scenario_ratio": 1.3, "memory_mb": 500.0, "dask_efficiency": 0.85}
@@ -165,10 +165,11 @@ def bench_scenario(args: argparse.Namespace) -> dict[str, Any]:
 MEMORY_SCRIPT = """
 import json, sys, time
 started = time.perf_counter()
-from simulation.cohort import generate_cohort
-from simulation.interventions import load_scenario
-from simulation.params import default_params
-from simulation.runner import cohort_seed, run_simulation
+from simulation.inputs.cohort import generate_cohort
+from simulation.inputs.interventions import load_scenario
+from simulation.inputs.params import default_params
+from simulation.runs.runner import cohort_seed
+from simulation.questions.scenario_run import run_simulation
 size, replications = int(sys.argv[1]), int(sys.argv[2])
 cohort = generate_cohort("adult", size, cohort_seed(2005))
 run_simulation(cohort, default_params(), load_scenario(sys.argv[3]), replications, 2005)
@@ -193,9 +194,9 @@ def bench_memory(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def bench_dask(args: argparse.Namespace) -> dict[str, Any]:
-    from simulation.distributed import dask_client, execute
-    from simulation.runner import scenario_runs
-    from simulation.tasks import simulation_groups
+    from simulation.runs.distributed import dask_client, execute
+    from simulation.runs.runner import scenario_runs
+    from simulation.runs.tasks import simulation_groups
 
     cohort = generate_cohort("adult", 45_000, cohort_seed(args.seed))
     scenario = scenario_runs(default_params(), None)
@@ -310,9 +311,9 @@ def record(results: dict[str, Any], args: argparse.Namespace) -> None:
     lines += [
         "",
         "What keeps it fast: careers are worked out in bulk with numpy up to each offender's first custody "
-        "(`simulation/plan.py`); only offenders who meet custody, or are placed on a programme, become SimPy "
+        "(`simulation/model/plan.py`); only offenders who meet custody, or are placed on a programme, become SimPy "
         "processes, and an offender no programme can interrupt needs one event per custody spell (its release). "
-        "Programme places are scheduled for every referral before the run (`simulation/place_schedule.py`): no "
+        "Programme places are scheduled for every referral before the run (`simulation/model/place_schedule.py`): no "
         "career event changes anyone's wait, so the national drug-treatment service (about 55,000 referrals from "
         "outside a 45,000 cohort, from a year's warm-up, and 11,000 from the cohort, competing for 6,000 places) "
         "needs no SimPy event for its waiting list, deadlines and releases; one process starts each cohort "

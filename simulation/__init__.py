@@ -6,10 +6,10 @@ Public entry points (imported lazily, so that `import simulation.errors` stays l
   defaults, no interventions, as the long table `safer simulate run` writes;
 - `run_simulation(cohort, params, scenario, replications, seed, workers, scheduler, store)`: baseline and one
   scenario, in process or on Dask, optionally keeping finished tasks for a resume;
-- `simulation.tasks` / `simulation.distributed.execute`: any list of runs (scenarios, projection years, sweep
+- `simulation.runs.tasks` / `simulation.runs.distributed.execute`: any list of runs (scenarios, projection years, sweep
   points) x replications as tasks;
 - `generate_cohort` / `load_cohort_csv`, `load_scenario`, `default_params` / `load_params`;
-- calibration: `simulation.calibrate.calibrate` (the submodule shares the function's name).
+- calibration: `simulation.questions.calibrate.calibrate` (the submodule shares the function's name).
 """
 
 from __future__ import annotations
@@ -18,24 +18,24 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulation.calibrate import Targets
-    from simulation.cohort import Cohort, generate_cohort, load_cohort_csv
-    from simulation.interventions import Scenario, load_scenario
-    from simulation.params import ModelParams, default_params, load_params
-    from simulation.runner import run_baseline_projection, run_simulation
+    from simulation.inputs.cohort import Cohort, generate_cohort, load_cohort_csv
+    from simulation.inputs.interventions import Scenario, load_scenario
+    from simulation.inputs.params import ModelParams, default_params, load_params
+    from simulation.questions.calibrate import Targets
+    from simulation.questions.scenario_run import run_baseline_projection, run_simulation
 
 _EXPORTS = {
-    "Targets": "simulation.calibrate",
-    "Cohort": "simulation.cohort",
-    "generate_cohort": "simulation.cohort",
-    "load_cohort_csv": "simulation.cohort",
-    "Scenario": "simulation.interventions",
-    "load_scenario": "simulation.interventions",
-    "ModelParams": "simulation.params",
-    "default_params": "simulation.params",
-    "load_params": "simulation.params",
-    "run_baseline_projection": "simulation.runner",
-    "run_simulation": "simulation.runner",
+    "Targets": "simulation.questions.calibrate",
+    "Cohort": "simulation.inputs.cohort",
+    "generate_cohort": "simulation.inputs.cohort",
+    "load_cohort_csv": "simulation.inputs.cohort",
+    "Scenario": "simulation.inputs.interventions",
+    "load_scenario": "simulation.inputs.interventions",
+    "ModelParams": "simulation.inputs.params",
+    "default_params": "simulation.inputs.params",
+    "load_params": "simulation.inputs.params",
+    "run_baseline_projection": "simulation.questions.scenario_run",
+    "run_simulation": "simulation.questions.scenario_run",
 }
 __all__ = [
     "Cohort",

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.cohort import Cohort, generate_cohort
-from simulation.params import ModelParams, default_params, merged_params
-from simulation.runner import cohort_seed
+from simulation.inputs.cohort import Cohort, generate_cohort
+from simulation.inputs.params import ModelParams, default_params, merged_params
+from simulation.runs.runner import cohort_seed
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "data" / "examples" / "scenarios"

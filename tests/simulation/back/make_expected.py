@@ -14,13 +14,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from simulation.cohort import generate_cohort  # noqa: E402
-from simulation.costs import load_unit_costs  # noqa: E402
-from simulation.interventions import load_scenario  # noqa: E402
-from simulation.params import default_params  # noqa: E402
-from simulation.project import ProjectionSpec, project  # noqa: E402
-from simulation.runner import cohort_seed, run_simulation  # noqa: E402
-from simulation.years import load_figures, load_year_effects  # noqa: E402
+from simulation.inputs.cohort import generate_cohort  # noqa: E402
+from simulation.inputs.interventions import load_scenario  # noqa: E402
+from simulation.inputs.params import default_params  # noqa: E402
+from simulation.measures.costs import load_unit_costs  # noqa: E402
+from simulation.questions.project import ProjectionSpec, project  # noqa: E402
+from simulation.questions.scenario_run import run_simulation  # noqa: E402
+from simulation.questions.years import load_figures, load_year_effects  # noqa: E402
+from simulation.runs.runner import cohort_seed  # noqa: E402
 
 CASES = {
     "adult_drug_treatment": ("adult", "drug_treatment.yaml"),

@@ -9,9 +9,9 @@ import pandas as pd
 import yaml
 
 from cli import app
-from simulation.cohort import generate_cohort
-from simulation.measures import SUMMARY_COLUMNS
-from simulation.params import load_params
+from simulation.inputs.cohort import generate_cohort
+from simulation.inputs.params import load_params
+from simulation.measures.reoffending import SUMMARY_COLUMNS
 
 
 def test_run_writes_long_table_and_provenance(runner, tmp_path, scenarios_dir):

@@ -17,12 +17,13 @@ import pandas as pd
 import pytest
 
 from cli import app
-from simulation.checkpoints import TaskStore, parts_folder, run_fingerprint
-from simulation.distributed import dask_client, execute_tasks
 from simulation.errors import SimulationInputError
-from simulation.interventions import load_scenario
-from simulation.runner import run_simulation, scenario_runs
-from simulation.tasks import run_task, simulation_tasks
+from simulation.inputs.interventions import load_scenario
+from simulation.questions.scenario_run import run_simulation
+from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint
+from simulation.runs.distributed import dask_client, execute_tasks
+from simulation.runs.runner import scenario_runs
+from simulation.runs.tasks import run_task, simulation_tasks
 
 pytest.importorskip("distributed")
 

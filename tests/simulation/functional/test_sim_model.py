@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.interventions import BASELINE, eligible, load_scenario
-from simulation.measures import CountingRules, counted, reoffending_counts
-from simulation.model import ReplicationStreams, simulate_replication
-from simulation.runner import replication_seeds
-from simulation.vocabulary import COUNTED_SANCTIONS, PENALTY_NOTICE, PRE_COURT
+from simulation.inputs.interventions import BASELINE, eligible, load_scenario
+from simulation.inputs.vocabulary import COUNTED_SANCTIONS, PENALTY_NOTICE, PRE_COURT
+from simulation.measures.reoffending import CountingRules, counted, reoffending_counts
+from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+from simulation.runs.runner import replication_seeds
 
 
 def _streams(cohort, seed=3):
@@ -136,7 +136,7 @@ def test_places_are_in_use_all_year_with_referrals_from_outside_the_cohort(small
     for 45,000 offenders (scale 1/15)."""
     import dataclasses
 
-    from simulation.interventions import scaled_capacity
+    from simulation.inputs.interventions import scaled_capacity
 
     cohort = dataclasses.replace(small_adult, national_size=45_000)
     scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
@@ -158,8 +158,9 @@ def test_places_are_in_use_all_year_with_referrals_from_outside_the_cohort(small
 def test_youth_offending_rises_through_the_teens(params):
     """Youths aged 15-17 re-offend more than those aged 10-12 (the age-crime curve rises to its peak in the late
     teens). The difference must exceed four Monte Carlo standard errors of the two bands' means."""
-    from simulation.cohort import generate_cohort
-    from simulation.runner import cohort_seed, run_simulation
+    from simulation.inputs.cohort import generate_cohort
+    from simulation.questions.scenario_run import run_simulation
+    from simulation.runs.runner import cohort_seed
 
     cohort = generate_cohort("youth", 20_000, cohort_seed(12))
     table = run_simulation(cohort, params, None, replications=2, seed=12)

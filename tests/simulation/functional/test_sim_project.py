@@ -145,7 +145,7 @@ def test_drift_files_with_unknown_columns_or_shares_not_summing_to_one_are_refus
 
 
 def test_unit_cost_tables_with_negative_costs_or_unknown_offence_groups_are_refused(runner, tmp_path):
-    from simulation.costs import UNIT_COSTS_FILE
+    from simulation.measures.costs import UNIT_COSTS_FILE
 
     text = UNIT_COSTS_FILE.read_text()
     out = tmp_path / "r.csv"
@@ -241,10 +241,10 @@ def test_run_with_precision_adds_replications_until_the_half_width_is_reached(ru
 def test_draws_refitted_on_two_dask_workers_are_those_refitted_here():
     """With --uncertainty each draw's calibrated years are re-fitted before the projection runs; on more than one
     worker the draws are re-fitted on Dask. Every year's parameters must be identical either way."""
-    from simulation.params import default_params
-    from simulation.project import ProjectionSpec, ProjectionVary, projection_ranges
-    from simulation.uncertainty import Draws
-    from simulation.years import load_figures, load_year_effects
+    from simulation.inputs.params import default_params
+    from simulation.inputs.uncertainty import Draws
+    from simulation.questions.project import ProjectionSpec, ProjectionVary, projection_ranges
+    from simulation.questions.years import load_figures, load_year_effects
 
     spec = ProjectionSpec(default_params(), load_figures(), load_year_effects(), first_year=2004, adult_size=300,
                           youth_size=300, check_size=300, seed=11)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from simulation.interventions import load_scenario
-from simulation.measures import ANNEX_MEASURES, GROUPINGS, OFFENDING_MEASURES, SUMMARY_COLUMNS
-from simulation.runner import replication_seeds, run_baseline_projection, run_simulation
+from simulation.inputs.interventions import load_scenario
+from simulation.measures.reoffending import ANNEX_MEASURES, GROUPINGS, OFFENDING_MEASURES, SUMMARY_COLUMNS
+from simulation.questions.scenario_run import run_baseline_projection, run_simulation
+from simulation.runs.runner import replication_seeds
 
 
 def test_same_seed_gives_bit_identical_output_and_other_seeds_differ(small_adult, params):
@@ -69,10 +70,10 @@ def test_package_exports_resolve():
 
 
 def test_points_of_a_sweep_are_tasks_whose_labels_lead_the_summary(small_adult, params, scenarios_dir, with_params):
-    from simulation.interventions import BASELINE
-    from simulation.measures import summarise
-    from simulation.runner import run_replications
-    from simulation.tasks import Run
+    from simulation.inputs.interventions import BASELINE
+    from simulation.measures.reoffending import summarise
+    from simulation.runs.runner import run_replications
+    from simulation.runs.tasks import Run
 
     scenario = load_scenario(scenarios_dir / "ppo.yaml")
     slower = with_params(waiting_period_months=9)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.cohort import generate_cohort, load_cohort_csv
 from simulation.errors import SimulationInputError
-from simulation.vocabulary import ADULT_DISPOSALS, YOUTH_DISPOSALS
+from simulation.inputs.cohort import generate_cohort, load_cohort_csv
+from simulation.inputs.vocabulary import ADULT_DISPOSALS, YOUTH_DISPOSALS
 
 
 def test_adult_cohort_follows_the_annex_definition(small_adult):

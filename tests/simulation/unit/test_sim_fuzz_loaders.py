@@ -18,11 +18,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.cohort import INPUT_COLUMNS, generate_cohort, load_cohort_csv
 from simulation.errors import SimulationInputError
-from simulation.interventions import load_scenario
-from simulation.params import CALIBRATED_DEFAULTS, load_params
-from simulation.runner import cohort_seed
+from simulation.inputs.cohort import INPUT_COLUMNS, generate_cohort, load_cohort_csv
+from simulation.inputs.interventions import load_scenario
+from simulation.inputs.params import CALIBRATED_DEFAULTS, load_params
+from simulation.runs.runner import cohort_seed
 from tests.fuzz_inputs import FUZZ_EXAMPLES, damaged_text, write, wrong_types
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "data" / "examples" / "scenarios"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from simulation.errors import SimulationInputError
-from simulation.interventions import Modifier, eligible, load_scenario, scenario_params
+from simulation.inputs.interventions import Modifier, eligible, load_scenario, scenario_params
 
 
 def _scenario(tmp_path: Path, scenarios_dir: Path, edit) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulation.errors import SimulationInputError
-from simulation.memory import BYTES_PER_OFFENDER, PROCESS_BYTES, check_fits, estimated_peak_bytes
+from simulation.runs.memory import BYTES_PER_OFFENDER, PROCESS_BYTES, check_fits, estimated_peak_bytes
 
 
 def test_estimate_grows_with_offenders_and_workers():
@@ -31,8 +31,8 @@ def _garbage_left_for_the_cyclic_collector(cohort, params, scenario) -> tuple[in
     import gc
     import tracemalloc
 
-    from simulation.model import ReplicationStreams, simulate_replication
-    from simulation.runner import replication_seeds
+    from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+    from simulation.runs.runner import replication_seeds
 
     streams = ReplicationStreams(replication_seeds(3, 1)[0], cohort.size)
     gc.collect()
@@ -56,8 +56,8 @@ def test_a_replication_frees_most_of_its_memory_without_the_cyclic_collector(sma
     """Processes and the simulation refer to each other; left to the cyclic collector, a replication's memory
     outlived it into the next one (peak 604 MB for 10 replications of 45,000 with the drug-treatment scenario,
     377 MB once `dismantle` frees it). Measured against the same run with `dismantle` switched off."""
-    from simulation.interventions import load_scenario
-    from simulation.model import CohortSimulation
+    from simulation.inputs.interventions import load_scenario
+    from simulation.model.cohort_simulation import CohortSimulation
 
     scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
     garbage, kept = _garbage_left_for_the_cyclic_collector(small_adult, params, scenario)

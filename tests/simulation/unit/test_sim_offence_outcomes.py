@@ -7,20 +7,20 @@ import numpy as np
 import pytest
 from scipy.special import ndtri
 
-from simulation.offence_outcomes import (
-    COMMUNITY_ORDER_INSTEAD,
-    CUSTODY,
-    offence_outcome,
-    offence_outcomes,
-    outcome_rules,
-)
-from simulation.vocabulary import (
+from simulation.inputs.vocabulary import (
     COURT_CONVICTION,
     N_SERIOUS_TYPES,
     PENALTY_NOTICE,
     PRE_COURT,
     SERIOUS_SEXUAL_TYPE,
     TABLE1_GROUPS,
+)
+from simulation.model.offence_outcomes import (
+    COMMUNITY_ORDER_INSTEAD,
+    CUSTODY,
+    offence_outcome,
+    offence_outcomes,
+    outcome_rules,
 )
 
 

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from simulation.errors import SimulationInputError
-from simulation.params import CALIBRATED_DEFAULTS, ModelParams, default_params, load_params, params_document
+from simulation.inputs.params import CALIBRATED_DEFAULTS, ModelParams, default_params, load_params, params_document
 
 
 def test_bundled_defaults_are_calibrated_values():

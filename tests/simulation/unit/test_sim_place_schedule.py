@@ -1,4 +1,4 @@
-"""The bulk schedule of programme places (`simulation/place_schedule.py`) against SimPy's resource run
+"""The bulk schedule of programme places (`simulation/model/place_schedule.py`) against SimPy's resource run
 referral by referral (`simulation/places.Places`, the event path), and against cases worked by hand."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.place_schedule import PlaceSchedule, _by_priority, schedule_places, schedule_usage
-from simulation.places import Places, PlaceUsage
+from simulation.model.place_schedule import PlaceSchedule, _by_priority, schedule_places, schedule_usage
+from simulation.model.places import Places, PlaceUsage
 
 TIME_TOLERANCE_DAYS = 1e-9
 

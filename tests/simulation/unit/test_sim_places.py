@@ -11,7 +11,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.places import Places, WaitingList, interval_usage
+from simulation.model.places import Places, WaitingList, interval_usage
 
 
 def _holder(env, places, log, name, hold, priority=0):

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.calibrate import Targets, closed_form_rates, solve_closed_form
 from simulation.errors import SimulationInputError
-from simulation.measures import age_band, summarise
-from simulation.rates import gamma_frailty, log_rate_multiplier, lognormal_cdf
+from simulation.measures.reoffending import age_band, summarise
+from simulation.model.rates import gamma_frailty, log_rate_multiplier, lognormal_cdf
+from simulation.questions.calibrate import Targets, closed_form_rates, solve_closed_form
 
 
 def test_reference_offender_has_multiplier_one(uniform_cohort, params):

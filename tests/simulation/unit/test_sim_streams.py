@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.streams import OffenderStream, Purpose, programme_purpose, standard_exponential, uniform
+from simulation.model.streams import OffenderStream, Purpose, programme_purpose, standard_exponential, uniform
 
 SEQ = np.random.SeedSequence(99, spawn_key=(1, 0))
 

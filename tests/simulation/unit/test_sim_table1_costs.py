@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.costs import (
+from simulation.errors import SimulationInputError
+from simulation.inputs.table1 import codes_by_group, load_table1
+from simulation.inputs.vocabulary import REOFFENCE_TYPES, TABLE1_GROUPS
+from simulation.measures.costs import (
     UNIT_COSTS_FILE,
     crime_cost_per_offence,
     load_unit_costs,
     summarise_costs,
 )
-from simulation.errors import SimulationInputError
-from simulation.table1 import codes_by_group, load_table1
-from simulation.vocabulary import REOFFENCE_TYPES, TABLE1_GROUPS
 
 
 def test_table1_lists_every_annex_code_in_a_group_with_the_sexual_split():

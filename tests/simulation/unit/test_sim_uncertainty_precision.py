@@ -8,10 +8,8 @@ import pytest
 from scipy import stats
 
 from simulation.errors import SimulationInputError
-from simulation.interventions import load_scenario
-from simulation.precision import automated_replications, look_ahead, relative_half_width
-from simulation.project import _probability
-from simulation.uncertainty import (
+from simulation.inputs.interventions import load_scenario
+from simulation.inputs.uncertainty import (
     Draws,
     Range,
     apply_to_params,
@@ -20,6 +18,8 @@ from simulation.uncertainty import (
     model_ranges,
     scenario_ranges,
 )
+from simulation.questions.project import _probability
+from simulation.runs.precision import automated_replications, look_ahead, relative_half_width
 
 
 def test_latin_hypercube_uses_each_slice_of_each_range_once():

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.cohort import ADULT_SPEC, generate_cohort
-from simulation.drift import read_drift, spec_for_year
 from simulation.errors import SimulationInputError
-from simulation.measures import age_band
-from simulation.years import load_figures, read_user_figures
+from simulation.inputs.cohort import ADULT_SPEC, generate_cohort
+from simulation.inputs.drift import read_drift, spec_for_year
+from simulation.measures.reoffending import age_band
+from simulation.questions.years import load_figures, read_user_figures
 
 
 def test_the_figures_mark_what_is_published_and_what_is_assumed():

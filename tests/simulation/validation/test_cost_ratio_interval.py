@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from simulation.costs import ratio_interval
+from simulation.measures.costs import ratio_interval
 
 
 def test_with_a_constant_denominator_it_is_the_numerators_t_interval_scaled():

@@ -1,5 +1,5 @@
-"""The bulk path (careers planned with numpy up to first custody, `simulation/plan.py`, and programme places
-scheduled before the run, `simulation/place_schedule.py`) against the event path (every career a SimPy
+"""The bulk path (careers planned with numpy up to first custody, `simulation/model/plan.py`, and programme places
+scheduled before the run, `simulation/model/place_schedule.py`) against the event path (every career a SimPy
 process from the start, every referral a request on SimPy's resource), on the same random streams.
 
 Both consume exactly the same random numbers, so they must record the same careers: the same offences
@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.interventions import BASELINE, load_scenario
-from simulation.measures import reoffending_counts
-from simulation.model import CareerLog, CohortSimulation, ReplicationStreams, simulate_replication
-from simulation.runner import replication_seeds
+from simulation.inputs.interventions import BASELINE, load_scenario
+from simulation.measures.reoffending import reoffending_counts
+from simulation.model.cohort_simulation import CareerLog, CohortSimulation, ReplicationStreams, simulate_replication
+from simulation.runs.runner import replication_seeds
 
 TIME_TOLERANCE_DAYS = 1e-9
 

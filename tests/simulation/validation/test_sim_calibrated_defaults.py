@@ -9,10 +9,10 @@ within 2%, and the raw count within 4 Monte Carlo standard errors.
 
 from __future__ import annotations
 
-from simulation.calibrate import Targets, simulate_rates
-from simulation.cohort import generate_cohort
-from simulation.model import ReplicationStreams
-from simulation.runner import cohort_seed, replication_seeds
+from simulation.inputs.cohort import generate_cohort
+from simulation.model.cohort_simulation import ReplicationStreams
+from simulation.questions.calibrate import Targets, simulate_rates
+from simulation.runs.runner import cohort_seed, replication_seeds
 
 SEED = 424242  # not the calibration seed (2005)
 REPLICATIONS = 5

@@ -32,13 +32,13 @@ import pytest
 from scipy import integrate
 from scipy.stats import lognorm
 
-from simulation.committed import expected_committed
-from simulation.interventions import BASELINE, Scenario
-from simulation.measures import inside_custody, offender_outcomes, reoffending_counts
-from simulation.model import ReplicationStreams, simulate_replication
-from simulation.rates import age_log_effect, age_paths, sanction_shares
-from simulation.runner import replication_seeds
-from simulation.vocabulary import DAYS_PER_YEAR
+from simulation.inputs.interventions import BASELINE, Scenario
+from simulation.inputs.vocabulary import DAYS_PER_YEAR
+from simulation.measures.committed import expected_committed
+from simulation.measures.reoffending import inside_custody, offender_outcomes, reoffending_counts
+from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+from simulation.model.rates import age_log_effect, age_paths, sanction_shares
+from simulation.runs.runner import replication_seeds
 
 N = 80_000
 Z_FAIL = 3.29

@@ -10,9 +10,10 @@ must be about 30% of what participants would have committed over the time the ef
 
 from __future__ import annotations
 
-from simulation.cohort import generate_cohort
-from simulation.interventions import load_scenario
-from simulation.runner import cohort_seed, run_simulation
+from simulation.inputs.cohort import generate_cohort
+from simulation.inputs.interventions import load_scenario
+from simulation.questions.scenario_run import run_simulation
+from simulation.runs.runner import cohort_seed
 
 SEED = 31_337
 
@@ -22,7 +23,7 @@ def test_ppo_reports_offences_committed_and_averted_with_an_interval_above_zero(
     spec = scenario.interventions[0]
     assert spec.rate_ratio.value * spec.detection_ratio.value != 1.0, "the scenario must not cancel itself out"
     cohort = generate_cohort("adult", 10_000, cohort_seed(SEED))
-    from simulation.costs import load_unit_costs
+    from simulation.measures.costs import load_unit_costs
 
     table = run_simulation(cohort, params, scenario, replications=6, seed=SEED, unit_costs=load_unit_costs())
     everyone = table[(table["group"] == "all")].set_index(["scenario", "measure"])

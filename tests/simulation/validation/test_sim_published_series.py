@@ -14,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.calibrate import simulate_rates
-from simulation.cohort import generate_cohort
-from simulation.model import ReplicationStreams
-from simulation.params import default_params
-from simulation.tasks import cohort_seed, replication_seeds
-from simulation.years import custody_check_spec, load_figures, load_year_effects, year_params
+from simulation.inputs.cohort import generate_cohort
+from simulation.inputs.params import default_params
+from simulation.model.cohort_simulation import ReplicationStreams
+from simulation.questions.calibrate import simulate_rates
+from simulation.questions.years import custody_check_spec, load_figures, load_year_effects, year_params
+from simulation.runs.tasks import cohort_seed, replication_seeds
 
 SEED = 777_001  # not the calibration seed (2004)
 REPLICATIONS = 4

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from simulation.place_schedule import _by_priority, schedule_places
+from simulation.model.place_schedule import _by_priority, schedule_places
 
 
 def erlang_c(places: int, offered: float) -> float:

@@ -287,8 +287,8 @@ def test_a_corrupt_meta_json(runner: CliRunner, tmp_path: Path, weighted_place: 
 
 
 def test_text_in_an_integer_column_of_a_cohort_file(runner: CliRunner, tmp_path: Path) -> None:
-    from simulation.cohort import INPUT_COLUMNS, generate_cohort
-    from simulation.runner import cohort_seed
+    from simulation.inputs.cohort import INPUT_COLUMNS, generate_cohort
+    from simulation.runs.runner import cohort_seed
 
     frame = generate_cohort("adult", 20, cohort_seed(1)).frame[list(INPUT_COLUMNS["adult"])].astype(str)
     frame.loc[3, "previous_sanctions"] = "several"

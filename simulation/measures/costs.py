@@ -30,9 +30,9 @@ import pandas as pd
 
 from safer_io.inputs import read_text
 from simulation.errors import SimulationInputError
-from simulation.params import ModelParams
-from simulation.rates import serious_probability, serious_sexual_share
-from simulation.vocabulary import OFFENCE_GROUPS, REOFFENCE_TYPES, SERIOUS_VIOLENT_GROUPS
+from simulation.inputs.params import ModelParams
+from simulation.inputs.vocabulary import OFFENCE_GROUPS, REOFFENCE_TYPES, SERIOUS_VIOLENT_GROUPS
+from simulation.model.rates import serious_probability, serious_sexual_share
 
 UNIT_COSTS_FILE = Path(__file__).with_name("unit_costs.csv")
 UNIT_COST_COLUMNS = ("item", "kind", "offence_type", "value", "price_year", "uplift_to_2008", "status", "source")

@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from safer_io.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
-from simulation.params import ModelParams, merged_params
-from simulation.vocabulary import ALL_DISPOSALS, ATTRIBUTES, OFFENCE_GROUPS, SEXES
+from simulation.inputs.params import ModelParams, merged_params
+from simulation.inputs.vocabulary import ALL_DISPOSALS, ATTRIBUTES, OFFENCE_GROUPS, SEXES
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 NUMERIC_ATTRIBUTES = ("age", "previous_sanctions", "age_first_sanction")
@@ -211,7 +211,7 @@ class Scenario(BaseModel):
     def _known_parameters(cls, values: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(values) - set(ModelParams.model_fields))
         if unknown:
-            raise ValueError(f"unknown model parameter(s) {unknown}; see simulation/params.py for the names")
+            raise ValueError(f"unknown model parameter(s) {unknown}; see simulation/inputs/params.py for the names")
         for value in values.values():
             if isinstance(value, dict) and {"value", "range", "source"} <= set(value):
                 Assumption.model_validate(value)  # its value must lie in its own range
@@ -294,7 +294,7 @@ def scaled_capacity(capacity: int, scale: float) -> int:
 
 def bundled_scenario_dir() -> Path:
     """Where the bundled scenarios live: inside the wheel, or `data/examples/scenarios` in a checkout."""
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parents[1]  # simulation/, where the wheel puts _bundled/
     wheel_dir = package_dir / "_bundled" / "scenarios"
     if wheel_dir.is_dir():
         return wheel_dir

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from safer_io.inputs import read_text
-from simulation.cohort import DEFAULT_SPECS, CohortSpec
 from simulation.errors import SimulationInputError
-from simulation.vocabulary import AGE_BANDS, DISPOSALS_BY_KIND, OFFENCE_GROUPS, SEXES
+from simulation.inputs.cohort import DEFAULT_SPECS, CohortSpec
+from simulation.inputs.vocabulary import AGE_BANDS, DISPOSALS_BY_KIND, OFFENCE_GROUPS, SEXES
 
 DRIFT_COLUMNS = ("year", "cohort", "attribute", "category", "value")
 

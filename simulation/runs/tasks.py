@@ -31,10 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.cohort import Cohort, CohortSpec, generate_cohort
-from simulation.costs import UnitCosts, add_cost_columns
-from simulation.interventions import Scenario
-from simulation.measures import (
+from simulation.inputs.cohort import Cohort, CohortSpec, generate_cohort
+from simulation.inputs.interventions import Scenario
+from simulation.inputs.params import ModelParams
+from simulation.inputs.vocabulary import CohortKind
+from simulation.measures.costs import UnitCosts, add_cost_columns
+from simulation.measures.reoffending import (
     annex_measures,
     difference_measures,
     offender_outcomes,
@@ -42,9 +44,7 @@ from simulation.measures import (
     programme_masks,
     programme_measures,
 )
-from simulation.model import ReplicationStreams, simulate_replication
-from simulation.params import ModelParams
-from simulation.vocabulary import CohortKind
+from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
 
 ROW_COLUMNS: tuple[str, ...] = (
     "replication",

@@ -33,13 +33,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.cohort import Cohort
-from simulation.committed import custody_days, expected_committed, supervision_days
-from simulation.model import CareerLog, CustodyLog, OffenceLog, ProgrammeLog
-from simulation.offence_outcomes import COMMUNITY_ORDER_INSTEAD
-from simulation.params import ModelParams
-from simulation.rates import age_paths, category_values, serious_probability
-from simulation.vocabulary import AGE_BANDS, COUNTED_SANCTIONS, N_SERIOUS_TYPES, SERIOUS_SEXUAL_TYPE
+from simulation.inputs.cohort import Cohort
+from simulation.inputs.params import ModelParams
+from simulation.inputs.vocabulary import AGE_BANDS, COUNTED_SANCTIONS, N_SERIOUS_TYPES, SERIOUS_SEXUAL_TYPE
+from simulation.measures.committed import custody_days, expected_committed, supervision_days
+from simulation.model.cohort_simulation import CareerLog, CustodyLog, OffenceLog, ProgrammeLog
+from simulation.model.offence_outcomes import COMMUNITY_ORDER_INSTEAD
+from simulation.model.rates import age_paths, category_values, serious_probability
 
 GROUPINGS: tuple[str, ...] = ("all", "age_band", "sex", "disposal", "offence_group")
 ANNEX_MEASURES: tuple[str, ...] = (

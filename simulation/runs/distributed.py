@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from simulation.cohort import Cohort
-from simulation.tasks import RunResult, SimulationTask, TaskGroup, reduce_group, run_group, run_task
+from simulation.inputs.cohort import Cohort
+from simulation.runs.tasks import RunResult, SimulationTask, TaskGroup, reduce_group, run_group, run_task
 
 if TYPE_CHECKING:
     from distributed import Client
 
-    from simulation.checkpoints import TaskStore
+    from simulation.runs.checkpoints import TaskStore
 
 GroupDone = Callable[[TaskGroup], None]
 """Called in the driving process as each group finishes (or is found finished by a resume)."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from simulation.errors import SimulationInputError
-from simulation.vocabulary import TABLE1_GROUPS
+from simulation.inputs.vocabulary import TABLE1_GROUPS
 
 TABLE1_FILE = Path(__file__).with_name("table1.csv")
 TABLE1_COLUMNS = ("code", "description", "group", "annex_line")

@@ -1,6 +1,6 @@
 """Every model parameter in one validated object, with its unit and its source.
 
-Values are assumptions unless marked *calibrated* (fitted by `simulation.calibrate` to the published
+Values are assumptions unless marked *calibrated* (fitted by `simulation.questions.calibrate` to the published
 2005 Q1 adult figures and stored in `calibrated_defaults.yaml`) or *Annex* (fixed by the PSA 23
 Measurement Annex, 000:670-899). `default_params()` is what `safer simulate run` uses.
 """
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from safer_io.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
-from simulation.vocabulary import ALL_DISPOSALS, DAYS_PER_MONTH, OFFENCE_GROUPS, SERIOUS_VIOLENT_GROUPS
+from simulation.inputs.vocabulary import ALL_DISPOSALS, DAYS_PER_MONTH, OFFENCE_GROUPS, SERIOUS_VIOLENT_GROUPS
 
 CALIBRATED_DEFAULTS = Path(__file__).with_name("calibrated_defaults.yaml")
 

@@ -32,13 +32,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
-from simulation.cohort import Cohort
 from simulation.errors import SimulationInputError
-from simulation.interventions import BASELINE
-from simulation.measures import reoffending_counts
-from simulation.model import ReplicationStreams, simulate_replication
-from simulation.params import ModelParams, merged_params
-from simulation.rates import (
+from simulation.inputs.cohort import Cohort
+from simulation.inputs.interventions import BASELINE
+from simulation.inputs.params import ModelParams, merged_params
+from simulation.inputs.vocabulary import DAYS_PER_YEAR
+from simulation.measures.reoffending import reoffending_counts
+from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+from simulation.model.rates import (
     age_paths,
     category_values,
     log_rate_multiplier,
@@ -46,8 +47,7 @@ from simulation.rates import (
     sanction_shares,
     serious_probability,
 )
-from simulation.tasks import replication_seeds
-from simulation.vocabulary import DAYS_PER_YEAR
+from simulation.runs.tasks import replication_seeds
 
 THETA_MAX = 50.0
 INTEGRATION_POINTS = 4001

@@ -5,7 +5,7 @@ its range (or to the values given), and the baseline and the scenarios are run a
 random numbers as the central run (common random numbers across the sweep's points as well as its scenarios),
 so the differences between settings are the parameter's effect, not Monte Carlo noise. A model parameter moved
 from its central value has the calibrated base rate, heterogeneity and serious share re-solved by the closed
-forms, so that every setting still reproduces the 2005 figures (`runner.RunVary`).
+forms, so that every setting still reproduces the 2005 figures (`scenario_run.RunVary`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from simulation.cohort import Cohort
 from simulation.errors import SimulationInputError
-from simulation.interventions import Scenario
-from simulation.measures import summarise
-from simulation.params import ModelParams, merged_params
-from simulation.runner import RunVary, run_groups, run_ranges, scenario_runs
-from simulation.tasks import Point, groups_for
-from simulation.uncertainty import Range, model_override, model_value
+from simulation.inputs.cohort import Cohort
+from simulation.inputs.interventions import Scenario
+from simulation.inputs.params import ModelParams, merged_params
+from simulation.inputs.uncertainty import Range, model_override, model_value
+from simulation.measures.reoffending import summarise
+from simulation.questions.scenario_run import RunVary, run_ranges
+from simulation.runs.runner import run_groups, scenario_runs
+from simulation.runs.tasks import Point, groups_for
 
 SWEEP_MEASURES = ("frequency_per_100", "binary_rate_percent", "serious_per_100", "committed_per_100")
 CENTRAL = "central"

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from safer_io.inputs import read_text
 from simulation.errors import SimulationInputError
-from simulation.vocabulary import (
+from simulation.inputs.vocabulary import (
     AGE_BANDS,
     ATTRIBUTES,
     DISPOSALS_BY_KIND,

@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaincinv, ndtr
 
-from simulation.params import ModelParams
-from simulation.vocabulary import DAYS_PER_YEAR, OFFENCE_GROUPS
+from simulation.inputs.params import ModelParams
+from simulation.inputs.vocabulary import DAYS_PER_YEAR, OFFENCE_GROUPS
 
 INF = math.inf
 

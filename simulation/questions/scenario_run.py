@@ -1,10 +1,9 @@
-"""Replications of the baseline and one or more scenarios, summarised across replications.
+"""What a scenario does against the baseline: `safer simulate run` as a question asked of the model.
 
-The runner owns replications; the model (`model.py`) owns one. Each (replication, scenario) pair is a
-task (`tasks.py`) with its replication's seed sequence, so every scenario in replication r uses the same
-random numbers (common random numbers); the scenarios of a replication form a group, reduced together so
-that each scenario is compared with the baseline on the same offenders. Tasks run in this process or as
-Dask tasks (`distributed.py`) with bit-identical results.
+The baseline and the scenarios run on common random numbers (`simulation.runs.runner`), are summarised across
+replications, and are priced. Under `--uncertainty` each replication draws its own assumptions (`RunVary`): the
+model's, with the calibrated base rate, heterogeneity and serious share re-solved for the reference year's
+published figures, and each scenario's.
 """
 
 from __future__ import annotations
@@ -14,17 +13,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from simulation.checkpoints import TaskStore
-from simulation.cohort import Cohort, generate_cohort
-from simulation.costs import UnitCosts, cost_items, summarise_costs
-from simulation.distributed import GroupDone, execute
-from simulation.errors import SimulationInputError
-from simulation.interventions import BASELINE, Scenario, policy_params, scenario_params
-from simulation.measures import summarise
-from simulation.memory import check_fits
-from simulation.params import ModelParams, default_params
-from simulation.tasks import Point, Run, TaskGroup, Vary, cohort_seed, groups_for, replication_seeds
-from simulation.uncertainty import (
+from simulation.inputs.cohort import Cohort, generate_cohort
+from simulation.inputs.interventions import Scenario, policy_params, scenario_params
+from simulation.inputs.params import ModelParams, default_params
+from simulation.inputs.uncertainty import (
     Draws,
     Range,
     apply_to_params,
@@ -33,88 +25,12 @@ from simulation.uncertainty import (
     model_ranges,
     scenario_ranges,
 )
-
-__all__ = [
-    "cohort_seed",
-    "replication_seeds",
-    "run_baseline_projection",
-    "run_groups",
-    "run_replications",
-    "run_simulation",
-    "scenario_runs",
-]
-
-def scenario_runs(
-    params: ModelParams,
-    scenarios: Scenario | Sequence[Scenario] | None,
-    scenario_source: str | Sequence[str] = "scenario",
-    labels: tuple = (),
-    cohort: object = None,
-) -> list[Run]:
-    """The baseline and the scenarios, compared on common random numbers.
-
-    A scenario's `parameters` overrides apply to the baseline too, so that the difference isolates the
-    interventions and its `policy`; scenarios compared in one run must therefore agree on them.
-    """
-    chosen = [] if scenarios is None else [scenarios] if isinstance(scenarios, Scenario) else list(scenarios)
-    sources = [scenario_source] * len(chosen) if isinstance(scenario_source, str) else list(scenario_source)
-    names = [s.name for s in chosen]
-    if len(set(names)) != len(names):
-        raise SimulationInputError(f"--scenario: each scenario may be given once; repeated: {names}")
-    shared = [s.parameter_values() for s in chosen]
-    if any(values != shared[0] for values in shared[1:]):
-        raise SimulationInputError(
-            "--scenario: scenarios compared in one run must have the same 'parameters' overrides (they apply to the "
-            "baseline too); put a scenario's own changes under 'policy'"
-        )
-    base = scenario_params(chosen[0], params, sources[0]) if chosen else params
-    for scenario, source in zip(chosen[1:], sources[1:], strict=True):
-        scenario_params(scenario, params, source)
-    runs = [Run(BASELINE, base, labels, cohort)]  # type: ignore[arg-type]
-    runs += [
-        Run(scenario, policy_params(scenario, base, source), labels, cohort)  # type: ignore[arg-type]
-        for scenario, source in zip(chosen, sources, strict=True)
-    ]
-    return runs
-
-
-def run_groups(
-    cohort: Cohort | None,
-    groups: list[TaskGroup],
-    workers: int = 1,
-    scheduler: str | None = None,
-    store: TaskStore | None = None,
-    on_group_done: GroupDone | None = None,
-) -> pd.DataFrame:
-    """Per-replication rows of every group, in group order."""
-    tables = execute(cohort, groups, workers, scheduler, store=store, on_group_done=on_group_done)
-    return pd.concat(tables, ignore_index=True)
-
-
-def run_replications(
-    cohort: Cohort,
-    runs: list[Run],
-    replications: int | range,
-    seed: int,
-    workers: int = 1,
-    scheduler: str | None = None,
-    store: TaskStore | None = None,
-    on_group_done: GroupDone | None = None,
-    vary: Vary | None = None,
-    unit_costs: UnitCosts | None = None,
-) -> pd.DataFrame:
-    """Per-replication rows for every run, replication by replication.
-
-    Columns: the runs' point labels (if any), replication, scenario, measure, group, group_value, value,
-    mc_variance.
-    """
-    check_fits(cohort.size, workers if scheduler is None else 1)
-    points: list[Point] = [(runs[0].labels, runs)]
-    chosen = range(replications) if isinstance(replications, int) else replications
-    if not len(chosen):
-        raise ValueError("replications must be at least 1")
-    groups = groups_for(points, chosen, seed, vary, unit_costs)
-    return run_groups(cohort, groups, workers, scheduler, store, on_group_done)
+from simulation.measures.costs import UnitCosts, cost_items, summarise_costs
+from simulation.measures.reoffending import summarise
+from simulation.runs.checkpoints import TaskStore
+from simulation.runs.distributed import GroupDone
+from simulation.runs.runner import run_replications, scenario_runs
+from simulation.runs.tasks import Run, cohort_seed
 
 
 def run_simulation(
@@ -211,7 +127,7 @@ class RunVary:
     def base(self, replication: int) -> ModelParams:
         """The drawn model parameters of a replication, re-solved for the reference year."""
         if replication not in self._base:
-            from simulation.years import load_figures, load_year_effects, resolve_year
+            from simulation.questions.years import load_figures, load_year_effects, resolve_year
 
             values = self.draws.values(replication)
             if not self.always_resolve and not any(is_model_parameter(self.params, name) for name in values):

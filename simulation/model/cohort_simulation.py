@@ -30,15 +30,23 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulation.cohort import QUARTER_END_DAY, Cohort
-from simulation.interventions import InterventionSpec, Modifier, Scenario, eligible, modifier_for, scaled_capacity
-from simulation.offence_outcomes import Outcome, offence_outcome, offence_outcomes, outcome_rules
-from simulation.outside_referrals import OutsideReferrals, draw_outside_referrals
-from simulation.params import ModelParams
-from simulation.place_schedule import schedule_places, schedule_usage
-from simulation.places import PlaceRequest, Places, PlaceUsage, interval_usage
-from simulation.plan import CareerPlan, PlanInputs, PlanState, plan_careers
-from simulation.rates import (
+from simulation.inputs.cohort import QUARTER_END_DAY, Cohort
+from simulation.inputs.interventions import (
+    InterventionSpec,
+    Modifier,
+    Scenario,
+    eligible,
+    modifier_for,
+    scaled_capacity,
+)
+from simulation.inputs.params import ModelParams
+from simulation.inputs.vocabulary import COURT_CONVICTION, DAYS_PER_YEAR
+from simulation.model.offence_outcomes import Outcome, offence_outcome, offence_outcomes, outcome_rules
+from simulation.model.outside_referrals import OutsideReferrals, draw_outside_referrals
+from simulation.model.place_schedule import schedule_places, schedule_usage
+from simulation.model.places import PlaceRequest, Places, PlaceUsage, interval_usage
+from simulation.model.plan import CareerPlan, PlanInputs, PlanState, plan_careers
+from simulation.model.rates import (
     AgePath,
     age_paths,
     category_values,
@@ -48,7 +56,7 @@ from simulation.rates import (
     serious_probability,
     serious_sexual_share,
 )
-from simulation.streams import (
+from simulation.model.streams import (
     OffenderStream,
     Purpose,
     outside_purpose,
@@ -57,7 +65,6 @@ from simulation.streams import (
     standard_normal,
     uniform,
 )
-from simulation.vocabulary import COURT_CONVICTION, DAYS_PER_YEAR
 
 INF = math.inf
 CUSTODY_AFTER_CONVICTION = 0

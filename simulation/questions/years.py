@@ -29,11 +29,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from safer_io.inputs import load_yaml, read_text
-from simulation.calibrate import ClosedForms, GroupTarget, calibrate_groups
-from simulation.cohort import Cohort
 from simulation.errors import SimulationInputError, from_validation_error
-from simulation.params import ModelParams, default_params, merged_params
-from simulation.vocabulary import CohortKind
+from simulation.inputs.cohort import Cohort
+from simulation.inputs.params import ModelParams, default_params, merged_params
+from simulation.inputs.vocabulary import CohortKind
+from simulation.questions.calibrate import ClosedForms, GroupTarget, calibrate_groups
 
 FIGURES_FILE = Path(__file__).with_name("figures.yaml")
 YEAR_EFFECTS_FILE = Path(__file__).with_name("year_effects.yaml")
@@ -395,7 +395,7 @@ def resolve_year(
 def custody_check_spec() -> Any:
     """The 2004 custody-leaver check cohort: adult custody leavers only, half of them women, so that both
     sexes' rates are precise (the real cohort has 1,402 women among 15,761 custody leavers)."""
-    from simulation.cohort import ADULT_SPEC
+    from simulation.inputs.cohort import ADULT_SPEC
 
     return ADULT_SPEC.model_copy(update={
         "disposal_shares": {"custody": 1.0, "community": 0.0},
@@ -415,9 +415,9 @@ def calibrate_all_years(
 ) -> YearEffects:
     """Calibrate every year with figures on generated cohorts of `size` (each year's spec from `drift`), the
     2004 custody-leaver figures on a check cohort of `check_size`."""
-    from simulation.cohort import generate_cohort
-    from simulation.drift import spec_for_year
-    from simulation.tasks import COHORT_DRAW_KEY, cohort_seed
+    from simulation.inputs.cohort import generate_cohort
+    from simulation.inputs.drift import spec_for_year
+    from simulation.runs.tasks import COHORT_DRAW_KEY, cohort_seed
 
     cohorts: dict[tuple[str, int], Cohort] = {}
     draws: dict[tuple[str, int], list[tuple[Cohort, Cohort]]] = {}

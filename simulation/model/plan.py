@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.rates import AgePath, AgePaths
+from simulation.model.rates import AgePath, AgePaths
 
 INF = float("inf")
 

@@ -29,17 +29,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.checkpoints import TaskStore
-from simulation.costs import UnitCosts, cost_items, summarise_costs
-from simulation.distributed import GroupDone
-from simulation.drift import spec_for_year
 from simulation.errors import SimulationInputError
-from simulation.interventions import Scenario, policy_params, scenario_params
-from simulation.measures import summarise
-from simulation.params import ModelParams, merged_params
-from simulation.runner import run_groups, scenario_runs
-from simulation.tasks import CohortRecipe, Point, Run, change_measure, groups_for
-from simulation.uncertainty import (
+from simulation.inputs.drift import spec_for_year
+from simulation.inputs.interventions import Scenario, policy_params, scenario_params
+from simulation.inputs.params import ModelParams, merged_params
+from simulation.inputs.uncertainty import (
     Draws,
     Range,
     apply_to_params,
@@ -47,7 +41,9 @@ from simulation.uncertainty import (
     model_ranges,
     scenario_ranges,
 )
-from simulation.years import (
+from simulation.measures.costs import UnitCosts, cost_items, summarise_costs
+from simulation.measures.reoffending import summarise
+from simulation.questions.years import (
     BASELINE_YEAR,
     TARGET_YEAR,
     YEAR_FIELDS,
@@ -58,6 +54,10 @@ from simulation.years import (
     resolve_year,
     year_params,
 )
+from simulation.runs.checkpoints import TaskStore
+from simulation.runs.distributed import GroupDone
+from simulation.runs.runner import run_groups, scenario_runs
+from simulation.runs.tasks import CohortRecipe, Point, Run, change_measure, groups_for
 
 DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, DEFAULT_START_YEAR = 2000, 2011, 2008
 DEFAULT_ADULT_SIZE, DEFAULT_YOUTH_SIZE, DEFAULT_CHECK_SIZE = 10_000, 6_000, 20_000
@@ -241,7 +241,7 @@ class ProjectionVary:
             return
         from distributed import as_completed
 
-        from simulation.distributed import dask_client
+        from simulation.runs.distributed import dask_client
 
         with dask_client(workers, scheduler) as client:
             for future in as_completed(client.map(self._all_years, missing, pure=False)):

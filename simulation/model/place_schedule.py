@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.places import PlaceUsage
+from simulation.model.places import PlaceUsage
 
 INF = math.inf
 

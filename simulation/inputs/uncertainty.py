@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safer_io.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
-from simulation.interventions import Assumption, Scenario
-from simulation.params import ModelParams, merged_params
+from simulation.inputs.interventions import Assumption, Scenario
+from simulation.inputs.params import ModelParams, merged_params
 
 RANGES_FILE = Path(__file__).with_name("assumption_ranges.yaml")
 LHS_PURPOSE = 0x5EED1

@@ -24,9 +24,8 @@ from functools import cached_property
 
 import numpy as np
 
-from simulation.params import ModelParams
-from simulation.rates import non_serious_cumulative_shares, sanction_shares
-from simulation.vocabulary import (
+from simulation.inputs.params import ModelParams
+from simulation.inputs.vocabulary import (
     COURT_CONVICTION,
     N_SERIOUS_TYPES,
     PENALTY_NOTICE,
@@ -35,6 +34,7 @@ from simulation.vocabulary import (
     SERIOUS_VIOLENT_GROUPS,
     TABLE1_GROUPS,
 )
+from simulation.model.rates import non_serious_cumulative_shares, sanction_shares
 
 Outcome = tuple[int, int, float, float, int]
 """(sanction code, offence type code, lag days, days to serve or 0, custody code)."""
