@@ -1673,28 +1673,21 @@ def simulate_project(
     def run() -> None:
         from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
         from simulation.inputs.drift import read_drift
+        from simulation.inputs.figures import FIGURES_FILE, FIRST_YEAR, LAST_YEAR, load_figures, read_user_figures
         from simulation.inputs.interventions import bundled_scenario_ids
         from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
         from simulation.inputs.uncertainty import Draws
+        from simulation.inputs.year_effects import YEAR_EFFECTS_FILE, load_year_effects
         from simulation.measures.costs import UNIT_COSTS_FILE, load_unit_costs
         from simulation.questions.project import (
-            ProjectionSpec,
             headline,
             project,
-            projection_ranges,
             recalibrate_user_years,
             run_projection,
             scenario_summary,
         )
-        from simulation.questions.years import (
-            FIGURES_FILE,
-            FIRST_YEAR,
-            LAST_YEAR,
-            YEAR_EFFECTS_FILE,
-            load_figures,
-            load_year_effects,
-            read_user_figures,
-        )
+        from simulation.questions.projection_draws import projection_ranges
+        from simulation.questions.projection_spec import ProjectionSpec
         from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint
         from simulation.runs.precision import automated_replications
 
@@ -1922,7 +1915,7 @@ def simulate_calibrate(
     tolerance: float = typer.Option(0.002, "--tolerance", min=1e-6, max=0.5, help="Stop when every simulated "
                                     "rate is within this relative distance of its target."),
     years: bool = typer.Option(False, "--years", help="Calibrate the year effects of `safer simulate project` "
-                               "instead: every year with a figure (simulation/questions/figures.yaml and "
+                               "instead: every year with a figure (simulation/inputs/figures.yaml and "
                                "--figures), the 2004 fit also to the 2004 custody leavers by sex; writes a "
                                "year-effects YAML."),
     figures_file: Path | None = typer.Option(None, "--figures", help="With --years: your own figures (CSV: year, "
@@ -1988,8 +1981,9 @@ def simulate_calibrate(
 def _calibrate_years(size: int | None, figures_file: Path | None, check_size: int, params_file: Path | None,
                      replications: int, seed: int, out: Path) -> None:
     def run() -> None:
+        from simulation.inputs.figures import FIGURES_FILE, load_figures, read_user_figures
         from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.questions.years import FIGURES_FILE, calibrate_all_years, load_figures, read_user_figures
+        from simulation.questions.years import calibrate_all_years
 
         table_format(out, (".yaml", ".yml"))
         check_outputs([out], [figures_file, params_file])

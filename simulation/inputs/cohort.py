@@ -22,14 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from safer_io.inputs import read_text
 from simulation.errors import SimulationInputError
-from simulation.inputs.vocabulary import (
-    AGE_BANDS,
-    ATTRIBUTES,
-    DISPOSALS_BY_KIND,
-    OFFENCE_GROUPS,
-    SEXES,
-    CohortKind,
-)
+from simulation.inputs.vocabulary import AGE_BANDS, ATTRIBUTES, DISPOSALS_BY_KIND, OFFENCE_GROUPS, SEXES, CohortKind
 
 QUARTER_END_DAY = 91.0  # start days must fall in [0, 91): 1 January to 31 March, leap years included
 MAX_ROW_ERRORS_SHOWN = 5

@@ -27,41 +27,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from simulation.errors import SimulationInputError
-from simulation.inputs.drift import spec_for_year
-from simulation.inputs.interventions import Scenario, policy_params, scenario_params
-from simulation.inputs.params import ModelParams, merged_params
-from simulation.inputs.uncertainty import (
-    Draws,
-    Range,
-    apply_to_params,
-    apply_to_scenario,
-    model_ranges,
-    scenario_ranges,
-)
-from simulation.measures.costs import UnitCosts, cost_items, summarise_costs
+from simulation.inputs.figures import BASELINE_YEAR, TARGET_YEAR, Figures
+from simulation.inputs.interventions import Scenario
+from simulation.inputs.uncertainty import Draws
+from simulation.measures.costs import cost_items, summarise_costs
 from simulation.measures.reoffending import summarise
-from simulation.questions.years import (
-    BASELINE_YEAR,
-    TARGET_YEAR,
-    YEAR_FIELDS,
-    Figures,
-    YearEffects,
-    calibrate_years,
-    custody_check_spec,
-    resolve_year,
-    year_params,
-)
+from simulation.questions.projection_draws import ProjectionVary
+from simulation.questions.projection_spec import CHECK_COHORT, ProjectionSpec, national_sizes, projection_points
+from simulation.questions.success import combined_serious, success_probabilities
+from simulation.questions.years import calibrate_years
 from simulation.runs.checkpoints import TaskStore
 from simulation.runs.distributed import GroupDone
-from simulation.runs.runner import run_groups, scenario_runs
-from simulation.runs.tasks import CohortRecipe, Point, Run, change_measure, groups_for
+from simulation.runs.runner import run_groups
+from simulation.runs.tasks import groups_for
 
-DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, DEFAULT_START_YEAR = 2000, 2011, 2008
-DEFAULT_ADULT_SIZE, DEFAULT_YOUTH_SIZE, DEFAULT_CHECK_SIZE = 10_000, 6_000, 20_000
-DEFAULT_REPLICATIONS = 8
 PROJECTION_MEASURES = (
     "frequency_per_100",
     "binary_rate_percent",
@@ -71,96 +51,6 @@ PROJECTION_MEASURES = (
     "detected_per_100",
     "committed_per_100",
 )
-CHECK_COHORT = "adult custody leavers"
-REFINE_STEPS = 3
-"""Simulation steps that re-fit each calibrated year to a draw's figures under its model assumptions."""
-COMBINED = "adult and youth"
-CRITERIA = ("adult", "youth", "serious", "all")
-
-
-@dataclass(frozen=True)
-class ProjectionSpec:
-    """Everything a projection needs."""
-
-    params: ModelParams
-    """Model parameters (the year effects are applied on top)."""
-    figures: Figures
-    """Figures the years are calibrated to (published, assumed, the user's)."""
-    effects: YearEffects
-    """Calibrated year effects."""
-    scenarios: list[Scenario] = field(default_factory=list)
-    """Scenarios compared with the baseline."""
-    scenario_sources: list[str] = field(default_factory=list)
-    """Where each scenario came from (for messages)."""
-    first_year: int = DEFAULT_FIRST_YEAR
-    """First cohort year."""
-    last_year: int = DEFAULT_LAST_YEAR
-    """Last cohort year."""
-    start_year: int = DEFAULT_START_YEAR
-    """First year of every scenario without a start year of its own."""
-    adult_size: int = DEFAULT_ADULT_SIZE
-    """Adults simulated per year."""
-    youth_size: int = DEFAULT_YOUTH_SIZE
-    """Youths simulated per year."""
-    check_size: int = DEFAULT_CHECK_SIZE
-    """Offenders of the 2004 custody-leaver check cohort (half of them women)."""
-    seed: int = 2004
-    """Master seed."""
-    drift: pd.DataFrame | None = None
-    """Cohort drift by year (`drift.read_drift`)."""
-    unit_costs: UnitCosts | None = None
-    """Unit costs for the money."""
-
-    def __post_init__(self) -> None:
-        if self.first_year > self.last_year:
-            raise SimulationInputError(
-                f"--from-year {self.first_year} and --to-year {self.last_year}: the years are reversed"
-            )
-        if not self.first_year <= BASELINE_YEAR or not self.last_year >= TARGET_YEAR:
-            raise SimulationInputError(
-                f"--from-year {self.first_year} to --to-year {self.last_year}: the projection must cover "
-                f"{BASELINE_YEAR} and {TARGET_YEAR}, the years A.38 compares"
-            )
-
-    def scenario_start(self, scenario: Scenario) -> int:
-        """The first year a scenario runs."""
-        return scenario.start_year if scenario.start_year is not None else self.start_year
-
-    def recipe(self, kind: str, year: int) -> CohortRecipe:
-        """The cohort of one kind in one year."""
-        spec = spec_for_year(kind, year, self.drift)
-        size = self.adult_size if kind == "adult" else self.youth_size
-        return CohortRecipe(kind, size, self.seed, spec, spec.national_size)  # type: ignore[arg-type]
-
-    def check_recipe(self) -> CohortRecipe:
-        """The 2004 custody-leaver check cohort (its rates are per offender, so its size is its own)."""
-        return CohortRecipe("adult", self.check_size, self.seed + 1, custody_check_spec(), None)
-
-
-def projection_points(spec: ProjectionSpec) -> tuple[list[Point], dict[tuple[str, int], str]]:
-    """One point per cohort kind (every year, baseline and active scenarios), and the check cohort's point;
-    and the calibration status of every (kind, year)."""
-    points: list[Point] = []
-    status: dict[tuple[str, int], str] = {}
-    for kind in ("adult", "youth"):
-        runs: list[Run] = []
-        for year in range(spec.first_year, spec.last_year + 1):
-            params, status[(kind, year)] = year_params(spec.effects, spec.figures, kind, year, spec.params)
-            active = [
-                (scenario, source)
-                for scenario, source in zip(spec.scenarios, spec.scenario_sources, strict=True)
-                if year >= spec.scenario_start(scenario) and scenario.affects(kind)
-            ]
-            runs += scenario_runs(
-                params, [s for s, _ in active], [src for _, src in active] or "scenario",
-                labels=(("year", year), ("cohort", kind)), cohort=spec.recipe(kind, year),
-            )
-        points.append(((("cohort", kind),), runs))
-    params_2004, _ = year_params(spec.effects, spec.figures, "adult", BASELINE_YEAR, spec.params)
-    check = scenario_runs(params_2004, None, labels=(("year", BASELINE_YEAR), ("cohort", CHECK_COHORT)),
-                          cohort=spec.check_recipe())
-    points.append(((("cohort", CHECK_COHORT),), check))
-    return points, status
 
 
 @dataclass(frozen=True)
@@ -202,112 +92,6 @@ def run_projection(
     return run_groups(None, groups, workers, scheduler, store, on_group_done)
 
 
-def projection_ranges(spec: ProjectionSpec) -> list[Range]:
-    """Every assumption a projection can draw: the model's, each scenario's and the figures' (not published)."""
-    ranges = model_ranges(spec.params)
-    for scenario in spec.scenarios:
-        ranges += scenario_ranges(scenario)
-    for name, figure in spec.figures.assumptions().items():
-        assert figure.range is not None
-        ranges.append(Range(name, figure.value, figure.range[0], figure.range[1], figure.source))
-    return ranges
-
-
-class ProjectionVary:
-    """Gives each replication's runs their drawn assumptions: the model's (with every calibrated year re-solved by
-    the closed forms so that it still reproduces its figures), the figures' and trends', and the scenarios'."""
-
-    def __init__(self, spec: ProjectionSpec, draws: Draws) -> None:
-        self.spec = spec
-        self.draws = draws
-        self.model = model_ranges(spec.params)
-        self._params: dict[tuple[int, str, int], ModelParams] = {}
-
-    def solve(self, replications: Sequence[int], workers: int = 1, scheduler: str | None = None,
-              on_solved: Callable[[], None] | None = None) -> None:
-        """Re-fit the calibrated years of every replication's draw now: on Dask when more than one worker (or a
-        cluster) is asked for, else here. The years of one draw are fitted in turn (2004's fit sets what the
-        others start from); draws are independent, and each one's fit is seeded by its replication, so the
-        result is the same whatever runs it. At the default sizes a draw takes 10-25 s; `on_solved` is called
-        as each draw is done (a progress bar)."""
-        missing = [r for r in replications if not any(key[0] == r for key in self._params)]
-        if not missing:
-            return
-        if workers <= 1 and scheduler is None:
-            for replication in missing:
-                self._params.update(self._all_years(replication))
-                if on_solved is not None:
-                    on_solved()
-            return
-        from distributed import as_completed
-
-        from simulation.runs.distributed import dask_client
-
-        with dask_client(workers, scheduler) as client:
-            for future in as_completed(client.map(self._all_years, missing, pure=False)):
-                self._params.update(future.result())
-                if on_solved is not None:
-                    on_solved()
-
-    def _year_params(self, replication: int, kind: str, year: int) -> ModelParams:
-        key = (replication, kind, year)
-        if key not in self._params:
-            self._params.update(self._all_years(replication))
-        return self._params[key]
-
-    def _all_years(self, replication: int) -> dict[tuple[int, str, int], ModelParams]:
-        spec = self.spec
-        values = self.draws.values(replication)
-        params = apply_to_params(spec.params, values, self.model)
-        effects = spec.effects.model_copy(deep=True)
-        check = spec.check_recipe().build()
-        for kind in ("adult", "youth"):
-            fitted = getattr(effects, kind)
-            for year in sorted(fitted, key=lambda y: (y != BASELINE_YEAR, y)):
-                drawn = {measure: values[f"figures.{kind}.{year}.{measure}"] for measure in
-                         ("frequency_per_100", "binary_rate_percent", "serious_per_100")
-                         if f"figures.{kind}.{year}.{measure}" in values}
-                start = merged_params(effects.base_params(params), fitted[year], source="year effects")
-                solved = resolve_year(spec.recipe(kind, year).build(), start, spec.effects, spec.figures, kind, year,
-                                      drawn, check if (kind, year) == ("adult", BASELINE_YEAR) else None,
-                                      refine=REFINE_STEPS, seed=spec.seed + 7919 * (replication + 1) + year)
-                if (kind, year) == ("adult", BASELINE_YEAR):
-                    effects.global_ = {
-                        "theta_ratio_by_disposal": {"custody": solved.theta_ratio_by_disposal["custody"]},
-                        "disposal_log_rate_ratio": {"custody": solved.disposal_log_rate_ratio["custody"]},
-                        "female_log_rate_ratio": {"custody": solved.female_log_rate_ratio["custody"]},
-                    }
-                fitted[year] = {name: float(getattr(solved, name)) for name in YEAR_FIELDS}
-        trend = {name.removeprefix("figures.trends."): v for name, v in values.items()
-                 if name.startswith("figures.trends.")}
-        out = {}
-        for kind in ("adult", "youth"):
-            for year in range(spec.first_year, spec.last_year + 1):
-                out[(replication, kind, year)], _ = year_params(effects, spec.figures, kind, year, params, trend)
-        return out
-
-    def __call__(self, replication: int, run: Run) -> Run:
-        labels = dict(run.labels)
-        kind = "adult" if labels["cohort"] == CHECK_COHORT else str(labels["cohort"])
-        base = self._year_params(replication, kind, int(labels["year"]))
-        values = self.draws.values(replication)
-        scenario = apply_to_scenario(run.scenario, values)
-        active = [apply_to_scenario(s, values) for s in self.spec.scenarios]
-        shared = scenario_params(active[0], base, "scenario") if active else base
-        params = policy_params(scenario, shared) if scenario.name != "baseline" else shared
-        return dataclasses.replace(run, scenario=scenario, params=params)
-
-
-def national_sizes(spec: ProjectionSpec) -> dict[tuple[str, int], tuple[int, int]]:
-    """(simulated, national) size of every (kind, year) cohort."""
-    out = {}
-    for kind in ("adult", "youth"):
-        for year in range(spec.first_year, spec.last_year + 1):
-            recipe = spec.recipe(kind, year)
-            out[(kind, year)] = (recipe.size, int(recipe.national_size or recipe.size))
-    return out
-
-
 def fill_inactive(rows: pd.DataFrame, spec: ProjectionSpec) -> pd.DataFrame:
     """Rows of every scenario for every year: a year a scenario does not run is its baseline (levels only)."""
     levels = rows[rows["scenario"] == "baseline"]
@@ -318,81 +102,6 @@ def fill_inactive(rows: pd.DataFrame, spec: ProjectionSpec) -> pd.DataFrame:
         missing = levels[[(y, c) not in ran_keys for y, c in zip(levels["year"], levels["cohort"], strict=True)]]
         frames.append(missing.assign(scenario=scenario.name))  # levels and the baseline's year changes
     return pd.concat(frames, ignore_index=True)
-
-
-def combined_serious(rows: pd.DataFrame, sizes: dict[tuple[str, int], tuple[int, int]]) -> pd.DataFrame:
-    """Rows of serious re-offences per 100 for the adult and youth cohorts together (national weights)."""
-    serious = rows[(rows["measure"] == "serious_per_100") & (rows["group"] == "all")
-                   & rows["cohort"].isin(["adult", "youth"]) & ~rows["scenario"].str.endswith(
-                       (" minus baseline", " percent change"))]
-    out = []
-    for (year, replication, scenario), part in serious.groupby(["year", "replication", "scenario"], sort=False):
-        if set(part["cohort"]) != {"adult", "youth"}:
-            continue
-        weights = {kind: sizes[(kind, int(str(year)))][1] for kind in ("adult", "youth")}
-        total = sum(weights.values())
-        records = part.to_dict("records")
-        value = sum(weights[str(r["cohort"])] * float(r["value"]) for r in records) / total
-        variance = sum((weights[str(r["cohort"])] / total) ** 2 * float(r["mc_variance"]) for r in records)
-        out.append({"year": year, "cohort": COMBINED, "replication": replication, "scenario": scenario,
-                    "measure": "serious_per_100", "group": "all", "group_value": "all", "value": value,
-                    "mc_variance": variance})
-    return pd.DataFrame(out)
-
-
-def success_probabilities(rows: pd.DataFrame, spec: ProjectionSpec, level: float = 0.95) -> pd.DataFrame:
-    """The A.38 success table (see the module docstring)."""
-    sizes = national_sizes(spec)
-    levels = rows[(rows["group"] == "all") & ~rows["scenario"].str.endswith((" minus baseline", " percent change"))]
-    key: dict[tuple[str, int, str, int, str], dict[str, float]] = {
-        (str(r["cohort"]), int(r["year"]), str(r["scenario"]), int(r["replication"]), str(r["measure"])):
-        {"value": float(r["value"]), "mc_variance": float(r["mc_variance"])}
-        for r in levels[["cohort", "year", "scenario", "replication", "measure", "value", "mc_variance"]].to_dict(
-            "records")
-    }
-    names = ["baseline", *[s.name for s in spec.scenarios]]
-    records = []
-    for scenario in names:
-        per_replication: dict[str, list[float]] = {c: [] for c in CRITERIA}
-        for replication in sorted(levels["replication"].unique()):
-            p: dict[str, float] = {}
-            serious_d, serious_s2, serious_sigma2 = 0.0, 0.0, 0.0
-            for kind in ("adult", "youth"):
-                for measure, criterion in (("frequency_per_100", kind), ("serious_per_100", "serious")):
-                    r = int(replication)
-                    change = key[(kind, TARGET_YEAR, scenario, r, change_measure(measure, BASELINE_YEAR, TARGET_YEAR))]
-                    before = key[(kind, BASELINE_YEAR, "baseline", r, measure)]
-                    after = key[(kind, TARGET_YEAR, scenario, r, measure)]
-                    fall = -float(change["value"])
-                    s2 = float(change["mc_variance"])
-                    sigma2 = sum(float(row["mc_variance"]) * sizes[(kind, year)][0] / sizes[(kind, year)][1]
-                                 for row, year in ((before, BASELINE_YEAR), (after, TARGET_YEAR)))
-                    if criterion == "serious":
-                        weight = sizes[(kind, TARGET_YEAR)][1] / (
-                            sizes[("adult", TARGET_YEAR)][1] + sizes[("youth", TARGET_YEAR)][1])
-                        serious_d += weight * fall
-                        serious_s2 += weight**2 * s2
-                        serious_sigma2 += weight**2 * sigma2
-                    else:
-                        p[criterion] = _probability(fall, s2, sigma2)
-            p["serious"] = _probability(serious_d, serious_s2, serious_sigma2)
-            p["all"] = p["adult"] * p["youth"] * p["serious"]
-            for criterion in CRITERIA:
-                per_replication[criterion].append(p[criterion])
-        for criterion in CRITERIA:
-            x = np.asarray(per_replication[criterion])
-            r = x.size
-            mean = float(x.mean())
-            half = stats.t.ppf(0.5 + level / 2, max(r - 1, 1)) * float(x.std(ddof=1)) / np.sqrt(r) if r > 1 else np.nan
-            records.append({"scenario": scenario, "criterion": criterion, "probability": mean,
-                            "ci_lower": max(0.0, mean - half), "ci_upper": min(1.0, mean + half), "replications": r})
-    return pd.DataFrame(records)
-
-
-def _probability(fall: float, s2: float, sigma2: float) -> float:
-    """Phi(fall / sqrt(sigma^2 - s^2)): see the module docstring (the Monte Carlo part is at most 90% of it)."""
-    effective = max(sigma2 - s2, 0.1 * sigma2, 1e-18)
-    return float(stats.norm.cdf(fall / np.sqrt(effective)))
 
 
 def projection_table(

@@ -127,7 +127,9 @@ class RunVary:
     def base(self, replication: int) -> ModelParams:
         """The drawn model parameters of a replication, re-solved for the reference year."""
         if replication not in self._base:
-            from simulation.questions.years import load_figures, load_year_effects, resolve_year
+            from simulation.inputs.figures import load_figures
+            from simulation.inputs.year_effects import load_year_effects
+            from simulation.questions.years import resolve_year
 
             values = self.draws.values(replication)
             if not self.always_resolve and not any(is_model_parameter(self.params, name) for name in values):

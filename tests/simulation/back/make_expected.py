@@ -15,12 +15,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
 from simulation.inputs.cohort import generate_cohort  # noqa: E402
+from simulation.inputs.figures import load_figures  # noqa: E402
 from simulation.inputs.interventions import load_scenario  # noqa: E402
 from simulation.inputs.params import default_params  # noqa: E402
+from simulation.inputs.year_effects import load_year_effects  # noqa: E402
 from simulation.measures.costs import load_unit_costs  # noqa: E402
-from simulation.questions.project import ProjectionSpec, project  # noqa: E402
+from simulation.questions.project import project  # noqa: E402
+from simulation.questions.projection_spec import ProjectionSpec  # noqa: E402
 from simulation.questions.scenario_run import run_simulation  # noqa: E402
-from simulation.questions.years import load_figures, load_year_effects  # noqa: E402
 from simulation.runs.runner import cohort_seed  # noqa: E402
 
 CASES = {

@@ -241,10 +241,12 @@ def test_run_with_precision_adds_replications_until_the_half_width_is_reached(ru
 def test_draws_refitted_on_two_dask_workers_are_those_refitted_here():
     """With --uncertainty each draw's calibrated years are re-fitted before the projection runs; on more than one
     worker the draws are re-fitted on Dask. Every year's parameters must be identical either way."""
+    from simulation.inputs.figures import load_figures
     from simulation.inputs.params import default_params
     from simulation.inputs.uncertainty import Draws
-    from simulation.questions.project import ProjectionSpec, ProjectionVary, projection_ranges
-    from simulation.questions.years import load_figures, load_year_effects
+    from simulation.inputs.year_effects import load_year_effects
+    from simulation.questions.projection_draws import ProjectionVary, projection_ranges
+    from simulation.questions.projection_spec import ProjectionSpec
 
     spec = ProjectionSpec(default_params(), load_figures(), load_year_effects(), first_year=2004, adult_size=300,
                           youth_size=300, check_size=300, seed=11)

@@ -10,7 +10,8 @@ from scipy import stats
 from simulation.errors import SimulationInputError
 from simulation.measures.reoffending import age_band, summarise
 from simulation.model.rates import gamma_frailty, log_rate_multiplier, lognormal_cdf
-from simulation.questions.calibrate import Targets, closed_form_rates, solve_closed_form
+from simulation.questions.calibrate import Targets
+from simulation.questions.closed_forms import closed_form_rates, solve_closed_form
 
 
 def test_reference_offender_has_multiplier_one(uniform_cohort, params):

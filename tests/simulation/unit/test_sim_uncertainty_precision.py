@@ -18,7 +18,7 @@ from simulation.inputs.uncertainty import (
     model_ranges,
     scenario_ranges,
 )
-from simulation.questions.project import _probability
+from simulation.questions.success import _probability
 from simulation.runs.precision import automated_replications, look_ahead, relative_half_width
 
 
