@@ -14,10 +14,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperCommand, TyperGroup
 
+from reporting.console import (
+    SIMULATION_PROGRESS,
+    console,
+    err_console,
+    print_calibrated,
+    print_calibration_step,
+    print_projected,
+    print_simulation_run,
+    print_sweep,
+    print_year_fit,
+)
 from reporting.errors import ReportInputError
 from safer_io.inputs import InputFileError
 from safer_io.memory import remember
@@ -33,6 +43,7 @@ from safer_io.outputs import (
 from safer_io.provenance import file_sha256, provenance, tool_version
 from safer_io.sidecars import sidecar_path
 from simulation.errors import SimulationInputError
+from simulation.jobs.options import DEFAULT_COHORT_SIZE
 from survey.errors import SurveyInputError
 
 
@@ -76,8 +87,6 @@ app.add_typer(synth_app, name="synth")
 app.add_typer(check_app, name="check")
 app.add_typer(simulate_app, name="simulate")
 
-console = Console()
-err_console = Console(stderr=True)
 _state: dict[str, bool] = {"debug": False}
 
 INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError, OutputError, InputFileError,
@@ -1448,10 +1457,7 @@ def print_change_coverage(summary: Any) -> None:
 # ---- end synthetic data, coverage check and demo ------------------------------------------------------------
 
 # ---- simulation commands -----------------------------------------------------------------------------------
-# simulate run / calibrate (imports are local so `safer --help` stays quick).
-
-DEFAULT_COHORT_SIZE = 45_000  # the Annex's adult cohort is typically 40,000-50,000 offenders (000:713)
-
+# The bodies are `simulation.jobs`: each command hands its options, by the same names, to its job.
 
 SCENARIO_HELP = ("Scenario: a bundled name (" + "ppo, drug_treatment, cognitive_behavioural, short_custody_replaced, "
                  "resettlement, youth_early_intervention) or a scenario YAML; repeat to compare several on common "
@@ -1462,33 +1468,6 @@ UNCERTAINTY_HELP = ("Draw each replication's assumptions (intervention effects, 
 PRECISION_HELP = ("Add replications until the 95 per cent CI half-width of every headline measure is within this "
                   "share of its mean, e.g. 0.05 (Hoad, Robinson and Davies 2010); --replications is then the most "
                   "to run.")
-
-
-def _progress(total: int | None, what: str) -> Any:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    progress = Progress(TextColumn(f"[bold]{what}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("ETA"), TimeRemainingColumn(), console=err_console, transient=True)
-    return progress
-
-
-def _check_scheduler(scheduler: str | None) -> None:
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
-        raise SimulationInputError(f"--scheduler: expected an address such as tcp://HOST:PORT, not {scheduler!r}")
-
-
-def _load_scenarios(scenario: list[str]) -> tuple[list[Any], list[Path]]:
-    from simulation.inputs.interventions import load_scenario, scenario_path
-
-    files = [scenario_path(s) for s in scenario]
-    return [load_scenario(f) for f in files], files
 
 
 @simulate_app.command("run")
@@ -1532,97 +1511,10 @@ def simulate_run(
     Each replication of the baseline and of every scenario is a task, run here or on Dask (--workers, --scheduler);
     finished replications are kept in <out>.parts/ until the output is written, so an interrupted run can --resume.
     """
+    given = dict(locals())
+    from simulation.jobs.run import simulate_run as run_job
 
-    def run() -> None:
-        from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
-        from simulation.inputs.cohort import generate_cohort, load_cohort_csv
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.inputs.uncertainty import Draws
-        from simulation.inputs.vocabulary import CohortKind
-        from simulation.measures.costs import UNIT_COSTS_FILE, load_unit_costs
-        from simulation.measures.reoffending import sparse_warnings
-        from simulation.questions.project import scenario_summary
-        from simulation.questions.scenario_run import run_ranges, run_rows, summarise_run
-        from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint
-        from simulation.runs.memory import check_fits
-        from simulation.runs.precision import automated_replications
-        from simulation.runs.runner import cohort_seed
-
-        table_format(out)
-        chosen_scenarios, scenario_files = _load_scenarios(scenario)
-        check_outputs([out], [cohort_file, *scenario_files, params_file, unit_costs_file])
-        if cohort not in ("adult", "youth"):
-            raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
-        if size is not None and cohort_file is not None:
-            raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
-        _check_scheduler(scheduler)
-        if precision is not None and not 0 < precision < 1:
-            raise SimulationInputError(f"--precision: {precision} must be a relative half-width between 0 and 1")
-        kind: CohortKind = "adult" if cohort == "adult" else "youth"
-        if cohort_file is None:
-            check_fits(size or DEFAULT_COHORT_SIZE, workers if scheduler is None else 1)
-        chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
-                  else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
-        params = load_params(params_file) if params_file is not None else default_params()
-        costs = load_unit_costs(unit_costs_file) if unit_costs_file is not None else load_unit_costs()
-        draws = Draws(run_ranges(params, chosen_scenarios), seed) if uncertainty else None
-        inputs = [p for p in (cohort_file, *scenario_files) if p is not None]
-        inputs += [params_file if params_file is not None else CALIBRATED_DEFAULTS,
-                   unit_costs_file if unit_costs_file is not None else UNIT_COSTS_FILE]
-        deciding = {"cohort": kind, "size": chosen.size, "replications": replications, "seed": seed,
-                    "uncertainty": uncertainty, "precision": precision}
-        store = TaskStore(parts_folder(out), run_fingerprint(deciding, inputs), resume)
-        names = [s.name for s in chosen_scenarios]
-        sources = [str(f) for f in scenario_files]
-        progress = _progress(None, "simulating")
-        with progress:
-            bar = progress.add_task("replications", total=replications)
-
-            def batch(replication_range: range) -> Any:
-                return run_rows(chosen, params, chosen_scenarios, replication_range, seed, workers, scheduler, store,
-                                lambda _group: progress.advance(bar), sources or "scenario", draws, costs)
-
-            precision_record = None
-            if precision is None:
-                rows = batch(range(replications))
-            else:
-                def headline(rows: Any) -> dict[str, Any]:
-                    wanted = rows[(rows["measure"] == "frequency_per_100") & (rows["group"] == "all")]
-                    return {name: wanted[wanted["scenario"] == name].sort_values("replication")["value"].to_numpy()
-                            for name in ["baseline", *names]}
-
-                rows, record = automated_replications(batch, headline, precision, replications, max(workers, 1))
-                precision_record = record.record()
-        table = summarise_run(rows, chosen, uncertainty)
-        warnings = sparse_warnings(table)
-        parameters = {"cohort": kind, "size": chosen.size, "cohort_file": cohort_file,
-                      "scenario": [str(f) for f in scenario_files], "params": params_file,
-                      "unit_costs": unit_costs_file, "replications": int(rows["replication"].nunique()),
-                      "max_replications": replications, "uncertainty": uncertainty, "precision": precision,
-                      "seed": seed, "workers": workers, "scheduler": scheduler, "resume": resume, "out": out}
-        meta = provenance("simulate run", parameters, inputs)
-        meta |= {"caveats": [SIMULATED, NO_CI_IN_PUBLICATION, *warnings], "assumptions": list(MODEL_ASSUMPTIONS),
-                 "scenario_assumptions": scenario_summary(chosen_scenarios), "unit_costs": costs.sources(),
-                 "national_size": chosen.national_size, "scale": chosen.scale}
-        if precision_record is not None:
-            meta["precision"] = precision_record
-        if draws is not None:
-            meta["assumption_draws"] = draws.table()
-        write_output(table, out, meta)
-        store.remove()
-        for warning in warnings:
-            err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
-        done = int(rows["replication"].nunique())
-        console.print(f"wrote {len(table)} rows to {out} ({chosen.size} offenders, {done} replications)",
-                      highlight=False)
-
-    guarded(run)
-
-
-def project_outputs(out: Path) -> dict[str, Path]:
-    """The three tables of `simulate project`: <out>, <stem>_success<ext>, <stem>_costs<ext>."""
-    return {"projection": out, "success": out.with_name(f"{out.stem}_success{out.suffix}"),
-            "costs": out.with_name(f"{out.stem}_costs{out.suffix}")}
+    guarded(lambda: print_simulation_run(run_job(**given, tracker=SIMULATION_PROGRESS)))
 
 
 @simulate_app.command("project")
@@ -1669,162 +1561,10 @@ def simulate_project(
     2008 and a check cohort of 20,000: about 4 minutes of CPU on one core (use --workers, or smaller sizes for a
     first look).
     """
+    given = dict(locals())
+    from simulation.jobs.project import simulate_project as project_job
 
-    def run() -> None:
-        from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
-        from simulation.inputs.drift import read_drift
-        from simulation.inputs.figures import FIGURES_FILE, FIRST_YEAR, LAST_YEAR, load_figures, read_user_figures
-        from simulation.inputs.interventions import bundled_scenario_ids
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.inputs.uncertainty import Draws
-        from simulation.inputs.year_effects import YEAR_EFFECTS_FILE, load_year_effects
-        from simulation.measures.costs import UNIT_COSTS_FILE, load_unit_costs
-        from simulation.questions.project import (
-            headline,
-            project,
-            recalibrate_user_years,
-            run_projection,
-            scenario_summary,
-        )
-        from simulation.questions.projection_draws import projection_ranges
-        from simulation.questions.projection_spec import ProjectionSpec
-        from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint
-        from simulation.runs.precision import automated_replications
-
-        outputs = project_outputs(out)
-        for path in outputs.values():
-            table_format(path)
-        for name, year in (("--from-year", from_year), ("--to-year", to_year), ("--start-year", start_year)):
-            if not FIRST_YEAR <= year <= LAST_YEAR:
-                raise SimulationInputError(f"{name} {year}: years run from {FIRST_YEAR} to {LAST_YEAR}")
-        if from_year > to_year:
-            raise SimulationInputError(f"--from-year {from_year} and --to-year {to_year}: the years are reversed")
-        if baseline_only and scenario:
-            raise SimulationInputError("--baseline-only and --scenario: give one or the other")
-        _check_scheduler(scheduler)
-        if precision is not None and not 0 < precision < 1:
-            raise SimulationInputError(f"--precision: {precision} must be a relative half-width between 0 and 1")
-        chosen_ids = [] if baseline_only else (scenario or bundled_scenario_ids())
-        chosen_scenarios, scenario_files = _load_scenarios(chosen_ids)
-        check_outputs(list(outputs.values()), [*scenario_files, figures_file, drift_file, year_effects_file,
-                                               params_file, unit_costs_file])
-        params = load_params(params_file) if params_file is not None else default_params()
-        figures = load_figures()
-        user = read_user_figures(figures_file) if figures_file is not None else None
-        if user is not None:
-            figures = figures.with_user(user)
-        drift = read_drift(drift_file) if drift_file is not None else None
-        effects = load_year_effects(year_effects_file) if year_effects_file is not None else load_year_effects()
-        costs = load_unit_costs(unit_costs_file) if unit_costs_file is not None else load_unit_costs()
-        spec = ProjectionSpec(params, figures, effects, chosen_scenarios, [str(f) for f in scenario_files], from_year,
-                              to_year, start_year, adult_size, youth_size, check_size, seed, drift, costs)
-        if user is not None:
-            with err_console.status("calibrating the years of your figures..."):
-                spec = recalibrate_user_years(spec, user)
-        inputs = [p for p in (*scenario_files, figures_file, drift_file) if p is not None]
-        inputs += [year_effects_file or YEAR_EFFECTS_FILE, FIGURES_FILE, params_file or CALIBRATED_DEFAULTS,
-                   unit_costs_file or UNIT_COSTS_FILE]
-        deciding = {"years": [from_year, to_year, start_year], "sizes": [adult_size, youth_size, check_size],
-                    "replications": replications, "seed": seed, "uncertainty": uncertainty, "precision": precision}
-        store = TaskStore(parts_folder(out), run_fingerprint(deciding, inputs), resume)
-        draws = Draws(projection_ranges(spec), seed) if uncertainty else None
-        progress = _progress(None, "projecting")
-        precision_record = None
-        with progress:
-            bar = progress.add_task("replications x cohorts", total=3 * replications)
-            refits = progress.add_task("re-fitting the years for each draw", total=replications,
-                                       visible=uncertainty)
-
-            def batch(replication_range: range) -> Any:
-                if uncertainty:
-                    progress.update(refits, total=max(replication_range.stop, replications))
-                return run_projection(spec, replication_range, workers, scheduler, store,
-                                      lambda _group: progress.advance(bar), draws,
-                                      lambda: progress.advance(refits))
-
-            if precision is None:
-                rows = batch(range(replications))
-            else:
-                def headline_series(rows: Any) -> dict[str, Any]:
-                    wanted = rows[(rows["measure"] == "frequency_per_100") & (rows["group"] == "all")
-                                  & (rows["year"] == 2011) & rows["cohort"].isin(["adult", "youth"])]
-                    return {f"{c} {s}": part.sort_values("replication")["value"].to_numpy()
-                            for (c, s), part in wanted.groupby(["cohort", "scenario"])}
-
-                rows, record = automated_replications(batch, headline_series, precision, replications,
-                                                      max(workers, 1))
-                precision_record = record.record()
-        result = project(spec, int(rows["replication"].nunique()), draws=draws, rows=rows)
-        caveats = [SIMULATED, NO_CI_IN_PUBLICATION]
-        if (result.projection["calibration"] == "uncalibrated").any():
-            caveats.append("Youth rows are uncalibrated: no youth figure is published in the sources; give your "
-                           "own with --figures.")
-        parameters = {"from_year": from_year, "to_year": to_year, "start_year": start_year,
-                      "scenario": [str(f) for f in scenario_files], "adult_size": adult_size,
-                      "youth_size": youth_size, "check_size": check_size,
-                      "replications": int(rows["replication"].nunique()), "max_replications": replications,
-                      "uncertainty": uncertainty, "precision": precision, "figures": figures_file,
-                      "drift": drift_file, "year_effects": year_effects_file, "params": params_file,
-                      "unit_costs": unit_costs_file, "seed": seed, "workers": workers, "scheduler": scheduler,
-                      "resume": resume, "out": out}
-        base = provenance("simulate project", parameters, inputs)
-        base |= {"caveats": caveats, "assumptions": list(MODEL_ASSUMPTIONS),
-                 "scenario_assumptions": scenario_summary(chosen_scenarios),
-                 "figures": figures.model_dump(mode="json"), "unit_costs": costs.sources(),
-                 "year_status": {f"{k} {y}": v for (k, y), v in result.status.items()}}
-        if precision_record is not None:
-            base["precision"] = precision_record
-        if draws is not None:
-            base["assumption_draws"] = draws.table()
-        for content, table in (("projection", result.projection), ("success", result.success),
-                               ("costs", result.costs)):
-            write_output(table, outputs[content], base | {"content": content})
-        store.remove()
-        print_projection(result, headline(result))
-        console.print(f"wrote {', '.join(str(p) for p in outputs.values())}", highlight=False)
-
-    guarded(run)
-
-
-def print_projection(result: Any, check: Any) -> None:
-    """The published figures beside the simulation, and the A.38 success probabilities."""
-    from rich.table import Table
-
-    shown = Table(title="Published figures and the simulation (baseline)")
-    for column in ("cohort", "year", "measure", "simulated (95% CI)", "published", "difference"):
-        shown.add_column(column, justify="left" if column in ("cohort", "measure") else "right")
-    for r in check.itertuples(index=False):
-        interval = f"{r.mean:.1f} ({r.ci_lower:.1f} to {r.ci_upper:.1f})"
-        shown.add_row(str(r.cohort), str(r.year), str(r.measure), interval,
-                      f"{r.figure:.1f}", f"{r.difference_from_figure_percent:+.1f}%")
-    console.print(shown)
-    success = result.success
-    table = Table(title="Probability of meeting A.38: 2011 below 2004 (95% CI)")
-    table.add_column("scenario")
-    for criterion in ("adult", "youth", "serious", "all"):
-        table.add_column({"all": "all three"}.get(criterion, criterion), justify="right")
-    for name, rows in success.groupby("scenario", sort=False):
-        cells = []
-        for criterion in ("adult", "youth", "serious", "all"):
-            r = rows[rows["criterion"] == criterion].iloc[0]
-            cells.append(f"{100 * r.probability:.0f}% ({100 * r.ci_lower:.0f}-{100 * r.ci_upper:.0f})")
-        table.add_row(str(name), *cells)
-    console.print(table)
-    costs = result.costs
-    if len(costs):
-        money = Table(title="Averted and costs, cohorts from each scenario's start year to the last (national, 95% CI)")
-        for column in ("scenario", "offences committed averted", "proven re-offences averted",
-                       "net cost per offence averted (GBP)"):
-            money.add_column(column, justify="left" if column == "scenario" else "right")
-        for name, rows in costs.groupby("scenario", sort=False):
-            item = rows.set_index("item")
-            cells = []
-            for key, digits in (("offences_committed_averted", 0), ("proven_reoffences_averted", 0),
-                                ("net_cost_per_offence_averted", 0)):
-                r = item.loc[key]
-                cells.append(f"{r['mean']:,.{digits}f} ({r['ci_lower']:,.{digits}f} to {r['ci_upper']:,.{digits}f})")
-            money.add_row(str(name), *cells)
-        console.print(money)
+    guarded(lambda: print_projected(project_job(**given, tracker=SIMULATION_PROGRESS)))
 
 
 @simulate_app.command("sweep")
@@ -1850,49 +1590,10 @@ def simulate_sweep(
 ) -> None:
     """Which assumptions move the answer most: each parameter to the ends of its range (or given values), the
     others central, on common random numbers; writes tornado data for `safer report`."""
+    given = dict(locals())
+    from simulation.jobs.sweep import simulate_sweep as sweep_job
 
-    def run() -> None:
-        from simulation.caveats import MODEL_ASSUMPTIONS, SIMULATED
-        from simulation.inputs.cohort import generate_cohort
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.questions.sweep import grid, resolve_parameters, run_sweep, tornado
-        from simulation.runs.runner import cohort_seed
-
-        grid_out = out.with_name(f"{out.stem}_grid{out.suffix}")
-        table_format(out)
-        chosen_scenarios, scenario_files = _load_scenarios(scenario)
-        check_outputs([out, grid_out], [*scenario_files, params_file])
-        if cohort not in ("adult", "youth"):
-            raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
-        _check_scheduler(scheduler)
-        params = load_params(params_file) if params_file is not None else default_params()
-        swept = resolve_parameters(parameter, params, chosen_scenarios)
-        chosen = generate_cohort(cohort, size, cohort_seed(seed))  # type: ignore[arg-type]
-        total = replications * (1 + sum(len(s.values) for s in swept))
-        progress = _progress(total, "sweeping")
-        with progress:
-            bar = progress.add_task("settings x replications", total=total)
-            summary = run_sweep(chosen, params, chosen_scenarios, [str(f) for f in scenario_files], swept,
-                                replications, seed, workers, scheduler, lambda _group: progress.advance(bar))
-        table = tornado(summary, swept)
-        inputs = [*scenario_files, params_file or CALIBRATED_DEFAULTS]
-        parameters = {"parameter": parameter, "scenario": [str(f) for f in scenario_files], "cohort": cohort,
-                      "size": size, "params": params_file, "replications": replications, "seed": seed,
-                      "workers": workers, "scheduler": scheduler, "out": out}
-        meta = provenance("simulate sweep", parameters, inputs) | {
-            "caveats": [SIMULATED], "assumptions": list(MODEL_ASSUMPTIONS),
-            "swept": [{"parameter": s.range.name, "values": list(s.values), "central": s.range.value,
-                       "source": s.range.source} for s in swept]}
-        write_output(table, out, meta)
-        write_output(grid(summary), grid_out, meta | {"content": "grid"})
-        top = table[(table["measure"] == "frequency_per_100")].head(8) if len(table) else table
-        for r in top.itertuples(index=False):
-            console.print(f"{r.scenario}: {r.parameter} {r.low_value:g} -> {r.high_value:g}: frequency "
-                          f"{r.low_result:.1f} to {r.high_result:.1f} per 100 (central {r.base_result:.1f})",
-                          highlight=False)
-        console.print(f"wrote {out} and {grid_out}", highlight=False)
-
-    guarded(run)
+    guarded(lambda: print_sweep(sweep_job(**given, tracker=SIMULATION_PROGRESS)))
 
 
 @simulate_app.command("calibrate")
@@ -1928,87 +1629,11 @@ def simulate_calibrate(
 ) -> None:
     """Fit the base offending rate, heterogeneity and serious share to published adult re-offending rates (or,
     with --years, every year's effects to the published series)."""
+    given = dict(locals())
+    from simulation.jobs.calibrate import simulate_calibrate as calibrate_job
 
-    if years:
-        _calibrate_years(size, figures_file, check_size, params_file, replications, seed, out)
-        return
-
-    def run() -> None:
-        from simulation.inputs.cohort import generate_cohort, load_cohort_csv
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params, params_document
-        from simulation.questions.calibrate import Achieved, Targets, calibrate
-        from simulation.runs.memory import check_fits
-        from simulation.runs.runner import cohort_seed
-
-        table_format(out, (".yaml", ".yml"))
-        check_outputs([out], [cohort_file, params_file])
-        if size is not None and cohort_file is not None:
-            raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
-        if cohort_file is None:
-            check_fits(size or DEFAULT_COHORT_SIZE)
-        targets = Targets(target_frequency, target_binary, target_serious or None)
-        chosen = (load_cohort_csv(cohort_file, "adult") if cohort_file is not None
-                  else generate_cohort("adult", size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
-        start = load_params(params_file) if params_file is not None else default_params()
-
-        def report(iteration: int, achieved: Achieved) -> None:
-            err_console.print(
-                f"step {iteration}: frequency {achieved.frequency_per_100:.2f}/100, binary "
-                f"{achieved.binary_rate_percent:.2f}%, serious {achieved.serious_per_100_expected:.3f}/100",
-                highlight=False,
-            )
-
-        with err_console.status("calibrating (each step simulates the cohort)..."):
-            result = calibrate(chosen, start, targets, seed, replications, tolerance, on_iteration=report)
-        record = {**result.record(), "cohort": chosen.source, "size": chosen.size, "seed": seed,
-                  "replications": replications}
-        with atomic_path(out) as tmp:
-            tmp.write_text(params_document(result.params, record), encoding="utf-8")
-        inputs = [p for p in (cohort_file,) if p is not None]
-        inputs.append(params_file if params_file is not None else CALIBRATED_DEFAULTS)
-        parameters = {"target_frequency": target_frequency, "target_binary": target_binary,
-                      "target_serious": target_serious, "size": chosen.size, "cohort_file": cohort_file,
-                      "params": params_file, "replications": replications, "seed": seed, "tolerance": tolerance,
-                      "out": out}
-        write_json_atomic(sidecar_path(out), provenance("simulate calibrate", parameters, inputs))
-        p = result.params
-        note = "" if result.converged else " [bold yellow](not converged: see the iterations in the file)[/]"
-        console.print(f"base rate {p.base_offending_rate:.4f}/year, theta {p.heterogeneity_theta:.4f}, serious share "
-                      f"{p.serious_share:.5f} -> {out}{note}", highlight=False)
-
-    guarded(run)
-
-def _calibrate_years(size: int | None, figures_file: Path | None, check_size: int, params_file: Path | None,
-                     replications: int, seed: int, out: Path) -> None:
-    def run() -> None:
-        from simulation.inputs.figures import FIGURES_FILE, load_figures, read_user_figures
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.questions.years import calibrate_all_years
-
-        table_format(out, (".yaml", ".yml"))
-        check_outputs([out], [figures_file, params_file])
-        figures = load_figures()
-        if figures_file is not None:
-            figures = figures.with_user(read_user_figures(figures_file))
-        params = load_params(params_file) if params_file is not None else default_params()
-
-        def report(kind: str, year: int, result: Any) -> None:
-            parts = ", ".join(f"{name} {v['frequency_per_100']:.1f}/100, {v['binary_rate_percent']:.1f}%"
-                              for name, v in result.groups.items())
-            err_console.print(f"{kind} {year}: {parts}", highlight=False)
-
-        with err_console.status("calibrating every year (each step simulates the cohort)..."):
-            effects = calibrate_all_years(figures, size or 40_000, check_size, seed, replications, None, params,
-                                          on_year=report)
-        with atomic_path(out) as tmp:
-            tmp.write_text(effects.document(), encoding="utf-8")
-        inputs = [p for p in (figures_file,) if p is not None] + [FIGURES_FILE, params_file or CALIBRATED_DEFAULTS]
-        parameters = {"years": True, "size": size or 40_000, "check_size": check_size, "figures": figures_file,
-                      "params": params_file, "replications": replications, "seed": seed, "out": out}
-        write_json_atomic(sidecar_path(out), provenance("simulate calibrate", parameters, inputs))
-        console.print(f"wrote {out}", highlight=False)
-
-    guarded(run)
+    guarded(lambda: print_calibrated(calibrate_job(**given, tracker=SIMULATION_PROGRESS,
+                                                   on_iteration=print_calibration_step, on_year=print_year_fit)))
 
 # ---- end simulation commands -------------------------------------------------------------------------------
 
