@@ -173,9 +173,8 @@ def validate_command(
     map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
     mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
-    max_listed: int = typer.Option(
-        20, "--max-listed", min=0, help="List at most this many problems per column and rule (0 = list all)."
-    ),
+    max_listed: int = typer.Option(20, "--max-listed", min=0, help="List at most this many problems per column and "
+                                   "rule (0 = list all)."),
 ) -> None:
     """Check a data file against a questionnaire; list every problem (row, column, value, rule).
 
@@ -652,23 +651,17 @@ PRECISION_HELP = ("Add replications until the 95 per cent CI half-width of every
 
 @simulate_app.command("run")
 def simulate_run(
-    cohort: str = typer.Option(
-        "adult", "--cohort", help="Cohort kind: 'adult' (18+, custody leavers and community sentences) or 'youth' "
-        "(10-17, pre-court disposals, court sentences and custody releases)."
-    ),
-    size: int | None = typer.Option(
-        None, "--size", min=1, help=f"Generate a cohort of N offenders from the documented distributions "
-        f"(default {DEFAULT_COHORT_SIZE:,} unless --cohort-file is given)."
-    ),
-    cohort_file: Path | None = typer.Option(
-        None, "--cohort-file", help="Load the cohort from a CSV file instead of generating one (columns: see "
-        "`safer docs simulation`)."
-    ),
+    cohort: str = typer.Option("adult", "--cohort", help="Cohort kind: 'adult' (18+, custody leavers and community "
+                               "sentences) or 'youth' (10-17, pre-court disposals, court sentences and custody "
+                               "releases)."),
+    size: int | None = typer.Option(None, "--size", min=1, help=f"Generate a cohort of N offenders from the "
+                                    f"documented distributions (default {DEFAULT_COHORT_SIZE:,} unless --cohort-file "
+                                    "is given)."),
+    cohort_file: Path | None = typer.Option(None, "--cohort-file", help="Load the cohort from a CSV file instead of "
+                                            "generating one (columns: see `safer docs simulation`)."),
     scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP),
-    params_file: Path | None = typer.Option(
-        None, "--params", help="Parameter file written by `safer simulate calibrate` (default: the bundled "
-        "calibrated defaults)."
-    ),
+    params_file: Path | None = typer.Option(None, "--params", help="Parameter file written by `safer simulate "
+                                            "calibrate` (default: the bundled calibrated defaults)."),
     unit_costs_file: Path | None = typer.Option(None, "--unit-costs", help="Unit-cost table (CSV; default the "
                                                 "bundled one, simulation/measures/unit_costs.csv)."),
     replications: int = typer.Option(10, "--replications", min=1, help="Independent replications; intervals are "
