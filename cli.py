@@ -14,36 +14,31 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from typer.core import TyperCommand, TyperGroup
 
+from reporting.console import jobs as jobs_console
+from reporting.console import simulation as simulation_console
+from reporting.console import survey as survey_console
+from reporting.console.help import PlainHelpGroup, readable_metavars
+from reporting.console.terminal import (
+    BOOTSTRAP_PROGRESS,
+    CHECK_PROGRESS,
+    SIMULATION_PROGRESS,
+    console,
+    err_console,
+    print_bindings,
+)
 from reporting.errors import ReportInputError
 from safer_io.inputs import InputFileError
-from safer_io.memory import remember
-from safer_io.outputs import (
-    OutputError,
-    atomic_path,
-    check_outputs,
-    json_text,
-    table_format,
-    write_json_atomic,
-    write_output,
-)
-from safer_io.provenance import file_sha256, provenance, tool_version
-from safer_io.sidecars import sidecar_path
+from safer_io.outputs import OutputError
+from safer_io.provenance import tool_version
 from simulation.errors import SimulationInputError
+from simulation.jobs.options import DEFAULT_COHORT_SIZE
 from survey.errors import SurveyInputError
 
 
-class SaferGroup(TyperGroup):
+class SaferGroup(PlainHelpGroup):
     """The command groups of `safer`: `--debug` is accepted anywhere on the line, before or after the command."""
-
-    def get_help_option(self, ctx: typer.Context) -> Any:  # type: ignore[override]
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.metavar = ""
-        return option
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         if ctx.parent is None:  # a new command line: forget the last one's flag (tests run many in one process)
@@ -76,8 +71,6 @@ app.add_typer(synth_app, name="synth")
 app.add_typer(check_app, name="check")
 app.add_typer(simulate_app, name="simulate")
 
-console = Console()
-err_console = Console(stderr=True)
 _state: dict[str, bool] = {"debug": False}
 
 INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError, OutputError, InputFileError,
@@ -132,7 +125,9 @@ def guarded(action: Callable[[], T]) -> T:
 
 
 # ---- survey commands ---------------------------------------------------------------------------------------
-# questionnaire list / show and validate (imports are local so `safer --help` stays quick).
+# Each command hands its options, by the same names, to its job in `survey.jobs`, `simulation.jobs` or
+# `reporting`, imported inside the command so that `safer --help` stays quick, then prints what it made
+# (`reporting.console`).
 
 # Options every survey command that reads a questionnaire's items takes, spelled the same everywhere.
 QUESTIONNAIRE_HELP = "Questionnaire: a bundled name (bcs, place) or a YAML path."
@@ -144,24 +139,8 @@ IGNORE_LABELS_HELP = "Go on when the file's value labels contradict the question
 @questionnaire_app.command("list")
 def questionnaire_list() -> None:
     """List the bundled questionnaires: name, title, number of items and indicators."""
-
-    def run() -> None:
-        from rich.markup import escape
-        from rich.table import Table
-
-        from survey.questionnaire.loading import list_questionnaires
-
-        table = Table(title="Bundled questionnaires")
-        table.add_column("name", no_wrap=True)
-        table.add_column("title")
-        table.add_column("items", justify="right")
-        table.add_column("indicators", justify="right")
-        for summary in list_questionnaires():
-            table.add_row(escape(summary.name), escape(summary.title), str(summary.n_items),
-                          str(summary.n_indicators))
-        console.print(table)
-
-    guarded(run)
+    from survey.questionnaire.loading import list_questionnaires
+    guarded(lambda: survey_console.print_questionnaires(list_questionnaires()))
 
 
 @questionnaire_app.command("show")
@@ -172,85 +151,8 @@ def questionnaire_show(
                                              "as the argument)"),
 ) -> None:
     """Show a questionnaire's items (wording, codes, aliases) and its indicators with their rules."""
-
-    def run() -> None:
-        chosen = questionnaire or name
-        if chosen is None or (questionnaire and name and questionnaire != name):
-            raise SurveyInputError("give one questionnaire: NAME or -q NAME.")
-        from rich.markup import escape
-        from rich.padding import Padding
-
-        from survey.questionnaire.loading import load_questionnaire
-        from survey.questionnaire.schema import describe_indicator
-
-        q = load_questionnaire(chosen)
-        console.print(f"[bold]{escape(q.name)}[/]: {escape(q.title)}", highlight=False)
-        if q.description:
-            console.print(escape(q.description), highlight=False)
-        # Blocks rather than a table: wordings are long and must stay readable at 80 columns.
-        console.rule(f"Items ({len(q.items)})")
-        for item in q.items:
-            cited = f"{item.wording_source}, {item.source}" if item.source else item.wording_source
-            optional = " (optional)" if not item.required else ""
-            heading = f"[bold]{escape(item.id)}[/]{optional} [dim]\\[{escape(cited)}][/]"
-            console.print(heading, highlight=False)
-            lines = [escape(item.full_wording), f"codes: {escape(item.describe_codes())}"]
-            if item.aliases:
-                lines.append(f"aliases: {escape(', '.join(item.aliases))}")
-            console.print(Padding("\n".join(lines), (0, 0, 0, 4)), highlight=False)
-        console.rule(f"Indicators ({len(q.indicators)})")
-        for ind in q.indicators:
-            console.print(f"[bold]{escape(ind.id)}[/] ({ind.kind}): {escape(ind.title)}", highlight=False)
-            console.print(Padding(escape(describe_indicator(q, ind)), (0, 0, 0, 4)), highlight=False)
-
-    guarded(run)
-
-
-def mapping_options(map_items: list[str], mapping: Path | None, ignore_labels: bool) -> Any:
-    """The mapping flags as the survey jobs take them."""
-    from survey.reading.prepared import MappingOptions
-
-    return MappingOptions(tuple(map_items), mapping, ignore_labels)
-
-
-def print_bindings(record: dict[str, Any]) -> None:
-    """How each questionnaire item was bound to a column: exact ids on one line, every other binding listed."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    mapping = record.get("mapping")
-    if not mapping:
-        return
-    items = mapping["items"]
-    exact = [item for item, b in items.items() if b["found_by"] == "exact id" and not b.get("recode")
-             and not b.get("missing")]
-    others = {item: b for item, b in items.items() if item not in exact}
-    if others:
-        table = Table(title=f"Questionnaire items bound to columns ({len(others)} not by exact id)")
-        for column in ("item", "column", "found by", "recode / missing"):
-            table.add_column(column, overflow="fold")
-        for item, b in others.items():
-            changes = ", ".join(f"{k}->{v}" for k, v in (b.get("recode") or {}).items())
-            if b.get("missing"):
-                changes += ("; " if changes else "") + "blank: " + ", ".join(str(c) for c in b["missing"])
-            table.add_row(escape(item), escape(b["column"]), b["found_by"], escape(changes))
-        console.print(table)
-    if exact:
-        console.print(f"items bound by exact id ({len(exact)}): {escape(', '.join(exact))}", highlight=False)
-    if mapping.get("not_found"):
-        console.print(f"items with no column: {escape(', '.join(mapping['not_found']))}", highlight=False)
-    labels = record.get("label_check") or {}
-    if labels.get("conflicts") and labels.get("conflicts_ignored"):
-        err_console.print(f"[bold yellow]warning:[/] {len(labels['conflicts'])} value label(s) contradict the "
-                          "questionnaire; --ignore-labels was given, and the output records it.", highlight=False)
-
-
-def print_notes(notes: list[str]) -> None:
-    """Notes an output records (respondents in no domain, ...), on the terminal too."""
-    from rich.markup import escape
-
-    for note in notes:
-        console.print(f"note: {escape(note)}", highlight=False)
+    from survey.jobs.questionnaire import show_questionnaire
+    guarded(lambda: survey_console.print_questionnaire(*show_questionnaire(name, questionnaire)))
 
 
 @questionnaire_app.command("map")
@@ -260,31 +162,8 @@ def questionnaire_map(
     out: Path = typer.Option(..., "--out", help="Mapping YAML to write, for you to check and pass to --mapping."),
 ) -> None:
     """Write a starting mapping (item -> column, recodes) from a data file's names and labels, to be checked."""
-
-    def run() -> None:
-        from rich.markup import escape
-
-        from survey.questionnaire.loading import load_questionnaire, questionnaire_path
-        from survey.reading.files import read_survey_file
-        from survey.reading.mapping_draft import draft_mapping, mapping_yaml
-
-        table_format(out, (".yaml", ".yml"))
-        check_outputs([out], [data])
-        q = load_questionnaire(questionnaire)
-        entries = draft_mapping(read_survey_file(data), q)
-        with atomic_path(out) as tmp:
-            tmp.write_text(mapping_yaml(entries, q, data.name), encoding="utf-8")
-        inputs = [data, questionnaire_path(questionnaire)]
-        write_json_atomic(sidecar_path(out), provenance("questionnaire map", {"questionnaire": questionnaire}, inputs))
-        bound = [e for e in entries.values() if e.column is not None]
-        recoded = [item for item, e in entries.items() if e.recode or e.missing]
-        missing = [item for item, e in entries.items() if e.column is None]
-        console.print(f"wrote {escape(str(out))}: {len(bound)} of {len(entries)} items bound"
-                      + (f", {len(recoded)} recoded from the value labels" if recoded else "")
-                      + (f"; no column for {escape(', '.join(missing))}" if missing else "")
-                      + ". Check every line before use.", highlight=False)
-
-    guarded(run)
+    from survey.jobs.questionnaire import draft_mapping_file
+    guarded(lambda: survey_console.print_mapping_drafted(draft_mapping_file(data, questionnaire, out)))
 
 
 @app.command("validate")
@@ -294,57 +173,24 @@ def validate_command(
     map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
     mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
-    max_listed: int = typer.Option(
-        20, "--max-listed", min=0, help="List at most this many problems per column and rule (0 = list all)."
-    ),
+    max_listed: int = typer.Option(20, "--max-listed", min=0, help="List at most this many problems per column and "
+                                   "rule (0 = list all)."),
 ) -> None:
     """Check a data file against a questionnaire; list every problem (row, column, value, rule).
 
     Exits 0 when the file is clean and 2 otherwise. The input file is only read.
     """
+    given = dict(locals())
+    from survey.jobs.validate import validate_command as validate_job
 
-    def run() -> int:
-        from rich.markup import escape
-        from rich.table import Table
+    def body() -> int:
+        result = validate_job(**given)
+        survey_console.print_validation(data, result)
+        return result.total
 
-        from survey.jobs.validate import validate_file
-        from survey.reading.validate import count_problems
-
-        result = validate_file(data, questionnaire, mapping_options(map_items, mapping, ignore_labels),
-                               None if max_listed == 0 else max_listed)
-        problems, prepared = result.problems, result.prepared
-        q = prepared.questionnaire
-        assert q is not None
-        print_bindings(prepared.record())
-        n_rows = len(prepared.data)
-        if not problems:
-            console.print(
-                f"{escape(str(data))}: clean against questionnaire '{escape(q.survey_label)}' "
-                f"({n_rows} data rows, {len(q.items)} items checked)", highlight=False,
-            )
-            return 0
-        table = Table(title=f"Problems in {escape(str(data))} (rows: data rows from 1, header not counted)")
-        table.add_column("row", justify="right", no_wrap=True)
-        table.add_column("column", no_wrap=True)
-        table.add_column("value")
-        table.add_column("rule")
-        for p in problems:
-            row = str(p.row) if p.row is not None else ("..." if p.count > 1 else "-")
-            value = "" if p.value is None else repr(p.value)
-            table.add_row(row, escape(p.column), escape(value), escape(p.rule))
-        console.print(table)
-        total = count_problems(problems)
-        unlisted = sum(p.count for p in problems if p.count > 1)
-        more = f"; {unlisted} counted but not listed (--max-listed 0 lists all)" if unlisted else ""
-        console.print(
-            f"{total} problem(s) in {escape(str(data))} against questionnaire '{escape(q.survey_label)}' "
-            f"({n_rows} data rows checked{more}).",
-            highlight=False,
-        )
-        return total
-
-    if guarded(run):
+    if guarded(body):
         raise typer.Exit(code=2)
+
 
 # Options shared by the survey commands that read data files (defined once; Typer reads them as defaults).
 DATA_FILES = typer.Argument(..., help="Survey file(s): .csv, .parquet, .sav (SPSS) or .dta (Stata). Several "
@@ -383,32 +229,15 @@ LAYOUT = typer.Option("long", "--format", help="long: one row per result, propor
                       "`safer report`); publication: names, per cent and points to one decimal.")
 
 
-def _design_options(weight: str | None, strata: str | None, psu: str | None, fpc: str | None,
-                    design: Path | None, lonely_psu: str) -> Any:
-    from survey.jobs.estimate import DesignOptions
+def _write_judged(command: str, judged: tuple[Any, dict[str, Any]], out: Path, layout: str) -> None:
+    """Say how items were bound, write the table in `layout` (`reporting.publication` makes the publication form,
+    which the survey package may not import), then show its first rows."""
+    from reporting.publication import write_result
 
-    return DesignOptions(weight, strata, psu, fpc, design, lonely_psu)
-
-
-def _write_table(table: Any, out: Path, command: str, parameters: dict[str, Any], record: dict[str, Any],
-                 layout: str = "long") -> None:
-    """Write a judging table with its provenance (`record["input_files"]` are hashed) and record; `layout`
-    `publication` writes the form a person reads (`reporting.publication.publication_for`)."""
-    inputs = record.pop("input_files")
-    meta = provenance(command, parameters | {"format": layout}, inputs) | record
-    print_bindings(record)
-    if layout == "publication":
-        from reporting.publication import publication_for
-
-        write_output(publication_for(command, table, meta), out, meta | {"content": "publication"})
-    else:
-        write_output(table, out, meta)
-    print_notes(record.get("notes", []))
-
-
-def _check_layout(layout: str) -> None:
-    if layout not in ("long", "publication"):
-        raise OutputError(f"--format {layout}: use 'long' or 'publication'.")
+    table, meta = judged
+    print_bindings(meta)
+    write_result(command, table, out, meta, layout)
+    survey_console.print_judged(command, table, meta, out)
 
 
 @app.command("estimate")
@@ -450,48 +279,9 @@ def estimate_command(
     figures each quarter with `--rolling 12m --every quarter`), each period a domain of the full design.
     Several files are stacked, each keeping its own design.
     """
-    from survey.jobs.estimate import output_labels
-    from survey.jobs.judging import PeriodOptions, Settings, estimate_files
-    from survey.jobs.several_files import WhatToEstimate
-
-    def body() -> None:
-        table_format(out)
-        if table_layout not in ("long", "publication"):
-            raise OutputError(f"--format {table_layout}: use 'long' or 'publication'.")
-        check_outputs([out], [*data, design, mapping])
-        table, record = estimate_files(
-            data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
-            WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion,
-                           mapping_options(map_items, mapping, ignore_labels)),
-            Settings(by, ci, level, min_base, suppress, source_col),
-            PeriodOptions(date_col=date_col, windows=window, rolling=rolling, every=every),
-        )
-        inputs = record.pop("input_files")
-        parameters = {
-            "questionnaire": questionnaire, "indicators": indicator, "all_indicators": all_indicators,
-            "means": mean, "proportions": proportion, "by": by, "ci": ci, "level": level,
-            "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu, "map": map_items,
-            "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
-            "fpc": fpc, "design": design, "format": table_layout, "source_col": source_col, "date_col": date_col,
-            "windows": window, "rolling": rolling, "every": every,
-        }
-        meta = provenance("estimate", parameters, inputs) | record | output_labels(questionnaire, by)
-        print_bindings(record)
-        if table_layout == "publication":
-            from reporting.publication import publication_table
-
-            write_output(publication_table(table, meta), out, meta | {"content": "publication"})
-        else:
-            write_output(table, out, meta)
-        print_estimates(table)
-        print_notes(record["notes"])
-        suppressed = record["disclosure"]["rows_suppressed"]
-        if suppressed:
-            console.print(f"{suppressed} estimate(s) on fewer than {min_base} respondents suppressed "
-                          "(--min-base N changes the threshold).", highlight=False)
-        console.print(f"wrote {len(table)} rows to {out}")
-
-    guarded(body)
+    given = dict(locals())
+    from survey.jobs.tables import estimate_command as estimate_job
+    guarded(lambda: _write_judged("estimate", estimate_job(**given), out, table_layout))
 
 
 @app.command("change")
@@ -534,43 +324,9 @@ def change_command(
 ) -> None:
     """Is the change real? Difference between two periods, its SE from the full design, significance,
     direction by the indicator's polarity, and the Annex's minimum movement."""
-    from survey.jobs.judging import PeriodOptions, Settings, change_job, change_tables_job
-    from survey.jobs.several_files import WhatToEstimate
-
-    def body() -> None:
-        table_format(out)
-        _check_layout(table_layout)
-        files = list(data or [])
-        if tables is not None and files:
-            raise SurveyInputError("give data files or --tables BASE CURRENT, not both.")
-        check_outputs([out], [*(tables or ()), *files, design, mapping])
-        if tables is not None:
-            table, record = change_tables_job(tables[0], tables[1], questionnaire=questionnaire, level=level,
-                                              table_level=table_level, next_n=next_n)
-        else:
-            table, record = change_job(
-                files, _design_options(weight, strata, psu, fpc, design, lonely_psu),
-                WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion,
-                               mapping_options(map_items, mapping, ignore_labels)),
-                Settings(by, "wald", level, min_base, suppress, source_col),
-                PeriodOptions(date_col=date_col, between=between, base_window=base_window,
-                              current_window=current_window),
-                independent=independent, next_n=next_n,
-            )
-        parameters = {
-            "between": between, "base_window": base_window, "current_window": current_window, "date_col": date_col,
-            "independent": independent, "next_n": next_n, "tables": [str(t) for t in tables or ()],
-            "table_level": table_level, "questionnaire": questionnaire, "indicators": indicator,
-            "all_indicators": all_indicators, "means": mean, "proportions": proportion, "by": by, "level": level,
-            "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col,
-            "map": map_items, "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata,
-            "psu": psu, "fpc": fpc, "design": design,
-        }
-        _write_table(table, out, "change", parameters, record, table_layout)
-        print_change(table)
-        console.print(f"wrote {len(table)} rows to {out}")
-
-    guarded(body)
+    given = dict(locals())
+    from survey.jobs.tables import change_command as change_job
+    guarded(lambda: _write_judged("change", change_job(**given), out, table_layout))
 
 
 @app.command("peers")
@@ -608,35 +364,9 @@ def peers_command(
 ) -> None:
     """Each area against the mean of its most similar group: difference with a full-design CI, a flag and
     a rank; with two periods, whether its change keeps pace with its peers'."""
-    from survey.jobs.judging import PeriodOptions, Settings, peers_job
-    from survey.jobs.several_files import WhatToEstimate
-
-    def body() -> None:
-        table_format(out)
-        _check_layout(table_layout)
-        check_outputs([out], [*data, peers, design, mapping])
-        table, record = peers_job(
-            data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
-            WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion,
-                           mapping_options(map_items, mapping, ignore_labels)),
-            Settings((), ci, level, min_base, suppress, source_col),
-            PeriodOptions(date_col=date_col, between=between, base_window=base_window, current_window=current_window),
-            peers=peers, area_column=area_col, peer_mean=peer_mean,
-        )
-        parameters = {
-            "peers": peers, "area_col": area_col, "peer_mean": peer_mean, "between": between,
-            "base_window": base_window, "current_window": current_window, "date_col": date_col,
-            "questionnaire": questionnaire, "indicators": indicator, "all_indicators": all_indicators,
-            "ci": ci, "means": mean, "proportions": proportion, "level": level, "min_base": min_base,
-            "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col, "map": map_items,
-            "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
-            "fpc": fpc, "design": design,
-        }
-        _write_table(table, out, "peers", parameters, record, table_layout)
-        print_peers(table)
-        console.print(f"wrote {len(table)} rows to {out}")
-
-    guarded(body)
+    given = dict(locals())
+    from survey.jobs.tables import peers_command as peers_job
+    guarded(lambda: _write_judged("peers", peers_job(**given), out, table_layout))
 
 
 @app.command("targets")
@@ -670,124 +400,9 @@ def targets_command(
     """Is each target on track? Straight-line trajectory from the baseline to the target, the latest
     estimates with their CIs, status (on track, off track, cannot tell) and the probability of being on
     the right side of the line."""
-    from survey.jobs.judging import PeriodOptions, Settings, targets_job
-
-    def body() -> None:
-        table_format(out)
-        _check_layout(table_layout)
-        check_outputs([out], [*data, targets, design, mapping])
-        table, record = targets_job(
-            data, _design_options(weight, strata, psu, fpc, design, lonely_psu),
-            Settings((), ci, level, min_base, suppress, source_col),
-            PeriodOptions(date_col=date_col, windows=window, rolling=rolling, every=every),
-            targets_file=targets, questionnaire=questionnaire, area_column=area_col,
-            mapping=mapping_options(map_items, mapping, ignore_labels),
-        )
-        parameters = {
-            "targets": targets, "date_col": date_col, "windows": window, "rolling": rolling, "every": every,
-            "questionnaire": questionnaire, "area_col": area_col, "ci": ci, "level": level, "min_base": min_base,
-            "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col, "map": map_items,
-            "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
-            "fpc": fpc, "design": design,
-        }
-        _write_table(table, out, "targets", parameters, record, table_layout)
-        print_targets(table)
-        console.print(f"wrote {len(table)} rows to {out}")
-
-    guarded(body)
-
-
-def _percent(value: float) -> str:
-    return "" if value != value else f"{100 * value:.1f}"
-
-
-def print_change(table: Any, limit: int = 30) -> None:
-    """The first rows of a change table: estimates in per cent for proportions, the change with its CI."""
-    from rich.table import Table
-
-    title = "Change between periods" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
-    shown = Table(title=title)
-    for column in ("indicator", "domain", "base", "current", "change", "CI", "p", "direction",
-                   "threshold"):
-        shown.add_column(column, justify="left" if column in ("indicator", "domain", "direction") else "right",
-                         overflow="fold")
-    for row in table.head(limit).itertuples(index=False):
-        domain = "all" if row.domain == "all" else f"{row.domain}={row.domain_value}"
-        interval = "" if row.ci_lower != row.ci_lower else f"{100 * row.ci_lower:+.1f} to {100 * row.ci_upper:+.1f}"
-        change = "" if row.change != row.change else f"{100 * row.change:+.1f}"
-        p_value = "" if row.p_value != row.p_value else f"{row.p_value:.3f}"
-        shown.add_row(str(row.indicator), domain, _percent(row.base_estimate), _percent(row.current_estimate),
-                      change, interval, p_value, str(row.direction or ""), _percent(row.threshold_level))
-    console.print(shown)
-    console.print("per cent (points for the change); threshold = the level a change from the base must pass to be "
-                  "significant (the Annex's minimum movement)")
-
-
-def print_peers(table: Any, limit: int = 30) -> None:
-    """The first rows of a peer table: estimates and peer means in per cent, differences in points."""
-    from rich.table import Table
-
-    title = "Areas against their peer groups" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit
-                                                  else "")
-    shown = Table(title=title)
-    pace = "pace_flag" in table.columns
-    columns = ["indicator", "area", "group", "estimate", "peer mean", "difference", "CI", "flag", "rank"]
-    for column in columns + (["keeping pace"] if pace else []):
-        shown.add_column(column, justify="right" if column in ("estimate", "peer mean", "difference", "CI", "rank")
-                         else "left", overflow="fold")
-    short = {"significantly better": "better", "significantly worse": "worse", "significantly higher": "higher",
-             "significantly lower": "lower", "not significantly different": "no different"}
-    for row in table.head(limit).itertuples(index=False):
-        known = row.difference == row.difference
-        cells = [str(row.indicator), str(row.domain_value), str(row.group), _percent(row.estimate),
-                 _percent(row.peer_mean), f"{100 * row.difference:+.1f}" if known else "",
-                 f"{100 * row.difference_ci_lower:+.1f} to {100 * row.difference_ci_upper:+.1f}" if known else "",
-                 short.get(str(row.flag), ""), f"{row.rank}/{row.group_size}"]
-        if pace:
-            cells.append(str(row.pace_flag or ""))
-        shown.add_row(*cells)
-    console.print(shown)
-    console.print("per cent; difference = area - peer mean in points with its 95% CI; flag by the indicator's "
-                  "polarity; rank 1 = best in the group")
-
-
-def print_targets(table: Any, limit: int = 30) -> None:
-    """The first rows of a target-status table."""
-    from rich.table import Table
-
-    title = "Targets" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
-    shown = Table(title=title)
-    for column in ("indicator", "area", "period", "trajectory", "estimate (CI)", "status", "P(on track)"):
-        shown.add_column(column, justify="right" if column in ("trajectory", "P(on track)") else "left",
-                         overflow="fold")
-    for row in table.head(limit).itertuples(index=False):
-        estimate = "" if row.latest_estimate != row.latest_estimate else (
-            f"{100 * row.latest_estimate:.1f} ({100 * row.ci_lower:.1f} to {100 * row.ci_upper:.1f})")
-        probability = "" if row.probability_on_track != row.probability_on_track else f"{row.probability_on_track:.2f}"
-        shown.add_row(str(row.indicator), str(row.domain_value), str(row.latest_period),
-                      _percent(row.trajectory_value), estimate, str(row.status or ""), probability)
-    console.print(shown)
-
-
-def print_estimates(table: Any, limit: int = 30) -> None:
-    """Show the first rows of an estimates table on the terminal."""
-    from rich.table import Table
-
-    title = "Estimates" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
-    shown = Table(title=title)
-    shown.add_column("indicator", overflow="fold")
-    shown.add_column("domain", overflow="fold")
-    for column in ("estimate", "CI", "n", "flag"):
-        shown.add_column(column, justify="right", no_wrap=True)
-    for row in table.head(limit).itertuples(index=False):
-        domain = "all" if row.domain == "all" else f"{row.domain}={row.domain_value}"
-        if "period" in table.columns:
-            domain = f"{domain}, {row.period}"
-        interval = "" if row.ci_lower != row.ci_lower else f"{row.ci_lower:.4g} - {row.ci_upper:.4g}"
-        estimate = "suppressed" if row.estimate != row.estimate else f"{row.estimate:.4g}"
-        shown.add_row(str(row.indicator), domain, estimate, interval, str(row.n_unweighted),
-                      "low base" if row.low_base else "")
-    console.print(shown)
+    given = dict(locals())
+    from survey.jobs.tables import targets_command as targets_job
+    guarded(lambda: _write_judged("targets", targets_job(**given), out, table_layout))
 
 
 @app.command("weight")
@@ -831,69 +446,17 @@ def weight_command(
     ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
 ) -> None:
     """Weight a survey file: base weights, household selection, nonresponse, calibration, trimming, scaling."""
-    import warnings
-
-    from survey.jobs.weight import WeightOptions, output_format, run_weight_job, write_weighted_rows
+    given = dict(locals())
+    from survey.jobs.weight import weight_command as weight_job
+    from survey.jobs.weight import write_weighted
 
     def body() -> None:
-        fmt = output_format(out)
-        check_outputs([out, report], [data, controls, design, spec, mapping])
-        options = WeightOptions(
-            controls=controls, by=tuple(by), weight=weight, strata=strata, psu=psu, fpc=fpc, design_file=design,
-            lonely_psu=lonely_psu, spec_file=spec, selection_prob=selection_prob, adults_col=adults_col,
-            adults_cap=adults_cap, response_col=response_col, nonresponse_classes=tuple(nr_class), method=method,
-            bounds=bounds, max_iter=max_iter, epsilon=epsilon, trim_upper=trim_upper, trim_lower=trim_lower,
-            scale=scale, replicates=replicates, seed=seed, on_nonconvergence=on_nonconvergence,
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            job = run_weight_job(data, options, questionnaire, mapping_options(map_items, mapping, ignore_labels))
-        for warning in caught:
-            err_console.print(f"[bold yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
-        result = job.result
-        parameters = {"spec": job.spec, "questionnaire": questionnaire, "map": map_items, "mapping": mapping,
-                      "ignore_labels": ignore_labels}
-        meta = provenance("weight", parameters, job.inputs) | job.record | result.metadata
-        print_bindings(job.record)
-        sidecar = sidecar_path(out)
-        with atomic_path(out) as tmp_out, atomic_path(sidecar) as tmp_meta:
-            write_weighted_rows(result.data, tmp_out, fmt, meta)
-            meta["output"] = {"path": str(out), "sha256": file_sha256(tmp_out), "rows": len(result.data)}
-            tmp_meta.write_text(json_text(meta), encoding="utf-8")
-            if report is not None:
-                with atomic_path(report) as tmp_report:
-                    payload: dict[str, Any] = {"diagnostics": result.diagnostics, "steps": meta["weighting"]["steps"]}
-                    if result.nonresponse_classes is not None:
-                        payload["nonresponse_classes"] = result.nonresponse_classes.to_dict("records")
-                    tmp_report.write_text(json_text(payload), encoding="utf-8")
-        remember(out, result.data, meta, sha256=meta["output"]["sha256"])
-        print_weighting_diagnostics(result.diagnostics)
-        console.print(f"wrote {len(result.data)} rows to {out} (metadata {sidecar.name})")
+        weighed = weight_job(**given)
+        survey_console.print_weighing(weighed)
+        write_weighted(weighed, out, report)
+        survey_console.print_weighted(weighed, out)
 
     guarded(body)
-
-
-def print_weighting_diagnostics(rows: list[dict[str, Any]], limit: int = 20) -> None:
-    """Per-group weighting diagnostics; with many groups, those with the largest design effect."""
-    from rich.table import Table
-
-    shown = sorted(rows, key=lambda r: -r["deff_kish"])[:limit] if len(rows) > limit else rows
-    title = "Weighting diagnostics" + (f" ({limit} of {len(rows)} groups, largest Kish deff)" if len(rows) > limit
-                                       else "")
-    table = Table(title=title)
-    columns = [("group", "group"), ("n", "n"), ("iterations", "iter"), ("converged", "conv"),
-               ("max_margin_error", "max margin err"), ("weight_min", "min w"), ("weight_max", "max w"),
-               ("weight_cv", "cv"), ("deff_kish", "deff 1+cv²"), ("n_effective", "n eff")]
-    present = [(key, label) for key, label in columns if key in rows[0]] if rows else columns
-    for key, label in present:
-        table.add_column(label, justify="left" if key == "group" else "right")
-    for row in shown:
-        cells = []
-        for key, _ in present:
-            value = row[key]
-            cells.append(f"{value:.4g}" if isinstance(value, float) else str(value))
-        table.add_row(*cells)
-    console.print(table)
 
 
 @app.command("sae")
@@ -930,104 +493,12 @@ def sae_command(
                                  "not converged."),
 ) -> None:
     """Small-area (Fay-Herriot EBLUP) estimates by area, with MSEs, intervals and model diagnostics."""
-    from safer_io.outputs import table_format, write_table
-    from survey.jobs.sae import run_sae_job
-    from survey.small_area.model import checked_options
+    given = dict(locals())
+    from survey.jobs.sae import sae_command as sae_job
+    guarded(lambda: survey_console.print_sae(sae_job(**given, tracker=BOOTSTRAP_PROGRESS)))
 
-    def body() -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        fmt = table_format(out)
-        diagnostics_path = diagnostics or out.with_name(f"{out.stem}.diagnostics{out.suffix}")
-        diagnostics_fmt = table_format(diagnostics_path)
-        check_outputs([out, diagnostics_path], [direct, covariates])
-        options = checked_options(method=method, transform=transform, variance=variance, mse=mse,
-                                  replicates=replicates, seed=seed, benchmark=benchmark, population=population,
-                                  level=level, max_iter=max_iter)
-        with Progress(TextColumn("[bold]bootstrap[/]"), BarColumn(), MofNCompleteColumn(), console=err_console,
-                      transient=True, disable=options.mse_method() != "bootstrap") as progress:
-            task = progress.add_task("replicates", total=None)
-            job = run_sae_job(direct, covariates, formula, options, indicators=indicator, domain=domain,
-                              area_column=area_column, on_replicates=lambda k: progress.advance(task, k))
-        parameters = {
-            "formula": formula, "indicators": indicator, "domain": job.result.domain, "area_column": area_column,
-            "method": options.method, "transform": options.transform, "variance": options.variance,
-            "mse": options.mse_method(), "replicates": replicates, "seed": seed, "benchmark": options.benchmark,
-            "population": population, "level": level, "max_iter": max_iter,
-        }
-        meta = provenance("sae", parameters, [direct, covariates]) | job.metadata
-        with atomic_path(out) as tmp_out, atomic_path(sidecar_path(out)) as tmp_meta, \
-                atomic_path(diagnostics_path) as tmp_diag, atomic_path(sidecar_path(diagnostics_path)) as tmp_dmeta:
-            table_meta = meta | {"content": "estimates"}
-            diagnostics_meta = meta | {"content": "diagnostics"}
-            write_table(job.result.table, tmp_out, fmt, table_meta)
-            tmp_meta.write_text(json_text(table_meta), encoding="utf-8")
-            write_table(job.result.diagnostics, tmp_diag, diagnostics_fmt, diagnostics_meta)
-            tmp_dmeta.write_text(json_text(diagnostics_meta), encoding="utf-8")
-        remember(out, job.result.table, table_meta)
-        remember(diagnostics_path, job.result.diagnostics, diagnostics_meta)
-        print_small_areas(job.result.table)
-        for name, model in job.result.models.items():
-            console.print(f"{name}: A = {model['area_variance']:.4g} (SE {model['area_variance_se']:.2g}), "
-                          f"{model['areas_in_fit']} areas in the fit, {model['areas_synthetic']} synthetic only, "
-                          f"MSE {model['mse']}", highlight=False)
-        console.print(f"wrote {len(job.result.table)} rows to {out} and diagnostics to {diagnostics_path}")
-
-    guarded(body)
-
-
-def print_small_areas(table: Any, limit: int = 25) -> None:
-    """The first rows of a small-area table on the terminal (percentages for proportions)."""
-    from rich.table import Table
-
-    title = "Small-area estimates" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
-    shown = Table(title=title)
-    for column in ("indicator", "area", "direct", "EBLUP", "CI", "shrinkage", "n", "method"):
-        shown.add_column(column, justify="left" if column in ("indicator", "area", "method") else "right")
-    for row in table.head(limit).itertuples(index=False):
-        direct = "" if row.direct != row.direct else f"{row.direct:.4g} +/- {1.96 * row.direct_se:.2g}"
-        shown.add_row(str(row.indicator), str(row.area), direct, f"{row.eblup:.4g}",
-                      f"{row.ci_lower:.4g} - {row.ci_upper:.4g}", f"{row.shrinkage:.2f}", str(row.n_unweighted),
-                      str(row.method))
-    console.print(shown)
-
-
-# ---- end survey commands -----------------------------------------------------------------------------------
 
 # ---- synthetic data, coverage check and demo ----------------------------------------------------------------
-
-
-def synthetic_formats(out: Path, truth: Path | None, controls: Path | None) -> dict[Path, str]:
-    """File formats from the extensions, checked before any data is drawn."""
-    from survey.synthetic.files import TABLE_FORMATS, data_format
-
-    formats = {out: data_format(out)}
-    if truth is not None:
-        formats[truth] = data_format(truth, TABLE_FORMATS)
-    if controls is not None:  # `safer weight` reads control totals from CSV
-        formats[controls] = data_format(controls, (".csv",))
-    return formats
-
-
-def write_synthetic(result: Any, formats: dict[Path, str], out: Path, truth: Path | None, controls: Path | None,
-                    command: str, parameters: dict[str, Any], areas: Path | None = None) -> None:
-    """Write a synthetic survey, and its truth, control totals and area covariates when asked, each with a
-    .meta.json."""
-    from survey.synthetic.files import write_survey_data, write_table_file
-
-    extra = [(path, table, kind) for path, table, kind in
-             ((truth, result.truth, "truth"), (controls, result.controls, "control totals"),
-              (areas, result.areas, "area covariates")) if path is not None]
-    meta = provenance(command, parameters, []) | {"design": result.design, "summary": result.summary}
-    with atomic_path(out) as tmp:
-        write_survey_data(result.data, tmp, formats[out], result.survey)
-    write_json_atomic(sidecar_path(out), meta)
-    for path, table, kind in extra:
-        with atomic_path(path) as tmp:
-            write_table_file(table, tmp, formats[path])
-        write_json_atomic(sidecar_path(path), meta | {"content": kind, "data_file": str(out)})
-    console.print(f"wrote {len(result.data)} synthetic {result.survey} records to {out}"
-                  + "".join(f"; {kind} to {path}" for path, _, kind in extra))
 
 
 YEARS = typer.Option(None, "--years", help="Several fieldwork years (2008,2009 or 2008-2010) of a population "
@@ -1035,47 +506,6 @@ YEARS = typer.Option(None, "--years", help="Several fieldwork years (2008,2009 o
 DRIFT = typer.Option(1.0, "--drift", help="With --years: multiplier of the default yearly drift (0: no change).")
 CHANGE_TRUTH = typer.Option(None, "--change-truth", help="With --years: true changes between years (.csv or "
                             ".parquet).")
-
-
-def write_synthetic_years(result: Any, out: Path, truth: Path | None, change_truth: Path | None,
-                          controls: Path | None, command: str, parameters: dict[str, Any]) -> None:
-    """Write one file per year (`{year}` in `out`) and the truth, change truth and controls, each with a sidecar."""
-    from survey.synthetic.files import TABLE_FORMATS, data_format, write_survey_data, write_table_file
-
-    meta = provenance(command, parameters, [])
-    written = []
-    for label, year in result.years.items():
-        path = Path(str(out).replace("{year}", label))
-        with atomic_path(path) as tmp:
-            write_survey_data(year.data, tmp, data_format(path), result.survey)
-        write_json_atomic(sidecar_path(path), meta | {"design": year.design, "summary": year.summary})
-        written.append(str(path))
-    extra = ((truth, result.truth, "truth by year"), (change_truth, result.change_truth, "true changes"),
-             (controls, result.controls, "control totals"))
-    for table_path, table, kind in extra:
-        if table_path is not None:
-            with atomic_path(table_path) as tmp:
-                write_table_file(table, tmp, data_format(table_path, TABLE_FORMATS))
-            write_json_atomic(sidecar_path(table_path), meta | {"content": kind, "data_files": written})
-    console.print(f"wrote {len(written)} synthetic {result.survey} years ({', '.join(written)})"
-                  + "".join(f"; {kind} to {path}" for path, _, kind in extra if path is not None))
-
-
-def synthetic_year_outputs(survey: str, out: Path, years: str, truth: Path | None, change_truth: Path | None,
-                           controls: Path | None) -> tuple[list[Path], tuple[int, ...]]:
-    """The files a --years run writes, checked before anything is drawn."""
-    from survey.synthetic.files import TABLE_FORMATS, data_format
-    from survey.synthetic.years import parse_years, year_label
-
-    chosen = parse_years(years)
-    if "{year}" not in str(out):
-        raise SurveyInputError(f"--out {out}: with --years, put {{year}} in the file name (e.g. bcs_{{year}}.parquet); "
-                               "each year is written to its own file.")
-    data_format(Path(str(out).replace("{year}", "x")))
-    for path, allowed in ((truth, TABLE_FORMATS), (change_truth, TABLE_FORMATS), (controls, (".csv",))):
-        if path is not None:
-            data_format(path, allowed)
-    return [Path(str(out).replace("{year}", year_label(survey, y))) for y in chosen], chosen
 
 
 @synth_app.command("bcs")
@@ -1096,33 +526,9 @@ def synth_bcs_command(
     With --years, draw each fieldwork year (April to March) from a population whose perceptions drift by
     known amounts, one file per year, with the true values by year and the true changes.
     """
-
-    def body() -> None:
-        from survey.synthetic.files import TABLE_FORMATS, data_format
-        from survey.synthetic.jobs import synth_bcs, synth_bcs_years
-
-        if years is not None:
-            if areas is not None:
-                raise SurveyInputError("--areas is written for a single year; leave it out with --years.")
-            paths, chosen = synthetic_year_outputs("bcs", out, years, truth, change_truth, controls)
-            check_outputs([*paths, truth, change_truth, controls], [])
-            result_years = synth_bcs_years(seed, chosen, n, drift)
-            write_synthetic_years(result_years, out, truth, change_truth, controls, "synth bcs",
-                                  {"seed": seed, "n": n, "out": out, "truth": truth, "controls": controls,
-                                   "years": years, "drift": drift, "change_truth": change_truth})
-            return
-        if change_truth is not None:
-            raise SurveyInputError("--change-truth needs --years.")
-        formats = synthetic_formats(out, truth, controls)
-        if areas is not None:
-            formats[areas] = data_format(areas, TABLE_FORMATS)
-        check_outputs([out, truth, controls, areas], [])
-        result = synth_bcs(seed, n)
-        write_synthetic(result, formats, out, truth, controls, "synth bcs",
-                        {"seed": seed, "n": n, "out": out, "truth": truth, "controls": controls, "areas": areas},
-                        areas)
-
-    guarded(body)
+    given = dict(locals())
+    from survey.jobs.synth import synth_bcs_command as synth_job
+    guarded(lambda: survey_console.print_synthetic(synth_job(**given)))
 
 
 @synth_app.command("place")
@@ -1142,46 +548,9 @@ def synth_place_command(
     With --years, draw each autumn's survey from a population whose perceptions drift by known amounts,
     one file per year (with return dates), with the true values by year and the true changes.
     """
-
-    def body() -> None:
-        from survey.synthetic.jobs import synth_place, synth_place_years
-
-        if years is not None:
-            paths, chosen = synthetic_year_outputs("place", out, years, truth, change_truth, controls)
-            check_outputs([*paths, truth, change_truth, controls], [])
-            result_years = synth_place_years(seed, chosen, las, returns, drift)
-            write_synthetic_years(result_years, out, truth, change_truth, controls, "synth place",
-                                  {"seed": seed, "las": las, "returns": returns, "out": out, "truth": truth,
-                                   "controls": controls, "years": years, "drift": drift,
-                                   "change_truth": change_truth})
-            return
-        if change_truth is not None:
-            raise SurveyInputError("--change-truth needs --years.")
-        formats = synthetic_formats(out, truth, controls)
-        check_outputs([out, truth, controls], [])
-        result = synth_place(seed, las, returns)
-        write_synthetic(result, formats, out, truth, controls, "synth place",
-                        {"seed": seed, "las": las, "returns": returns, "out": out, "truth": truth,
-                         "controls": controls})
-
-    guarded(body)
-
-
-DEMO_PROJECTION_SIZE = 5_000
-DEMO_PROJECTION_REPLICATIONS = 20
-DEMO_SEED = 2008
-
-
-def baseline_projection() -> Any:
-    """The simulation's baseline re-offending projection, or None when the simulation package lacks it."""
-    try:
-        from simulation import run_baseline_projection
-    except ImportError:
-        try:
-            from simulation.questions.scenario_run import run_baseline_projection
-        except ImportError:
-            return None
-    return run_baseline_projection(DEMO_SEED, DEMO_PROJECTION_SIZE, DEMO_PROJECTION_REPLICATIONS)
+    given = dict(locals())
+    from survey.jobs.synth import synth_place_command as synth_job
+    guarded(lambda: survey_console.print_synthetic(synth_job(**given)))
 
 
 @app.command("demo")
@@ -1194,61 +563,11 @@ def demo_command(
     Runs the bundled demo job first (`safer run demo`): both surveys and a re-offending scenario, ending in
     `report.html`, one self-contained HTML report with charts (and the charts as SVG and PNG in `figures/`).
     """
+    from simulation.jobs.demo import baseline_projection
+    from survey.jobs.demo import demo_command as demo_job
+
     run_job_file(bundled_jobs_dir() / "demo.yaml", out)
-
-    def body() -> None:
-        import time
-
-        from rich.table import Table
-
-        from survey.jobs.demo import national_table, run_demo, summary_markdown, write_workbook
-
-        started = time.perf_counter()
-        with console.status("weighting and estimating the bundled synthetic BCS and Place Survey"):
-            result = run_demo()
-        with console.status("running the baseline re-offending projection"):
-            projection = baseline_projection()
-        sheets = {"summary": result.summary, "national": national_table(result)}
-        sheets |= {f"{s}_vs_truth": t for s, t in result.comparison.groupby("survey", sort=False)}
-        extra = []
-        if projection is not None:
-            sheets["reoffending_projection"] = projection
-            headline = projection[projection["group"] == "all"] if "group" in projection else projection
-            extra.append((f"Baseline re-offending projection (synthetic adult cohort of {DEMO_PROJECTION_SIZE:,}, "
-                          f"{DEMO_PROJECTION_REPLICATIONS} replications)", headline))
-        meta = provenance("demo", {"out": out}, result.inputs)
-        written = []
-        for name, table in sheets.items():
-            if name.endswith("_vs_truth") or name == "reoffending_projection":
-                path = out / f"{name.replace('_vs_truth', '_estimates_vs_truth')}.csv"
-                with atomic_path(path) as tmp:
-                    table.to_csv(tmp, index=False)
-                written.append(path)
-        with atomic_path(out / "demo_tables.xlsx") as tmp:
-            write_workbook(sheets, tmp)
-        written.append(out / "demo_tables.xlsx")
-        with atomic_path(out / "summary.md") as tmp:
-            tmp.write_text(summary_markdown(result, extra))
-        written.append(out / "summary.md")
-        write_json_atomic(out / "demo.meta.json", meta | {"files": [str(p) for p in written]})
-
-        shown = Table(title="National estimates from the synthetic surveys, beside the true values (%)")
-        national = national_table(result)
-        for column in national.columns:
-            shown.add_column(column, justify="left" if column in ("survey", "indicator", "covered") else "right")
-        for row in national.itertuples(index=False):
-            shown.add_row(*[str(v) for v in row])
-        console.print(shown)
-        covered = int(result.comparison["covered"].sum())
-        console.print(f"{covered} of {len(result.comparison)} 95% intervals (national and by area) cover the truth. "
-                      "Misses on the Place civic indicators (NI3, NI4, NI6, NI37) are built-in nonresponse bias: "
-                      "see summary.md.")
-        if projection is None:
-            console.print("re-offending projection skipped: simulation.run_baseline_projection is not available.")
-        console.print(f"wrote {len(written)} files to {out}/ in {time.perf_counter() - started:.1f} s "
-                      f"(summary: {out / 'summary.md'}; report: {out / 'report.html'})")
-
-    guarded(body)
+    guarded(lambda: survey_console.print_demo(demo_job(out, baseline_projection, CHECK_PROGRESS)))
 
 
 @check_app.command("coverage")
@@ -1265,35 +584,9 @@ def check_coverage_command(
     min_base: int = typer.Option(50, help="Suppress (leave out) estimates on fewer respondents than this."),
 ) -> None:
     """Empirical coverage of every CI: fixed synthetic population, redrawn samples, weighted as in practice."""
-
-    def body() -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        from survey.options import CI_METHODS
-        from survey.synthetic.coverage import coverage_setup, run_coverage
-        from survey.synthetic.files import TABLE_FORMATS, data_format, write_table_file
-
-        formats = {path: data_format(path, TABLE_FORMATS) for path in (out, detail) if path is not None}
-        check_outputs([out, detail], [])
-        with console.status(f"building the synthetic {survey} population"):
-            setup = coverage_setup(survey, seed, n=n, n_las=las, returns=returns)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task(f"{survey} replicates", total=replicates)
-            result = run_coverage(setup, replicates, tuple(ci) or CI_METHODS,
-                                  on_replicate=lambda: progress.advance(task), min_base=min_base)
-        parameters = {"survey": survey, "replicates": replicates, "seed": seed, "n": n, "las": las,
-                      "returns": returns, "ci": ci, "min_base": min_base}
-        meta = provenance("check coverage", parameters, [])
-        for path, table in ((out, result.summary), (detail, result.detail)):
-            if path is not None:
-                with atomic_path(path) as tmp:
-                    write_table_file(table, tmp, formats[path])
-                write_json_atomic(sidecar_path(path), meta)
-        print_coverage(result.summary)
-        console.print(f"wrote {len(result.summary)} rows to {out}")
-
-    guarded(body)
+    given = dict(locals())
+    from survey.jobs.checks import check_coverage_command as check_job
+    guarded(lambda: survey_console.print_check("coverage", check_job(**given, tracker=CHECK_PROGRESS)))
 
 
 @check_app.command("sae")
@@ -1314,67 +607,9 @@ def check_sae_command(
                                         "(--mse bootstrap)."),
 ) -> None:
     """Small-area estimates against synthetic truth: EBLUP vs direct MSE, MSE estimates, interval coverage."""
-
-    def body() -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        from survey.small_area.model import checked_options
-        from survey.synthetic.files import TABLE_FORMATS, data_format, write_table_file
-        from survey.synthetic.sae_check import run_sae_check, sae_check_setup
-
-        formats = {path: data_format(path, TABLE_FORMATS) for path in (out, detail) if path is not None}
-        check_outputs([out, detail], [])
-        options = checked_options(method=method, transform=transform, variance=variance, mse=mse,
-                                  replicates=boot_replicates, seed=seed)
-        with console.status("building the synthetic BCS population"):
-            setup = sae_check_setup(seed, n)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("BCS samples", total=replicates)
-            result = run_sae_check(setup, replicates, indicator=indicator, formula=formula, options=options,
-                                   on_replicate=lambda: progress.advance(task))
-        parameters = {"seed": seed, "replicates": replicates, "n": n, "indicator": indicator, "formula": formula,
-                      "method": options.method, "transform": options.transform, "variance": options.variance,
-                      "mse": options.mse_method(), "boot_replicates": boot_replicates}
-        meta = provenance("check sae", parameters, [])
-        for path, table in ((out, result.summary), (detail, result.detail)):
-            if path is not None:
-                with atomic_path(path) as tmp:
-                    write_table_file(table, tmp, formats[path])
-                write_json_atomic(sidecar_path(path), meta)
-        print_sae_check(result.summary)
-        console.print(f"wrote {len(result.summary)} rows to {out}")
-
-    guarded(body)
-
-
-def print_sae_check(summary: Any) -> None:
-    """The small-area check's summary on the terminal."""
-    from rich.table import Table
-
-    shown = Table(title="Small-area estimates against the truth (means over authorities)")
-    for column in ("group", "areas", "interviews", "MSE EBLUP / direct", "MSE estimate / empirical", "coverage"):
-        shown.add_column(column, justify="left" if column == "group" else "right")
-    for row in summary.itertuples(index=False):
-        shown.add_row(row.group, str(row.n_areas), f"{row.mean_interviews:.0f}", f"{row.mse_ratio_eblup_to_direct:.3f}",
-                      f"{row.mse_estimate_ratio:.3f}", f"{100 * row.coverage:.1f}%")
-    console.print(shown)
-
-
-def print_coverage(summary: Any) -> None:
-    """Logit-interval coverage by indicator and domain level, on the terminal."""
-    from rich.table import Table
-
-    shown = Table(title="Coverage of 95% logit intervals (mean over the domain values of each level)")
-    for column in ("indicator", "domain", "n_domains", "coverage", "bias wtd", "bias unwtd", "CI width"):
-        shown.add_column(column, justify="left" if column in ("indicator", "domain") else "right")
-    rows = summary[summary["ci_method"] == "logit"] if (summary["ci_method"] == "logit").any() else summary
-    for row in rows.itertuples(index=False):
-        shown.add_row(row.indicator, row.domain, str(row.n_domains), f"{100 * row.coverage:.1f}%",
-                      f"{100 * row.mean_abs_bias_weighted:.2f}", f"{100 * row.mean_abs_bias_unweighted:.2f}",
-                      f"{100 * row.mean_ci_width:.2f}")
-    console.print(shown)
-    console.print("bias = mean over domain values of |mean error| in percentage points (weighted / unweighted)")
+    given = dict(locals())
+    from survey.jobs.checks import check_sae_command as check_job
+    guarded(lambda: survey_console.print_check("sae", check_job(**given, tracker=CHECK_PROGRESS)))
 
 
 @check_app.command("change-coverage")
@@ -1396,62 +631,12 @@ def check_change_coverage_command(
 ) -> None:
     """Coverage of 95% CIs for a change, and the false-positive rate: two years of a population that changes
     by known amounts, redrawn, weighted, stacked and compared with `safer change`'s method."""
+    given = dict(locals())
+    from survey.jobs.checks import check_change_coverage_command as check_job
+    guarded(lambda: survey_console.print_check("change-coverage", check_job(**given, tracker=CHECK_PROGRESS)))
 
-    def body() -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        from survey.synthetic.change_coverage import change_coverage_setup, run_change_coverage
-        from survey.synthetic.files import TABLE_FORMATS, data_format, write_table_file
-        from survey.synthetic.years import parse_years
-
-        formats = {path: data_format(path, TABLE_FORMATS) for path in (out, detail) if path is not None}
-        check_outputs([out, detail], [])
-        chosen = parse_years(years)
-        if len(chosen) != 2:
-            raise SurveyInputError(f"--years '{years}': give two years, the base and the current.")
-        with console.status(f"building the synthetic {survey} population and its two years"):
-            setup = change_coverage_setup(survey, seed, years=(chosen[0], chosen[1]), drift=drift, n=n, n_las=las,
-                                          returns=returns, indicators=indicator)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task(f"{survey} two-year redraws", total=replicates)
-            summary, per_domain = run_change_coverage(setup, replicates, lambda: progress.advance(task), min_base)
-        parameters = {"survey": survey, "replicates": replicates, "seed": seed, "years": years, "drift": drift,
-                      "indicators": indicator, "n": n, "las": las, "returns": returns, "min_base": min_base}
-        meta = provenance("check change-coverage", parameters, [])
-        for path, table in ((out, summary), (detail, per_domain)):
-            if path is not None:
-                with atomic_path(path) as tmp:
-                    write_table_file(table, tmp, formats[path])
-                write_json_atomic(sidecar_path(path), meta)
-        print_change_coverage(summary)
-        console.print(f"wrote {len(summary)} rows to {out}")
-
-    guarded(body)
-
-
-def print_change_coverage(summary: Any) -> None:
-    """Coverage and rejection rate by indicator and domain level."""
-    from rich.table import Table
-
-    shown = Table(title="Coverage of 95% intervals for the change (pooled over redraws and domain values)")
-    for column in ("indicator", "domain", "intervals", "coverage", "rejected", "true change", "SE / SD"):
-        shown.add_column(column, justify="left" if column in ("indicator", "domain") else "right")
-    for row in summary.itertuples(index=False):
-        shown.add_row(row.indicator, row.domain, str(row.intervals),
-                      f"{100 * row.coverage:.1f}% ({100 * row.coverage_low:.1f}-{100 * row.coverage_high:.1f})",
-                      f"{100 * row.rejection_rate:.1f}%", f"{100 * row.mean_true_change:+.2f}", f"{row.se_ratio:.2f}")
-    console.print(shown)
-    console.print("rejected = share of changes found significant at 5% (the false-positive rate when --drift 0)")
-
-
-# ---- end synthetic data, coverage check and demo ------------------------------------------------------------
 
 # ---- simulation commands -----------------------------------------------------------------------------------
-# simulate run / calibrate (imports are local so `safer --help` stays quick).
-
-DEFAULT_COHORT_SIZE = 45_000  # the Annex's adult cohort is typically 40,000-50,000 offenders (000:713)
-
 
 SCENARIO_HELP = ("Scenario: a bundled name (" + "ppo, drug_treatment, cognitive_behavioural, short_custody_replaced, "
                  "resettlement, youth_early_intervention) or a scenario YAML; repeat to compare several on common "
@@ -1464,52 +649,19 @@ PRECISION_HELP = ("Add replications until the 95 per cent CI half-width of every
                   "to run.")
 
 
-def _progress(total: int | None, what: str) -> Any:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    progress = Progress(TextColumn(f"[bold]{what}[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("ETA"), TimeRemainingColumn(), console=err_console, transient=True)
-    return progress
-
-
-def _check_scheduler(scheduler: str | None) -> None:
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
-        raise SimulationInputError(f"--scheduler: expected an address such as tcp://HOST:PORT, not {scheduler!r}")
-
-
-def _load_scenarios(scenario: list[str]) -> tuple[list[Any], list[Path]]:
-    from simulation.inputs.interventions import load_scenario, scenario_path
-
-    files = [scenario_path(s) for s in scenario]
-    return [load_scenario(f) for f in files], files
-
-
 @simulate_app.command("run")
 def simulate_run(
-    cohort: str = typer.Option(
-        "adult", "--cohort", help="Cohort kind: 'adult' (18+, custody leavers and community sentences) or 'youth' "
-        "(10-17, pre-court disposals, court sentences and custody releases)."
-    ),
-    size: int | None = typer.Option(
-        None, "--size", min=1, help=f"Generate a cohort of N offenders from the documented distributions "
-        f"(default {DEFAULT_COHORT_SIZE:,} unless --cohort-file is given)."
-    ),
-    cohort_file: Path | None = typer.Option(
-        None, "--cohort-file", help="Load the cohort from a CSV file instead of generating one (columns: see "
-        "`safer docs simulation`)."
-    ),
+    cohort: str = typer.Option("adult", "--cohort", help="Cohort kind: 'adult' (18+, custody leavers and community "
+                               "sentences) or 'youth' (10-17, pre-court disposals, court sentences and custody "
+                               "releases)."),
+    size: int | None = typer.Option(None, "--size", min=1, help=f"Generate a cohort of N offenders from the "
+                                    f"documented distributions (default {DEFAULT_COHORT_SIZE:,} unless --cohort-file "
+                                    "is given)."),
+    cohort_file: Path | None = typer.Option(None, "--cohort-file", help="Load the cohort from a CSV file instead of "
+                                            "generating one (columns: see `safer docs simulation`)."),
     scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP),
-    params_file: Path | None = typer.Option(
-        None, "--params", help="Parameter file written by `safer simulate calibrate` (default: the bundled "
-        "calibrated defaults)."
-    ),
+    params_file: Path | None = typer.Option(None, "--params", help="Parameter file written by `safer simulate "
+                                            "calibrate` (default: the bundled calibrated defaults)."),
     unit_costs_file: Path | None = typer.Option(None, "--unit-costs", help="Unit-cost table (CSV; default the "
                                                 "bundled one, simulation/measures/unit_costs.csv)."),
     replications: int = typer.Option(10, "--replications", min=1, help="Independent replications; intervals are "
@@ -1532,97 +684,9 @@ def simulate_run(
     Each replication of the baseline and of every scenario is a task, run here or on Dask (--workers, --scheduler);
     finished replications are kept in <out>.parts/ until the output is written, so an interrupted run can --resume.
     """
-
-    def run() -> None:
-        from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
-        from simulation.inputs.cohort import generate_cohort, load_cohort_csv
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.inputs.uncertainty import Draws
-        from simulation.inputs.vocabulary import CohortKind
-        from simulation.measures.costs import UNIT_COSTS_FILE, load_unit_costs
-        from simulation.measures.reoffending import sparse_warnings
-        from simulation.questions.project import scenario_summary
-        from simulation.questions.scenario_run import run_ranges, run_rows, summarise_run
-        from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint
-        from simulation.runs.memory import check_fits
-        from simulation.runs.precision import automated_replications
-        from simulation.runs.runner import cohort_seed
-
-        table_format(out)
-        chosen_scenarios, scenario_files = _load_scenarios(scenario)
-        check_outputs([out], [cohort_file, *scenario_files, params_file, unit_costs_file])
-        if cohort not in ("adult", "youth"):
-            raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
-        if size is not None and cohort_file is not None:
-            raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
-        _check_scheduler(scheduler)
-        if precision is not None and not 0 < precision < 1:
-            raise SimulationInputError(f"--precision: {precision} must be a relative half-width between 0 and 1")
-        kind: CohortKind = "adult" if cohort == "adult" else "youth"
-        if cohort_file is None:
-            check_fits(size or DEFAULT_COHORT_SIZE, workers if scheduler is None else 1)
-        chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
-                  else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
-        params = load_params(params_file) if params_file is not None else default_params()
-        costs = load_unit_costs(unit_costs_file) if unit_costs_file is not None else load_unit_costs()
-        draws = Draws(run_ranges(params, chosen_scenarios), seed) if uncertainty else None
-        inputs = [p for p in (cohort_file, *scenario_files) if p is not None]
-        inputs += [params_file if params_file is not None else CALIBRATED_DEFAULTS,
-                   unit_costs_file if unit_costs_file is not None else UNIT_COSTS_FILE]
-        deciding = {"cohort": kind, "size": chosen.size, "replications": replications, "seed": seed,
-                    "uncertainty": uncertainty, "precision": precision}
-        store = TaskStore(parts_folder(out), run_fingerprint(deciding, inputs), resume)
-        names = [s.name for s in chosen_scenarios]
-        sources = [str(f) for f in scenario_files]
-        progress = _progress(None, "simulating")
-        with progress:
-            bar = progress.add_task("replications", total=replications)
-
-            def batch(replication_range: range) -> Any:
-                return run_rows(chosen, params, chosen_scenarios, replication_range, seed, workers, scheduler, store,
-                                lambda _group: progress.advance(bar), sources or "scenario", draws, costs)
-
-            precision_record = None
-            if precision is None:
-                rows = batch(range(replications))
-            else:
-                def headline(rows: Any) -> dict[str, Any]:
-                    wanted = rows[(rows["measure"] == "frequency_per_100") & (rows["group"] == "all")]
-                    return {name: wanted[wanted["scenario"] == name].sort_values("replication")["value"].to_numpy()
-                            for name in ["baseline", *names]}
-
-                rows, record = automated_replications(batch, headline, precision, replications, max(workers, 1))
-                precision_record = record.record()
-        table = summarise_run(rows, chosen, uncertainty)
-        warnings = sparse_warnings(table)
-        parameters = {"cohort": kind, "size": chosen.size, "cohort_file": cohort_file,
-                      "scenario": [str(f) for f in scenario_files], "params": params_file,
-                      "unit_costs": unit_costs_file, "replications": int(rows["replication"].nunique()),
-                      "max_replications": replications, "uncertainty": uncertainty, "precision": precision,
-                      "seed": seed, "workers": workers, "scheduler": scheduler, "resume": resume, "out": out}
-        meta = provenance("simulate run", parameters, inputs)
-        meta |= {"caveats": [SIMULATED, NO_CI_IN_PUBLICATION, *warnings], "assumptions": list(MODEL_ASSUMPTIONS),
-                 "scenario_assumptions": scenario_summary(chosen_scenarios), "unit_costs": costs.sources(),
-                 "national_size": chosen.national_size, "scale": chosen.scale}
-        if precision_record is not None:
-            meta["precision"] = precision_record
-        if draws is not None:
-            meta["assumption_draws"] = draws.table()
-        write_output(table, out, meta)
-        store.remove()
-        for warning in warnings:
-            err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
-        done = int(rows["replication"].nunique())
-        console.print(f"wrote {len(table)} rows to {out} ({chosen.size} offenders, {done} replications)",
-                      highlight=False)
-
-    guarded(run)
-
-
-def project_outputs(out: Path) -> dict[str, Path]:
-    """The three tables of `simulate project`: <out>, <stem>_success<ext>, <stem>_costs<ext>."""
-    return {"projection": out, "success": out.with_name(f"{out.stem}_success{out.suffix}"),
-            "costs": out.with_name(f"{out.stem}_costs{out.suffix}")}
+    given = dict(locals())
+    from simulation.jobs.run import simulate_run as run_job
+    guarded(lambda: simulation_console.print_simulation_run(run_job(**given, tracker=SIMULATION_PROGRESS)))
 
 
 @simulate_app.command("project")
@@ -1669,162 +733,9 @@ def simulate_project(
     2008 and a check cohort of 20,000: about 4 minutes of CPU on one core (use --workers, or smaller sizes for a
     first look).
     """
-
-    def run() -> None:
-        from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
-        from simulation.inputs.drift import read_drift
-        from simulation.inputs.figures import FIGURES_FILE, FIRST_YEAR, LAST_YEAR, load_figures, read_user_figures
-        from simulation.inputs.interventions import bundled_scenario_ids
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.inputs.uncertainty import Draws
-        from simulation.inputs.year_effects import YEAR_EFFECTS_FILE, load_year_effects
-        from simulation.measures.costs import UNIT_COSTS_FILE, load_unit_costs
-        from simulation.questions.project import (
-            headline,
-            project,
-            recalibrate_user_years,
-            run_projection,
-            scenario_summary,
-        )
-        from simulation.questions.projection_draws import projection_ranges
-        from simulation.questions.projection_spec import ProjectionSpec
-        from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint
-        from simulation.runs.precision import automated_replications
-
-        outputs = project_outputs(out)
-        for path in outputs.values():
-            table_format(path)
-        for name, year in (("--from-year", from_year), ("--to-year", to_year), ("--start-year", start_year)):
-            if not FIRST_YEAR <= year <= LAST_YEAR:
-                raise SimulationInputError(f"{name} {year}: years run from {FIRST_YEAR} to {LAST_YEAR}")
-        if from_year > to_year:
-            raise SimulationInputError(f"--from-year {from_year} and --to-year {to_year}: the years are reversed")
-        if baseline_only and scenario:
-            raise SimulationInputError("--baseline-only and --scenario: give one or the other")
-        _check_scheduler(scheduler)
-        if precision is not None and not 0 < precision < 1:
-            raise SimulationInputError(f"--precision: {precision} must be a relative half-width between 0 and 1")
-        chosen_ids = [] if baseline_only else (scenario or bundled_scenario_ids())
-        chosen_scenarios, scenario_files = _load_scenarios(chosen_ids)
-        check_outputs(list(outputs.values()), [*scenario_files, figures_file, drift_file, year_effects_file,
-                                               params_file, unit_costs_file])
-        params = load_params(params_file) if params_file is not None else default_params()
-        figures = load_figures()
-        user = read_user_figures(figures_file) if figures_file is not None else None
-        if user is not None:
-            figures = figures.with_user(user)
-        drift = read_drift(drift_file) if drift_file is not None else None
-        effects = load_year_effects(year_effects_file) if year_effects_file is not None else load_year_effects()
-        costs = load_unit_costs(unit_costs_file) if unit_costs_file is not None else load_unit_costs()
-        spec = ProjectionSpec(params, figures, effects, chosen_scenarios, [str(f) for f in scenario_files], from_year,
-                              to_year, start_year, adult_size, youth_size, check_size, seed, drift, costs)
-        if user is not None:
-            with err_console.status("calibrating the years of your figures..."):
-                spec = recalibrate_user_years(spec, user)
-        inputs = [p for p in (*scenario_files, figures_file, drift_file) if p is not None]
-        inputs += [year_effects_file or YEAR_EFFECTS_FILE, FIGURES_FILE, params_file or CALIBRATED_DEFAULTS,
-                   unit_costs_file or UNIT_COSTS_FILE]
-        deciding = {"years": [from_year, to_year, start_year], "sizes": [adult_size, youth_size, check_size],
-                    "replications": replications, "seed": seed, "uncertainty": uncertainty, "precision": precision}
-        store = TaskStore(parts_folder(out), run_fingerprint(deciding, inputs), resume)
-        draws = Draws(projection_ranges(spec), seed) if uncertainty else None
-        progress = _progress(None, "projecting")
-        precision_record = None
-        with progress:
-            bar = progress.add_task("replications x cohorts", total=3 * replications)
-            refits = progress.add_task("re-fitting the years for each draw", total=replications,
-                                       visible=uncertainty)
-
-            def batch(replication_range: range) -> Any:
-                if uncertainty:
-                    progress.update(refits, total=max(replication_range.stop, replications))
-                return run_projection(spec, replication_range, workers, scheduler, store,
-                                      lambda _group: progress.advance(bar), draws,
-                                      lambda: progress.advance(refits))
-
-            if precision is None:
-                rows = batch(range(replications))
-            else:
-                def headline_series(rows: Any) -> dict[str, Any]:
-                    wanted = rows[(rows["measure"] == "frequency_per_100") & (rows["group"] == "all")
-                                  & (rows["year"] == 2011) & rows["cohort"].isin(["adult", "youth"])]
-                    return {f"{c} {s}": part.sort_values("replication")["value"].to_numpy()
-                            for (c, s), part in wanted.groupby(["cohort", "scenario"])}
-
-                rows, record = automated_replications(batch, headline_series, precision, replications,
-                                                      max(workers, 1))
-                precision_record = record.record()
-        result = project(spec, int(rows["replication"].nunique()), draws=draws, rows=rows)
-        caveats = [SIMULATED, NO_CI_IN_PUBLICATION]
-        if (result.projection["calibration"] == "uncalibrated").any():
-            caveats.append("Youth rows are uncalibrated: no youth figure is published in the sources; give your "
-                           "own with --figures.")
-        parameters = {"from_year": from_year, "to_year": to_year, "start_year": start_year,
-                      "scenario": [str(f) for f in scenario_files], "adult_size": adult_size,
-                      "youth_size": youth_size, "check_size": check_size,
-                      "replications": int(rows["replication"].nunique()), "max_replications": replications,
-                      "uncertainty": uncertainty, "precision": precision, "figures": figures_file,
-                      "drift": drift_file, "year_effects": year_effects_file, "params": params_file,
-                      "unit_costs": unit_costs_file, "seed": seed, "workers": workers, "scheduler": scheduler,
-                      "resume": resume, "out": out}
-        base = provenance("simulate project", parameters, inputs)
-        base |= {"caveats": caveats, "assumptions": list(MODEL_ASSUMPTIONS),
-                 "scenario_assumptions": scenario_summary(chosen_scenarios),
-                 "figures": figures.model_dump(mode="json"), "unit_costs": costs.sources(),
-                 "year_status": {f"{k} {y}": v for (k, y), v in result.status.items()}}
-        if precision_record is not None:
-            base["precision"] = precision_record
-        if draws is not None:
-            base["assumption_draws"] = draws.table()
-        for content, table in (("projection", result.projection), ("success", result.success),
-                               ("costs", result.costs)):
-            write_output(table, outputs[content], base | {"content": content})
-        store.remove()
-        print_projection(result, headline(result))
-        console.print(f"wrote {', '.join(str(p) for p in outputs.values())}", highlight=False)
-
-    guarded(run)
-
-
-def print_projection(result: Any, check: Any) -> None:
-    """The published figures beside the simulation, and the A.38 success probabilities."""
-    from rich.table import Table
-
-    shown = Table(title="Published figures and the simulation (baseline)")
-    for column in ("cohort", "year", "measure", "simulated (95% CI)", "published", "difference"):
-        shown.add_column(column, justify="left" if column in ("cohort", "measure") else "right")
-    for r in check.itertuples(index=False):
-        interval = f"{r.mean:.1f} ({r.ci_lower:.1f} to {r.ci_upper:.1f})"
-        shown.add_row(str(r.cohort), str(r.year), str(r.measure), interval,
-                      f"{r.figure:.1f}", f"{r.difference_from_figure_percent:+.1f}%")
-    console.print(shown)
-    success = result.success
-    table = Table(title="Probability of meeting A.38: 2011 below 2004 (95% CI)")
-    table.add_column("scenario")
-    for criterion in ("adult", "youth", "serious", "all"):
-        table.add_column({"all": "all three"}.get(criterion, criterion), justify="right")
-    for name, rows in success.groupby("scenario", sort=False):
-        cells = []
-        for criterion in ("adult", "youth", "serious", "all"):
-            r = rows[rows["criterion"] == criterion].iloc[0]
-            cells.append(f"{100 * r.probability:.0f}% ({100 * r.ci_lower:.0f}-{100 * r.ci_upper:.0f})")
-        table.add_row(str(name), *cells)
-    console.print(table)
-    costs = result.costs
-    if len(costs):
-        money = Table(title="Averted and costs, cohorts from each scenario's start year to the last (national, 95% CI)")
-        for column in ("scenario", "offences committed averted", "proven re-offences averted",
-                       "net cost per offence averted (GBP)"):
-            money.add_column(column, justify="left" if column == "scenario" else "right")
-        for name, rows in costs.groupby("scenario", sort=False):
-            item = rows.set_index("item")
-            cells = []
-            for key, digits in (("offences_committed_averted", 0), ("proven_reoffences_averted", 0),
-                                ("net_cost_per_offence_averted", 0)):
-                r = item.loc[key]
-                cells.append(f"{r['mean']:,.{digits}f} ({r['ci_lower']:,.{digits}f} to {r['ci_upper']:,.{digits}f})")
-            money.add_row(str(name), *cells)
-        console.print(money)
+    given = dict(locals())
+    from simulation.jobs.project import simulate_project as project_job
+    guarded(lambda: simulation_console.print_projected(project_job(**given, tracker=SIMULATION_PROGRESS)))
 
 
 @simulate_app.command("sweep")
@@ -1850,49 +761,9 @@ def simulate_sweep(
 ) -> None:
     """Which assumptions move the answer most: each parameter to the ends of its range (or given values), the
     others central, on common random numbers; writes tornado data for `safer report`."""
-
-    def run() -> None:
-        from simulation.caveats import MODEL_ASSUMPTIONS, SIMULATED
-        from simulation.inputs.cohort import generate_cohort
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.questions.sweep import grid, resolve_parameters, run_sweep, tornado
-        from simulation.runs.runner import cohort_seed
-
-        grid_out = out.with_name(f"{out.stem}_grid{out.suffix}")
-        table_format(out)
-        chosen_scenarios, scenario_files = _load_scenarios(scenario)
-        check_outputs([out, grid_out], [*scenario_files, params_file])
-        if cohort not in ("adult", "youth"):
-            raise SimulationInputError(f"--cohort: must be 'adult' or 'youth', not {cohort!r}")
-        _check_scheduler(scheduler)
-        params = load_params(params_file) if params_file is not None else default_params()
-        swept = resolve_parameters(parameter, params, chosen_scenarios)
-        chosen = generate_cohort(cohort, size, cohort_seed(seed))  # type: ignore[arg-type]
-        total = replications * (1 + sum(len(s.values) for s in swept))
-        progress = _progress(total, "sweeping")
-        with progress:
-            bar = progress.add_task("settings x replications", total=total)
-            summary = run_sweep(chosen, params, chosen_scenarios, [str(f) for f in scenario_files], swept,
-                                replications, seed, workers, scheduler, lambda _group: progress.advance(bar))
-        table = tornado(summary, swept)
-        inputs = [*scenario_files, params_file or CALIBRATED_DEFAULTS]
-        parameters = {"parameter": parameter, "scenario": [str(f) for f in scenario_files], "cohort": cohort,
-                      "size": size, "params": params_file, "replications": replications, "seed": seed,
-                      "workers": workers, "scheduler": scheduler, "out": out}
-        meta = provenance("simulate sweep", parameters, inputs) | {
-            "caveats": [SIMULATED], "assumptions": list(MODEL_ASSUMPTIONS),
-            "swept": [{"parameter": s.range.name, "values": list(s.values), "central": s.range.value,
-                       "source": s.range.source} for s in swept]}
-        write_output(table, out, meta)
-        write_output(grid(summary), grid_out, meta | {"content": "grid"})
-        top = table[(table["measure"] == "frequency_per_100")].head(8) if len(table) else table
-        for r in top.itertuples(index=False):
-            console.print(f"{r.scenario}: {r.parameter} {r.low_value:g} -> {r.high_value:g}: frequency "
-                          f"{r.low_result:.1f} to {r.high_result:.1f} per 100 (central {r.base_result:.1f})",
-                          highlight=False)
-        console.print(f"wrote {out} and {grid_out}", highlight=False)
-
-    guarded(run)
+    given = dict(locals())
+    from simulation.jobs.sweep import simulate_sweep as sweep_job
+    guarded(lambda: simulation_console.print_sweep(sweep_job(**given, tracker=SIMULATION_PROGRESS)))
 
 
 @simulate_app.command("calibrate")
@@ -1928,89 +799,12 @@ def simulate_calibrate(
 ) -> None:
     """Fit the base offending rate, heterogeneity and serious share to published adult re-offending rates (or,
     with --years, every year's effects to the published series)."""
+    given = dict(locals())
+    from simulation.jobs.calibrate import simulate_calibrate as calibrate_job
+    guarded(lambda: simulation_console.print_calibrated(calibrate_job(
+        **given, tracker=SIMULATION_PROGRESS, on_iteration=simulation_console.print_calibration_step,
+        on_year=simulation_console.print_year_fit)))
 
-    if years:
-        _calibrate_years(size, figures_file, check_size, params_file, replications, seed, out)
-        return
-
-    def run() -> None:
-        from simulation.inputs.cohort import generate_cohort, load_cohort_csv
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params, params_document
-        from simulation.questions.calibrate import Achieved, Targets, calibrate
-        from simulation.runs.memory import check_fits
-        from simulation.runs.runner import cohort_seed
-
-        table_format(out, (".yaml", ".yml"))
-        check_outputs([out], [cohort_file, params_file])
-        if size is not None and cohort_file is not None:
-            raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
-        if cohort_file is None:
-            check_fits(size or DEFAULT_COHORT_SIZE)
-        targets = Targets(target_frequency, target_binary, target_serious or None)
-        chosen = (load_cohort_csv(cohort_file, "adult") if cohort_file is not None
-                  else generate_cohort("adult", size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
-        start = load_params(params_file) if params_file is not None else default_params()
-
-        def report(iteration: int, achieved: Achieved) -> None:
-            err_console.print(
-                f"step {iteration}: frequency {achieved.frequency_per_100:.2f}/100, binary "
-                f"{achieved.binary_rate_percent:.2f}%, serious {achieved.serious_per_100_expected:.3f}/100",
-                highlight=False,
-            )
-
-        with err_console.status("calibrating (each step simulates the cohort)..."):
-            result = calibrate(chosen, start, targets, seed, replications, tolerance, on_iteration=report)
-        record = {**result.record(), "cohort": chosen.source, "size": chosen.size, "seed": seed,
-                  "replications": replications}
-        with atomic_path(out) as tmp:
-            tmp.write_text(params_document(result.params, record), encoding="utf-8")
-        inputs = [p for p in (cohort_file,) if p is not None]
-        inputs.append(params_file if params_file is not None else CALIBRATED_DEFAULTS)
-        parameters = {"target_frequency": target_frequency, "target_binary": target_binary,
-                      "target_serious": target_serious, "size": chosen.size, "cohort_file": cohort_file,
-                      "params": params_file, "replications": replications, "seed": seed, "tolerance": tolerance,
-                      "out": out}
-        write_json_atomic(sidecar_path(out), provenance("simulate calibrate", parameters, inputs))
-        p = result.params
-        note = "" if result.converged else " [bold yellow](not converged: see the iterations in the file)[/]"
-        console.print(f"base rate {p.base_offending_rate:.4f}/year, theta {p.heterogeneity_theta:.4f}, serious share "
-                      f"{p.serious_share:.5f} -> {out}{note}", highlight=False)
-
-    guarded(run)
-
-def _calibrate_years(size: int | None, figures_file: Path | None, check_size: int, params_file: Path | None,
-                     replications: int, seed: int, out: Path) -> None:
-    def run() -> None:
-        from simulation.inputs.figures import FIGURES_FILE, load_figures, read_user_figures
-        from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-        from simulation.questions.years import calibrate_all_years
-
-        table_format(out, (".yaml", ".yml"))
-        check_outputs([out], [figures_file, params_file])
-        figures = load_figures()
-        if figures_file is not None:
-            figures = figures.with_user(read_user_figures(figures_file))
-        params = load_params(params_file) if params_file is not None else default_params()
-
-        def report(kind: str, year: int, result: Any) -> None:
-            parts = ", ".join(f"{name} {v['frequency_per_100']:.1f}/100, {v['binary_rate_percent']:.1f}%"
-                              for name, v in result.groups.items())
-            err_console.print(f"{kind} {year}: {parts}", highlight=False)
-
-        with err_console.status("calibrating every year (each step simulates the cohort)..."):
-            effects = calibrate_all_years(figures, size or 40_000, check_size, seed, replications, None, params,
-                                          on_year=report)
-        with atomic_path(out) as tmp:
-            tmp.write_text(effects.document(), encoding="utf-8")
-        inputs = [p for p in (figures_file,) if p is not None] + [FIGURES_FILE, params_file or CALIBRATED_DEFAULTS]
-        parameters = {"years": True, "size": size or 40_000, "check_size": check_size, "figures": figures_file,
-                      "params": params_file, "replications": replications, "seed": seed, "out": out}
-        write_json_atomic(sidecar_path(out), provenance("simulate calibrate", parameters, inputs))
-        console.print(f"wrote {out}", highlight=False)
-
-    guarded(run)
-
-# ---- end simulation commands -------------------------------------------------------------------------------
 
 # ---- reports and batch jobs ---------------------------------------------------------------------------------
 
@@ -2022,53 +816,24 @@ def bundled_jobs_dir() -> Path:
     return examples_dir() / "jobs"
 
 
-def job_path(name: str) -> Path:
-    """A job file given by path, or a bundled job by name (`council`, `home-office`, `demo`)."""
-    given = Path(name)
-    if given.is_file() or given.suffix in (".yaml", ".yml"):
-        return given
-    bundled = bundled_jobs_dir() / f"{name}.yaml"
-    if bundled.exists():
-        return bundled
-    names = ", ".join(sorted(p.stem for p in bundled_jobs_dir().glob("*.yaml")))
-    raise ReportInputError(f"{name}: no such job file, and no bundled job of that name (bundled: {names}).")
-
-
 def run_job_file(job: Path, workdir: Path, check_only: bool = False) -> None:
     """Check a job file, then run its steps in this process (the body of `safer run` and `safer demo`)."""
-    from rich.table import Table
-
     from reporting.jobs.commands import app_commands
-    from reporting.jobs.runner import plan_job, run_job
-    from reporting.jobs.spec import load_job
+    from reporting.jobs.files import plan_job_file
+    from reporting.jobs.runner import run_job
     from survey.examples import examples_dir
 
-    spec = guarded(lambda: load_job(job))
-    variables = {"examples": str(examples_dir()), "job": str(job.parent.resolve())}
-    plan = guarded(lambda: plan_job(spec, app_commands(app), source=str(job), workdir=workdir,
-                                    variables=variables))
+    spec, plan = guarded(lambda: plan_job_file(job, app_commands(app), workdir, examples_dir()))
     if check_only:
-        console.print(f"{job}: {len(plan)} steps, all valid ({', '.join(s.spec.name for s in plan)}).",
-                      highlight=False)
+        jobs_console.print_job_checked(job, plan)
         return
-
-    def announce(index: int, step: Any) -> None:
-        console.rule(f"step {index}/{len(plan)}: {step.spec.name} (safer {step.command.name})")
-
     try:
-        record = run_job(spec, plan, on_step=announce)
+        record = run_job(spec, plan, on_step=lambda i, step: jobs_console.print_step_heading(i, len(plan), step))
     except typer.Exit as stop:
         if stop.exit_code:
-            err_console.print("[bold red]job stopped:[/] a step failed (see above); later steps were not run.",
-                              highlight=False)
+            jobs_console.print_job_stopped()
         raise
-    shown = Table(title=f"{spec.job}: {len(record.steps)} steps in one process")
-    for column in ("step", "command", "seconds"):
-        shown.add_column(column, justify="right" if column == "seconds" else "left")
-    for timing in record.steps:
-        shown.add_row(timing.name, timing.command, f"{timing.seconds:.2f}")
-    console.print(shown)
-    console.print(f"{record.memory_hits} reads of earlier steps' outputs came from memory.", highlight=False)
+    jobs_console.print_job_run(record)
 
 
 @app.command("run")
@@ -2080,9 +845,10 @@ def run_command(
     check: bool = typer.Option(False, "--check", help="Only check the job file and every step's options."),
 ) -> None:
     """Run a whole pipeline from a job file in one process: every safer command can be a step."""
-    path = guarded(lambda: job_path(job))
-    run_job_file(path, workdir, check_only=check)
+    from reporting.jobs.files import job_path
 
+    path = guarded(lambda: job_path(job, bundled_jobs_dir()))
+    run_job_file(path, workdir, check_only=check)
 
 
 @app.command("report")
@@ -2099,19 +865,9 @@ def report_command(
                                         "and PNG here."),
 ) -> None:
     """Build one self-contained HTML report with charts from outputs of safer (no network needed to view it)."""
-
-    def body() -> None:
-        from reporting.report.build import ReportOptions
-        from reporting.report.write import write_report
-
-        options = ReportOptions(title=title, indicators=tuple(indicator), national_label=national_label)
-        meta = write_report(results, out, options, figures)
-        extra = f"; {len(meta.get('figure_files', []))} figure files in {figures}" if figures else ""
-        console.print(f"wrote {out}: {len(meta['sections'])} sections, {len(meta['figures'])} charts{extra}",
-                      highlight=False)
-
-    guarded(body)
-
+    given = dict(locals())
+    from reporting.report.write import report_command as report_job
+    guarded(lambda: jobs_console.print_report(report_job(**given), out, figures))
 
 
 @app.command("docs")
@@ -2119,84 +875,11 @@ def docs_command(
     page: str | None = typer.Argument(None, metavar="PAGE", help="Page to show (e.g. input-files); none lists them."),
 ) -> None:
     """Show the documentation: the same pages from a clone and from an installed package."""
-
-    def run() -> None:
-        from rich.markdown import Markdown
-        from rich.markup import escape
-
-        from reporting.docs import doc_page, doc_pages
-
-        if page is None:
-            for name, title in doc_pages().items():
-                console.print(f"[bold]{escape(name)}[/]  {escape(title)}", highlight=False)
-            console.print("show one with: safer docs PAGE", highlight=False)
-            return
-        try:
-            text = doc_page(page)
-        except KeyError as exc:
-            raise InputFileError(str(exc.args[0])) from None
-        console.print(Markdown(text))
-
-    guarded(run)
+    from reporting.docs import doc_pages, find_page
+    guarded(lambda: jobs_console.print_docs(doc_pages()) if page is None else jobs_console.print_doc(find_page(page)))
 
 
-# ---- help text -------------------------------------------------------------------------------------------
-
-# Metavars by option name where the type alone would say too little ("TEXT" for a column is no help).
-_METAVARS_BY_NAME: dict[str, str] = {
-    "weight": "COLUMN", "strata": "COLUMN", "psu": "COLUMN", "fpc": "COLUMN", "by": "COLUMN", "nr_class": "COLUMN",
-    "adults_col": "COLUMN", "response_col": "COLUMN", "selection_prob": "COLUMN", "mean": "COLUMN",
-    "proportion": "COLUMN=VALUE", "questionnaire": "NAME|FILE", "indicator": "ID", "scenario": "ID|FILE",
-    "lonely_psu": "RULE", "ci": "METHOD", "method": "METHOD", "bounds": "L,U", "trim_upper": "X|Nx",
-    "trim_lower": "X|Nx", "replicates": "METHOD", "scale": "TO", "on_nonconvergence": "fail|warn",
-    "cohort": "adult|youth", "survey": "bcs|place", "map_items": "ITEM=COLUMN",
-}
-_METAVARS_BY_TYPE: dict[Any, str] = {Path: "FILE", int: "N", float: "NUMBER", str: "TEXT", bool: ""}
-
-
-class SaferCommand(TyperCommand):
-    """A `safer` command: its `--help` flag shows no `<bool>` type."""
-
-    def get_help_option(self, ctx: typer.Context) -> Any:  # type: ignore[override]
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.metavar = ""
-        return option
-
-
-def _readable_metavars(typer_app: typer.Typer) -> None:
-    """Give every option a plain metavar (FILE, COLUMN, N) in place of Typer's `<list[str]>`; flags get none."""
-    import inspect
-    import typing
-
-    from typer.models import ArgumentInfo, OptionInfo
-
-    commands = list(typer_app.registered_commands)
-    for command in commands:
-        if command.cls in (None, TyperCommand):
-            command.cls = SaferCommand
-    callbacks = [c.callback for c in commands]
-    if typer_app.registered_callback is not None:
-        callbacks.append(typer_app.registered_callback.callback)
-    for callback in callbacks:
-        if callback is None:
-            continue
-        hints = typing.get_type_hints(callback)
-        for name, parameter in inspect.signature(callback).parameters.items():
-            info = parameter.default
-            if not isinstance(info, OptionInfo | ArgumentInfo) or info.metavar is not None:
-                continue
-            kind = hints.get(name)
-            base = next((a for a in typing.get_args(kind) if a is not type(None)), kind)
-            if typing.get_origin(base) is list:
-                base = typing.get_args(base)[0]
-            info.metavar = _METAVARS_BY_NAME.get(name, _METAVARS_BY_TYPE.get(base, "TEXT"))
-    for group in typer_app.registered_groups:
-        if group.typer_instance is not None:
-            _readable_metavars(group.typer_instance)
-
-
-_readable_metavars(app)
+readable_metavars(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from safer_io.inputs import InputFileError
+
 
 def docs_dir() -> Path:
     """The folder of the documentation pages: inside the installed package, or `docs/` in a checkout."""
@@ -30,3 +32,11 @@ def doc_page(name: str) -> str:
     if not path.is_file():
         raise KeyError(f"no documentation page '{name}'; pages are: {', '.join(doc_pages())}")
     return path.read_text(encoding="utf-8")
+
+
+def find_page(name: str) -> str:
+    """`doc_page`, with an unknown name as bad input (`InputFileError`, exit code 2)."""
+    try:
+        return doc_page(name)
+    except KeyError as exc:
+        raise InputFileError(str(exc.args[0])) from None

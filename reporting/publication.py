@@ -8,12 +8,14 @@ text column that reads as printed. The long machine table stays the default outp
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from reporting.errors import ReportInputError
 from reporting.labels import Labeller, half_width, missing, published, rows_of, scale
+from safer_io.outputs import write_output
 
 ESTIMATE_COLUMNS = ("indicator", "domain", "domain_value", "estimate", "ci_lower", "ci_upper", "n_unweighted",
                     "n_effective", "low_base")
@@ -180,3 +182,12 @@ def publication_for(command: str, table: pd.DataFrame, metadata: dict[str, Any])
         raise ReportInputError(f"safer {command} has no publication format (it has: "
                                f"{', '.join(PUBLICATION_TABLES)}).")
     return PUBLICATION_TABLES[command](table, metadata)
+
+
+def write_result(command: str, table: pd.DataFrame, out: Path, metadata: dict[str, Any], layout: str = "long") -> None:
+    """Write a result of `command` with its metadata: the long table, or (`layout` "publication") the form a
+    person reads (`publication_for`), marked as such in its metadata."""
+    if layout == "publication":
+        write_output(publication_for(command, table, metadata), out, metadata | {"content": "publication"})
+    else:
+        write_output(table, out, metadata)

@@ -41,3 +41,10 @@ def write_report(paths: Sequence[Path], out: Path, options: ReportOptions | None
 
         meta["figure_files"] = [str(p) for p in write_figure_files(report.figures(), figures)]
     return meta
+
+
+def report_command(*, results: list[Path], out: Path, title: str, indicator: list[str], national_label: str | None,
+                   figures: Path | None) -> dict[str, Any]:
+    """`safer report`: the options as the command line names them; returns the report's metadata."""
+    options = ReportOptions(title=title, indicators=tuple(indicator), national_label=national_label)
+    return write_report(results, out, options, figures)

@@ -5,17 +5,24 @@ weight it exactly as `safer weight` would (BCS: 1 / selection probability, calib
 totals within region; Place Survey: design weight raked to age, sex and ethnicity within each
 authority), estimate every indicator nationally and by area as `safer estimate` would, and set each
 estimate beside its true population value and beside the unweighted estimate.
+
+`demo_command` writes the tables, a workbook and `summary.md`; the caller hands in the simulation's baseline
+projection as a function (survey never imports simulation), so the summary shows it when it is there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from safer_io.outputs import atomic_path, write_json_atomic
+from safer_io.progress import SILENT, Tracker
+from safer_io.provenance import provenance
 from survey.design import DesignSpec, make_design
 from survey.errors import SurveyInputError
 from survey.estimation.estimates import estimate
@@ -182,3 +189,55 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, table in sheets.items():
             table.to_excel(writer, sheet_name=name[:31], index=False)
+
+
+@dataclass(frozen=True)
+class DemoDone:
+    """What `safer demo` wrote, and what it prints."""
+
+    result: DemoResult
+    """Estimates beside the truth."""
+    national: pd.DataFrame
+    """National estimates in percent, beside the truth (`national_table`)."""
+    written: list[Path]
+    """Every file written."""
+    out: Path
+    """The folder."""
+    seconds: float
+    """Wall-clock time of the survey part and the projection."""
+    projected: bool
+    """Whether the baseline re-offending projection was run."""
+
+
+def demo_command(out: Path, projection: Callable[[], tuple[str, pd.DataFrame] | None],
+                 tracker: Tracker = SILENT) -> DemoDone:
+    """Run the bundled surveys and `projection` (a caption and its table, or None), write the tables to `out`."""
+    started = time.perf_counter()
+    with tracker.status("weighting and estimating the bundled synthetic BCS and Place Survey"):
+        result = run_demo()
+    with tracker.status("running the baseline re-offending projection"):
+        projected = projection()
+    sheets = {"summary": result.summary, "national": national_table(result)}
+    sheets |= {f"{s}_vs_truth": t for s, t in result.comparison.groupby("survey", sort=False)}
+    extra = []
+    if projected is not None:
+        caption, table = projected
+        sheets["reoffending_projection"] = table
+        extra.append((caption, table[table["group"] == "all"] if "group" in table else table))
+    meta = provenance("demo", {"out": out}, result.inputs)
+    written = []
+    for name, table in sheets.items():
+        if name.endswith("_vs_truth") or name == "reoffending_projection":
+            path = out / f"{name.replace('_vs_truth', '_estimates_vs_truth')}.csv"
+            with atomic_path(path) as tmp:
+                table.to_csv(tmp, index=False)
+            written.append(path)
+    with atomic_path(out / "demo_tables.xlsx") as tmp:
+        write_workbook(sheets, tmp)
+    written.append(out / "demo_tables.xlsx")
+    with atomic_path(out / "summary.md") as tmp:
+        tmp.write_text(summary_markdown(result, extra))
+    written.append(out / "summary.md")
+    write_json_atomic(out / "demo.meta.json", meta | {"files": [str(p) for p in written]})
+    return DemoDone(result, national_table(result), written, out, time.perf_counter() - started,
+                    projected is not None)

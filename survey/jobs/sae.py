@@ -1,11 +1,13 @@
 """The job behind `safer sae`: read the direct estimates and the area covariates, fit, return tables and metadata.
 
-The caller writes the files. Inputs are only read: a table of direct estimates (`safer estimate --by AREA`
+`sae_command` takes the command's options by the same names and writes the table and the diagnostics, each with
+its sidecar, all or none. Inputs are only read: a table of direct estimates (`safer estimate --by AREA`
 output in any of its formats) and a covariate file (`.csv`, `.parquet` or `.xlsx`, one row per area).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,9 +17,13 @@ from typing import Any
 import pandas as pd
 
 from safer_io.inputs import decode_utf8, load_json, read_parquet
+from safer_io.memory import remember
+from safer_io.outputs import atomic_path, check_outputs, json_text, table_format, write_table
+from safer_io.progress import SILENT, SILENT_BARS, Tracker
+from safer_io.provenance import provenance
 from safer_io.sidecars import sidecar_path
 from survey.errors import SurveyInputError
-from survey.small_area.model import SmallAreaOptions, SmallAreaResult, small_area_estimates
+from survey.small_area.model import SmallAreaOptions, SmallAreaResult, checked_options, small_area_estimates
 
 READ_FORMATS: tuple[str, ...] = (".csv", ".parquet", ".json", ".xlsx")
 TEXT_COLUMNS = ("indicator", "domain", "domain_value", "survey", "indicator_title", "ci_method")
@@ -103,3 +109,52 @@ def run_sae_job(
         "caveats": caveats,
     }
     return SaeJob(result, metadata)
+
+
+@dataclass(frozen=True)
+class SaeDone:
+    """What `safer sae` wrote."""
+
+    job: SaeJob
+    """The estimates, diagnostics and models."""
+    out: Path
+    """The small-area table."""
+    diagnostics: Path
+    """The diagnostics table."""
+
+
+def sae_command(*, direct: Path, covariates: Path, formula: str, out: Path, diagnostics: Path | None,
+                indicator: list[str], domain: str | None, area_column: str | None, method: str, transform: str,
+                variance: str, mse: str | None, replicates: int, seed: int, benchmark: str, population: str | None,
+                level: float, max_iter: int, tracker: Tracker = SILENT) -> SaeDone:
+    """Check the options and outputs, fit, write both tables with their metadata (the bootstrap's bar shown)."""
+    fmt = table_format(out)
+    diagnostics_path = diagnostics or out.with_name(f"{out.stem}.diagnostics{out.suffix}")
+    diagnostics_fmt = table_format(diagnostics_path)
+    check_outputs([out, diagnostics_path], [direct, covariates])
+    options = checked_options(method=method, transform=transform, variance=variance, mse=mse,
+                              replicates=replicates, seed=seed, benchmark=benchmark, population=population,
+                              level=level, max_iter=max_iter)
+    bootstrap = options.mse_method() == "bootstrap"
+    with tracker.bars("bootstrap") if bootstrap else contextlib.nullcontext(SILENT_BARS) as bars:
+        bar = bars.add("replicates")
+        job = run_sae_job(direct, covariates, formula, options, indicators=indicator, domain=domain,
+                          area_column=area_column, on_replicates=bar.advance)
+    parameters = {
+        "formula": formula, "indicators": indicator, "domain": job.result.domain, "area_column": area_column,
+        "method": options.method, "transform": options.transform, "variance": options.variance,
+        "mse": options.mse_method(), "replicates": replicates, "seed": seed, "benchmark": options.benchmark,
+        "population": population, "level": level, "max_iter": max_iter,
+    }
+    meta = provenance("sae", parameters, [direct, covariates]) | job.metadata
+    with atomic_path(out) as tmp_out, atomic_path(sidecar_path(out)) as tmp_meta, \
+            atomic_path(diagnostics_path) as tmp_diag, atomic_path(sidecar_path(diagnostics_path)) as tmp_dmeta:
+        table_meta = meta | {"content": "estimates"}
+        diagnostics_meta = meta | {"content": "diagnostics"}
+        write_table(job.result.table, tmp_out, fmt, table_meta)
+        tmp_meta.write_text(json_text(table_meta), encoding="utf-8")
+        write_table(job.result.diagnostics, tmp_diag, diagnostics_fmt, diagnostics_meta)
+        tmp_dmeta.write_text(json_text(diagnostics_meta), encoding="utf-8")
+    remember(out, job.result.table, table_meta)
+    remember(diagnostics_path, job.result.diagnostics, diagnostics_meta)
+    return SaeDone(job, out, diagnostics_path)

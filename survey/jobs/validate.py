@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from survey.reading.prepared import MappingOptions, PreparedData, prepare_survey_file
-from survey.reading.validate import Problem, validate_against_questionnaire
+from survey.reading.validate import Problem, count_problems, validate_against_questionnaire
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,16 @@ class ValidationResult:
     """File shape, label conflicts, then item rules; `sum(p.count ...)` is the full count."""
     prepared: PreparedData
     """The file as read and mapped, with the binding of every item."""
+
+    @property
+    def total(self) -> int:
+        """Every problem, listed or only counted."""
+        return count_problems(self.problems)
+
+    @property
+    def unlisted(self) -> int:
+        """Problems counted but not listed (beyond `--max-listed` per column and rule)."""
+        return sum(p.count for p in self.problems if p.count > 1)
 
 
 def validate_file(
@@ -46,3 +56,10 @@ def validate_file(
         value_labels=prepared.value_labels, column_names=shown,
     )
     return ValidationResult(problems, prepared)
+
+
+def validate_command(*, data: Path, questionnaire: str, map_items: list[str], mapping: Path | None,
+                     ignore_labels: bool, max_listed: int) -> ValidationResult:
+    """`safer validate`: at most `max_listed` problems listed per column and rule (0 lists all)."""
+    return validate_file(data, questionnaire, MappingOptions(tuple(map_items), mapping, ignore_labels),
+                         None if max_listed == 0 else max_listed)

@@ -1,17 +1,22 @@
 """The `safer weight` job: merge flags with a weighting spec, read the inputs, weight, and write the rows.
 
-The command line only parses arguments and writes files through its atomic helpers; everything else is here.
+The command line only parses arguments and prints; `weight_command` takes its options by the same names and
+`write_weighted` writes the rows, their sidecar and the diagnostics report whole or not at all.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from safer_io.outputs import write_table
+from safer_io.memory import remember
+from safer_io.outputs import atomic_path, check_outputs, json_text, write_table
+from safer_io.provenance import file_sha256, provenance
+from safer_io.sidecars import sidecar_path
 from survey.design import load_design_spec
 from survey.errors import SurveyInputError
 from survey.reading.prepared import MappingOptions, prepare_survey_file
@@ -174,3 +179,58 @@ def write_weighted_rows(data: pd.DataFrame, path: Path, fmt: str, metadata: dict
         write_table(data, path, ".parquet", metadata or {})
     else:
         data.to_csv(path, index=False)
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A `safer weight` run before its files are written."""
+
+    job: WeightJob
+    """The weighting, the spec, the inputs and the mapping record."""
+    warnings: list[Any]
+    """Warnings raised while weighting (non-convergence with `--on-nonconvergence warn`, ...)."""
+    metadata: dict[str, Any]
+    """Provenance, mapping record and weighting metadata: the sidecar's content."""
+
+
+def weight_command(*, data: Path, out: Path, controls: Path | None, by: list[str], weight: str | None,
+                   strata: str | None, psu: str | None, fpc: str | None, design: Path | None, lonely_psu: str | None,
+                   spec: Path | None, selection_prob: str | None, adults_col: str | None, adults_cap: int | None,
+                   response_col: str | None, nr_class: list[str], method: str | None, bounds: str | None,
+                   max_iter: int | None, epsilon: float | None, trim_upper: str | None, trim_lower: str | None,
+                   scale: str | None, replicates: str | None, seed: int | None, on_nonconvergence: str | None,
+                   report: Path | None, questionnaire: str | None, map_items: list[str], mapping: Path | None,
+                   ignore_labels: bool) -> Weighed:
+    """Check the outputs, weight `data`, and say what the sidecar will record (nothing is written yet)."""
+    output_format(out)
+    check_outputs([out, report], [data, controls, design, spec, mapping])
+    options = WeightOptions(
+        controls=controls, by=tuple(by), weight=weight, strata=strata, psu=psu, fpc=fpc, design_file=design,
+        lonely_psu=lonely_psu, spec_file=spec, selection_prob=selection_prob, adults_col=adults_col,
+        adults_cap=adults_cap, response_col=response_col, nonresponse_classes=tuple(nr_class), method=method,
+        bounds=bounds, max_iter=max_iter, epsilon=epsilon, trim_upper=trim_upper, trim_lower=trim_lower,
+        scale=scale, replicates=replicates, seed=seed, on_nonconvergence=on_nonconvergence,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        job = run_weight_job(data, options, questionnaire, MappingOptions(tuple(map_items), mapping, ignore_labels))
+    parameters = {"spec": job.spec, "questionnaire": questionnaire, "map": map_items, "mapping": mapping,
+                  "ignore_labels": ignore_labels}
+    meta = provenance("weight", parameters, job.inputs) | job.record | job.result.metadata
+    return Weighed(job, [w.message for w in caught], meta)
+
+
+def write_weighted(weighed: Weighed, out: Path, report: Path | None) -> None:
+    """The weighted rows, their sidecar (with the rows' hash) and the diagnostics report, all or none."""
+    result, meta = weighed.job.result, weighed.metadata
+    with atomic_path(out) as tmp_out, atomic_path(sidecar_path(out)) as tmp_meta:
+        write_weighted_rows(result.data, tmp_out, output_format(out), meta)
+        meta["output"] = {"path": str(out), "sha256": file_sha256(tmp_out), "rows": len(result.data)}
+        tmp_meta.write_text(json_text(meta), encoding="utf-8")
+        if report is not None:
+            with atomic_path(report) as tmp_report:
+                payload: dict[str, Any] = {"diagnostics": result.diagnostics, "steps": meta["weighting"]["steps"]}
+                if result.nonresponse_classes is not None:
+                    payload["nonresponse_classes"] = result.nonresponse_classes.to_dict("records")
+                tmp_report.write_text(json_text(payload), encoding="utf-8")
+    remember(out, result.data, meta, sha256=meta["output"]["sha256"])
