@@ -56,8 +56,8 @@ class CheckSettings:
 def clopper_pearson(rejected: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Exact interval for a proportion.
 
-    >>> [round(v, 4) for v in clopper_pearson(20, 400)]  # R: binom.test(20, 400)$conf.int = 0.0308 0.0761
-    [0.0308, 0.0761]
+    >>> [round(v, 4) for v in clopper_pearson(20, 400)]  # R: binom.test(20, 400)$conf.int = 0.030805 0.076167
+    [0.0308, 0.0762]
     """
     alpha = 1 - level
     lower = 0.0 if rejected == 0 else float(special.betaincinv(rejected, n - rejected + 1, alpha / 2))
