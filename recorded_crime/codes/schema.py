@@ -20,7 +20,7 @@ Confidence = Literal["high", "medium-high", "medium", "low-medium", "low", "very
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class SeedQuote(_Strict):

@@ -77,6 +77,13 @@ def _encode(column: Any) -> TextColumn:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if pa.types.is_dictionary(column.type) and column.null_count == 0:
+        # Read as a dictionary by the CSV parser (no string per row); the chunks' dictionaries made one.
+        chunked = column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])
+        encoded = chunked.unify_dictionaries().combine_chunks() if chunked.num_chunks else None
+        if encoded is not None:
+            return TextColumn([str(v) for v in encoded.dictionary.to_pylist()],
+                              np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32))
     if pa.types.is_dictionary(column.type):
         column = column.cast(pa.string())
     column = pc.fill_null(column.cast(pa.string()), "")
@@ -100,7 +107,8 @@ def _read_csv(path: Path, columns: dict[str, str]) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    types = {col: (pa.float64() if role == "count" else pa.string()) for role, col in columns.items()}
+    text = pa.dictionary(pa.int32(), pa.string())  # distinct values once: the parser builds no string per row
+    types = {col: (pa.float64() if role == "count" else text) for role, col in columns.items()}
     convert = pcsv.ConvertOptions(column_types=types, include_columns=list(dict.fromkeys(columns.values())),
                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
     try:
@@ -108,7 +116,7 @@ def _read_csv(path: Path, columns: dict[str, str]) -> Any:
     except pa.ArrowInvalid as exc:
         message = str(exc)
         if "conversion error to double" in message:
-            types[columns["count"]] = pa.string()
+            types[columns["count"]] = text
             return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
                 column_types=types, include_columns=list(dict.fromkeys(columns.values()))))
         if "UTF8" in message or "utf8" in message.lower():

@@ -163,10 +163,14 @@ def _duplicates(checked: Checked) -> None:
     raw = checked.raw
     ok = checked.row_unit >= 0
     n_codes = max(len(checked.codes), 1)
-    key = ((raw.area.index.astype(np.int64) * (checked.row_unit.max(initial=0) + 1) + np.maximum(checked.row_unit, 0))
-           * n_codes + checked.row_code)
+    first = int(checked.row_unit[ok].min()) if ok.any() else 0
+    offset = np.maximum(checked.row_unit - first, 0)
+    key = (raw.area.index.astype(np.int64) * (int(offset.max(initial=0)) + 1) + offset) * n_codes + checked.row_code
     if raw.description is not None:
         key = key * (len(raw.description.values) + 1) + raw.description.index
+    space = int(key.max(initial=0)) + 1
+    if space <= max(4 * raw.rows, 1 << 20) and np.bincount(key[ok], minlength=space).max(initial=0) <= 1:
+        return  # a dense key space (areas x periods x codes) counted once: no key twice, no sort needed
     key = np.where(ok, key, -1 - np.arange(raw.rows))
     order = np.argsort(key, kind="stable")
     repeated = np.zeros(raw.rows, bool)
@@ -219,28 +223,33 @@ def month_span(unit: np.ndarray, frequency: str) -> tuple[np.ndarray, np.ndarray
 def _eras(checked: Checked, catalogue: Catalogue) -> None:
     raw = checked.raw
     live = (checked.row_unit >= 0) & (np.nan_to_num(raw.count) > 0)
-    first_month, last_month = month_span(checked.row_unit, checked.frequency)
+    if not live.any():
+        return
+    # Which (code, period) pairs have offences: the eras are checked on that small table, rows found only for faults.
+    first_unit = int(checked.row_unit[live].min())
+    units = int(checked.row_unit[live].max()) - first_unit + 1
+    pair = checked.row_code.astype(np.int64) * units + (checked.row_unit - first_unit)
+    used = np.bincount(pair[live], minlength=len(checked.codes) * units).reshape(len(checked.codes), units) > 0
+    first_month, last_month = month_span(first_unit + np.arange(units), checked.frequency)
     column = raw.binding.columns["code"]
     for index, code in enumerate(checked.codes):
         era = catalogue.era(code)
-        if era is None or code in checked.dropped:
+        if era is None or code in checked.dropped or not used[index].any():
             continue
-        outside = live & (checked.row_code == index)
-        if era.first is not None and era.last is not None:
-            outside &= (last_month < era.first) | (first_month > era.last)
-        elif era.first is not None:
-            outside &= last_month < era.first
-        elif era.last is not None:
-            outside &= first_month > era.last
-        if not outside.any():
+        outside_units = np.zeros(units, bool)
+        if era.first is not None:
+            outside_units |= last_month < era.first
+        if era.last is not None:
+            outside_units |= first_month > era.last
+        if not (used[index] & outside_units).any():
             continue
+        outside = live & (checked.row_code == index) & outside_units[np.maximum(checked.row_unit - first_unit, 0)]
         rows, count = checked.rows_where(outside)
         period = raw.period.values[raw.period.index[rows[0] - 1]]
         bounds = " to ".join(_month_text(m) for m in (era.first, era.last) if m is not None)
         text = (f"{_rows_text(rows, count)}, column {column}: code {code} has offences in {period}, outside the months "
                 f"it was in use ({'from ' if era.last is None else ''}{'up to ' if era.first is None else ''}"
-                f"{bounds}): "
-                f"{era.note}.")
+                f"{bounds}): {era.note}.")
         if era.enforced:
             advice = (" If the file back-casts codes to a later classification, recode the rows in a copy, or leave "
                       f"the code out with --drop-code {code}.")
