@@ -165,8 +165,8 @@ def record(args: argparse.Namespace, rows: int, size_mb: float, median: dict[str
         f"| (a) `safer crime change` (validate every row, aggregate, quasi-Poisson and Poisson tests for every area, "
         f"indicator and crime type, write with provenance) | {median['safer']:.2f} s | <= {TARGET_SECONDS:g} s | "
         f"{cpu['safer']:.2f} s |",
-        f"| (b) plain pandas: read_csv, map codes, groupby(indicator, area, year).sum(), to_csv | {median['pandas']:.2f} s "
-        f"| | {cpu['pandas']:.2f} s |",
+        f"| (b) plain pandas: read_csv, map codes, groupby(indicator, area, year).sum(), to_csv | "
+        f"{median['pandas']:.2f} s | | {cpu['pandas']:.2f} s |",
         f"| `safer --version` (bare start-up) | {median['startup']:.2f} s | | {cpu['startup']:.2f} s |",
         "",
         f"(a) / (b) = {median['safer'] / median['pandas']:.2f} wall. 1-minute load average before each round: "
