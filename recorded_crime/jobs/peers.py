@@ -60,16 +60,16 @@ def peers_job(counts: CountsOptions, options: PeersOptions, out: Path, layout: s
     assert inputs.population is not None and inputs.groups is not None
     table = pd.concat([peer_table(s, inputs.cube, inputs.population, inputs.groups, settings, targets)
                        for s in all_series], ignore_index=True)
-    if counts.areas:
-        inputs.cube.select_areas(list(counts.areas))  # refuses an unknown name
-        table = table[table["area"].isin(counts.areas)].reset_index(drop=True)
+    # Every area stays in the table (its rate is a peer's); `focus` marks the areas asked for with --area.
+    inputs.cube.select_areas(list(counts.areas))  # refuses an unknown name
+    table["focus"] = table["area"].isin(counts.areas) if counts.areas else True
     if targets is not None:
         inputs.files.append(targets.path)
     write_result(table, out, "crime peers", {"counts": counts, "peers": options}, inputs, notes + inputs.cube.notes,
                  {"peer_mean": f"{options.benchmark} of the base-year rates of the area's peers (the area itself "
                                "left out)", "base_period": year_label(base), "current_period": year_label(current)},
                  layout)
-    subject = table[table["subject_to_a20"]]
+    subject = table[table["subject_to_a20"] & table["focus"]]
     lines = [*notes]
     for indicator, rows in subject.groupby("indicator", sort=False):
         status = rows["a20_status"].value_counts()

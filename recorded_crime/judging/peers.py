@@ -165,6 +165,7 @@ def peer_table(series: IndicatorSeries, cube: CountCube, population: Population,
     return pd.DataFrame({
         "indicator": indicator.id, "indicator_title": indicator.title, "area": areas,
         "group": [groups.names.get(a, a) for a in areas], "group_size": [len(m) + 1 for m in members],
+        "peers": [";".join(areas[j] for j in m) for m in members],
         "base_period": year_label(settings.base), "base_count": base_counts, "base_population": people[:, 0],
         "base_rate": base_rate, "rate_ci_lower": lower / people[:, 0] * per,
         "rate_ci_upper": upper / people[:, 0] * per,
