@@ -29,8 +29,9 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def nearest_codes(unknown: str, known: Iterable[str], limit: int = 3) -> list[str]:
-    """Up to `limit` known codes nearest `unknown`: same class first, then close codes of any class.
+def nearest_codes(unknown: str, known: Iterable[str], limit: int = 3, present: Iterable[str] = ()) -> list[str]:
+    """Up to `limit` known codes nearest `unknown`: same class first, then close codes of any class; among codes
+    equally near, those `present` in the file first (a typo is most likely of a code in use).
 
     >>> nearest_codes("8X", ["8F", "8G", "8H", "80", "5A"])
     ['8F', '8G', '8H']
@@ -38,16 +39,19 @@ def nearest_codes(unknown: str, known: Iterable[str], limit: int = 3) -> list[st
     ['37.1', '37.2']
     >>> nearest_codes("401", ["4.1", "40", "41"])
     ['4.1', '40', '41']
+    >>> nearest_codes("8X", ["8A", "8F", "8G"], present=["8F"])
+    ['8F', '8A', '8G']
     """
     known = sorted(set(known))
+    in_file = set(present)
     detailed = _detailed_code(unknown, known)
     cls = code_class(unknown)
     same_class = [k for k in known if cls and code_class(k) == cls and k != unknown]
     if same_class:
-        ranked = sorted(same_class, key=lambda k: (edit_distance(unknown, k), k))
+        ranked = sorted(same_class, key=lambda k: (edit_distance(unknown, k), k not in in_file, k))
     else:
         close = [k for k in known if edit_distance(unknown, k) <= max(1, len(unknown) // 3)]
-        ranked = sorted(close, key=lambda k: (edit_distance(unknown, k), k))
+        ranked = sorted(close, key=lambda k: (edit_distance(unknown, k), k not in in_file, k))
     ordered = ([detailed] if detailed else []) + [k for k in ranked if k != detailed]
     return ordered[:limit]
 
@@ -61,14 +65,14 @@ def _detailed_code(unknown: str, known: list[str]) -> str | None:
     return candidate if candidate in known else None
 
 
-def describe_unknown(unknown: str, known: Iterable[str]) -> str:
+def describe_unknown(unknown: str, known: Iterable[str], present: Iterable[str] = ()) -> str:
     """'nearest known: 8F, 8G, 8H' (with a word on detailed codes), or 'no known code is near it'.
 
     >>> describe_unknown("401", ["4.1", "40"])
     'nearest known: 4.1, 40 (401 looks like a detailed offence code, class x 100 + sub-code: 4.1)'
     """
     known = list(known)
-    nearest = nearest_codes(unknown, known)
+    nearest = nearest_codes(unknown, known, present=present)
     if not nearest:
         return "no known code is near it"
     text = f"nearest known: {', '.join(nearest)}"

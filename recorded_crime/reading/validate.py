@@ -129,7 +129,8 @@ def _codes(checked: Checked, catalogue: Catalogue, drop: set[str]) -> None:
         written = sorted({v for v, c in zip(raw.code.values, canonical, strict=True) if c == code})
         checked.problems.append(Problem(
             "unknown code", f"{_rows_text(rows, count)}, column {column}: unknown offence code "
-            f"{' / '.join(repr(w) for w in written)}; {describe_unknown(code, catalogue.codes)}. Correct it, or "
+            f"{' / '.join(repr(w) for w in written)}; {describe_unknown(code, catalogue.codes, checked.codes)}. "
+            f"Correct it, or "
             f"leave it out knowingly with --drop-code {code}.", rows, count))
     unused = sorted(drop - set(checked.codes))
     if unused:
