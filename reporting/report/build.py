@@ -51,6 +51,7 @@ def build_report(results: list[Result], options: ReportOptions | None = None) ->
     """The report for `results`: each section that applies, then methods and provenance."""
     options = options or ReportOptions()
     from reporting.report.change import change_sections
+    from reporting.report.crime import crime_sections, is_crime
     from reporting.report.estimates import estimate_sections
     from reporting.report.inputs import sort_results
     from reporting.report.methods import caveats, methods_section
@@ -60,8 +61,6 @@ def build_report(results: list[Result], options: ReportOptions | None = None) ->
     from reporting.report.scenarios import scenario_sections
     from reporting.report.targets import target_sections
     from reporting.report.tornado import tornado_sections
-
-    from reporting.report.crime import crime_sections, is_crime
 
     if not results:
         raise ReportInputError("give at least one result file to report on.")
