@@ -9,9 +9,11 @@ coloured and shaped by direction.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from reporting.labels import Labeller
+from reporting.labels import Labeller, missing
 from reporting.publication import require_columns
 from reporting.report.figures import OKABE_ITO, ROW_HEIGHT, WIDTH, Figure, configure, expected, slug
 from reporting.report.model import Paragraph, Section, Table
@@ -25,13 +27,13 @@ MAX_CHART_ROWS = 60
 """More areas than this are shown in the table only."""
 
 
-def percent(ratio: object) -> str:
+def percent(ratio: Any) -> str:
     """A ratio as a change in per cent: 0.85 -> "-15.0"."""
-    return "" if ratio is None or pd.isna(ratio) else f"{(float(ratio) - 1) * 100:+.1f}"  # type: ignore[arg-type]
+    return "" if missing(ratio) else f"{(float(ratio) - 1) * 100:+.1f}"
 
 
-def _p(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{float(value):.3f}"  # type: ignore[arg-type]
+def _p(value: Any) -> str:
+    return "" if missing(value) else f"{float(value):.3f}"
 
 
 def totals_table(rows: pd.DataFrame, title: str) -> Table:
@@ -64,7 +66,8 @@ def higher_table(table: pd.DataFrame, indicator: str) -> Table | Paragraph:
     shown = pd.DataFrame({
         "Area": higher["area"].astype(str),
         "Crime type": higher.get("crime_type_title", higher["crime_type"]).astype(str),
-        "Base": higher["base_count"].astype(int).astype(str), "Current": higher["current_count"].astype(int).astype(str),
+        "Base": higher["base_count"].astype(int).astype(str),
+        "Current": higher["current_count"].astype(int).astype(str),
         "Change (%)": [percent(r) for r in higher["ratio"]],
         "Adjusted p (higher)": [_p(v) for v in higher.get("p_higher_adjusted", higher["p_value"])],
     })

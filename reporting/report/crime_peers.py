@@ -9,9 +9,11 @@ benchmark is listed too (A.23, 000:584).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from reporting.labels import Labeller
+from reporting.labels import Labeller, missing
 from reporting.publication import require_columns
 from reporting.report.figures import OKABE_ITO, ROW_HEIGHT, WIDTH, Figure, configure, expected, slug
 from reporting.report.model import Paragraph, Section, Table
@@ -24,8 +26,8 @@ MAX_CHARTS = 6
 """Most-similar-group charts per indicator."""
 
 
-def _rate(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{float(value):.2f}"  # type: ignore[arg-type]
+def _rate(value: Any) -> str:
+    return "" if missing(value) else f"{float(value):.2f}"
 
 
 def group_figure(table: pd.DataFrame, row: pd.Series, title: str, prefix: str) -> Figure | None:
@@ -51,9 +53,11 @@ def group_figure(table: pd.DataFrame, row: pd.Series, title: str, prefix: str) -
     benchmark = alt.Chart(lines).mark_rule(color="#000000", strokeDash=[5, 3]).encode(x="x:Q")
     limits = alt.Chart(lines).mark_rect(opacity=0.12, color="#505a5f").encode(x="lo:Q", x2="hi:Q")
     chart = alt.layer(limits, benchmark, points).properties(width=WIDTH - 220, height=ROW_HEIGHT * len(data) + 10)
-    described = (f"{title}, {row['area']}: its {row['base_period']} rate of {_rate(row['base_rate'])} per 1,000 (diamond) "
-                 f"among the {len(data) - 1} peers of its most similar group (circles); the dashed line is the "
-                 f"benchmark ({row['benchmark_rule']} of the peers' rates), {_rate(row['benchmark'])}, and the shaded "
+    described = (f"{title}, {row['area']}: its {row['base_period']} rate of {_rate(row['base_rate'])} per 1,000 "
+                 f"(diamond) among the {len(data) - 1} peers of its most similar group (circles); the dashed line is "
+                 "the "
+                 f"benchmark ({row['benchmark_rule']} of the peers' rates), {_rate(row['benchmark'])}, and the "
+                 f"shaded "
                  f"band the limits of random variation for the area around it ({_rate(row['limit_lower'])} to "
                  f"{_rate(row['limit_upper'])}): {row['flag']}.")
     heading = f"{title}: {row['area']} and its most similar group"
