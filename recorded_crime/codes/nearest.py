@@ -58,7 +58,7 @@ def nearest_codes(unknown: str, known: Iterable[str], limit: int = 3, present: I
 
 def _detailed_code(unknown: str, known: list[str]) -> str | None:
     """The notifiable code a detailed code class x 100 + sub-code stands for (`401` -> `4.1`), when known."""
-    if not unknown.isdigit() or len(unknown) not in (3, 4):
+    if not (unknown.isascii() and unknown.isdigit()) or len(unknown) not in (3, 4):
         return None
     cls, sub = int(unknown[:-2]), int(unknown[-2:])
     candidate = f"{cls}.{sub}"

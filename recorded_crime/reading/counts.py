@@ -109,22 +109,24 @@ def _read_csv(path: Path, columns: dict[str, str]) -> Any:
 
     text = pa.dictionary(pa.int32(), pa.string())  # distinct values once: the parser builds no string per row
     types = {col: (pa.float64() if role == "count" else text) for role, col in columns.items()}
-    convert = pcsv.ConvertOptions(column_types=types, include_columns=list(dict.fromkeys(columns.values())),
-                                  strings_can_be_null=False, quoted_strings_can_be_null=False)
-    try:
-        return pcsv.read_csv(path, convert_options=convert)
-    except pa.ArrowInvalid as exc:
-        message = str(exc)
-        if "conversion error to double" in message:
-            types[columns["count"]] = text
-            return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
-                column_types=types, include_columns=list(dict.fromkeys(columns.values()))))
-        if "UTF8" in message or "utf8" in message.lower():
-            from safer_io.inputs import likely_encoding
+    include = list(dict.fromkeys(columns.values()))
+    for attempt in range(2):
+        convert = pcsv.ConvertOptions(column_types=types, include_columns=include, strings_can_be_null=False,
+                                      quoted_strings_can_be_null=False)
+        try:
+            return pcsv.read_csv(path, convert_options=convert)
+        except pa.ArrowInvalid as exc:
+            message = str(exc)
+            if "conversion error to double" in message and attempt == 0:
+                types[columns["count"]] = text  # some counts are not numbers: read them as text, to name them
+                continue
+            if "UTF8" in message or "utf8" in message.lower():
+                from safer_io.inputs import likely_encoding
 
-            raise CrimeInputError(f"{path}: the counts file is not UTF-8 text; it looks like "
-                                  f"{likely_encoding(path.read_bytes()[:65536])}. Save it as UTF-8.") from None
-        raise CrimeInputError(f"{path}: cannot be read as CSV ({message.splitlines()[0]}).") from None
+                raise CrimeInputError(f"{path}: the counts file is not UTF-8 text; it looks like "
+                                      f"{likely_encoding(path.read_bytes()[:65536])}. Save it as UTF-8.") from None
+            raise CrimeInputError(f"{path}: cannot be read as CSV ({message.splitlines()[0]}).") from None
+    raise AssertionError("unreachable")
 
 
 def _read_parquet(path: Path) -> Any:
@@ -213,7 +215,7 @@ def _counts(column: Any, raw: RawCounts, limit: int = 5) -> None:
 def _thousands(text: str) -> bool:
     """Whether `text` is a number written with thousands separators (1,234 or 12,345,678)."""
     parts = text.split(",")
-    return len(parts) > 1 and parts[0].isdigit() and len(parts[0]) <= 3 and all(
+    return text.isascii() and len(parts) > 1 and parts[0].isdigit() and len(parts[0]) <= 3 and all(
         len(p) == 3 and p.isdigit() for p in parts[1:])
 
 

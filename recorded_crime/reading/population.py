@@ -103,7 +103,7 @@ def read_population(path: str | Path) -> Population:
             ok_number = False
         if not area:
             problems.append(f"row {row}: blank area")
-        elif not year.isdigit():
+        elif not (len(year) == 4 and year.isascii() and year.isdigit()):
             problems.append(f"row {row}: year '{year}' is not a calendar year (the mid-year estimate's, e.g. 2007)")
         elif not ok_number:
             problems.append(f"row {row}: population '{value}' for {area} is not a positive number")
