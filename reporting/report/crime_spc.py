@@ -37,7 +37,7 @@ def spc_figure(rows: pd.DataFrame, title: str, area: str, prefix: str) -> Figure
 
     data = pd.DataFrame({"date": [period_date(p) for p in rows["period"]], "count": rows["count"].astype(float),
                          "centre": rows["centre"].astype(float), "lower": rows["lower_control"].astype(float),
-                         "upper": rows["upper_control"].astype(float), "signal": rows["signal"].fillna("").astype(str)})
+                         "upper": rows["upper_control"].astype(float), "signal": rows["signal"].astype(object).fillna("").astype(str)})
     x = alt.X("date:T", title=None)
     base = alt.Chart(data)
     layers = [
@@ -74,7 +74,7 @@ def spc_sections(result: Result, labeller: Labeller, index: int) -> list[Section
         "in judging any single year (A.4)."))
     for indicator in dict.fromkeys(table["indicator"].astype(str)):
         rows = table[table["indicator"] == indicator]
-        signals = rows[rows["signal"].fillna("") != ""]
+        signals = rows[rows["signal"].astype(object).fillna("") != ""]
         ranked = signals["area"].value_counts()
         areas = list(dict.fromkeys([*ranked.index, *rows["area"].unique()]))[:MAX_CHARTS]
         for area in areas:

@@ -58,7 +58,7 @@ def national_sections(result: Result, labeller: Labeller, index: int) -> list[Se
     section.blocks.append(Paragraph(
         "The total of all areas against the 2007-08 baseline (A.1), judged against the ordinary fluctuation of the "
         "national series (A.2); no crime type should be higher than random variation allows (A.3, A.24)."))
-    views = table[table["view"].fillna("") != ""]
+    views = table[table["view"].astype(object).fillna("") != ""]
     if len(views):
         judged = views["judged_higher"] if "judged_higher" in views.columns else pd.Series(pd.NA, index=views.index)
         shown = pd.DataFrame({
@@ -94,7 +94,7 @@ def displacement_sections(result: Result, labeller: Labeller, index: int) -> lis
         "criminal damage, to see whether offences moved between categories. 'Possible displacement' marks a year "
         "when the first fell and the second rose, each beyond its random variation: a prompt to look at recording "
         "practice, not a finding."))
-    shown_rows = table if table["area"].nunique() <= 3 else table[table["signal"].fillna("") != ""]
+    shown_rows = table if table["area"].nunique() <= 3 else table[table["signal"].astype(object).fillna("") != ""]
     if shown_rows.empty:
         section.blocks.append(Paragraph(f"No area-year of the {table['area'].nunique()} areas shows possible "
                                         "displacement."))
@@ -105,7 +105,7 @@ def displacement_sections(result: Result, labeller: Labeller, index: int) -> lis
         "Watched (base = 100)": shown_rows["watched_index"].map(lambda v: f"{v:.1f}"),
         "Watched": shown_rows["watched_direction"].astype(str),
         "Partner (base = 100)": shown_rows["partner_index"].map(lambda v: f"{v:.1f}"),
-        "Partner": shown_rows["partner_direction"].astype(str), "Signal": shown_rows["signal"].fillna("").astype(str),
+        "Partner": shown_rows["partner_direction"].astype(str), "Signal": shown_rows["signal"].astype(object).fillna("").astype(str),
     })
     section.blocks.append(Table(shown, "Displacement pairs", numeric=("Watched (base = 100)", "Partner (base = 100)"),
                                 flag_column="Signal", collapsed=len(shown) > 25))
