@@ -17,6 +17,7 @@ from recorded_crime.jobs.common import (
     write_result,
 )
 from recorded_crime.judging.change import ChangeSettings, change_table
+from recorded_crime.judging.multiplicity import describe
 from recorded_crime.judging.quasi_poisson import MIN_DF
 from recorded_crime.judging.spc import control_limits
 from recorded_crime.reading.periods import parse_financial_year, year_label
@@ -66,7 +67,8 @@ def change_job(counts: CountsOptions, options: ChangeOptions, out: Path, layout:
     all_series, notes = series_for(inputs, cube, options.indicators, base)
     table = change_table(all_series, cube, settings)
     write_result(table, out, "crime change", {"counts": counts, "change": options}, inputs, notes + inputs.cube.notes,
-                 {"method": METHOD, "base_period": year_label(base), "current_period": year_label(current)}, layout)
+                 {"method": METHOD, "multiplicity": describe(settings.multiplicity, settings.level),
+                  "base_period": year_label(base), "current_period": year_label(current)}, layout)
     return [*notes, *summary(table), f"wrote {len(table)} rows to {out}"]
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from recorded_crime.jobs.change import METHOD, ChangeOptions, _settings
 from recorded_crime.jobs.common import CountsOptions, check_output, load_inputs, series_for, write_result
+from recorded_crime.judging.multiplicity import describe
 from recorded_crime.judging.national import NATIONAL, national_table
 from recorded_crime.reading.periods import parse_financial_year, year_label
 
@@ -35,7 +36,9 @@ def national_job(counts: CountsOptions, options: NationalOptions, out: Path, lay
     table = pd.concat([national_table(s, inputs.cube, settings, options.label) for s in all_series],
                       ignore_index=True)
     write_result(table, out, "crime national", {"counts": counts, "national": options}, inputs,
-                 notes + inputs.cube.notes, {"method": METHOD, "base_period": year_label(base)}, layout)
+                 notes + inputs.cube.notes, {"method": METHOD, "base_period": year_label(base),
+                                             "multiplicity": describe(settings.multiplicity, settings.level)},
+                 layout)
     lines = [*notes]
     views = table[(table["view"] != "") & (table["crime_type"] == "all")]
     for row in views.itertuples():

@@ -19,15 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from recorded_crime.judging.multiplicity import adjust, describe
+from recorded_crime.judging.multiplicity import adjust
 from recorded_crime.judging.quasi_poisson import (
     MIN_DF,
     YearContrast,
     fit_year_season,
     require_long_enough,
+    two_sided,
     year_contrast,
 )
 from recorded_crime.judging.years import by_year_and_season, require_comparable, usable_years
+from recorded_crime.rates.incomplete_beta import t_cdf
 from recorded_crime.rates.poisson import conditional_test
 from recorded_crime.rates.series import IndicatorSeries
 from recorded_crime.reading.cube import CountCube
@@ -60,25 +62,49 @@ class ChangeSettings:
 
 def direction(contrast: YearContrast, level: float) -> np.ndarray:
     """`fell`, `rose`, `no change beyond random variation` or `not estimable`, by the two-sided test."""
-    alpha = 1.0 - level
-    out = np.where(contrast.p_value < alpha, np.where(contrast.log_ratio < 0, "fell", "rose"),
-                   "no change beyond random variation")
-    return np.where(contrast.estimable, out, "not estimable")
+    return directions(contrast.p_value, contrast.log_ratio, contrast.estimable, level)
 
 
-def contrast_columns(contrast: YearContrast, level: float) -> dict[str, np.ndarray]:
-    """The columns every change-like table shares."""
-    two, higher, _ = conditional_test(contrast.current, contrast.base)
+def directions(p_value: np.ndarray, sign: np.ndarray, estimable: np.ndarray, level: float) -> np.ndarray:
+    """The direction of each change from its two-sided p-value and the sign of its log ratio (or t)."""
+    out = np.where(p_value < 1.0 - level, np.where(sign < 0, "fell", "rose"), "no change beyond random variation")
+    return np.where(estimable, out, "not estimable")
+
+
+def contrast_columns(contrast: YearContrast) -> dict[str, np.ndarray]:
+    """The columns every change-like table shares, before the tests (`add_tests` adds them to the whole table)."""
     few = (contrast.base < FEW_OFFENCES) | (contrast.current < FEW_OFFENCES)
     return {
         "base_count": contrast.base, "current_count": contrast.current,
         "count_change": contrast.current - contrast.base,
         "ratio": contrast.ratio, "ratio_ci_lower": contrast.ratio_ci_lower, "ratio_ci_upper": contrast.ratio_ci_upper,
-        "p_value": contrast.p_value, "p_higher": contrast.p_higher, "dispersion": contrast.dispersion,
-        "dispersion_used": contrast.dispersion_used, "df": np.full(len(contrast.base), contrast.df),
-        "p_value_poisson": two, "p_higher_poisson": higher, "direction": direction(contrast, level),
-        "estimable": contrast.estimable, "few_offences": few,
+        "t": contrast.t, "dispersion": contrast.dispersion, "dispersion_used": contrast.dispersion_used,
+        "df": np.full(len(contrast.base), contrast.df), "estimable": contrast.estimable, "few_offences": few,
     }
+
+
+def add_tests(table: pd.DataFrame, level: float) -> pd.DataFrame:
+    """The overdispersed and plain Poisson tests of every row at once (one vectorised pass over all the series:
+    the binomial tails of large counts are the slow part)."""
+    t, df = table["t"].to_numpy(np.float64), table["df"].to_numpy(np.float64)
+    table["p_value"] = two_sided(df, t)
+    table["p_higher"] = t_cdf(df, -t)
+    two, higher, _ = conditional_test(table["current_count"].to_numpy(), table["base_count"].to_numpy())
+    table["p_value_poisson"], table["p_higher_poisson"] = two, higher
+    table["direction"] = directions(table["p_value"].to_numpy(), table["t"].to_numpy(np.float64),
+                                    table["estimable"].to_numpy(bool), level)
+    return table
+
+
+def judge_types(table: pd.DataFrame, rows: pd.Series, families: list[str], rule: str, level: float) -> None:
+    """Adjust the one-sided p-values of the crime types in `rows` together within each family (an area's types of
+    one indicator), and judge each type higher when its adjusted p-value is below 1 - level."""
+    part = table.loc[rows]
+    wide = part.pivot_table(index=families, columns="crime_type", values="p_higher", dropna=False, sort=False)
+    adjusted = pd.DataFrame(adjust(wide.to_numpy(), rule), index=wide.index, columns=wide.columns)
+    values = adjusted.stack(future_stack=True).reindex(pd.MultiIndex.from_frame(part[[*families, "crime_type"]]))
+    table.loc[rows, "p_higher_adjusted"] = values.to_numpy()
+    table.loc[rows, "multiplicity"] = rule
 
 
 def _criterion(series: IndicatorSeries) -> str:
@@ -86,13 +112,12 @@ def _criterion(series: IndicatorSeries) -> str:
     return next((c for c in ("A.3", "A.24") if c in ids), "")
 
 
-def series_change(series: IndicatorSeries, cube: CountCube, settings: ChangeSettings) -> pd.DataFrame:
-    """The change table of one indicator: each area's total, then each of its crime types."""
+def _frames(series: IndicatorSeries, cube: CountCube, settings: ChangeSettings) -> list[pd.DataFrame]:
+    """One frame per series (the indicator's total, then each crime type), before the tests."""
     indicator = series.indicator
     require_comparable(settings.base, series.types, "--base", indicator.id)
     require_comparable(settings.current, series.types, "--current", indicator.id)
     frames = []
-    judged: list[np.ndarray] = []
     for k in [-1, *range(len(series.types))]:
         types = series.types if k < 0 else [series.types[k]]
         years = usable_years(cube, types)
@@ -102,28 +127,34 @@ def series_change(series: IndicatorSeries, cube: CountCube, settings: ChangeSett
         fit = fit_year_season(by_year_and_season(values, cube, years))
         contrast = year_contrast(fit, years.index(settings.current), years.index(settings.base), settings.level,
                                  settings.floor)
-        frame = pd.DataFrame({
+        frames.append(pd.DataFrame({
             "indicator": indicator.id, "indicator_title": indicator.title, "area": cube.areas,
             "crime_type": "all" if k < 0 else types[0].id,
             "crime_type_title": indicator.title if k < 0 else types[0].title.rstrip("."),
             "base_period": year_label(settings.base), "current_period": year_label(settings.current),
-            **contrast_columns(contrast, settings.level),
+            **contrast_columns(contrast),
             "years_in_fit": f"{year_label(years[0])} to {year_label(years[-1])}",
-        })
-        frames.append(frame)
-        if k >= 0:
-            judged.append(contrast.p_higher)
-    table = pd.concat(frames, ignore_index=True)
-    areas = len(cube.areas)
-    adjusted = adjust(np.column_stack(judged), settings.multiplicity) if judged else np.empty((areas, 0))
-    table["p_higher_adjusted"] = np.concatenate([np.full(areas, np.nan), adjusted.T.reshape(-1)])
+            "criterion": "" if k < 0 else _criterion(series),
+        }))
+    return frames
+
+
+def series_change(series: IndicatorSeries, cube: CountCube, settings: ChangeSettings) -> pd.DataFrame:
+    """The change table of one indicator: each area's total, then each of its crime types."""
+    return _judged(pd.concat(_frames(series, cube, settings), ignore_index=True), settings)
+
+
+def _judged(table: pd.DataFrame, settings: ChangeSettings) -> pd.DataFrame:
+    table = add_tests(table, settings.level)
+    table["p_higher_adjusted"] = np.nan
+    table["multiplicity"] = ""
+    for indicator in table["indicator"].unique():
+        rows = (table["indicator"] == indicator) & (table["crime_type"] != "all")
+        if rows.any():
+            judge_types(table, rows, ["area"], settings.multiplicity, settings.level)
     alpha = 1.0 - settings.level
-    adjusted_p = table["p_higher_adjusted"].to_numpy()
-    table["judged_higher"] = pd.Series([None if np.isnan(p) else bool(p < alpha) for p in adjusted_p],
-                                       dtype="boolean")
-    table["criterion"] = np.where(table["crime_type"] == "all", "", _criterion(series))
-    table["multiplicity"] = np.where(table["crime_type"] == "all", "",
-                                     describe(settings.multiplicity, len(series.types), settings.level))
+    table["judged_higher"] = pd.Series([None if np.isnan(p) else bool(p < alpha)
+                                        for p in table["p_higher_adjusted"].to_numpy()], dtype="boolean")
     return table
 
 
@@ -135,4 +166,5 @@ def change_table(all_series: list[IndicatorSeries], cube: CountCube, settings: C
         from recorded_crime.errors import CrimeInputError
 
         raise CrimeInputError(f"--base and --current are both {year_label(settings.base)}; give two different years.")
-    return pd.concat([series_change(s, cube, settings) for s in all_series], ignore_index=True)
+    frames = [frame for s in all_series for frame in _frames(s, cube, settings)]
+    return _judged(pd.concat(frames, ignore_index=True), settings)

@@ -41,16 +41,16 @@ def adjust(p_values: np.ndarray, rule: str = "holm") -> np.ndarray:
     return adjusted
 
 
-def describe(rule: str, tests: int, level: float) -> str:
-    """The rule in words, for the output.
+def describe(rule: str, level: float) -> str:
+    """The rule in words, for the output's metadata (each row carries only the rule's name).
 
-    >>> describe("holm", 7, 0.95)[:47]
-    "Holm's step-down across the 7 crime types of th"
+    >>> describe("holm", 0.95)[:50]
+    "Holm's step-down across an indicator's crime types"
     """
     alpha = f"{(1 - level) * 100:g}%"
     if rule == "none":
         return (f"no adjustment: each crime type tested at {alpha} on its own (the chance of a false 'higher' "
                 "somewhere is larger)")
     name = "Holm's step-down" if rule == "holm" else "Bonferroni"
-    return (f"{name} across the {tests} crime types of the indicator in each area: a {alpha} chance of calling "
-            "any type higher when none is")
+    return (f"{name} across an indicator's crime types in each area: a {alpha} chance of calling any type higher "
+            "when none is")

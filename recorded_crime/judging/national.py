@@ -18,8 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recorded_crime.judging.change import ChangeSettings, contrast_columns
-from recorded_crime.judging.multiplicity import adjust, describe
+from recorded_crime.judging.change import ChangeSettings, add_tests, contrast_columns, judge_types
 from recorded_crime.judging.quasi_poisson import fit_year_season, require_long_enough, year_contrast
 from recorded_crime.judging.years import by_year_and_season, require_comparable, usable_years
 from recorded_crime.rates.series import IndicatorSeries
@@ -67,24 +66,20 @@ def national_table(series: IndicatorSeries, cube: CountCube, settings: ChangeSet
                     "crime_type": "all" if k < 0 else types[0].id,
                     "crime_type_title": indicator.title if k < 0 else types[0].title.rstrip("."),
                     "comparison": comparison, "base_period": year_label(other), "current_period": year_label(year),
-                    **contrast_columns(contrast, settings.level),
+                    **contrast_columns(contrast),
                     "view": year_label(year) if comparison == "against base" and year in VIEWS else "",
                 }))
-    table = pd.concat(frames, ignore_index=True)
+    table = add_tests(pd.concat(frames, ignore_index=True), settings.level)
     table["verdict"] = table.apply(_verdict, axis=1)
     table["p_higher_adjusted"] = np.nan
-    table["judged_higher"] = pd.array([None] * len(table), dtype="boolean")
     table["multiplicity"] = ""
-    alpha = 1.0 - settings.level
     for view in VIEWS:
         rows = (table["view"] == year_label(view)) & (table["crime_type"] != "all")
         if rows.any():
-            adjusted = adjust(table.loc[rows, "p_higher"].to_numpy()[None, :], settings.multiplicity)[0]
-            table.loc[rows, "p_higher_adjusted"] = adjusted
-            judged = pd.Series([None if np.isnan(p) else bool(p < alpha) for p in adjusted], dtype="boolean",
-                               index=table.index[rows])
-            table["judged_higher"] = table["judged_higher"].where(~rows, judged)
-            table.loc[rows, "multiplicity"] = describe(settings.multiplicity, int(rows.sum()), settings.level)
+            judge_types(table, rows, ["area"], settings.multiplicity, settings.level)
+    alpha = 1.0 - settings.level
+    table["judged_higher"] = pd.Series([None if np.isnan(p) else bool(p < alpha)
+                                        for p in table["p_higher_adjusted"].to_numpy()], dtype="boolean")
     held = cube.complete_years()
     missing = [v for v in VIEWS if v not in held]
     if missing:

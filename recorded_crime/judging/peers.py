@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from recorded_crime.errors import CrimeInputError
 from recorded_crime.judging.a20 import AgreedTargets, a20_status, trajectory_target
@@ -113,7 +112,9 @@ def _dispersion(series: IndicatorSeries, cube: CountCube, settings: PeerSettings
 def _limits(expected: np.ndarray, phi: np.ndarray, probability: float, variation: str) -> tuple[np.ndarray, np.ndarray]:
     if variation == "poisson":
         return poisson_quantile(1 - probability, expected), poisson_quantile(probability, expected)
-    z = special.ndtri(probability)
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(probability)
     spread = z * np.sqrt(phi * expected)
     return np.maximum(expected - spread, 0.0), expected + spread
 

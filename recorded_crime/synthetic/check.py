@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from recorded_crime.codes.catalogue import load_catalogue
 from recorded_crime.judging.change import ChangeSettings, series_change
@@ -59,6 +58,8 @@ def clopper_pearson(rejected: int, n: int, level: float = 0.95) -> tuple[float, 
     >>> [round(v, 4) for v in clopper_pearson(20, 400)]  # R: binom.test(20, 400)$conf.int = 0.030805 0.076167
     [0.0308, 0.0762]
     """
+    from scipy import special
+
     alpha = 1 - level
     lower = 0.0 if rejected == 0 else float(special.betaincinv(rejected, n - rejected + 1, alpha / 2))
     upper = 1.0 if rejected == n else float(special.betaincinv(rejected + 1, n - rejected, 1 - alpha / 2))

@@ -55,11 +55,10 @@ def totals_table(rows: pd.DataFrame, title: str) -> Table:
                  collapsed=len(shown) > 25)
 
 
-def higher_table(table: pd.DataFrame, indicator: str) -> Table | Paragraph:
+def higher_table(table: pd.DataFrame, indicator: str, rule: str) -> Table | Paragraph:
     """The crime types judged higher than random variation allows (A.3, A.24), or a sentence saying none was."""
     types = table[(table["indicator"] == indicator) & (table["crime_type"] != "all")]
     higher = types[types["judged_higher"].astype("boolean").fillna(False)]
-    rule = str(types["multiplicity"].dropna().iloc[0]) if "multiplicity" in types.columns and len(types) else ""
     if higher.empty:
         return Paragraph(f"No crime type of {indicator} is higher than random variation allows in any of the "
                          f"{types['area'].nunique()} areas ({rule}).")
@@ -128,6 +127,7 @@ def change_sections(result: Result, labeller: Labeller, index: int) -> list[Sect
         figure = change_figure(rows, title, prefix)
         if figure is not None:
             section.blocks.append(figure)
-        section.blocks.append(higher_table(table, indicator))
+        rule = str(result.metadata.get("multiplicity", "the multiplicity rule in the methods"))
+        section.blocks.append(higher_table(table, indicator, rule))
         sections.append(section)
     return sections

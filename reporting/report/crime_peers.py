@@ -73,7 +73,8 @@ def a20_table(rows: pd.DataFrame, title: str) -> Table:
         "Rate, base": [_rate(v) for v in rows["base_rate"]], "Benchmark": [_rate(v) for v in rows["benchmark"]],
         "Rate, end": [_rate(v) for v in rows["current_rate"]],
         "Trajectory target": [_rate(v) for v in rows["target_rate"]],
-        "Target": rows["target_source"].astype(object).fillna("").astype(str), "A.20 status": rows["a20_status"].astype(str),
+        "Target": rows["target_source"].astype(object).fillna("").astype(str),
+        "A.20 status": rows["a20_status"].astype(str),
     })
     period = f"{rows['base_period'].iloc[0]} to {rows['current_period'].iloc[0]}" if len(rows) else ""
     return Table(shown, f"{title}: A.20 status, {period}", numeric=("Rate, base", "Benchmark", "Rate, end",

@@ -37,7 +37,8 @@ def spc_figure(rows: pd.DataFrame, title: str, area: str, prefix: str) -> Figure
 
     data = pd.DataFrame({"date": [period_date(p) for p in rows["period"]], "count": rows["count"].astype(float),
                          "centre": rows["centre"].astype(float), "lower": rows["lower_control"].astype(float),
-                         "upper": rows["upper_control"].astype(float), "signal": rows["signal"].astype(object).fillna("").astype(str)})
+                         "upper": rows["upper_control"].astype(float),
+                         "signal": rows["signal"].astype(object).fillna("").astype(str)})
     x = alt.X("date:T", title=None)
     base = alt.Chart(data)
     layers = [

@@ -105,7 +105,8 @@ def displacement_sections(result: Result, labeller: Labeller, index: int) -> lis
         "Watched (base = 100)": shown_rows["watched_index"].map(lambda v: f"{v:.1f}"),
         "Watched": shown_rows["watched_direction"].astype(str),
         "Partner (base = 100)": shown_rows["partner_index"].map(lambda v: f"{v:.1f}"),
-        "Partner": shown_rows["partner_direction"].astype(str), "Signal": shown_rows["signal"].astype(object).fillna("").astype(str),
+        "Partner": shown_rows["partner_direction"].astype(str),
+        "Signal": shown_rows["signal"].astype(object).fillna("").astype(str),
     })
     section.blocks.append(Table(shown, "Displacement pairs", numeric=("Watched (base = 100)", "Partner (base = 100)"),
                                 flag_column="Signal", collapsed=len(shown) > 25))

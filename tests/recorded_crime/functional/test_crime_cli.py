@@ -91,7 +91,9 @@ def test_change_finds_the_true_changes_and_not_the_others(tmp_path: Path, runner
                                          "robbery_business", "robbery_personal", "theft_of_vehicle",
                                          "aggravated_vehicle_taking", "theft_from_vehicle"}
     types = change[change["crime_type"] != "all"]
-    assert types["criterion"].eq("A.24").all() and types["multiplicity"].str.startswith("Holm").all()
+    assert types["criterion"].eq("A.24").all() and types["multiplicity"].eq("holm").all()
+    rule = json.loads(Path(f"{out}.meta.json").read_text())["multiplicity"]
+    assert rule.startswith("Holm's step-down across an indicator's crime types"), rule
     assert (change["dispersion_used"] >= 1).all()
 
 
