@@ -68,6 +68,12 @@ class CrimeTypeCodes:
     """Month index from which the type is counted whole (None: always)."""
 
 
+def comparable_from(types: list[CrimeTypeCodes]) -> int | None:
+    """The latest `comparable_from` month of the crime types (None when every type is always counted whole)."""
+    months = [t.comparable_from for t in types if t.comparable_from is not None]
+    return max(months) if months else None
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """A loaded, cross-checked indicators file."""

@@ -25,11 +25,12 @@ def _percent(ratio: pd.Series) -> pd.Series:
 def _rates(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Indicator": table["indicator_title"], "Area": table["area"], "Crime type": table["crime_type_title"],
-        "Period": table["period"], "Offences": table["count"].astype(np.int64),
+        "Period": table["period"], "Offences": table["count"].round().astype("Int64"),
         "Population": table["population"].round().astype(np.int64),
         "Rate per 1,000": table["rate"].round(2),
         "Rate (95% interval for random variation)": _interval(table["rate"], table["rate_ci_lower"],
                                                                table["rate_ci_upper"]),
+        "Note": table["note"] if "note" in table.columns else "",
     })
 
 

@@ -10,16 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from recorded_crime.codes.catalogue import CrimeTypeCodes
+from recorded_crime.codes.catalogue import CrimeTypeCodes, comparable_from
 from recorded_crime.errors import CrimeInputError
 from recorded_crime.reading.cube import CountCube
 from recorded_crime.reading.periods import year_label
-
-
-def comparable_from(types: list[CrimeTypeCodes]) -> int | None:
-    """The latest `comparable_from` month of the crime types (None when every type is always whole)."""
-    months = [t.comparable_from for t in types if t.comparable_from is not None]
-    return max(months) if months else None
 
 
 def usable_years(cube: CountCube, types: list[CrimeTypeCodes]) -> list[int]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from recorded_crime.codes.catalogue import comparable_from
 from recorded_crime.errors import CrimeInputError
 from recorded_crime.rates.poisson import exact_interval
 from recorded_crime.rates.series import IndicatorSeries
@@ -110,12 +111,16 @@ def rate_table(all_series: list[IndicatorSeries], cube: CountCube, population: P
     frames = []
     for series in all_series:
         indicator = series.indicator
-        parts = [("all", indicator.title, series.total)]
+        parts = [("all", indicator.title, series.total, comparable_from(series.types))]
         if by_type:
-            parts += [(t.id, t.title.rstrip("."), series.values[:, :, k]) for k, t in enumerate(series.types)]
-        for type_id, type_title, values in parts:
+            parts += [(t.id, t.title.rstrip("."), series.values[:, :, k], t.comparable_from)
+                      for k, t in enumerate(series.types)]
+        for type_id, type_title, values, start in parts:
             for window in periods:
-                counts = _window_counts(values, cube, window)
+                counts = _window_counts(values, cube, window).astype(np.float64)
+                whole = start is None or window.first >= start
+                if not whole:  # a period before every offence of it was counted: no rate, never a wrong one
+                    counts[:] = np.nan
                 residents = people[:, np.searchsorted(years, window.population_year - lag)]
                 areas = list(cube.areas)
                 if total and len(areas) > 1:
@@ -131,5 +136,6 @@ def rate_table(all_series: list[IndicatorSeries], cube: CountCube, population: P
                     "period_end": f"{_month(window.last)}-{last_day:02d}",
                     "period_months": window.last - window.first + 1, "count": counts, "population": residents,
                     "population_year": window.population_year - lag, "rate": counts * scale,
-                    "rate_ci_lower": lower * scale, "rate_ci_upper": upper * scale, "rate_per": indicator.rate_per}))
+                    "rate_ci_lower": lower * scale, "rate_ci_upper": upper * scale, "rate_per": indicator.rate_per,
+                    "note": "" if whole else f"not counted whole before {_month(start)}"}))  # type: ignore[arg-type]
     return pd.concat(frames, ignore_index=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reporting.labels import Labeller
+from reporting.labels import Labeller, missing
 from reporting.publication import require_columns
 from reporting.report.crime_change import percent
 from reporting.report.figures import slug
@@ -40,9 +40,10 @@ def rate_sections(result: Result, labeller: Labeller, index: int) -> list[Sectio
         rows = table[(table["indicator"] == indicator) & (table["crime_type"] == "all")]
         latest = rows[rows["period"] == rows["period"].iloc[-1]]
         shown = pd.DataFrame({
-            "Area": latest["area"].astype(str), "Offences": latest["count"].map(lambda v: f"{int(v):,}"),
+            "Area": latest["area"].astype(str),
+            "Offences": latest["count"].map(lambda v: "" if missing(v) else f"{int(v):,}"),
             "Population": latest["population"].map(lambda v: f"{int(v):,}"),
-            "Rate per 1,000": [f"{r:.2f} ({lo:.2f} to {hi:.2f})" for r, lo, hi in
+            "Rate per 1,000": ["not available" if missing(r) else f"{r:.2f} ({lo:.2f} to {hi:.2f})" for r, lo, hi in
                                zip(latest["rate"], latest["rate_ci_lower"], latest["rate_ci_upper"], strict=True)],
         })
         section.blocks.append(Table(shown, f"{labeller.title(indicator)}, {latest['period'].iloc[0]}",

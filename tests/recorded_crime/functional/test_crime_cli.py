@@ -228,3 +228,20 @@ def test_the_check_command_reports_false_alarms_and_power(tmp_path: Path, runner
     table = pd.read_csv(out)
     power = table[(table["true_ratio"] == 0.7) & table["test"].str.startswith("quasi")]["rejection_rate"].iloc[0]
     assert power > 0.8, f"a 30% fall should be seen in most areas, got {power}"
+
+
+def test_no_rate_for_a_period_before_an_indicator_was_counted_whole(crime_files: dict[str, Path], tmp_path: Path,
+                                                                     runner: CliRunner) -> None:
+    """GBH without intent was collected centrally only from April 2007 (000:454): PSA 23 indicator 1 has no rate
+    for 2005-06 or 2006-07 (a too-low figure would be a wrong answer), and NI 20 none before 2008-09."""
+    out = tmp_path / "rates.csv"
+    run(runner, ["crime", "rates", str(crime_files["counts"]), "--population", str(crime_files["population"]),
+                 "--indicator", "PSA23_1", "--indicator", "NI20", "--out", str(out)])
+    rates = pd.read_csv(out, keep_default_na=True)
+    early = rates[(rates["indicator"] == "PSA23_1") & rates["period"].isin(["2005-06", "2006-07"])]
+    assert early["rate"].isna().all() and early["note"].eq("not counted whole before 2007-04").all()
+    assert rates[(rates["indicator"] == "PSA23_1") & (rates["period"] == "2007-08")]["rate"].notna().all()
+    assert rates[(rates["indicator"] == "NI20") & (rates["period"] == "2007-08")]["rate"].isna().all()
+    publication = tmp_path / "rates.xlsx"
+    run(runner, ["crime", "rates", str(crime_files["counts"]), "--population", str(crime_files["population"]),
+                 "--indicator", "PSA23_1", "--format", "publication", "--out", str(publication)])
