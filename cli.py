@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import typer
 from rich.markup import escape
 
+from recorded_crime.jobs import commands as crime_commands
+from reporting.console import crime as crime_console
 from reporting.console import jobs as jobs_console
 from reporting.console import simulation as simulation_console
 from reporting.console import survey as survey_console
@@ -804,6 +806,11 @@ def simulate_calibrate(
     guarded(lambda: simulation_console.print_calibrated(calibrate_job(
         **given, tracker=SIMULATION_PROGRESS, on_iteration=simulation_console.print_calibration_step,
         on_year=simulation_console.print_year_fit)))
+
+
+# ---- recorded crime: declared in recorded_crime/jobs/commands.py, shown by reporting/console/crime.py -----------
+crime_console.register_crime_commands(crime_commands, app, synth_app, check_app, guarded, SaferGroup)
+
 
 
 # ---- reports and batch jobs ---------------------------------------------------------------------------------

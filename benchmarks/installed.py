@@ -12,7 +12,7 @@ import compileall
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("survey", "simulation", "reporting")
+PACKAGES = ("safer_io", "survey", "simulation", "recorded_crime", "reporting")
 
 
 def compile_like_pip() -> str:

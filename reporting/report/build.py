@@ -51,6 +51,7 @@ def build_report(results: list[Result], options: ReportOptions | None = None) ->
     """The report for `results`: each section that applies, then methods and provenance."""
     options = options or ReportOptions()
     from reporting.report.change import change_sections
+    from reporting.report.crime import crime_sections, is_crime
     from reporting.report.estimates import estimate_sections
     from reporting.report.inputs import sort_results
     from reporting.report.methods import caveats, methods_section
@@ -64,7 +65,7 @@ def build_report(results: list[Result], options: ReportOptions | None = None) ->
     if not results:
         raise ReportInputError("give at least one result file to report on.")
     results = select_indicators(results, options.indicators)
-    inputs = sort_results(results)
+    inputs = sort_results([r for r in results if not is_crime(r)])
     if options.national_label:
         inputs.labeller.national = options.national_label
     sections: list[Section] = []
@@ -83,6 +84,7 @@ def build_report(results: list[Result], options: ReportOptions | None = None) ->
     sections += projection_sections(inputs)
     for index, result in enumerate(inputs.sweeps):
         sections += tornado_sections(result, index)
+    sections += crime_sections([r for r in results if is_crime(r)], inputs.labeller)
     sections.append(methods_section(results))
     names = ", ".join(r.path.name for r in results)
     return Report(options.title, sections, caveats(results), subtitle=f"Made by safer from {names}.")

@@ -52,7 +52,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The bundled jobs' reports, the demo's, and a report with every section from the contract tables."""
     runner = CliRunner()
     made: dict[str, Path] = {}
-    for job, name in (("council", "council_report.html"), ("home-office", "confidence_report.html")):
+    for job, name in (("council", "council_report.html"), ("home-office", "confidence_report.html"),
+                      ("community-safety", "community_safety_report.html")):
         folder = tmp_path_factory.mktemp(job)
         result = runner.invoke(app, ["run", job, "--dir", str(folder)])
         assert result.exit_code == 0, result.output
@@ -111,7 +112,7 @@ def check_page(opened: dict[str, Any], report: Path) -> None:
         assert figure["label"] and len(figure["caption"]) > 40, f"{figure['id']}: no text alternative"
 
 
-@pytest.mark.parametrize("job", ["council", "home-office", "demo"])
+@pytest.mark.parametrize("job", ["council", "home-office", "demo", "community-safety"])
 def test_bundled_report_draws_every_chart_offline(browser: Any, reports: dict[str, Path], job: str) -> None:
     opened = open_offline(browser, reports[job], f"{job}.png")
     check_page(opened, reports[job])

@@ -1,0 +1,48 @@
+"""`safer crime validate`: every problem of a counts file (and its population and groups files), listed.
+
+Nothing is raised for a problem in the counts: each is listed with its rows and what to do, and the command exits
+2 when there is any. A file that cannot be read at all (or a bad population or groups file) is refused at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from recorded_crime.codes.catalogue import load_catalogue
+from recorded_crime.jobs.common import CountsOptions
+from recorded_crime.reading.counts import read_counts
+from recorded_crime.reading.groups import read_groups
+from recorded_crime.reading.layouts import parse_map_options
+from recorded_crime.reading.population import read_population
+from recorded_crime.reading.validate import Checked, check_counts
+
+
+@dataclass
+class ValidationReport:
+    """What `validate` found."""
+
+    checked: Checked
+    """Parsed periods and codes, problems and notes."""
+    lines: list[str]
+    """The report as lines of text."""
+
+
+def validate_job(options: CountsOptions, population: Path | None = None, groups: Path | None = None,
+                 population_lag: int = 0) -> ValidationReport:
+    """Check the counts file and list every problem (see the module docstring)."""
+    catalogue = load_catalogue(options.indicators_file)
+    people = read_population(population) if population is not None else None
+    peer_groups = read_groups(groups) if groups is not None else None
+    raw = read_counts(options.counts, options.layout, options.mapping, parse_map_options(list(options.map_columns)))
+    checked = check_counts(raw, catalogue, list(options.drop_codes), people, population_lag, peer_groups)
+    columns = ", ".join(f"{role}={column}" for role, column in raw.binding.columns.items())
+    lines = [f"{options.counts}: {raw.rows} rows, {len(raw.area.values)} areas, layout {raw.binding.layout} "
+             f"({columns})."]
+    for problem in checked.problems:
+        lines.append(f"problem ({problem.check}): {problem.message}")
+    for note in checked.notes:
+        lines.append(f"note: {note}")
+    lines.append(f"{len(checked.problems)} problem(s)." if checked.problems else
+                 f"{options.counts}: clean ({checked.frequency}ly counts, {len(checked.codes)} codes).")
+    return ValidationReport(checked, lines)
