@@ -206,7 +206,7 @@ def influence_variance(
     sd_keys, sd_of_pair = pair_index(design.psu_stratum[pair_psu], pair_group, n_groups)
     n_sd = sd_keys.size
     sd_group = sd_keys % n_groups
-    sd_lonely = design.n_psu_in_stratum[sd_keys // n_groups] == 1
+    sd_lonely = design.lonely_strata[sd_keys // n_groups]
     step = design.calibrations[-1] if design.calibrations else None
     layout = units = None
     if step is not None:

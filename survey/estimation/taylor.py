@@ -51,7 +51,7 @@ def taylor_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.nda
     sd_keys, sd_of_pair = pair_index(design.psu_stratum[pair_psu], pair_domain, n_domains)
     n_sd = sd_keys.size
     sd_domain = sd_keys % n_domains
-    sd_lonely = design.n_psu_in_stratum[sd_keys // n_domains] == 1
+    sd_lonely = design.lonely_strata[sd_keys // n_domains]
 
     shape = (k, n_domains)
     weight_sum, estimate, srs_variance = np.empty(shape), np.empty(shape), np.empty(shape)

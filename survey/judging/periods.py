@@ -24,6 +24,7 @@ import pandas as pd
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
+from survey.estimation.cautions import DfRule, check_df_rule, chosen_df, weight_concentration
 from survey.estimation.estimates import OVERALL, domain_table, output_columns
 from survey.estimation.targets import Target, as_text, domain_codes
 from survey.estimation.variance import domain_means_many
@@ -218,6 +219,7 @@ def estimate_periods(
     suppress: bool = False,
     source: str = "data",
     extra: Sequence[str] = (),
+    df_rule: DfRule = "domain",
 ) -> pd.DataFrame:
     """`estimate` for each period: every target overall and by each `by` column, within each period.
 
@@ -241,6 +243,7 @@ def estimate_periods(
     [['2008-04-01:2008-12-31', 1.5, 2]]
     """
     ci = choose(ci, CI_METHODS, "CI method")
+    df_rule = check_df_rule(df_rule)
     if not targets:
         raise SurveyInputError("nothing to estimate: give an indicator, --mean or --proportion.")
     if not periods:
@@ -256,7 +259,9 @@ def estimate_periods(
     results = domain_means_many(design, values, [(codes, len(labels)) for _, _, codes, labels in groupings])
     tables = []
     for (period, name, codes, labels), moments in zip(groupings, results, strict=True):
-        table = domain_table(targets, name, labels, moments, ci, level, min_base, suppress)
+        table = domain_table(targets, name, labels, moments, ci, level, min_base, suppress,
+                             weights=weight_concentration(design, values, codes, len(labels)),
+                             df=chosen_df(design, moments.degrees_of_freedom, df_rule))
         present = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
         table = table[np.repeat(present, len(targets))]
         tables.append(table.assign(
@@ -264,7 +269,7 @@ def estimate_periods(
             period_start=period.start.isoformat() if period.start else None,
             period_end=period.end.isoformat() if period.end else None,
         ))
-    return pd.concat(tables, ignore_index=True)[[*output_columns(True), *extra]]
+    return pd.concat(tables, ignore_index=True)[list(dict.fromkeys([*output_columns(True), *extra]))]
 
 
 def rolling(
