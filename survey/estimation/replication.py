@@ -154,4 +154,6 @@ def replicate_contrasts(
         centre = full if replicates.mse else theta_contrast[:, use_for_centre].mean(axis=1)
         deviation = theta_contrast - centre[:, None]
         variance[:, j] = replicates.scale * (deviation**2 @ replicates.rscales)
-    return ContrastMeans(mean, total, count, contrast_values(mean, contrasts), variance, method="replicate")
+    degrees = np.full(variance.shape, design.degrees_of_freedom, dtype=np.int64)
+    return ContrastMeans(mean, total, count, contrast_values(mean, contrasts), variance, method="replicate",
+                         degrees_of_freedom=degrees)

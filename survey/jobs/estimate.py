@@ -14,6 +14,7 @@ import pandas as pd
 
 from survey.design import SurveyDesign, load_design_spec, make_design
 from survey.errors import SurveyInputError
+from survey.estimation.cautions import check_df_rule
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate
 from survey.estimation.targets import Target, mean_target, proportion_target
@@ -129,6 +130,7 @@ def estimate_file(
     min_base: int = 50,
     suppress: bool = True,
     mapping: MappingOptions | None = None,
+    df_rule: str = "domain",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read `path`, map it to the questionnaire, build its design, and estimate.
 
@@ -175,7 +177,8 @@ def estimate_file(
     refuse_sparse_domains(data, by, min_base, source=source)
     design, origin = build_design(data, path, design_options)
     table = estimate(
-        design, targets, by=by, ci=method, level=level, min_base=min_base, suppress=suppress, source=source
+        design, targets, by=by, ci=method, level=level, min_base=min_base, suppress=suppress, source=source,
+        df_rule=check_df_rule(df_rule),
     )
     inputs = [path, *prepared.input_files]
     inputs += [p for p in (design_options.design_file, origin["metadata_file"]) if p is not None]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from safer_io.inputs import read_parquet
 from survey.errors import SurveyInputError
+from survey.estimation.cautions import check_df_rule
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate
 from survey.jobs.estimate import DesignOptions, estimate_file, output_labels
@@ -61,6 +62,8 @@ class Settings:
     min_base: int = 50
     suppress: bool = False
     source_column: str | None = None
+    df_rule: str = "domain"
+    """Degrees of freedom of intervals and tests: `domain` (R's subset rule) or `design` (`--df`)."""
 
 
 def _dates(stacked: StackedFiles, options: PeriodOptions, why: str) -> Any:
@@ -163,7 +166,8 @@ def estimate_files(
         return estimate_file(paths[0], design_options=design_options, questionnaire=what.questionnaire,
                              indicators=what.indicators, all_indicators=what.all_indicators, means=what.means,
                              proportions=what.proportions, by=settings.by, ci=method, level=settings.level,
-                             min_base=settings.min_base, suppress=settings.suppress, mapping=what.mapping)
+                             min_base=settings.min_base, suppress=settings.suppress, mapping=what.mapping,
+                             df_rule=settings.df_rule)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
                          required_columns=_required(settings, period_options))
     refuse_sparse_domains(stacked.design.data, settings.by, settings.min_base, source=stacked.source)
@@ -171,10 +175,11 @@ def estimate_files(
     if periods:
         table = estimate_periods(stacked.design, stacked.targets, periods, by=settings.by, ci=method,
                                  level=settings.level, min_base=settings.min_base, suppress=settings.suppress,
-                                 source=stacked.source)
+                                 source=stacked.source, df_rule=check_df_rule(settings.df_rule))
     else:
         table = estimate(stacked.design, stacked.targets, by=settings.by, ci=method, level=settings.level,
-                         min_base=settings.min_base, suppress=settings.suppress, source=stacked.source)
+                         min_base=settings.min_base, suppress=settings.suppress, source=stacked.source,
+                         df_rule=check_df_rule(settings.df_rule))
     return table, _record(stacked, periods, settings, table)
 
 
@@ -192,11 +197,16 @@ def change_job(
     base, current = periods
     table = change(stacked.design, stacked.targets, base, current, by=settings.by, level=settings.level,
                    independent=independent, next_n=next_n, min_base=settings.min_base,
-                   suppress=settings.suppress, source=stacked.source)
+                   suppress=settings.suppress, source=stacked.source, df_rule=check_df_rule(settings.df_rule))
     record = _record(stacked, [base, current], settings, table) | {
         "variance": f"{stacked.design.variance_method}: SE of each change from the full (stacked) design, "
                     "covariance of shared respondents included",
-        "interval": "normal (Wald) interval for the change; p-value two-sided",
+        "interval": f"t interval for the change on its degrees of freedom (--df {settings.df_rule}); p-value "
+                    "two-sided from the same t",
+        "thresholds": "minimum_movement and threshold_level are the Annex's prospective minimum movement (z x "
+                      "sqrt(base SE^2 + next SE^2), next SE as the base's or --next-n's); retrospective_movement "
+                      "and retrospective_threshold are what this change had to pass (t x SE of the change, with the "
+                      "current SE and any overlap): significance follows the retrospective one",
     } | output_labels(what.questionnaire, settings.by)
     return table, record
 
@@ -256,7 +266,8 @@ def peers_job(
     table = peer_comparison(stacked.design, stacked.targets, area_column, groups, current=current, base=base,
                             peer_mean=mean_kind, ci=choose(settings.ci, CI_METHODS, "CI method"),
                             level=settings.level, min_base=settings.min_base,
-                            suppress=settings.suppress, source=stacked.source)
+                            suppress=settings.suppress, source=stacked.source,
+                            df_rule=check_df_rule(settings.df_rule))
     record = _record(stacked, [p for p in (base, current) if p is not None], settings, table) | {
         "peer_mean": PEER_MEAN_NOTES[mean_kind], "peer_mean_kind": mean_kind, "peers_file": str(peers),
         "area_column": area_column,
@@ -291,7 +302,8 @@ def targets_job(
     periods = listed_periods(stacked, options)
     table = target_status(stacked.design, stacked.targets, spec, periods, date_column=options.date_col,
                           area_column=area, ci=choose(settings.ci, CI_METHODS, "CI method"), level=settings.level,
-                          min_base=settings.min_base, suppress=settings.suppress, source=stacked.source)
+                          min_base=settings.min_base, suppress=settings.suppress, source=stacked.source,
+                          df_rule=check_df_rule(settings.df_rule))
     record = _record(stacked, periods, settings, table) | {
         "targets_file": str(targets_file),
         "trajectory": "straight line from the baseline value at the baseline date (end of the baseline period) "

@@ -32,6 +32,7 @@ from scipy import special
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
+from survey.estimation.cautions import DfRule
 from survey.estimation.estimates import OVERALL
 from survey.estimation.targets import Target
 from survey.judging.periods import Period, estimate_periods, parse_dates, parse_window, window_period
@@ -202,6 +203,7 @@ def target_status(
     min_base: int = 50,
     suppress: bool = False,
     source: str = "data",
+    df_rule: DfRule = "domain",
 ) -> pd.DataFrame:
     """Each target's trajectory and status in each of `periods` (`TARGET_COLUMNS`).
 
@@ -219,7 +221,7 @@ def target_status(
                                    "(--area-col, or area_column in the targets file).")
     by = [area_column] if area_column is not None and any(t.area != OVERALL for t in spec.targets) else []
     latest = estimate_periods(design, targets, periods, by=by, ci=ci, level=level, min_base=min_base,
-                              suppress=suppress, source=source, extra=("degrees_of_freedom",))
+                              suppress=suppress, source=source, extra=("degrees_of_freedom",), df_rule=df_rule)
     baselines = _estimated_baselines(design, targets, spec, by, date_column, ci, level, source)
     rows = []
     for i, target in enumerate(spec.targets):
