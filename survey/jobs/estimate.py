@@ -17,7 +17,14 @@ from survey.errors import SurveyInputError
 from survey.estimation.cautions import check_df_rule
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate
+from survey.estimation.missing_codes import (
+    blank_codes,
+    codes_to_blank,
+    parse_missing_options,
+    warn_if_looks_missing,
+)
 from survey.estimation.targets import Target, mean_target, proportion_target
+from survey.jobs.warned import collected_warnings
 from survey.options import CI_METHODS, choose
 from survey.questionnaire.schema import Questionnaire
 from survey.reading.prepared import MappingOptions
@@ -85,9 +92,41 @@ def collect_targets(
     means: Sequence[str],
     proportions: Sequence[str],
     value_labels: dict[str, dict[Any, str]] | None = None,
+    user_missing: dict[str, list[Any]] | None = None,
+    missing: dict[str, list[Any]] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Target]:
-    """Targets from indicator ids (with a questionnaire), --mean and --proportion."""
+    """Targets from indicator ids (with a questionnaire), --mean and --proportion.
+
+    A `--mean` or `--proportion` column leaves out of its base the missing codes of the questionnaire item it is
+    bound to, the file's declared `user_missing` values and the `missing` codes given (`--missing`); what was
+    left out is appended to `notes`. An unbound column whose codes look like missing values draws a
+    `SurveyWarning` (`survey.estimation.missing_codes`).
+    """
     targets: list[Target] = []
+    q_items = {}
+    if questionnaire is not None and (means or proportions):
+        from survey.questionnaire.loading import load_questionnaire
+
+        q_loaded = questionnaire if isinstance(questionnaire, Questionnaire) else load_questionnaire(questionnaire)
+        q_items = {item.id: item for item in q_loaded.items}
+
+    def answers(variable: str, option: str) -> pd.DataFrame:
+        """`data` with the column's non-answers blanked (the frame itself when none are)."""
+        if variable not in data.columns:
+            return data
+        item = q_items.get(variable)
+        blanked = codes_to_blank(
+            variable, item_missing={m.code: m.label for m in item.missing} if item is not None else None,
+            declared=(user_missing or {}).get(variable, ()), given=(missing or {}).get(variable, ()))
+        if not blanked.reasons:
+            warn_if_looks_missing(data[variable], variable, option, source)
+            return data
+        column, count = blank_codes(data[variable], blanked)
+        if notes is not None:
+            notes.append(f"{option} {variable}: {count} respondent(s) left out of the base by "
+                         f"{'; '.join(blanked.reasons)}.")
+        return data.assign(**{variable: column}) if count else data
     if indicators or all_indicators:
         if questionnaire is None:
             raise SurveyInputError("--indicator and --all-indicators need --questionnaire NAME (bcs or place).")
@@ -102,11 +141,16 @@ def collect_targets(
             targets.append(Target(indicator_id, values, "proportion", title=indicator.title, survey=q.survey_label,
                                   polarity=indicator.polarity))
     for variable in means:
-        targets.append(mean_target(data, variable, source=source))
+        targets.append(mean_target(answers(variable, "--mean"), variable, source=source))
     for spec in proportions:
         variable, value = parse_proportion(spec)
         labels = (value_labels or {}).get(variable)
-        targets.append(proportion_target(data, variable, value, value_labels=labels, source=source))
+        targets.append(proportion_target(answers(variable, "--proportion"), variable, value, value_labels=labels,
+                                         source=source))
+    for variable in missing or {}:
+        if variable not in means and variable not in [parse_proportion(p)[0] for p in proportions]:
+            raise SurveyInputError(f"--missing {variable}: no --mean or --proportion of '{variable}' is estimated; "
+                                   "--missing applies to those (indicators take their base from the questionnaire).")
     if not targets:
         raise SurveyInputError(
             "nothing to estimate: give --indicator ID (with --questionnaire), --all-indicators, "
@@ -131,6 +175,7 @@ def estimate_file(
     suppress: bool = True,
     mapping: MappingOptions | None = None,
     df_rule: str = "domain",
+    missing: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read `path`, map it to the questionnaire, build its design, and estimate.
 
@@ -152,6 +197,18 @@ def estimate_file(
     >>> print(row["survey"], row["indicator"], round(row["estimate"], 3), record["design"]["n_psu"])
     bcs 2008/09 PSA23_4 0.173 2073
     """
+    with collected_warnings() as warned:
+        table, record = _estimate_file(path, design_options, questionnaire, indicators, all_indicators, means,
+                                       proportions, by, ci, level, min_base, suppress, mapping, df_rule, missing)
+    record["warnings"] = warned
+    return table, record
+
+
+def _estimate_file(
+    path: Path, design_options: DesignOptions, questionnaire: str | Path | None, indicators: Sequence[str],
+    all_indicators: bool, means: Sequence[str], proportions: Sequence[str], by: Sequence[str], ci: str, level: float,
+    min_base: int, suppress: bool, mapping: MappingOptions | None, df_rule: str, missing: Sequence[str],
+) -> tuple[pd.DataFrame, dict[str, Any]]:
     from survey.reading.prepared import prepare_survey_file
 
     if min_base < 0:
@@ -172,6 +229,9 @@ def estimate_file(
         means=means,
         proportions=proportions,
         value_labels=prepared.value_labels,
+        user_missing=prepared.user_missing,
+        missing=parse_missing_options(missing),
+        notes=(base_notes := []),
     )
     method = choose(ci, CI_METHODS, "CI method")
     refuse_sparse_domains(data, by, min_base, source=source)
@@ -187,7 +247,7 @@ def estimate_file(
         **prepared.record(),
         "disclosure": {"min_base": min_base, "suppressed": suppress,
                        "rows_suppressed": int(table["low_base"].sum()) if suppress else 0},
-        "notes": missing_domain_notes(data, by),
+        "notes": base_notes + missing_domain_notes(data, by),
         "input_files": [str(p) for p in dict.fromkeys(inputs)],
     }
     return table, record

@@ -20,6 +20,7 @@ from survey.estimation.cautions import check_df_rule
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate
 from survey.jobs.estimate import DesignOptions, estimate_file, output_labels
+from survey.jobs.warned import recording_warnings
 from survey.jobs.several_files import DEFAULT_SOURCE_COLUMN, StackedFiles, WhatToEstimate, load_files, parse_between
 from survey.judging.periods import (
     Period,
@@ -146,11 +147,12 @@ def _record(stacked: StackedFiles, periods: Sequence[Period], settings: Settings
         "periods": [{"label": p.label, "start": p.start and p.start.isoformat(), "end": p.end and p.end.isoformat(),
                      "respondents": p.n_rows} for p in periods],
         "disclosure": {"min_base": settings.min_base, "suppressed": settings.suppress, "rows_suppressed": suppressed},
-        "notes": missing_domain_notes(stacked.design.data, settings.by),
+        "notes": stacked.notes + missing_domain_notes(stacked.design.data, settings.by),
         "input_files": [str(p) for p in stacked.inputs],
     }
 
 
+@recording_warnings
 def estimate_files(
     paths: Sequence[Path], design_options: DesignOptions, what: WhatToEstimate, settings: Settings,
     period_options: PeriodOptions,
@@ -167,7 +169,7 @@ def estimate_files(
                              indicators=what.indicators, all_indicators=what.all_indicators, means=what.means,
                              proportions=what.proportions, by=settings.by, ci=method, level=settings.level,
                              min_base=settings.min_base, suppress=settings.suppress, mapping=what.mapping,
-                             df_rule=settings.df_rule)
+                             df_rule=settings.df_rule, missing=what.missing)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
                          required_columns=_required(settings, period_options))
     refuse_sparse_domains(stacked.design.data, settings.by, settings.min_base, source=stacked.source)
@@ -183,6 +185,7 @@ def estimate_files(
     return table, _record(stacked, periods, settings, table)
 
 
+@recording_warnings
 def change_job(
     paths: Sequence[Path], design_options: DesignOptions, what: WhatToEstimate, settings: Settings,
     period_options: PeriodOptions, *, independent: bool = False, next_n: float | None = None,
@@ -250,6 +253,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     raise SurveyInputError(f"{path}: an estimate table must be .csv, .parquet or .xlsx.")
 
 
+@recording_warnings
 def peers_job(
     paths: Sequence[Path], design_options: DesignOptions, what: WhatToEstimate, settings: Settings,
     period_options: PeriodOptions, *, peers: Path, area_column: str, peer_mean: str = "mean",
@@ -276,6 +280,7 @@ def peers_job(
     return table, record
 
 
+@recording_warnings
 def targets_job(
     paths: Sequence[Path], design_options: DesignOptions, settings: Settings, period_options: PeriodOptions,
     *, targets_file: Path, questionnaire: str | None = None, area_column: str | None = None,

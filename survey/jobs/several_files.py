@@ -17,6 +17,7 @@ import numpy as np
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
+from survey.estimation.missing_codes import parse_missing_options
 from survey.estimation.targets import Target
 from survey.jobs.estimate import DesignOptions, build_design, collect_targets
 from survey.reading.prepared import MappingOptions
@@ -36,6 +37,8 @@ class WhatToEstimate:
     proportions: Sequence[str] = ()
     mapping: MappingOptions | None = None
     """How columns bind to the questionnaire's items (`--map`, `--mapping`, `--ignore-labels`)."""
+    missing: Sequence[str] = ()
+    """`--missing VAR=CODE[,CODE]`: codes of a --mean or --proportion column that are not answers."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class StackedFiles:
     """The questionnaire, item bindings and label check (of the first file; each file's are in `files`)."""
     source_column: str = DEFAULT_SOURCE_COLUMN
     """The column holding each row's file label (present when several files were stacked)."""
+    notes: list[str] = field(default_factory=list)
+    """What was left out of a --mean or --proportion base, and why, for the record."""
 
 
 def file_labels(paths: Sequence[Path]) -> list[str]:
@@ -88,6 +93,7 @@ def load_files(
         raise SurveyInputError("give at least one data file.")
     labels = file_labels(paths)
     designs, target_lists, inputs, described, records = [], [], [], {}, {}
+    notes: list[str] = []
     for path, label in zip(paths, labels, strict=True):
         prepared = prepare_survey_file(path, what.questionnaire, what.mapping or MappingOptions())
         data = prepared.data
@@ -97,7 +103,10 @@ def load_files(
         targets = collect_targets(data, source=str(path), questionnaire=prepared.questionnaire,
                                   indicators=what.indicators, all_indicators=what.all_indicators,
                                   means=what.means, proportions=what.proportions,
-                                  value_labels=prepared.value_labels)
+                                  value_labels=prepared.value_labels, user_missing=prepared.user_missing,
+                                  missing=parse_missing_options(what.missing),
+                                  notes=(file_notes := []))
+        notes += [f"{label}: {note}" if len(paths) > 1 else note for note in file_notes]
         design, origin = build_design(data, path, design_options)
         designs.append(design)
         target_lists.append(targets)
@@ -120,7 +129,7 @@ def load_files(
     ]
     record = records[labels[0]] | ({"files": records} if len(paths) > 1 else {})
     return StackedFiles(stacked, targets, labels, ", ".join(map(str, paths)), list(dict.fromkeys(inputs)),
-                        described, record, source_column or DEFAULT_SOURCE_COLUMN)
+                        described, record, source_column or DEFAULT_SOURCE_COLUMN, notes)
 
 
 def parse_between(text: str) -> tuple[str, str, str]:

@@ -24,6 +24,7 @@ from survey.reading.mapping import (
     ColumnMapping,
     MappingSpec,
     apply_mapping,
+    code_key,
     load_mapping,
     mapped_value_labels,
     parse_map_options,
@@ -63,6 +64,22 @@ class PreparedData:
     """The value-label check; None without a questionnaire."""
     options: MappingOptions = field(default_factory=MappingOptions)
     """The options the mapping came from."""
+
+    @property
+    def user_missing(self) -> dict[str, list[Any]]:
+        """The file's declared user-missing values (SPSS) by canonical column: an item's under its id, in
+        questionnaire codes after the mapping's recodes; other columns under their own names."""
+        declared = self.file.user_missing
+        by_column = {b.column: b for b in self.mapping.bindings.values()} if self.mapping is not None else {}
+        out: dict[str, list[Any]] = {}
+        for column, values in declared.items():
+            binding = by_column.get(column)
+            if binding is None:
+                out[column] = list(values)
+                continue
+            recode = {code_key(k): v for k, v in binding.recode.items()}
+            out[binding.item] = [v if isinstance(v, tuple) else recode.get(code_key(v), v) for v in values]
+        return out
 
     @property
     def input_files(self) -> list[Path]:
