@@ -40,24 +40,22 @@ class DesignOptions:
     fpc: str | None = None
     design_file: Path | None = None
     lonely_psu: str = "fail"
+    override_design: bool = False
+    """`--override-design`: use the flags even where they contradict a weighted file's recorded design."""
 
 
 def build_design(data: pd.DataFrame, path: Path, options: DesignOptions) -> tuple[SurveyDesign, dict[str, Any]]:
     """The design for a data file, and where it came from: a weighted file's metadata, a design YAML, or flags.
 
-    A file written by `safer weight` is estimated with its recorded design and calibration unless design flags
-    are given; a weighted file whose metadata is missing or no longer matches it is refused
-    (`survey.weighting.weighted_files.find_weighting_metadata`).
+    A file written by `safer weight` is estimated with its recorded design and calibration; a weighted file whose
+    metadata is missing or no longer matches it is refused (`survey.weighting.weighted_files`). Design flags
+    that agree with the recorded design change nothing; flags that contradict it (another weight, strata, PSU or
+    fpc column) would silently drop the recorded calibration, so they are refused unless `override_design`, which
+    is recorded.
     """
-    source = str(path)
-    explicit = options.weight or options.design_file or options.strata or options.psu
-    if not explicit:
-        from survey.weighting.weighted_files import design_from_weighted_file, find_weighting_metadata
+    from survey.weighting.weighted_files import design_from_weighted_file, find_weighting_metadata
 
-        found = find_weighting_metadata(path, data)
-        if found is not None:
-            design = design_from_weighted_file(data, found.metadata, lonely_psu=options.lonely_psu, source=source)
-            return design, {"from": f"weighting metadata ({found.found_in})", "metadata_file": found.sidecar}
+    source = str(path)
     weight, strata, psu, fpc, lonely = options.weight, options.strata, options.psu, options.fpc, options.lonely_psu
     origin = "command-line options"
     if options.design_file is not None:
@@ -68,8 +66,38 @@ def build_design(data: pd.DataFrame, path: Path, options: DesignOptions) -> tupl
         fpc = fpc or spec.fpc
         lonely = spec.lonely_psu if options.lonely_psu == "fail" else options.lonely_psu
         origin = f"design file {options.design_file}"
+    given = {"weight": weight, "strata": strata, "psu": psu, "fpc": fpc}
+    explicit = any(value is not None for value in given.values())
+    found = find_weighting_metadata(path, data, strict=not explicit)
+    if found is not None:
+        contradictions = design_contradictions(given, found.metadata["weighting"])
+        if not contradictions:
+            design = design_from_weighted_file(data, found.metadata, lonely_psu=lonely, source=source)
+            return design, {"from": f"weighting metadata ({found.found_in})", "metadata_file": found.sidecar}
+        if not options.override_design:
+            raise SurveyInputError(
+                f"{path} was weighted by `safer weight` ({found.found_in}), and the design given contradicts the "
+                f"recorded one: {'; '.join(contradictions)}. Estimating with it would drop the recorded design and "
+                "calibration without a word. Leave the design flags out to use the recorded design, or give "
+                "--override-design to use yours (recorded in the output)."
+            )
+        origin += f", overriding the recorded design of {path} (--override-design: {'; '.join(contradictions)})"
     design = make_design(data, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely, source=source)
-    return design, {"from": origin, "metadata_file": None}
+    return design, {"from": origin, "metadata_file": None, "override_design": found is not None}
+
+
+def design_contradictions(given: dict[str, str | None], weighting: dict[str, Any]) -> list[str]:
+    """How design flags differ from a weighted file's recorded design ('--weight design_weight, recorded
+    weight'); empty when every flag given agrees.
+
+    >>> design_contradictions({"weight": "w0", "strata": "la", "psu": None, "fpc": None},
+    ...                       {"columns": {"weight": "weight"}, "design": {"strata": "la"}})
+    ['--weight w0 (recorded: weight)']
+    """
+    recorded = {"weight": (weighting.get("columns") or {}).get("weight"), **{
+        key: (weighting.get("design") or {}).get(key) for key in ("strata", "psu", "fpc")}}
+    return [f"--{key} {value} (recorded: {recorded[key] or 'none'})" for key, value in given.items()
+            if value is not None and value != recorded[key]]
 
 
 def parse_proportion(spec: str) -> tuple[str, str]:
@@ -243,7 +271,7 @@ def _estimate_file(
     inputs = [path, *prepared.input_files]
     inputs += [p for p in (design_options.design_file, origin["metadata_file"]) if p is not None]
     record = {
-        "design": design.describe() | {"from": origin["from"]},
+        "design": design.describe() | {"from": origin["from"], "override_design": origin.get("override_design", False)},
         **prepared.record(),
         "disclosure": {"min_base": min_base, "suppressed": suppress,
                        "rows_suppressed": int(table["low_base"].sum()) if suppress else 0},

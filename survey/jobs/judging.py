@@ -80,7 +80,7 @@ def listed_periods(stacked: StackedFiles, options: PeriodOptions) -> list[Period
         dates = _dates(stacked, options, "--window and --rolling")
         periods += [window_period(dates, *parse_window(w), label=w) for w in options.windows]
         if options.rolling:
-            periods += rolling_periods(dates, options.rolling, options.every)
+            periods += rolling_periods(dates, options.rolling, options.every, notes=stacked.notes)
     elif options.date_col is not None:
         raise SurveyInputError("--date-col needs --window START:END or --rolling LENGTH.")
     return periods
@@ -147,7 +147,8 @@ def _record(stacked: StackedFiles, periods: Sequence[Period], settings: Settings
         "periods": [{"label": p.label, "start": p.start and p.start.isoformat(), "end": p.end and p.end.isoformat(),
                      "respondents": p.n_rows} for p in periods],
         "disclosure": {"min_base": settings.min_base, "suppressed": settings.suppress, "rows_suppressed": suppressed},
-        "notes": stacked.notes + missing_domain_notes(stacked.design.data, settings.by),
+        "notes": stacked.notes + [p.note for p in periods if p.note]
+        + missing_domain_notes(stacked.design.data, settings.by),
         "input_files": [str(p) for p in stacked.inputs],
     }
 
@@ -171,7 +172,7 @@ def estimate_files(
                              min_base=settings.min_base, suppress=settings.suppress, mapping=what.mapping,
                              df_rule=settings.df_rule, missing=what.missing)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options))
+                         required_columns=_required(settings, period_options), date_column=period_options.date_col)
     refuse_sparse_domains(stacked.design.data, settings.by, settings.min_base, source=stacked.source)
     periods = listed_periods(stacked, period_options)
     if periods:
@@ -194,7 +195,7 @@ def change_job(
     from survey.judging.change import change
 
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options))
+                         required_columns=_required(settings, period_options), date_column=period_options.date_col)
     periods = two_periods(stacked, period_options)
     assert periods is not None
     base, current = periods
@@ -264,7 +265,7 @@ def peers_job(
     mean_kind = choose(peer_mean, PEER_MEAN_OPTIONS, "--peer-mean")
     groups = read_peer_groups(peers)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options, [area_column]))
+                         required_columns=_required(settings, period_options, [area_column]), date_column=period_options.date_col)
     periods = two_periods(stacked, period_options, required=False)
     base, current = periods if periods is not None else (None, None)
     table = peer_comparison(stacked.design, stacked.targets, area_column, groups, current=current, base=base,
@@ -300,7 +301,7 @@ def targets_job(
     indicators = list(dict.fromkeys(t.indicator for t in spec.targets))
     what = WhatToEstimate(questionnaire=name, indicators=indicators, mapping=mapping)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options, [area] if area else []))
+                         required_columns=_required(settings, period_options, [area] if area else []), date_column=period_options.date_col)
     options = period_options
     if not options.windows and not options.rolling:
         options = PeriodOptions(date_col=options.date_col, rolling="12m", every=options.every)

@@ -20,6 +20,7 @@ from survey.errors import SurveyInputError
 from survey.estimation.missing_codes import parse_missing_options
 from survey.estimation.targets import Target
 from survey.jobs.estimate import DesignOptions, build_design, collect_targets
+from survey.jobs.same_sample import refuse_same_samples, warn_overlapping_dates
 from survey.reading.prepared import MappingOptions
 from survey.stacking import stack_designs
 
@@ -82,10 +83,13 @@ def load_files(
     *,
     source_column: str | None = None,
     required_columns: Sequence[str] = (),
+    date_column: str | None = None,
 ) -> StackedFiles:
     """Read every file, build its design and targets, check `required_columns` are in each, and stack.
 
-    With one file, the source column is added only when `source_column` is given.
+    With one file, the source column is added only when `source_column` is given. Several files must be
+    different samples (`survey.jobs.same_sample`: the same file twice, or the same respondents, is refused;
+    overlapping interview dates in `date_column` draw a warning).
     """
     from survey.reading.prepared import prepare_survey_file
 
@@ -94,6 +98,7 @@ def load_files(
     labels = file_labels(paths)
     designs, target_lists, inputs, described, records = [], [], [], {}, {}
     notes: list[str] = []
+    frames = []
     for path, label in zip(paths, labels, strict=True):
         prepared = prepare_survey_file(path, what.questionnaire, what.mapping or MappingOptions())
         data = prepared.data
@@ -108,12 +113,17 @@ def load_files(
                                   notes=(file_notes := []))
         notes += [f"{label}: {note}" if len(paths) > 1 else note for note in file_notes]
         design, origin = build_design(data, path, design_options)
+        frames.append(prepared.file.data)
         designs.append(design)
         target_lists.append(targets)
         inputs += [path, *prepared.input_files]
         inputs += [p for p in (design_options.design_file, origin["metadata_file"]) if p is not None]
-        described[label] = design.describe() | {"from": origin["from"]}
+        described[label] = design.describe() | {"from": origin["from"],
+                                                "override_design": origin.get("override_design", False)}
         records[label] = prepared.record()
+    if len(paths) > 1:
+        refuse_same_samples(paths, frames, frozenset(d.weight_column for d in designs if d.weight_column))
+        warn_overlapping_dates(paths, frames, date_column)
     names = [t.name for t in target_lists[0]]
     for path, targets in zip(paths[1:], target_lists[1:], strict=True):
         if [t.name for t in targets] != names:

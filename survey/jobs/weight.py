@@ -20,6 +20,7 @@ from safer_io.sidecars import sidecar_path
 from survey.design import load_design_spec
 from survey.errors import SurveyInputError
 from survey.reading.prepared import MappingOptions, prepare_survey_file
+from survey.reading.recorded import recorded_questionnaire
 from survey.weighting.controls import read_control_totals
 from survey.weighting.pipeline import WeightingResult, run_weighting
 from survey.weighting.replicates import parse_replicates
@@ -166,6 +167,13 @@ def run_weight_job(
     inputs += prepared.input_files
     result = run_weighting(prepared.data, spec, controls, value_labels=prepared.value_labels, source=str(data_path))
     result.metadata["weighting"]["fingerprint"] = weights_fingerprint(result.data)
+    # Which survey the weighted rows are: the questionnaire given, else the one the input's metadata records.
+    if prepared.questionnaire is not None:
+        result.metadata["weighting"]["questionnaire"] = {
+            "name": prepared.questionnaire.name, "version": prepared.questionnaire.version, "from": "--questionnaire"}
+    elif (recorded := recorded_questionnaire(data_path)) is not None:
+        result.metadata["weighting"]["questionnaire"] = {
+            "name": recorded.name, "version": recorded.version, "from": f"{data_path} ({recorded.found_in})"}
     return WeightJob(result, spec.model_dump(mode="json"), inputs, prepared.record())
 
 

@@ -273,6 +273,10 @@ def _estimated_baselines(
     periods = [window_period(dates, *parse_window(p or "", "baseline.period"), label=p, option="baseline.period")
                for p in sorted(w for w in wanted if w is not None)]
     table = estimate_periods(design, targets, periods, by=by, ci=ci, level=level, min_base=0, source=source)
+    # A partly covered window's label says so; key the values by the window as the targets file writes it.
+    written = {period.label: str(given) for period, given in zip(periods, sorted(w for w in wanted if w is not None),
+                                                                  strict=True)}
+    table = table.assign(period=table["period"].map(written))
     wanted_rows = {(t.baseline.period, t.indicator) for t in spec.targets if t.baseline.value is None}
     keep = [(p, i) in wanted_rows for p, i in zip(table["period"], table["indicator"], strict=True)]
     chosen = table[keep]

@@ -20,6 +20,7 @@ from survey.questionnaire.loading import load_questionnaire, questionnaire_path
 from survey.questionnaire.schema import Questionnaire
 from survey.reading.files import SurveyFile, read_survey_file
 from survey.reading.labels import LabelCheck, check_labels
+from survey.reading.recorded import check_questionnaire
 from survey.reading.mapping import (
     ColumnMapping,
     MappingSpec,
@@ -134,6 +135,8 @@ def prepare_survey_file(
                                    "NAME too.")
         return PreparedData(survey_file, survey_file.data, dict(survey_file.value_labels), options=options)
     q = load_questionnaire(questionnaire)
+    if strict:
+        check_questionnaire(path, q)
     spec = load_mapping(options.mapping_file) if options.mapping_file is not None else None
     mapping = resolve_for(survey_file, q, options.map_items, spec)
     labels = check_labels(survey_file.value_labels, mapping, q)

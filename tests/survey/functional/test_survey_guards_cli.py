@@ -67,3 +67,128 @@ def test_peers_with_an_area_missing_from_one_period_writes_empty_rows(runner: Cl
     assert "KeyError" not in output and "internal error" not in output
     e4 = pd.read_csv(out).set_index("domain_value").loc["E4"]
     assert np.isnan(e4["estimate"]) and "no respondent" in e4["note"], e4.to_dict()
+
+
+# ---- the right survey and the right sample (part 2) ----------------------------------------------------------
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def weighted_place(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthetic Place Survey file weighted by `safer weight` (its sidecar records 'synth place')."""
+    folder = tmp_path_factory.mktemp("place")
+    runner = CliRunner()
+    raw, controls, weighted = folder / "p.csv", folder / "c.csv", folder / "pw.parquet"
+    result = runner.invoke(app, ["synth", "place", "--seed", "3", "--las", "3", "--returns", "150", "--out", str(raw),
+                                 "--controls", str(controls)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["weight", str(raw), "--controls", str(controls), "--by", "la", "--strata", "la",
+                                 "--weight", "design_weight", "--out", str(weighted)])
+    assert result.exit_code == 0, result.output
+    return weighted
+
+
+def test_a_weighted_file_records_its_questionnaire_and_another_is_refused_naming_both(
+        runner: CliRunner, weighted_place: Path, tmp_path: Path) -> None:
+    meta = json.loads(weighted_place.with_name(weighted_place.name + ".meta.json").read_text())
+    assert meta["weighting"]["questionnaire"]["name"] == "place", "the weighted file records which survey it is"
+    out = tmp_path / "e.csv"
+    code, output = run(runner, ["estimate", str(weighted_place), "-q", "bcs", "--indicator", "PSA23_4",
+                                "--out", str(out)])
+    assert code == 2, output
+    assert "'place'" in output and "'bcs 2008/09'" in output, f"the refusal names both surveys: {output}"
+    assert not out.exists()
+    code, output = run(runner, ["estimate", str(weighted_place), "-q", "place", "--indicator", "NI17",
+                                "--out", str(out)])
+    assert code == 0, output
+
+
+def test_flags_contradicting_a_weighted_files_design_are_refused_unless_overridden(
+        runner: CliRunner, weighted_place: Path, tmp_path: Path) -> None:
+    out = tmp_path / "e.csv"
+    args = ["estimate", str(weighted_place), "-q", "place", "--indicator", "NI17", "--weight", "design_weight",
+            "--strata", "la", "--out", str(out)]
+    code, output = run(runner, args)
+    assert code == 2, output
+    assert "--weight design_weight (recorded: weight)" in output and "--override-design" in output, output
+    code, output = run(runner, [*args, "--override-design"])
+    assert code == 0, output
+    meta = json.loads((tmp_path / "e.csv.meta.json").read_text())
+    assert meta["parameters"]["override_design"] is True and meta["design"]["override_design"] is True
+    assert "overriding the recorded design" in meta["design"]["from"]
+    code, output = run(runner, ["estimate", str(weighted_place), "-q", "place", "--indicator", "NI17", "--strata", "la",
+                                "--out", str(tmp_path / "same.csv")])
+    assert code == 0, f"a flag that agrees with the recorded design is no contradiction: {output}"
+
+
+def test_change_refuses_a_file_and_its_copy(runner: CliRunner, tmp_path: Path) -> None:
+    first = year_file(tmp_path, 2008)
+    copy = tmp_path / "copy_of_year_2008.csv"
+    shutil.copy(first, copy)
+    out = tmp_path / "change.csv"
+    code, output = run(runner, ["change", str(first), str(copy), "--weight", "w", "--strata", "la",
+                                "--proportion", "agree=1", "--out", str(out)])
+    assert code == 2 and "hold one sample (the same bytes" in output, output
+    assert not out.exists()
+
+
+def test_change_refuses_the_same_respondents_in_another_file(runner: CliRunner, tmp_path: Path) -> None:
+    """A Parquet copy with an extra weight column: other bytes, same respondents by id and answers."""
+    first = year_file(tmp_path, 2008)
+    frame = pd.read_csv(first)
+    again = tmp_path / "reweighted.parquet"
+    frame.assign(w=frame["w"] * 1.1, new_weight=1.0).sample(frac=1.0, random_state=1).to_parquet(again)
+    code, output = run(runner, ["change", str(first), str(again), "--weight", "w", "--strata", "la",
+                                "--proportion", "agree=1", "--out", str(tmp_path / "change.csv")])
+    assert code == 2 and "the same 320 respondent ids ('respondent_id') with the same answers" in output, output
+
+
+def test_stacked_files_of_one_survey_whose_dates_overlap_draw_a_warning(runner: CliRunner, tmp_path: Path) -> None:
+    first = year_file(tmp_path, 2008)
+    overlapping = year_file(tmp_path, 2008, name="again_2008.csv")
+    frame = pd.read_csv(overlapping)
+    frame["respondent_id"] += 500_000
+    frame["agree"] = 3 - frame["agree"]
+    frame.to_csv(overlapping, index=False)
+    out = tmp_path / "est.csv"
+    result = runner.invoke(app, ["estimate", str(first), str(overlapping), "--weight", "w", "--strata", "la",
+                                 "--proportion", "agree=1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "warning:" in said and "overlap in interview dates" in said, said
+    meta = json.loads((tmp_path / "est.csv.meta.json").read_text())
+    assert any("overlap in interview dates" in w for w in meta["warnings"])
+    later = year_file(tmp_path, 2009)
+    code, output = run(runner, ["estimate", str(first), str(later), "--weight", "w", "--strata", "la",
+                                "--proportion", "agree=1", "--out", str(tmp_path / "est2.csv")])
+    assert code == 0 and "overlap" not in output, "consecutive years do not overlap"
+
+
+def test_a_window_partly_covered_by_fieldwork_is_labelled_by_its_data(runner: CliRunner, tmp_path: Path) -> None:
+    first = year_file(tmp_path, 2008)  # interviews from 22 September for 90 days
+    out = tmp_path / "est.csv"
+    code, output = run(runner, ["estimate", str(first), "--weight", "w", "--strata", "la", "--proportion", "agree=1",
+                                "--date-col", "interview_date", "--window", "2008-07:2008-12", "--out", str(out)])
+    assert code == 0, output
+    period = pd.read_csv(out)["period"].iloc[0]
+    assert period == "2008-07:2008-12 (fieldwork in 4 of 6 months, 2008-09 to 2008-12)", period
+    meta = json.loads((tmp_path / "est.csv.meta.json").read_text())
+    assert any("only partly covered" in note for note in meta["notes"]), meta["notes"]
+
+
+def test_a_rolling_window_needs_ninety_per_cent_of_its_months_covered(runner: CliRunner, tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    days = np.datetime64("2008-04-01") + rng.integers(0, 730, 3000)
+    frame = pd.DataFrame({"w": 1.0, "agree": rng.integers(1, 3, 3000), "interview_date": days.astype(str)})
+    frame.loc[0, "interview_date"] = "1899-12-30"  # a stray date
+    path = tmp_path / "bcs.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "rolling.csv"
+    code, output = run(runner, ["estimate", str(path), "--proportion", "agree=1", "--date-col", "interview_date",
+                                "--rolling", "12m", "--every", "quarter", "--out", str(out)])
+    assert code == 0, output
+    periods = pd.read_csv(out)["period_start"].unique()
+    assert all(p >= "2008-04-01" for p in periods), f"a window with the stray date or half-covered: {periods}"
+    meta = json.loads((tmp_path / "rolling.csv.meta.json").read_text())
+    assert any("is left out: fieldwork covers" in note for note in meta["notes"]), meta["notes"]
