@@ -20,8 +20,8 @@ from survey.estimation.cautions import check_df_rule
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate
 from survey.jobs.estimate import DesignOptions, estimate_file, output_labels
-from survey.jobs.warned import recording_warnings
 from survey.jobs.several_files import DEFAULT_SOURCE_COLUMN, StackedFiles, WhatToEstimate, load_files, parse_between
+from survey.jobs.warned import recording_warnings
 from survey.judging.periods import (
     Period,
     estimate_periods,

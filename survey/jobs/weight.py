@@ -21,6 +21,7 @@ from survey.design import load_design_spec
 from survey.errors import SurveyInputError
 from survey.reading.prepared import MappingOptions, prepare_survey_file
 from survey.reading.recorded import recorded_questionnaire
+from survey.weighting.control_checks import GRAND_TOTAL_RTOL
 from survey.weighting.controls import read_control_totals
 from survey.weighting.pipeline import WeightingResult, run_weighting
 from survey.weighting.replicates import parse_replicates
@@ -58,6 +59,8 @@ class WeightOptions:
     replicates: str | None = None
     seed: int | None = None
     on_nonconvergence: str | None = None
+    control_tolerance: float = GRAND_TOTAL_RTOL
+    """How far (relative) the margins of one group of control totals may differ (`--control-tolerance`)."""
 
 
 def output_format(path: Path) -> str:
@@ -161,7 +164,7 @@ def run_weight_job(
         if spec.calibration.controls is None:
             raise SurveyInputError("calibration needs control totals: give --controls totals.csv.")
         controls_path = Path(spec.calibration.controls)
-        controls = read_control_totals(controls_path, spec.calibration.by)
+        controls = read_control_totals(controls_path, spec.calibration.by, tolerance=options.control_tolerance)
         inputs.append(controls_path)
     inputs += [p for p in (options.spec_file, options.design_file) if p is not None]
     inputs += prepared.input_files

@@ -20,7 +20,6 @@ from survey.questionnaire.loading import load_questionnaire, questionnaire_path
 from survey.questionnaire.schema import Questionnaire
 from survey.reading.files import SurveyFile, read_survey_file
 from survey.reading.labels import LabelCheck, check_labels
-from survey.reading.recorded import check_questionnaire
 from survey.reading.mapping import (
     ColumnMapping,
     MappingSpec,
@@ -31,6 +30,7 @@ from survey.reading.mapping import (
     parse_map_options,
     resolve_mapping,
 )
+from survey.reading.recorded import check_questionnaire
 
 
 @dataclass(frozen=True)
