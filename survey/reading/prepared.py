@@ -103,13 +103,21 @@ class PreparedData:
 
 
 def label_conflict_message(path: Path, labels: LabelCheck) -> str:
-    """The refusal when value labels contradict the questionnaire, with what to do."""
-    shown = "; ".join(str(c) for c in labels.conflicts[:4])
-    more = f" (and {len(labels.conflicts) - 4} more)" if len(labels.conflicts) > 4 else ""
+    """The refusal when value labels contradict the questionnaire (or cannot be matched to an indicator's
+    scale), with what to do."""
+    parts = []
+    if labels.conflicts:
+        shown = "; ".join(str(c) for c in labels.conflicts[:4])
+        more = f" (and {len(labels.conflicts) - 4} more)" if len(labels.conflicts) > 4 else ""
+        parts.append(f"the file's value labels contradict the questionnaire: {shown}{more}")
+    if labels.unmatched_scales:
+        shown = "; ".join(f"column '{c}': {', '.join(v[:5])}" for c, v in list(labels.unmatched_scales.items())[:3])
+        parts.append(f"labels of an indicator's item match no questionnaire label by text or meaning, so which way "
+                     f"its codes run cannot be checked: {shown}")
     return (
-        f"{path}: the file's value labels contradict the questionnaire: {shown}{more}. Recode the column(s) in a "
-        "mapping file (--mapping, see `safer questionnaire map`), or give --ignore-labels if the labels are wrong "
-        "and the codes right (recorded in the output)."
+        f"{path}: {'; and '.join(parts)}. Recode the column(s) in a mapping file (--mapping, see `safer "
+        "questionnaire map`), or give --ignore-labels if the labels are wrong and the codes right (recorded in the "
+        "output)."
     )
 
 
@@ -140,7 +148,7 @@ def prepare_survey_file(
     spec = load_mapping(options.mapping_file) if options.mapping_file is not None else None
     mapping = resolve_for(survey_file, q, options.map_items, spec)
     labels = check_labels(survey_file.value_labels, mapping, q)
-    if strict and labels.conflicts and not options.ignore_labels:
+    if strict and labels.refused and not options.ignore_labels:
         raise SurveyInputError(label_conflict_message(path, labels))
     data = apply_mapping(survey_file.data, mapping, source=str(path))
     return PreparedData(
