@@ -288,6 +288,7 @@ def targets_job(
     mapping: MappingOptions | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """`safer targets`: trajectory and status of each target in each period (default: every rolling year)."""
+    from survey.judging.target_checks import period_alignment, warn_wrong_side
     from survey.judging.targets import check_against_questionnaire, load_targets, target_status
     from survey.questionnaire.loading import load_questionnaire
 
@@ -310,7 +311,11 @@ def targets_job(
                           area_column=area, ci=choose(settings.ci, CI_METHODS, "CI method"), level=settings.level,
                           min_base=settings.min_base, suppress=settings.suppress, source=stacked.source,
                           df_rule=check_df_rule(settings.df_rule))
+    warn_wrong_side(table)
+    alignment = period_alignment(spec, periods)
+    stacked.notes.extend(entry["note"] for entry in alignment if "note" in entry)
     record = _record(stacked, periods, settings, table) | {
+        "period_alignment": alignment,
         "targets_file": str(targets_file),
         "trajectory": "straight line from the baseline value at the baseline date (end of the baseline period) "
                       "to the target value at the target date; evaluated at each period's end",

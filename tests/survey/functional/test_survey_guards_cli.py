@@ -192,3 +192,37 @@ def test_a_rolling_window_needs_ninety_per_cent_of_its_months_covered(runner: Cl
     assert all(p >= "2008-04-01" for p in periods), f"a window with the stray date or half-covered: {periods}"
     meta = json.loads((tmp_path / "rolling.csv.meta.json").read_text())
     assert any("is left out: fieldwork covers" in note for note in meta["notes"]), meta["notes"]
+
+
+# ---- targets: period alignment and direction (part 4) ---------------------------------------------------------
+
+
+def targets_file(tmp_path: Path, target: float) -> Path:
+    path = tmp_path / "targets.yaml"
+    path.write_text(
+        "questionnaire: bcs\ntargets:\n  - indicator: PSA23_3\n    area: all\n    baseline:\n"
+        "      period: 2007-10:2008-03\n      value: 0.45\n"
+        f"    target: {target}\n    by: 2012-03-31\n", encoding="utf-8")
+    return path
+
+
+def test_targets_state_their_period_alignment_and_warn_on_a_target_below_the_baseline(
+        runner: CliRunner, tmp_path: Path) -> None:
+    from survey.jobs.demo import examples_dir
+
+    bcs = examples_dir() / "bcs.parquet"
+    args = ["targets", str(bcs), "--weight", "design_weight", "--strata", "stratum", "--psu", "psu",
+            "--date-col", "interview_date"]
+    out = tmp_path / "t.csv"
+    result = runner.invoke(app, [*args, "--targets", str(targets_file(tmp_path, 0.60)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "t.csv.meta.json").read_text())
+    alignment = meta["period_alignment"][0]
+    assert (alignment["baseline_months"], alignment["assessed_months"]) == (6, [12]), alignment
+    assert any("joins a 6-month baseline to 12-month estimates" in n for n in meta["notes"]), meta["notes"]
+    assert not meta["warnings"], "a target above the baseline of a higher-is-better indicator is fine"
+    result = runner.invoke(app, [*args, "--targets", str(targets_file(tmp_path, 0.40)), "--out",
+                                 str(tmp_path / "t2.csv")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "warning:" in said and "is below its baseline 0.45" in said, said
