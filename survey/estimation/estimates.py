@@ -22,7 +22,7 @@ from survey.estimation.intervals import (
 )
 from survey.estimation.strata import DomainMeans
 from survey.estimation.targets import Target, domain_codes
-from survey.estimation.variance import domain_means_many
+from survey.estimation.statistics import target_statistics
 from survey.options import CI_METHODS, CIMethod, choose
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
@@ -121,12 +121,14 @@ def estimate(
         codes, labels = domain_codes(design.data, column, source=source)
         groupings.append((column, codes, labels))
 
-    results = domain_means_many(design, values, [(codes, len(labels)) for _, codes, labels in groupings])
+    results = target_statistics(design, targets, [(codes, len(labels)) for _, codes, labels in groupings],
+                                level=level, df_rule=df_rule)
     tables = [
-        domain_table(targets, domain_name, labels, moments, ci, level, min_base, suppress,
+        domain_table(targets, domain_name, labels, result.moments, ci, level, min_base, suppress,
                      weights=weight_concentration(design, values, codes, len(labels)),
-                     df=chosen_df(design, moments.degrees_of_freedom, df_rule))
-        for (domain_name, codes, labels), moments in zip(groupings, results, strict=True)
+                     df=chosen_df(design, result.moments.degrees_of_freedom, df_rule),
+                     quantile_limits=(result.lower, result.upper))
+        for (domain_name, codes, labels), result in zip(groupings, results, strict=True)
     ]
     return pd.concat(tables, ignore_index=True)[list(OUTPUT_COLUMNS)]
 
@@ -143,13 +145,15 @@ def domain_table(
     *,
     weights: tuple[np.ndarray, np.ndarray] | None = None,
     df: np.ndarray | None = None,
+    quantile_limits: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """The long table of one domain variable's means (`m`), with SEs, CIs by `ci`, bases and flags.
 
     `weights` is (Kish effective n, largest weight's share) per (domain, variable)
     (`survey.estimation.cautions.weight_concentration`); `df` the degrees of freedom of each interval (default
     the domain's, R's rule). An interval on fewer than 1 degree of freedom is blanked, and both it and one on 1
-    degree of freedom are named in `caution`.
+    degree of freedom are named in `caution`. Quantiles take their Woodruff limits from `quantile_limits`;
+    means, totals and ratios get Wald intervals (R `confint` with df = Inf).
     """
     n_domains, k = m.estimate.shape
     df = m.degrees_of_freedom if df is None else np.asarray(df)
@@ -163,10 +167,13 @@ def domain_table(
     upper = np.full_like(est, np.nan)
     methods = np.empty((n_domains, k), dtype=object)
     for j, target in enumerate(targets):
-        method = ci if target.kind == "proportion" else "wald"
+        method = ci if target.kind == "proportion" else "woodruff" if target.kind == "quantile" else "wald"
         methods[:, j] = method
         e, s, v = est[:, j], se[:, j], var[:, j]
-        if method == "logit":
+        if method == "woodruff":
+            assert quantile_limits is not None, "quantiles need their Woodruff limits"
+            lo, hi = quantile_limits[0][:, j], quantile_limits[1][:, j]
+        elif method == "logit":
             lo, hi = logit_interval(e, s, df[:, j], level)
         elif method == "korn-graubard":
             lo, hi = korn_graubard_interval(e, v, df[:, j], m.n_design_rows[:, j], level)

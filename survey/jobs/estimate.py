@@ -23,7 +23,14 @@ from survey.estimation.missing_codes import (
     parse_missing_options,
     warn_if_looks_missing,
 )
-from survey.estimation.targets import Target, mean_target, proportion_target
+from survey.estimation.targets import (
+    Target,
+    mean_target,
+    proportion_target,
+    quantile_target,
+    ratio_target,
+    total_target,
+)
 from survey.jobs.warned import collected_warnings
 from survey.options import CI_METHODS, choose
 from survey.questionnaire.schema import Questionnaire
@@ -123,6 +130,9 @@ def collect_targets(
     user_missing: dict[str, list[Any]] | None = None,
     missing: dict[str, list[Any]] | None = None,
     notes: list[str] | None = None,
+    totals: Sequence[str] = (),
+    ratios: Sequence[str] = (),
+    quantiles: Sequence[str] = (),
 ) -> list[Target]:
     """Targets from indicator ids (with a questionnaire), --mean and --proportion.
 
@@ -133,7 +143,7 @@ def collect_targets(
     """
     targets: list[Target] = []
     q_items = {}
-    if questionnaire is not None and (means or proportions):
+    if questionnaire is not None and (means or proportions or totals or ratios or quantiles):
         from survey.questionnaire.loading import load_questionnaire
 
         q_loaded = questionnaire if isinstance(questionnaire, Questionnaire) else load_questionnaire(questionnaire)
@@ -175,14 +185,29 @@ def collect_targets(
         labels = (value_labels or {}).get(variable)
         targets.append(proportion_target(answers(variable, "--proportion"), variable, value, value_labels=labels,
                                          source=source))
+    for variable in totals:
+        targets.append(total_target(answers(variable, "--total"), variable, source=source))
+    for spec in ratios:
+        numerator, _, denominator = spec.partition("/")
+        frame = answers(denominator.strip(), "--ratio") if denominator.strip() else data
+        frame = frame.assign(**{numerator.strip(): answers(numerator.strip(), "--ratio")[numerator.strip()]}) \
+            if numerator.strip() in data.columns else frame
+        targets.append(ratio_target(frame, spec, source=source))
+    for spec in quantiles:
+        variable = spec.partition("=")[0].strip()
+        targets.append(quantile_target(answers(variable, "--quantile"), spec, source=source))
+    used = {*means, *totals, *(parse_proportion(p)[0] for p in proportions),
+            *(q.partition("=")[0].strip() for q in quantiles),
+            *(part.strip() for r in ratios for part in r.split("/", 1))}
     for variable in missing or {}:
-        if variable not in means and variable not in [parse_proportion(p)[0] for p in proportions]:
-            raise SurveyInputError(f"--missing {variable}: no --mean or --proportion of '{variable}' is estimated; "
-                                   "--missing applies to those (indicators take their base from the questionnaire).")
+        if variable not in used:
+            raise SurveyInputError(f"--missing {variable}: no --mean, --proportion, --total, --ratio or --quantile of "
+                                   f"'{variable}' is estimated; --missing applies to those (indicators take their "
+                                   "base from the questionnaire).")
     if not targets:
         raise SurveyInputError(
             "nothing to estimate: give --indicator ID (with --questionnaire), --all-indicators, "
-            "--mean VAR or --proportion VAR=VALUE."
+            "--mean VAR, --proportion VAR=VALUE, --total VAR, --ratio NUM/DEN or --quantile VAR=Q."
         )
     return targets
 
@@ -204,6 +229,9 @@ def estimate_file(
     mapping: MappingOptions | None = None,
     df_rule: str = "domain",
     missing: Sequence[str] = (),
+    totals: Sequence[str] = (),
+    ratios: Sequence[str] = (),
+    quantiles: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read `path`, map it to the questionnaire, build its design, and estimate.
 
@@ -227,7 +255,8 @@ def estimate_file(
     """
     with collected_warnings() as warned:
         table, record = _estimate_file(path, design_options, questionnaire, indicators, all_indicators, means,
-                                       proportions, by, ci, level, min_base, suppress, mapping, df_rule, missing)
+                                       proportions, by, ci, level, min_base, suppress, mapping, df_rule, missing,
+                                       (totals, ratios, quantiles))
     record["warnings"] = warned
     return table, record
 
@@ -236,6 +265,7 @@ def _estimate_file(
     path: Path, design_options: DesignOptions, questionnaire: str | Path | None, indicators: Sequence[str],
     all_indicators: bool, means: Sequence[str], proportions: Sequence[str], by: Sequence[str], ci: str, level: float,
     min_base: int, suppress: bool, mapping: MappingOptions | None, df_rule: str, missing: Sequence[str],
+    others: tuple[Sequence[str], Sequence[str], Sequence[str]] = ((), (), ()),
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     from survey.reading.prepared import prepare_survey_file
 
@@ -260,6 +290,9 @@ def _estimate_file(
         user_missing=prepared.user_missing,
         missing=parse_missing_options(missing),
         notes=(base_notes := []),
+        totals=others[0],
+        ratios=others[1],
+        quantiles=others[2],
     )
     method = choose(ci, CI_METHODS, "CI method")
     refuse_sparse_domains(data, by, min_base, source=source)

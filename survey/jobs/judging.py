@@ -170,7 +170,8 @@ def estimate_files(
                              indicators=what.indicators, all_indicators=what.all_indicators, means=what.means,
                              proportions=what.proportions, by=settings.by, ci=method, level=settings.level,
                              min_base=settings.min_base, suppress=settings.suppress, mapping=what.mapping,
-                             df_rule=settings.df_rule, missing=what.missing)
+                             df_rule=settings.df_rule, missing=what.missing, totals=what.totals,
+                             ratios=what.ratios, quantiles=what.quantiles)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
                          required_columns=_required(settings, period_options), date_column=period_options.date_col)
     refuse_sparse_domains(stacked.design.data, settings.by, settings.min_base, source=stacked.source)
@@ -194,6 +195,7 @@ def change_job(
     """`safer change` on microdata: the change between two periods of one or more files."""
     from survey.judging.change import change
 
+    _means_only(what, "change")
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
                          required_columns=_required(settings, period_options), date_column=period_options.date_col)
     periods = two_periods(stacked, period_options)
@@ -238,6 +240,13 @@ def change_tables_job(
     return table, record
 
 
+def _means_only(what: WhatToEstimate, command: str) -> None:
+    """Changes and peer gaps are contrasts of means: totals, ratios and quantiles are `safer estimate`'s."""
+    if what.totals or what.ratios or what.quantiles:
+        raise SurveyInputError(f"safer {command} compares indicators, means and proportions; --total, --ratio and "
+                               "--quantile are estimated with `safer estimate`.")
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
@@ -262,6 +271,7 @@ def peers_job(
     """`safer peers`: each area against its most similar group; keeping pace when two periods are given."""
     from survey.judging.peers import PEER_MEAN_NOTES, PEER_MEAN_OPTIONS, peer_comparison, read_peer_groups
 
+    _means_only(what, "peers")
     mean_kind = choose(peer_mean, PEER_MEAN_OPTIONS, "--peer-mean")
     groups = read_peer_groups(peers)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,

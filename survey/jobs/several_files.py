@@ -40,6 +40,12 @@ class WhatToEstimate:
     """How columns bind to the questionnaire's items (`--map`, `--mapping`, `--ignore-labels`)."""
     missing: Sequence[str] = ()
     """`--missing VAR=CODE[,CODE]`: codes of a --mean or --proportion column that are not answers."""
+    totals: Sequence[str] = ()
+    """`--total VAR` (R `svytotal`)."""
+    ratios: Sequence[str] = ()
+    """`--ratio NUM/DEN` (R `svyratio`)."""
+    quantiles: Sequence[str] = ()
+    """`--quantile VAR=Q` (R `svyquantile`, Woodruff interval)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,8 @@ def load_files(
                                   means=what.means, proportions=what.proportions,
                                   value_labels=prepared.value_labels, user_missing=prepared.user_missing,
                                   missing=parse_missing_options(what.missing),
-                                  notes=(file_notes := []))
+                                  notes=(file_notes := []), totals=what.totals, ratios=what.ratios,
+                                  quantiles=what.quantiles)
         notes += [f"{label}: {note}" if len(paths) > 1 else note for note in file_notes]
         design, origin = build_design(data, path, design_options)
         frames.append(prepared.file.data)

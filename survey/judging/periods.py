@@ -33,7 +33,7 @@ from survey.errors import SurveyInputError
 from survey.estimation.cautions import DfRule, check_df_rule, chosen_df, weight_concentration
 from survey.estimation.estimates import OVERALL, domain_table, output_columns
 from survey.estimation.targets import Target, as_text, domain_codes
-from survey.estimation.variance import domain_means_many
+from survey.estimation.statistics import target_statistics
 from survey.options import CI_METHODS, CIMethod, choose
 
 Every = Literal["month", "quarter", "year"]
@@ -304,12 +304,14 @@ def estimate_periods(
     for period in periods:
         for name, codes, labels in domains:
             groupings.append((period, name, np.where(period.mask, codes, -1), labels))
-    results = domain_means_many(design, values, [(codes, len(labels)) for _, _, codes, labels in groupings])
+    results = target_statistics(design, targets, [(codes, len(labels)) for _, _, codes, labels in groupings],
+                                level=level, df_rule=df_rule)
     tables = []
-    for (period, name, codes, labels), moments in zip(groupings, results, strict=True):
-        table = domain_table(targets, name, labels, moments, ci, level, min_base, suppress,
+    for (period, name, codes, labels), result in zip(groupings, results, strict=True):
+        table = domain_table(targets, name, labels, result.moments, ci, level, min_base, suppress,
                              weights=weight_concentration(design, values, codes, len(labels)),
-                             df=chosen_df(design, moments.degrees_of_freedom, df_rule))
+                             df=chosen_df(design, result.moments.degrees_of_freedom, df_rule),
+                             quantile_limits=(result.lower, result.upper))
         present = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
         table = table[np.repeat(present, len(targets))]
         tables.append(table.assign(

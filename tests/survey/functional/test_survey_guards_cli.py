@@ -226,3 +226,29 @@ def test_targets_state_their_period_alignment_and_warn_on_a_target_below_the_bas
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert "warning:" in said and "is below its baseline 0.45" in said, said
+
+
+# ---- estimators (part 5) --------------------------------------------------------------------------------------
+
+
+def test_estimate_totals_ratios_and_quantiles_by_domain(runner: CliRunner, tmp_path: Path) -> None:
+    first = year_file(tmp_path, 2008)
+    out = tmp_path / "est.csv"
+    code, output = run(runner, ["estimate", str(first), "--weight", "w", "--strata", "la", "--by", "la",
+                                "--total", "score", "--ratio", "score/w", "--quantile", "score=0.5", "--out", str(out)])
+    assert code == 0, output
+    table = pd.read_csv(out)
+    frame = pd.read_csv(first)
+    total = table[(table["indicator"] == "total:score") & (table["domain"] == "all")].iloc[0]
+    assert total["estimate"] == pytest.approx(float((frame["score"] * frame["w"]).sum()), rel=1e-12)
+    ratio = table[(table["indicator"] == "ratio:score/w") & (table["domain_value"] == "E1")].iloc[0]
+    e1 = frame[frame["la"] == "E1"]
+    assert ratio["estimate"] == pytest.approx(float((e1["score"] * e1["w"]).sum() / (e1["w"] ** 2).sum()), rel=1e-12)
+    median = table[table["indicator"] == "quantile:score=0.5"]
+    assert set(median["ci_method"]) == {"woodruff"} and len(median) == 5
+    assert (median["ci_lower"] <= median["estimate"]).all() and (median["estimate"] <= median["ci_upper"]).all()
+    published = tmp_path / "pub.csv"
+    code, output = run(runner, ["estimate", str(first), "--weight", "w", "--strata", "la", "--total", "score",
+                                "--format", "publication", "--out", str(published)])
+    assert code == 0, output
+    assert pd.read_csv(published).iloc[0]["unit"] == "mean", "a total is printed in its own unit, not as per cent"
