@@ -63,10 +63,11 @@ def publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: L
         factor = scale(indicator)
         estimate = row.estimate
         # An interval on fewer than 2 degrees of freedom (optional column) is no interval to publish.
-        df = getattr(row, "degrees_of_freedom", None)
+        df: Any = getattr(row, "degrees_of_freedom", None)
         thin = not missing(df) and float(df) < 2 and not missing(estimate)
         hw = math.nan if thin else half_width(row.ci_lower, row.ci_upper)
-        lower, upper = (None, None) if thin else (row.ci_lower, row.ci_upper)
+        lower: Any = None if thin else row.ci_lower
+        upper: Any = None if thin else row.ci_upper
         rows.append({
             "indicator": indicator,
             "title": labeller.titles.get(indicator, indicator),

@@ -59,8 +59,8 @@ def test_every_glob_in_a_walk_matches_the_outputs_of_one_command_only(document: 
         writers = {index for index, names in written.items() if any(fnmatch.fnmatch(n, pattern) for n in names)}
         caught = sorted(n for index in writers for n in written[index] if fnmatch.fnmatch(n, pattern))
         assert len(writers) <= 1, (
-            f"{document.name}: the glob {pattern} catches the outputs of {len(writers)} commands ({', '.join(caught)}); "
-            "expected those of one command only")
+            f"{document.name}: the glob {pattern} catches the outputs of {len(writers)} commands "
+            f"({', '.join(caught)}); expected those of one command only")
 
 
 def test_the_check_catches_the_readme_collision_of_issue_20() -> None:

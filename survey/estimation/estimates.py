@@ -20,9 +20,9 @@ from survey.estimation.intervals import (
     wald_interval,
     wilson_interval,
 )
+from survey.estimation.statistics import target_statistics
 from survey.estimation.strata import DomainMeans
 from survey.estimation.targets import Target, domain_codes
-from survey.estimation.statistics import target_statistics
 from survey.options import CI_METHODS, CIMethod, choose
 
 OUTPUT_COLUMNS: tuple[str, ...] = (

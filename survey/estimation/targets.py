@@ -16,7 +16,6 @@ import pandas as pd
 from survey.errors import SurveyInputError
 from survey.questionnaire.schema import Polarity
 
-
 TargetKind = Literal["proportion", "mean", "total", "ratio", "quantile"]
 """What a target estimates: `--proportion` and indicators, `--mean`, `--total`, `--ratio`, `--quantile`."""
 
@@ -73,7 +72,8 @@ def ratio_target(data: pd.DataFrame, spec: str, *, source: str = "data") -> Targ
     """
     numerator, sep, denominator = spec.partition("/")
     if not sep or not numerator.strip() or not denominator.strip():
-        raise SurveyInputError(f"--ratio '{spec}' must look like NUMERATOR/DENOMINATOR (e.g. --ratio incidents/adults).")
+        raise SurveyInputError(f"--ratio '{spec}' must look like NUMERATOR/DENOMINATOR (e.g. --ratio "
+                               "incidents/adults).")
     numerator, denominator = numerator.strip(), denominator.strip()
     top = mean_target(data, numerator, source=source).values
     bottom = mean_target(data, denominator, source=source).values

@@ -289,7 +289,7 @@ def _estimate_file(
         value_labels=prepared.value_labels,
         user_missing=prepared.user_missing,
         missing=parse_missing_options(missing),
-        notes=(base_notes := []),
+        notes=(base_notes := list[str]()),
         totals=others[0],
         ratios=others[1],
         quantiles=others[2],

@@ -275,7 +275,8 @@ def peers_job(
     mean_kind = choose(peer_mean, PEER_MEAN_OPTIONS, "--peer-mean")
     groups = read_peer_groups(peers)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options, [area_column]), date_column=period_options.date_col)
+                         required_columns=_required(settings, period_options, [area_column]),
+                         date_column=period_options.date_col)
     periods = two_periods(stacked, period_options, required=False)
     base, current = periods if periods is not None else (None, None)
     table = peer_comparison(stacked.design, stacked.targets, area_column, groups, current=current, base=base,
@@ -312,7 +313,8 @@ def targets_job(
     indicators = list(dict.fromkeys(t.indicator for t in spec.targets))
     what = WhatToEstimate(questionnaire=name, indicators=indicators, mapping=mapping)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options, [area] if area else []), date_column=period_options.date_col)
+                         required_columns=_required(settings, period_options, [area] if area else []),
+                         date_column=period_options.date_col)
     options = period_options
     if not options.windows and not options.rolling:
         options = PeriodOptions(date_col=options.date_col, rolling="12m", every=options.every)

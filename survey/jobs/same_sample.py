@@ -69,9 +69,9 @@ def same_respondents(first: pd.DataFrame, second: pd.DataFrame, weights: frozens
             return (f"the same {len(first)} respondent ids ('{first_id}') with the same answers in "
                     f"{len(shared)} shared column(s)")
         return None
-    if len(first) == len(second) and shared and len(shared) >= min(len(first.columns), len(second.columns)) // 2:
-        if (_answers(first, shared).to_numpy() == _answers(second, shared).to_numpy()).all():
-            return f"the same {len(first)} rows in {len(shared)} shared column(s)"
+    enough = len(first) == len(second) and shared and len(shared) >= min(len(first.columns), len(second.columns)) // 2
+    if enough and (_answers(first, shared).to_numpy() == _answers(second, shared).to_numpy()).all():
+        return f"the same {len(first)} rows in {len(shared)} shared column(s)"
     return None
 
 
@@ -82,10 +82,8 @@ def refuse_same_samples(paths: Sequence[Path], frames: Sequence[pd.DataFrame],
     digests = [sha256_of_file(Path(p)) if Path(p).exists() else None for p in paths]
     for i in range(len(paths)):
         for j in range(i + 1, len(paths)):
-            if digests[i] is not None and digests[i] == digests[j]:
-                why = "the same bytes (SHA-256)"
-            else:
-                why = same_respondents(frames[i], frames[j], weights)
+            same_bytes = digests[i] is not None and digests[i] == digests[j]
+            why = "the same bytes (SHA-256)" if same_bytes else same_respondents(frames[i], frames[j], weights)
             if why is not None:
                 raise SurveyInputError(
                     f"{paths[i]} and {paths[j]} hold one sample ({why}); stacked, they would be treated as two "

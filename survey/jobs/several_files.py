@@ -116,7 +116,7 @@ def load_files(
                                   means=what.means, proportions=what.proportions,
                                   value_labels=prepared.value_labels, user_missing=prepared.user_missing,
                                   missing=parse_missing_options(what.missing),
-                                  notes=(file_notes := []), totals=what.totals, ratios=what.ratios,
+                                  notes=(file_notes := list[str]()), totals=what.totals, ratios=what.ratios,
                                   quantiles=what.quantiles)
         notes += [f"{label}: {note}" if len(paths) > 1 else note for note in file_notes]
         design, origin = build_design(data, path, design_options)

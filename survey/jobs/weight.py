@@ -211,7 +211,7 @@ def weight_command(*, data: Path, out: Path, controls: Path | None, by: list[str
                    max_iter: int | None, epsilon: float | None, trim_upper: str | None, trim_lower: str | None,
                    scale: str | None, replicates: str | None, seed: int | None, on_nonconvergence: str | None,
                    report: Path | None, questionnaire: str | None, map_items: list[str], mapping: Path | None,
-                   ignore_labels: bool) -> Weighed:
+                   ignore_labels: bool, control_tolerance: float = GRAND_TOTAL_RTOL) -> Weighed:
     """Check the outputs, weight `data`, and say what the sidecar will record (nothing is written yet)."""
     output_format(out)
     check_outputs([out, report], [data, controls, design, spec, mapping])
@@ -221,13 +221,15 @@ def weight_command(*, data: Path, out: Path, controls: Path | None, by: list[str
         adults_cap=adults_cap, response_col=response_col, nonresponse_classes=tuple(nr_class), method=method,
         bounds=bounds, max_iter=max_iter, epsilon=epsilon, trim_upper=trim_upper, trim_lower=trim_lower,
         scale=scale, replicates=replicates, seed=seed, on_nonconvergence=on_nonconvergence,
+        control_tolerance=control_tolerance,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         job = run_weight_job(data, options, questionnaire, MappingOptions(tuple(map_items), mapping, ignore_labels))
     parameters = {"spec": job.spec, "questionnaire": questionnaire, "map": map_items, "mapping": mapping,
-                  "ignore_labels": ignore_labels}
-    meta = provenance("weight", parameters, job.inputs) | job.record | job.result.metadata
+                  "ignore_labels": ignore_labels, "control_tolerance": control_tolerance}
+    meta = provenance("weight", parameters, job.inputs) | job.record | job.result.metadata | {
+        "warnings": list(dict.fromkeys(str(w.message) for w in caught))}
     return Weighed(job, [w.message for w in caught], meta)
 
 

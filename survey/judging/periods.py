@@ -32,8 +32,8 @@ from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
 from survey.estimation.cautions import DfRule, check_df_rule, chosen_df, weight_concentration
 from survey.estimation.estimates import OVERALL, domain_table, output_columns
-from survey.estimation.targets import Target, as_text, domain_codes
 from survey.estimation.statistics import target_statistics
+from survey.estimation.targets import Target, as_text, domain_codes
 from survey.options import CI_METHODS, CIMethod, choose
 
 Every = Literal["month", "quarter", "year"]

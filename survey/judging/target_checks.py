@@ -51,7 +51,8 @@ def warn_wrong_side(table: pd.DataFrame) -> None:
     """Warn (`SurveyWarning`) for each target whose value is on the worse side of its baseline."""
     seen = table.drop_duplicates(["indicator", "domain_value", "baseline_period", "target_value", "target_date"])
     for row in seen.itertuples(index=False):
-        baseline, target, polarity = float(row.baseline_value), float(row.target_value), str(row.polarity)
+        baseline, target = float(str(row.baseline_value)), float(str(row.target_value))
+        polarity = str(row.polarity)
         worse = target < baseline if polarity == "higher_is_better" else target > baseline
         if worse:
             direction = "below" if target < baseline else "above"

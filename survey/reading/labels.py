@@ -19,15 +19,13 @@ spelt differently) are only noted.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from survey.questionnaire.schema import Item, Questionnaire
 from survey.reading.mapping import ColumnMapping, code_key
-from survey.reading.scale_labels import is_non_answer, meant_by_meaning
+from survey.reading.scale_labels import is_non_answer, meant_by_meaning, normalise_label
 
 
 @dataclass(frozen=True)
@@ -57,17 +55,6 @@ class LabelConflict:
             f"the questionnaire's label of code {meant} of item '{self.item}', but it would be read as code "
             f"{self.read_as} ('{self.questionnaire_label}')"
         )
-
-
-def normalise_label(text: str) -> str:
-    """Label text compared without case, accents, punctuation or extra spaces.
-
-    >>> normalise_label("Don’t  know")
-    'dont know'
-    """
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
-    text = re.sub(r"['`]", "", text.casefold())
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
 def _item_labels(item: Item) -> dict[str, list[int]]:

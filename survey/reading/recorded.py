@@ -80,7 +80,8 @@ def check_questionnaire(path: Path, questionnaire: Questionnaire) -> None:
     if recorded is None:
         return
     differs = recorded.name != questionnaire.name or (
-        recorded.version is not None and questionnaire.version is not None and recorded.version != questionnaire.version)
+        recorded.version is not None and questionnaire.version is not None
+        and recorded.version != questionnaire.version)
     if differs:
         raise SurveyInputError(
             f"{path} holds the '{recorded.label}' survey ({recorded.found_in}), but --questionnaire "

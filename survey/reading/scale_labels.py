@@ -17,6 +17,7 @@ Don't know, refused, no opinion, not applicable, not asked and no answer are non
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -39,9 +40,18 @@ class Meaning(NamedTuple):
     strength: int | None
 
 
-def _words(text: str) -> str:
-    from survey.reading.labels import normalise_label
+def normalise_label(text: str) -> str:
+    """Label text compared without case, accents, punctuation or extra spaces.
 
+    >>> normalise_label("Don’t  know")
+    'dont know'
+    """
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = re.sub(r"['`]", "", text.casefold())
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def _words(text: str) -> str:
     return f" {normalise_label(text)} "
 
 

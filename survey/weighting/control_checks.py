@@ -80,13 +80,15 @@ def check_margins(table: pd.DataFrame, by: tuple[str, ...], source: str,
             "total)."
         )
     if largest > 1e-12:
-        factors = pd.DataFrame(reference / values, index=index, columns=variables)
-        keys = [*by, "variable"]
-        long = factors.stack().rename("factor").reset_index()
-        long.columns = [*by, "variable", "factor"] if by else ["_", "variable", "factor"]
-        table = table.merge(long[[*keys, "factor"]], on=keys, how="left") if by else table.merge(
-            long[["variable", "factor"]], on="variable", how="left")
-        table = table.assign(total=table["total"] * table["factor"]).drop(columns="factor")
+        # Each margin scaled to its group's first variable's total.
+        margin = table.groupby([*by, "variable"], sort=False)["total"].transform("sum").to_numpy()
+        first = table[table["variable"] == variables[0]]
+        if by:
+            grand = first.groupby(list(by), sort=False)["total"].sum().rename("grand").reset_index()
+            reference_of_row = table[list(by)].merge(grand, on=list(by), how="left")["grand"].to_numpy()
+        else:
+            reference_of_row = np.full(len(table), first["total"].sum())
+        table = table.assign(total=table["total"].to_numpy() * reference_of_row / margin)
         if largest > 1e-9:
             warnings.warn(
                 f"{source}: margins of a group differ by up to {largest:.3g} (relative; largest in group {labels[g]}, "

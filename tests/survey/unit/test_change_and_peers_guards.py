@@ -42,7 +42,7 @@ def test_change_is_tested_with_t_on_the_changes_degrees_of_freedom_not_z() -> No
     base, current = level_period(data, "year", "2008"), level_period(data, "year", "2009")
     row = change(design, [proportion_target(data, "agree", "1")], base, current, min_base=1).iloc[0]
     df = design.degrees_of_freedom
-    assert row["degrees_of_freedom"] == df == 8, f"expected 12 PSUs - 4 strata = 8 df, found {row['degrees_of_freedom']}"
+    assert row["degrees_of_freedom"] == df == 8, f"expected 12 PSUs - 4 strata = 8, found {row['degrees_of_freedom']}"
     expected_p = 2 * stats.t.sf(abs(row["change"]) / row["se_change"], df)
     assert row["p_value"] == pytest.approx(expected_p, rel=1e-10), "p-value: expected Student's t on the design df"
     assert row["p_value"] > 2 * stats.norm.sf(abs(row["change"]) / row["se_change"]), "t is wider than z"

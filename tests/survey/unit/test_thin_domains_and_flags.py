@@ -49,9 +49,10 @@ def test_a_domain_inside_one_psu_has_no_interval_and_the_row_says_why() -> None:
                      min_base=1)
     for indicator in ("proportion:agree=1", "mean:y"):
         thin = row(table, indicator, "thin")
-        assert thin["degrees_of_freedom"] == 0, f"one PSU in one stratum: expected 0 df, found {thin['degrees_of_freedom']}"
+        found = thin["degrees_of_freedom"]
+        assert found == 0, f"one PSU in one stratum: expected 0 df, found {found}"
         assert np.isnan(thin["ci_lower"]) and np.isnan(thin["ci_upper"]), (
-            f"{indicator}: an interval on 0 degrees of freedom must be blank, found {thin['ci_lower']}-{thin['ci_upper']}")
+            f"{indicator}: an interval on 0 df must be blank, found {thin['ci_lower']}-{thin['ci_upper']}")
         assert "not estimable: 0 degrees of freedom" in thin["caution"], f"no reason given: {thin['caution']!r}"
         assert np.isnan(thin["se"]), f"{indicator}: a variance on 0 df is no SE, found {thin['se']}"
     wide = row(table, "proportion:agree=1", "wide")
@@ -60,8 +61,8 @@ def test_a_domain_inside_one_psu_has_no_interval_and_the_row_says_why() -> None:
 
 def test_an_interval_on_one_degree_of_freedom_is_flagged_in_the_table_and_hidden_in_publication() -> None:
     data = clustered_areas()
-    table = estimate(make_design(data, weight="w", strata="stratum", psu="psu"), [proportion_target(data, "agree", "1")],
-                     by=["area"], min_base=1)
+    design = make_design(data, weight="w", strata="stratum", psu="psu")
+    table = estimate(design, [proportion_target(data, "agree", "1")], by=["area"], min_base=1)
     two = row(table, "proportion:agree=1", "two")
     assert two["degrees_of_freedom"] == 1
     assert "interval on 1 degree of freedom" in two["caution"], f"expected a flag, found {two['caution']!r}"
@@ -87,7 +88,8 @@ def test_one_weight_a_million_times_the_rest_is_reported_and_flagged() -> None:
     data.loc[7, ["w", "agree"]] = [1e6, 1]
     table = estimate(make_design(data, weight="w"), [proportion_target(data, "agree", "1")], min_base=1)
     overall = table.iloc[0]
-    assert overall["weight_share_max"] > 0.99, f"largest weight's share expected > 0.99, found {overall['weight_share_max']}"
+    share = overall["weight_share_max"]
+    assert share > 0.99, f"largest weight's share expected > 0.99, found {share}"
     assert overall["n_effective_kish"] < 1.01, f"Kish effective n expected about 1, found {overall['n_effective_kish']}"
     assert overall["n_effective"] > overall["n_unweighted"], "the case: design-based effective n above n"
     assert "exceeds n" in overall["caution"], f"effective n above n must be flagged: {overall['caution']!r}"
