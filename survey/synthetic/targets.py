@@ -72,7 +72,7 @@ BCS_ITEMS: tuple[ItemModel, ...] = (
     ItemModel("asb_drugs", "strand:asb_drugs", (0.11, 0.18, 0.30, 0.41), 0.0,
               {_CAPI_DK: 0.04, _CAPI_REFUSED: 0.002}, source="PSA 25 drugs strand 28-31% (DOMAIN.md, 001:206)"),
     ItemModel("asb_drunk", "strand:asb_drunk", (0.09, 0.17, 0.34, 0.40), 0.0,
-              {_CAPI_DK: 0.02, _CAPI_REFUSED: 0.001}, source="PSA 25 drunk strand about a quarter (DOMAIN.md, 001:222)"),
+              {_CAPI_DK: 0.02, _CAPI_REFUSED: 0.001}, source="PSA 25 drunk strand, a quarter (DOMAIN.md, 001:222)"),
     ItemModel("asb_cars", "strand:asb_cars", (0.02, 0.05, 0.23, 0.70), 0.0,
               {_CAPI_DK: 0.015, _CAPI_REFUSED: 0.001}),
 )
