@@ -24,6 +24,9 @@
 #                          svycontrast(svyby(~api00, ~file, svymean, covmat = TRUE), c(-1, 1)), overall and within
 #                          each stype; p-values and intervals from Student's t on degf() of the design subset to
 #                          the domain (df_rule domain) and of the whole design (df_rule design).
+#   peers/...              six areas of apistrat (snum modulo 6) each against the mean of its group's areas,
+#                          svycontrast on svyby(~api00, ~area, svymean, covmat = TRUE), tested with t on degf()
+#                          of the design subset to the group's areas.
 
 suppressPackageStartupMessages(library(survey))
 
@@ -40,6 +43,7 @@ num17 <- function(x) ifelse(is.na(x), "", sprintf("%.17g", x))
 data(api)
 keep <- c("snum", "dnum", "stype", "sch.wide", "pw", "fpc", "enroll", "api00", "api99")
 strat <- apistrat[, keep]
+strat$area <- paste0("a", strat$snum %% 6)
 clus1 <- apiclus1[, keep]
 # Certainty strata: two districts' schools taken in full (fpc = PSUs sampled), one with a single school.
 certain <- apistrat[1:4, keep]
@@ -47,8 +51,8 @@ certain$stype <- c("C", "C", "C", "D")
 certain$fpc <- c(3, 3, 3, 1)
 certain$pw <- 1
 certain$snum <- certain$snum + 100000
-certainty <- rbind(strat, certain)
-stacked <- rbind(cbind(file = "a", clus1), cbind(file = "b", strat))
+certainty <- rbind(strat[, keep], certain)
+stacked <- rbind(cbind(file = "a", clus1), cbind(file = "b", strat[, keep]))
 stacked$psu <- ifelse(stacked$file == "a", paste0("a", stacked$dnum), paste0("b", stacked$snum))
 stacked$stratum <- ifelse(stacked$file == "a", "a", paste0("b", stacked$stype))
 population <- data.frame(variable = c("stype", "stype", "stype", "sch.wide", "sch.wide"),
@@ -140,6 +144,28 @@ change_case <- function(id, design_subset, whole) {
 }
 change_case("change/api00/all", d, d)
 for (s in sort(unique(stacked$stype))) change_case(sprintf("change/api00/stype=%s", s), subset(d, stype == s), d)
+
+# Peers: six areas of apistrat (snum modulo 6, each across many schools and all three strata), each against
+# the mean of its group's areas (groups: areas 0-2 and 3-5): svycontrast on svyby(~api00, ~area, svymean,
+# covmat = TRUE), tested with t on degf() of the design subset to the group's areas.
+d1 <- designs$strat
+by_d <- svyby(~api00, ~area, d1, svymean, covmat = TRUE)
+districts <- by_d$area
+group_of <- as.integer(sub("a", "", districts)) %/% 3
+for (i in seq_along(districts)) {
+  members <- which(group_of == group_of[i])
+  weights_i <- -as.numeric(seq_along(districts) %in% members) / length(members)
+  weights_i[i] <- weights_i[i] + 1
+  contrast <- svycontrast(by_d, weights_i)
+  est <- as.numeric(coef(contrast))
+  se <- as.numeric(SE(contrast))
+  df <- degf(subset(d1, area %in% districts[members]))
+  t <- qt(0.975, df)
+  add(sprintf("peers/api00/area=%s", districts[i]), est, se, est - t * se, est + t * se, df,
+      2 * pt(-abs(est / se), df))
+}
+peer_groups <- data.frame(area = districts, group = paste0("g", group_of))
+write.csv(peer_groups, file.path(data_dir, "peer_groups.csv"), row.names = FALSE)
 
 write.csv(do.call(rbind, cases), file.path(out_dir, "cases.csv"), row.names = FALSE, quote = FALSE)
 writeLines(c(R.version.string, paste("survey", as.character(packageVersion("survey")))),

@@ -25,6 +25,7 @@ from survey.estimation.estimates import estimate
 from survey.estimation.targets import domain_codes, mean_target, quantile_target, ratio_target, total_target
 from survey.estimation.variance import domain_means_many
 from survey.judging.change import change
+from survey.judging.peers import peer_comparison, read_peer_groups
 from survey.judging.periods import level_period
 from survey.weighting.calibration import calibrate_to_margins
 from survey.weighting.controls import control_totals_from_frame
@@ -146,6 +147,19 @@ def test_change_tests_use_t_on_the_degrees_of_freedom_as_r(rule: str) -> None:
         for column, value in wanted[str(case_id)].items():
             np.testing.assert_allclose(value, row[column], rtol=RTOL,
                                        err_msg=f"{case_id} {column}: expected R's {row[column]!r}, got {value!r}")
+
+
+def test_peer_tests_use_t_on_the_groups_degrees_of_freedom_as_r() -> None:
+    """Areas against their group's mean: the difference's interval and p-value from Student's t on degf() of the
+    group's rows, not z."""
+    d = design("strat")
+    groups = read_peer_groups(REFERENCE_DIR / "data" / "peer_groups.csv")
+    table = peer_comparison(d, [mean_target(d.data, "api00")], "area", groups, min_base=0)
+    got = {f"peers/api00/area={row.domain_value}": {
+        "estimate": row.difference, "se": row.se_difference, "lower": row.difference_ci_lower,
+        "upper": row.difference_ci_upper, "df": row.degrees_of_freedom, "p_value": row.p_value}
+        for row in table.itertuples(index=False)}
+    check("peers/api00", got)
 
 
 def _compare_reference_dirs(stored: Path, fresh: Path) -> None:
