@@ -62,19 +62,29 @@ def weight_concentration(
     (2.6666666666666665, 0.5)
     """
     codes = np.asarray(codes, dtype=np.int64)
-    inside = codes >= 0
     w = design.weights
     k = values.shape[1]
     kish = np.full((n_domains, k), np.nan)
     share = np.full((n_domains, k), np.nan)
+    # Rows in a domain, grouped by domain: a domain's largest weight in a variable's base is the maximum of its
+    # segment, found for every domain at once with one reduceat per variable.
+    rows = np.flatnonzero(codes >= 0)
+    order = rows[np.argsort(codes[rows], kind="stable")]
+    sorted_codes, sorted_w = codes[order], w[order]
+    counts = np.bincount(sorted_codes, minlength=n_domains)
+    present = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[present]
+    w_squared = sorted_w * sorted_w
+    # One gather of the base flags for every variable, then a contiguous row per variable.
+    in_base = np.ascontiguousarray((~np.isnan(values))[order].T)
     for j in range(k):
-        base = inside & ~np.isnan(values[:, j])
-        dom = codes[base]
-        wb = w[base]
-        total = np.bincount(dom, weights=wb, minlength=n_domains)
-        squares = np.bincount(dom, weights=wb * wb, minlength=n_domains)
+        base = in_base[j]
+        w_base = np.where(base, sorted_w, 0.0)
+        total = np.bincount(sorted_codes, weights=w_base, minlength=n_domains)
+        squares = np.bincount(sorted_codes, weights=np.where(base, w_squared, 0.0), minlength=n_domains)
         largest = np.zeros(n_domains)
-        np.maximum.at(largest, dom, wb)
+        if present.size:
+            largest[present] = np.maximum.reduceat(w_base, starts)  # weights are positive: 0 is outside the base
         with np.errstate(invalid="ignore", divide="ignore"):
             kish[:, j] = np.where(total > 0, total * total / squares, np.nan)
             share[:, j] = np.where(total > 0, largest / total, np.nan)
