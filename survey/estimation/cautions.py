@@ -97,7 +97,8 @@ def caution_text(df: np.ndarray, n_effective: np.ndarray, n_unweighted: np.ndarr
     >>> caution_text(np.array([0, 1, 40]), np.array([np.nan, 30.0, 80.0]), np.array([20, 30, 60])).tolist()
     ['not estimable: 0 degrees of freedom (the domain lies in one PSU per stratum)', \
 'interval on 1 degree of freedom (fewer than 2): too few PSUs for a usable interval', \
-'effective n 80 exceeds n 60 (design effect below 1): check the weights and design']
+'effective n 80 exceeds n 60 (design effect below 1: calibration or stratification can give it; with a large \
+weight_share_max the variance is unreliable)']
     """
     df = np.asarray(df, dtype=np.float64)
     out = np.full(df.shape, "", dtype=object)
@@ -111,7 +112,7 @@ def caution_text(df: np.ndarray, n_effective: np.ndarray, n_unweighted: np.ndarr
                            "for a usable interval")
         n_eff, n = n_effective.flat[i], n_unweighted.flat[i]
         if np.isfinite(n_eff) and n_eff > n * (1 + 1e-9):
-            reasons.append(f"effective n {n_eff:.0f} exceeds n {n} (design effect below 1): check the weights "
-                           "and design")
+            reasons.append(f"effective n {n_eff:.0f} exceeds n {n} (design effect below 1: calibration or "
+                           "stratification can give it; with a large weight_share_max the variance is unreliable)")
         out.flat[i] = "; ".join(reasons)
     return out
