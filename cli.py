@@ -206,7 +206,7 @@ MEAN = typer.Option([], "--mean", help="Weighted mean of a numeric column (repea
 PROPORTION = typer.Option([], "--proportion", help="Proportion VAR=VALUE (repeatable).")
 MISSING = typer.Option([], "--missing", help="Codes of a column that are not answers, VAR=CODE[,CODE] (repeatable).")
 OVERRIDE = typer.Option(False, "--override-design", help="Use design flags contradicting a weighted file's (recorded).")
-DF_RULE = typer.Option("domain", "--df", help="Degrees of freedom: domain (R's subset rule) or design (the whole's).")
+DF = typer.Option("domain", "--df", help="Degrees of freedom: domain (R's subset rule) or design (the whole's).")
 WEIGHT = typer.Option(None, help="Weight column (default: weights of 1, or a weighted file's).")
 STRATA = typer.Option(None, help="Stratum column.")
 PSU = typer.Option(None, help="Primary sampling unit (cluster) column.")
@@ -256,7 +256,6 @@ def estimate_command(
     total: list[str] = typer.Option([], "--total", help="Weighted total of a column, as R svytotal (repeatable)."),
     ratio: list[str] = typer.Option([], "--ratio", help="Ratio NUM/DEN of two columns' totals, as R svyratio."),
     quantile: list[str] = typer.Option([], "--quantile", help="Quantile VAR=Q (Woodruff interval, as R svyquantile)."),
-    missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF_RULE,
     map_items: list[str] = MAP,
     mapping: Path | None = MAPPING,
     ignore_labels: bool = IGNORE_LABELS,
@@ -265,7 +264,7 @@ def estimate_command(
     psu: str | None = PSU,
     fpc: str | None = FPC,
     design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU,
+    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
     by: list[str] = BY,
     ci: str = CI,
     level: float = LEVEL,
@@ -322,8 +321,7 @@ def change_command(
     psu: str | None = PSU,
     fpc: str | None = FPC,
     design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU,
-    missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF_RULE,
+    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
     by: list[str] = BY,
     level: float = LEVEL,
     min_base: int = MIN_BASE,
@@ -363,8 +361,7 @@ def peers_command(
     psu: str | None = PSU,
     fpc: str | None = FPC,
     design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU,
-    missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF_RULE,
+    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
     ci: str = CI,
     level: float = LEVEL,
     min_base: int = MIN_BASE,
@@ -399,8 +396,7 @@ def targets_command(
     psu: str | None = PSU,
     fpc: str | None = FPC,
     design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU,
-    override_design: bool = OVERRIDE, df_rule: str = DF_RULE,
+    lonely_psu: str = LONELY_PSU, override_design: bool = OVERRIDE, df_rule: str = DF,
     ci: str = CI,
     level: float = LEVEL,
     min_base: int = MIN_BASE,
