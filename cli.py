@@ -127,9 +127,8 @@ def guarded(action: Callable[[], T]) -> T:
 
 
 # ---- survey commands ---------------------------------------------------------------------------------------
-# Each command hands its options, by the same names, to its job in `survey.jobs`, `simulation.jobs` or
-# `reporting`, imported inside the command so that `safer --help` stays quick, then prints what it made
-# (`reporting.console`).
+# Each command hands its options, by the same names, to its job in `survey.jobs`, `simulation.jobs` or `reporting`
+# (imported inside it, so `safer --help` stays quick), then prints what it made (`reporting.console`).
 
 # Options every survey command that reads a questionnaire's items takes, spelled the same everywhere.
 QUESTIONNAIRE_HELP = "Questionnaire: a bundled name (bcs, place) or a YAML path."
@@ -205,6 +204,9 @@ INDICATOR = typer.Option([], "--indicator", help="Indicator id to estimate (repe
 ALL_INDICATORS = typer.Option(False, "--all-indicators", help="Estimate every indicator.")
 MEAN = typer.Option([], "--mean", help="Weighted mean of a numeric column (repeatable).")
 PROPORTION = typer.Option([], "--proportion", help="Proportion VAR=VALUE (repeatable).")
+MISSING = typer.Option([], "--missing", help="Codes of a column that are not answers, VAR=CODE[,CODE] (repeatable).")
+OVERRIDE = typer.Option(False, "--override-design", help="Use design flags contradicting a weighted file's (recorded).")
+DF = typer.Option("domain", "--df", help="Degrees of freedom: domain (R's subset rule) or design (the whole's).")
 WEIGHT = typer.Option(None, help="Weight column (default: weights of 1, or a weighted file's).")
 STRATA = typer.Option(None, help="Stratum column.")
 PSU = typer.Option(None, help="Primary sampling unit (cluster) column.")
@@ -251,6 +253,9 @@ def estimate_command(
     all_indicators: bool = ALL_INDICATORS,
     mean: list[str] = MEAN,
     proportion: list[str] = PROPORTION,
+    total: list[str] = typer.Option([], "--total", help="Weighted total of a column, as R svytotal (repeatable)."),
+    ratio: list[str] = typer.Option([], "--ratio", help="Ratio NUM/DEN of two columns' totals, as R svyratio."),
+    quantile: list[str] = typer.Option([], "--quantile", help="Quantile VAR=Q (Woodruff interval, as R svyquantile)."),
     map_items: list[str] = MAP,
     mapping: Path | None = MAPPING,
     ignore_labels: bool = IGNORE_LABELS,
@@ -259,7 +264,7 @@ def estimate_command(
     psu: str | None = PSU,
     fpc: str | None = FPC,
     design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU,
+    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
     by: list[str] = BY,
     ci: str = CI,
     level: float = LEVEL,
@@ -275,7 +280,7 @@ def estimate_command(
                                      "(for machines and `safer report`); publication: titles, area names, "
                                      "percentages to one decimal and '+/- half-width' in points."),
 ) -> None:
-    """Estimate indicators, means and proportions with design-based SEs and confidence intervals.
+    """Estimate indicators, means, proportions, totals, ratios and quantiles with design-based SEs and intervals.
 
     With --date-col and --window or --rolling, estimates are made for each period (rolling 12-month
     figures each quarter with `--rolling 12m --every quarter`), each period a domain of the full design.
@@ -316,7 +321,7 @@ def change_command(
     psu: str | None = PSU,
     fpc: str | None = FPC,
     design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU,
+    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
     by: list[str] = BY,
     level: float = LEVEL,
     min_base: int = MIN_BASE,
@@ -356,7 +361,7 @@ def peers_command(
     psu: str | None = PSU,
     fpc: str | None = FPC,
     design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU,
+    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
     ci: str = CI,
     level: float = LEVEL,
     min_base: int = MIN_BASE,
@@ -391,7 +396,7 @@ def targets_command(
     psu: str | None = PSU,
     fpc: str | None = FPC,
     design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU,
+    lonely_psu: str = LONELY_PSU, override_design: bool = OVERRIDE, df_rule: str = DF,
     ci: str = CI,
     level: float = LEVEL,
     min_base: int = MIN_BASE,
@@ -446,6 +451,7 @@ def weight_command(
     map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
     mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
+    control_tolerance: float = typer.Option(1e-6, help="Relative difference allowed between control margins."),
 ) -> None:
     """Weight a survey file: base weights, household selection, nonresponse, calibration, trimming, scaling."""
     given = dict(locals())

@@ -19,8 +19,9 @@ NATIONAL = "all"
 
 
 def is_mean(indicator: str) -> bool:
-    """True for `--mean` rows (printed as they are), False for proportions (printed as percentages)."""
-    return str(indicator).startswith("mean:")
+    """True for `--mean`, `--total`, `--ratio` and `--quantile` rows (printed as they are), False for proportions
+    (printed as percentages)."""
+    return str(indicator).split(":", 1)[0] in ("mean", "total", "ratio", "quantile")
 
 
 def scale(indicator: str) -> float:

@@ -8,6 +8,7 @@ text column that reads as printed. The long machine table stays the default outp
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,12 @@ def publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: L
         indicator = str(row.indicator)
         factor = scale(indicator)
         estimate = row.estimate
-        hw = half_width(row.ci_lower, row.ci_upper)
+        # An interval on fewer than 2 degrees of freedom (optional column) is no interval to publish.
+        df: Any = getattr(row, "degrees_of_freedom", None)
+        thin = not missing(df) and float(df) < 2 and not missing(estimate)
+        hw = math.nan if thin else half_width(row.ci_lower, row.ci_upper)
+        lower: Any = None if thin else row.ci_lower
+        upper: Any = None if thin else row.ci_upper
         rows.append({
             "indicator": indicator,
             "title": labeller.titles.get(indicator, indicator),
@@ -69,13 +75,15 @@ def publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: L
             "area": labeller.area(row.domain, row.domain_value),
             "value": None if missing(estimate) else round(factor * float(estimate), 1),
             "half_width": None if missing(estimate) or pd.isna(hw) else round(factor * hw, 1),
-            "ci_lower": None if missing(estimate) or missing(row.ci_lower) else round(factor * float(row.ci_lower), 1),
-            "ci_upper": None if missing(estimate) or missing(row.ci_upper) else round(factor * float(row.ci_upper), 1),
-            "published": published(indicator, estimate, row.ci_lower, row.ci_upper),
+            "ci_lower": None if missing(estimate) or missing(lower) else round(factor * float(lower), 1),
+            "ci_upper": None if missing(estimate) or missing(upper) else round(factor * float(upper), 1),
+            "published": published(indicator, estimate, lower, upper),
             "unit": "mean" if factor == 1.0 else "%",
             "base": int(row.n_unweighted) if not missing(row.n_unweighted) else None,
-            "effective_base": None if missing(row.n_effective) else int(round(float(row.n_effective))),
-            "note": low_base_note(row.low_base, estimate, min_base),
+            "effective_base": None if missing(row.n_effective) or not math.isfinite(float(row.n_effective))
+            else int(round(min(float(row.n_effective), 2.0**62))),
+            "note": "; ".join(n for n in (low_base_note(row.low_base, estimate, min_base),
+                                          _thin_note(df) if thin else "") if n),
         })
     frame = pd.DataFrame(rows, columns=list(PUBLICATION_COLUMNS))
     for column in ("value", "half_width", "ci_lower", "ci_upper"):
@@ -83,6 +91,12 @@ def publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: L
     for column in ("base", "effective_base"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
     return frame
+
+
+def _thin_note(df: Any) -> str:
+    """Why a row has no interval: "no interval: 1 degree of freedom (fewer than 2)"."""
+    count = int(float(df))
+    return f"no interval: {count} degree{'' if count == 1 else 's'} of freedom (fewer than 2)"
 
 
 def _points(value: Any, factor: float) -> float | None:

@@ -28,6 +28,8 @@ from survey.reading.specfiles import read_yaml_mapping, validate_spec
 
 # R degf(): qr(weights, tol = 1e-5)$rank; on the Gram matrix that is eigenvalues above (1e-5)^2 of the largest.
 RANK_RTOL = 1e-10
+CERTAINTY_FPC = 1e-7
+"""Below this finite population correction (N_h - n_h) / N_h a stratum is self-representing (R `onestrat`)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,16 @@ class SurveyDesign:
     @property
     def n_psu(self) -> int:
         return int(self.psu_stratum.shape[0])
+
+    @property
+    def lonely_strata(self) -> np.ndarray:
+        """bool per stratum: a single PSU that is not a certainty PSU.
+
+        A stratum whose fpc says every PSU was sampled (f = 1, a finite population correction of 0) adds no
+        variance whatever its number of PSUs: R's `onestrat` returns 0 for it before looking at lonely PSUs, so
+        it is never refused under `fail`, nor dropped under `average`.
+        """
+        return (self.n_psu_in_stratum == 1) & (self.stratum_fpc_factor >= CERTAINTY_FPC)
 
     @property
     def is_calibrated(self) -> bool:

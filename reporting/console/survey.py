@@ -10,6 +10,7 @@ from typing import Any
 from rich.markup import escape
 
 from reporting.console.terminal import _percent, console, err_console, print_bindings, print_notes
+from reporting.labels import missing, scale
 
 # ---- questionnaires and validation --------------------------------------------------------------------------------
 
@@ -70,6 +71,8 @@ def print_validation(data: Path, result: Any) -> None:
     problems, prepared = result.problems, result.prepared
     q = prepared.questionnaire
     print_bindings(prepared.record())
+    if getattr(result, "label_summary", ""):
+        console.print(escape(result.label_summary), highlight=False)
     n_rows = len(prepared.data)
     if not problems:
         console.print(f"{escape(str(data))}: clean against questionnaire '{escape(q.survey_label)}' "
@@ -113,6 +116,10 @@ def print_estimates(table: Any, limit: int = 30) -> None:
     console.print(shown)
 
 
+def _text(value: Any) -> str:
+    return "" if missing(value) else str(value)
+
+
 def print_change(table: Any, limit: int = 30) -> None:
     """The first rows of a change table: estimates in per cent for proportions, the change with its CI."""
     from rich.table import Table
@@ -120,19 +127,24 @@ def print_change(table: Any, limit: int = 30) -> None:
     title = "Change between periods" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
     shown = Table(title=title)
     for column in ("indicator", "domain", "base", "current", "change", "CI", "p", "direction",
-                   "threshold"):
+                   "prospective", "retrospective"):
         shown.add_column(column, justify="left" if column in ("indicator", "domain", "direction") else "right",
                          overflow="fold")
     for row in table.head(limit).itertuples(index=False):
+        f = scale(str(row.indicator))
         domain = "all" if row.domain == "all" else f"{row.domain}={row.domain_value}"
-        interval = "" if row.ci_lower != row.ci_lower else f"{100 * row.ci_lower:+.1f} to {100 * row.ci_upper:+.1f}"
-        change = "" if row.change != row.change else f"{100 * row.change:+.1f}"
+        interval = "" if row.ci_lower != row.ci_lower else f"{f * row.ci_lower:+.1f} to {f * row.ci_upper:+.1f}"
+        change = "" if row.change != row.change else f"{f * row.change:+.1f}"
         p_value = "" if row.p_value != row.p_value else f"{row.p_value:.3f}"
-        shown.add_row(str(row.indicator), domain, _percent(row.base_estimate), _percent(row.current_estimate),
-                      change, interval, p_value, str(row.direction or ""), _percent(row.threshold_level))
+        shown.add_row(str(row.indicator), domain, _percent(row.base_estimate, row.indicator),
+                      _percent(row.current_estimate, row.indicator), change, interval, p_value,
+                      _text(row.direction) or _text(getattr(row, "note", "")),
+                      _percent(row.threshold_level, row.indicator),
+                      _percent(getattr(row, "retrospective_threshold", float("nan")), row.indicator))
     console.print(shown)
-    console.print("per cent (points for the change); threshold = the level a change from the base must pass to be "
-                  "significant (the Annex's minimum movement)")
+    console.print("per cent for proportions (points for the change), means as they are; prospective = the Annex's "
+                  "minimum movement from the base, set before the current period is measured; retrospective = the "
+                  "level this change had to pass, with the current SE and any overlap (significance follows it)")
 
 
 def print_peers(table: Any, limit: int = 30) -> None:
@@ -150,17 +162,18 @@ def print_peers(table: Any, limit: int = 30) -> None:
     short = {"significantly better": "better", "significantly worse": "worse", "significantly higher": "higher",
              "significantly lower": "lower", "not significantly different": "no different"}
     for row in table.head(limit).itertuples(index=False):
+        f = scale(str(row.indicator))
         known = row.difference == row.difference
-        cells = [str(row.indicator), str(row.domain_value), str(row.group), _percent(row.estimate),
-                 _percent(row.peer_mean), f"{100 * row.difference:+.1f}" if known else "",
-                 f"{100 * row.difference_ci_lower:+.1f} to {100 * row.difference_ci_upper:+.1f}" if known else "",
-                 short.get(str(row.flag), ""), f"{row.rank}/{row.group_size}"]
+        cells = [str(row.indicator), str(row.domain_value), str(row.group), _percent(row.estimate, row.indicator),
+                 _percent(row.peer_mean, row.indicator), f"{f * row.difference:+.1f}" if known else "",
+                 f"{f * row.difference_ci_lower:+.1f} to {f * row.difference_ci_upper:+.1f}" if known else "",
+                 short.get(str(row.flag), ""), "" if missing(row.rank) else f"{row.rank}/{row.group_size}"]
         if pace:
             cells.append(str(row.pace_flag or ""))
         shown.add_row(*cells)
     console.print(shown)
-    console.print("per cent; difference = area - peer mean in points with its 95% CI; flag by the indicator's "
-                  "polarity; rank 1 = best in the group")
+    console.print("per cent for proportions (means as they are); difference = area - peer mean (points) with "
+                  "its 95% CI; flag by the indicator's polarity; rank 1 = best in the group")
 
 
 def print_targets(table: Any, limit: int = 30) -> None:

@@ -84,6 +84,8 @@ def print_bindings(record: dict[str, Any]) -> None:
     """How each questionnaire item was bound to a column: exact ids on one line, every other binding listed."""
     from rich.table import Table
 
+    for warning in record.get("warnings") or []:
+        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     mapping = record.get("mapping")
     if not mapping:
         return
@@ -106,9 +108,11 @@ def print_bindings(record: dict[str, Any]) -> None:
     if mapping.get("not_found"):
         console.print(f"items with no column: {escape(', '.join(mapping['not_found']))}", highlight=False)
     labels = record.get("label_check") or {}
-    if labels.get("conflicts") and labels.get("conflicts_ignored"):
-        err_console.print(f"[bold yellow]warning:[/] {len(labels['conflicts'])} value label(s) contradict the "
-                          "questionnaire; --ignore-labels was given, and the output records it.", highlight=False)
+    unmatched = sum(len(v) for v in (labels.get("unmatched_scales") or {}).values())
+    if (labels.get("conflicts") or unmatched) and labels.get("conflicts_ignored"):
+        err_console.print(f"[bold yellow]warning:[/] {len(labels.get('conflicts') or [])} value label(s) contradict "
+                          f"the questionnaire and {unmatched} of an indicator's scale match none of its labels; "
+                          "--ignore-labels was given, and the output records it.", highlight=False)
 
 
 def print_notes(notes: list[str]) -> None:
@@ -117,5 +121,8 @@ def print_notes(notes: list[str]) -> None:
         console.print(f"note: {escape(note)}", highlight=False)
 
 
-def _percent(value: float) -> str:
-    return "" if value != value else f"{100 * value:.1f}"
+def _percent(value: float, indicator: str = "") -> str:
+    """A proportion in per cent; a mean, total, ratio or quantile as it is."""
+    from reporting.labels import scale
+
+    return "" if value != value else f"{scale(indicator) * value:.1f}"

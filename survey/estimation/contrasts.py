@@ -20,6 +20,7 @@ The replicate path (R `svrVar` on the replicates of each estimand) is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -103,6 +104,9 @@ class ContrastMeans:
     """Variance of each contrast, from the full design."""
     method: VarianceMethod = "taylor"
     """How the variance was computed; the design decided."""
+    degrees_of_freedom: np.ndarray | None = None
+    """R's `degf()` of the design subset to the rows each contrast reaches (PSUs minus strata holding its base;
+    replicate designs: the design's), for t-based tests and intervals."""
 
 
 def estimand_means(
@@ -175,8 +179,10 @@ def taylor_contrasts(
         else:
             influence[j] = np.bincount(unit_of_term, weights=u, minlength=n_units)
             in_base[j] = np.bincount(unit_of_term, weights=base, minlength=n_units) > 0
-    variance = influence_variance(design, unit_row, unit_contrast, influence, in_base, n_con)
-    return ContrastMeans(mean, total, count, contrast_values(mean, contrasts), variance)
+    variance, degrees = influence_variance(design, unit_row, unit_contrast, influence, in_base, n_con,
+                                           with_degrees=True)
+    return ContrastMeans(mean, total, count, contrast_values(mean, contrasts), variance,
+                         degrees_of_freedom=degrees)
 
 
 def influence_variance(
@@ -186,8 +192,11 @@ def influence_variance(
     influence: np.ndarray,
     in_base: np.ndarray,
     n_groups: int,
-) -> np.ndarray:
-    """Design variance of the total of given influence values in each group, (n_groups, k).
+    *,
+    with_degrees: bool = False,
+) -> Any:
+    """Design variance of the total of given influence values in each group, (n_groups, k); with
+    `with_degrees`, also the degrees of freedom of each group (PSUs minus strata holding its base), (n_groups, k).
 
     Units are (row, group) pairs, each at most once; `influence` and `in_base` are (k, n_units). A row
     may belong to several groups. The calibration residuals (R `calibrate`) and the lonely-PSU rules
@@ -206,7 +215,7 @@ def influence_variance(
     sd_keys, sd_of_pair = pair_index(design.psu_stratum[pair_psu], pair_group, n_groups)
     n_sd = sd_keys.size
     sd_group = sd_keys % n_groups
-    sd_lonely = design.n_psu_in_stratum[sd_keys // n_groups] == 1
+    sd_lonely = design.lonely_strata[sd_keys // n_groups]
     step = design.calibrations[-1] if design.calibrations else None
     layout = units = None
     if step is not None:
@@ -248,4 +257,6 @@ def influence_variance(
         strata_with_base=np.bincount(reached, minlength=design.n_strata) > 0,
     )
     variance: np.ndarray = combine_strata(design, n_groups, pieces).T
+    if with_degrees:
+        return variance, degrees_of_freedom.T
     return variance

@@ -13,15 +13,16 @@ import pandas as pd
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
+from survey.estimation.cautions import DfRule, caution_text, check_df_rule, chosen_df, weight_concentration
 from survey.estimation.intervals import (
     korn_graubard_interval,
     logit_interval,
     wald_interval,
     wilson_interval,
 )
+from survey.estimation.statistics import target_statistics
 from survey.estimation.strata import DomainMeans
 from survey.estimation.targets import Target, domain_codes
-from survey.estimation.variance import domain_means_many
 from survey.options import CI_METHODS, CIMethod, choose
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
@@ -39,6 +40,10 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "n_effective",
     "deff",
     "low_base",
+    "degrees_of_freedom",
+    "n_effective_kish",
+    "weight_share_max",
+    "caution",
 )
 OVERALL = "all"
 """The `domain` and `domain_value` of the whole-sample rows."""
@@ -72,6 +77,7 @@ def estimate(
     min_base: int = 50,
     suppress: bool = False,
     source: str = "data",
+    df_rule: DfRule = "domain",
 ) -> pd.DataFrame:
     """Estimate every target overall and within each level of each `by` column.
 
@@ -79,6 +85,8 @@ def estimate(
     get a Wald interval), unweighted and effective bases, design effects (R `deff = "replace"`), and a
     `low_base` flag where the unweighted base is below `min_base`; `suppress` blanks those estimates.
     Whether the variance is Taylor or replicate is decided by the design (`survey.estimation.variance`).
+    Each row also gives the degrees of freedom of its interval (`df_rule`, see `survey.estimation.cautions`),
+    Kish's effective n, the largest weight's share, and a `caution` naming what the row cannot support.
 
     Examples
     --------
@@ -98,6 +106,7 @@ def estimate(
     R gives 0.7058823529, SE 0.1713414312 and lower limit 0.06443539221 for the same design.
     """
     ci = choose(ci, CI_METHODS, "CI method")
+    df_rule = check_df_rule(df_rule)
     if not 0 < level < 1:
         raise SurveyInputError(f"confidence level {level} must be between 0 and 1.")
     if not targets:
@@ -112,10 +121,14 @@ def estimate(
         codes, labels = domain_codes(design.data, column, source=source)
         groupings.append((column, codes, labels))
 
-    results = domain_means_many(design, values, [(codes, len(labels)) for _, codes, labels in groupings])
+    results = target_statistics(design, targets, [(codes, len(labels)) for _, codes, labels in groupings],
+                                level=level, df_rule=df_rule)
     tables = [
-        domain_table(targets, domain_name, labels, moments, ci, level, min_base, suppress)
-        for (domain_name, _, labels), moments in zip(groupings, results, strict=True)
+        domain_table(targets, domain_name, labels, result.moments, ci, level, min_base, suppress,
+                     weights=weight_concentration(design, values, codes, len(labels)),
+                     df=chosen_df(design, result.moments.degrees_of_freedom, df_rule),
+                     quantile_limits=(result.lower, result.upper))
+        for (domain_name, codes, labels), result in zip(groupings, results, strict=True)
     ]
     return pd.concat(tables, ignore_index=True)[list(OUTPUT_COLUMNS)]
 
@@ -129,9 +142,21 @@ def domain_table(
     level: float,
     min_base: int,
     suppress: bool,
+    *,
+    weights: tuple[np.ndarray, np.ndarray] | None = None,
+    df: np.ndarray | None = None,
+    quantile_limits: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """The long table of one domain variable's means (`m`), with SEs, CIs by `ci`, bases and flags."""
+    """The long table of one domain variable's means (`m`), with SEs, CIs by `ci`, bases and flags.
+
+    `weights` is (Kish effective n, largest weight's share) per (domain, variable)
+    (`survey.estimation.cautions.weight_concentration`); `df` the degrees of freedom of each interval (default
+    the domain's, R's rule). An interval on fewer than 1 degree of freedom is blanked, and both it and one on 1
+    degree of freedom are named in `caution`. Quantiles take their Woodruff limits from `quantile_limits`;
+    means, totals and ratios get Wald intervals (R `confint` with df = Inf).
+    """
     n_domains, k = m.estimate.shape
+    df = m.degrees_of_freedom if df is None else np.asarray(df)
     est = m.estimate
     var = np.maximum(m.variance, 0.0)
     se = np.sqrt(var)
@@ -142,13 +167,16 @@ def domain_table(
     upper = np.full_like(est, np.nan)
     methods = np.empty((n_domains, k), dtype=object)
     for j, target in enumerate(targets):
-        method = ci if target.kind == "proportion" else "wald"
+        method = ci if target.kind == "proportion" else "woodruff" if target.kind == "quantile" else "wald"
         methods[:, j] = method
         e, s, v = est[:, j], se[:, j], var[:, j]
-        if method == "logit":
-            lo, hi = logit_interval(e, s, m.degrees_of_freedom[:, j], level)
+        if method == "woodruff":
+            assert quantile_limits is not None, "quantiles need their Woodruff limits"
+            lo, hi = quantile_limits[0][:, j], quantile_limits[1][:, j]
+        elif method == "logit":
+            lo, hi = logit_interval(e, s, df[:, j], level)
         elif method == "korn-graubard":
-            lo, hi = korn_graubard_interval(e, v, m.degrees_of_freedom[:, j], m.n_design_rows[:, j], level)
+            lo, hi = korn_graubard_interval(e, v, df[:, j], m.n_design_rows[:, j], level)
         elif method == "wilson":
             lo, hi = wilson_interval(e, n_effective[:, j], level)
         else:
@@ -160,12 +188,20 @@ def domain_table(
             for bound in (0.0, 1.0):
                 at = e == bound
                 if at.any():
-                    lo, hi = korn_graubard_interval(e, v, m.degrees_of_freedom[:, j], m.n_design_rows[:, j], level,
+                    lo, hi = korn_graubard_interval(e, v, df[:, j], m.n_design_rows[:, j], level,
                                                     n_at_bounds=m.n_unweighted[:, j].astype(np.float64))
                     lower[at, j], upper[at, j] = lo[at], hi[at]
                     methods[at, j] = BOUNDS_CI_METHOD.format(p=bound)
     # A zero variance (p at 0 or 1, or certainty PSUs only) has no meaningful design effect or effective size.
     n_effective = np.where(deff > 0, n_effective, np.nan)
+    # No degrees of freedom, no interval: R's t quantile is NaN there, and a Wald interval would pretend.
+    # A domain in one PSU per stratum has a variance of (nearly) nothing; its SE and design effect mean nothing.
+    not_estimable = df < 1
+    lower[not_estimable], upper[not_estimable] = np.nan, np.nan
+    se = np.where(not_estimable, np.nan, se)
+    deff = np.where(not_estimable, np.nan, deff)
+    n_effective = np.where(not_estimable, np.nan, n_effective)
+    kish, share = weights if weights is not None else (np.full_like(est, np.nan), np.full_like(est, np.nan))
     low_base = m.n_unweighted < min_base
     table = pd.DataFrame(
         {
@@ -183,11 +219,18 @@ def domain_table(
             "n_effective": n_effective.ravel(),
             "deff": deff.ravel(),
             "low_base": low_base.ravel(),
-            # Not an output column: kept for callers that need it (e.g. probabilities matching the interval).
-            "degrees_of_freedom": m.degrees_of_freedom.ravel(),
+            "degrees_of_freedom": df.ravel(),
+            "n_effective_kish": kish.ravel(),
+            "weight_share_max": share.ravel(),
+            "caution": caution_text(df, n_effective, m.n_unweighted).ravel(),
         }
     )
     if suppress:
+        # Nothing in a suppressed row may give its result away: `ci_method` says "at p=1" for a row where
+        # everyone agreed, and the concentration and cautions describe the answers too.
         blank = table["low_base"].to_numpy()
-        table.loc[blank, ["estimate", "se", "ci_lower", "ci_upper", "n_effective", "deff"]] = np.nan
+        table.loc[blank, ["estimate", "se", "ci_lower", "ci_upper", "n_effective", "deff", "n_effective_kish",
+                          "weight_share_max"]] = np.nan
+        table.loc[blank, "ci_method"] = None
+        table.loc[blank, "caution"] = ""
     return table

@@ -47,7 +47,7 @@ class _Grouping:
         self.sd_keys, self.key_sd = pair_index(key_stratum, key_domain, n_domains)
         self.n_sd = self.sd_keys.size
         self.sd_domain = self.sd_keys % n_domains
-        self.sd_lonely = (design.n_psu_in_stratum[self.sd_keys // n_domains] == 1).astype(np.float64)
+        self.sd_lonely = design.lonely_strata[self.sd_keys // n_domains].astype(np.float64)
         self.layout: CalibrationLayout | None = None
         if step is not None:
             self.inv_g = 1.0 / step.cell_g[key_cell]

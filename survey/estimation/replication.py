@@ -18,11 +18,13 @@ from survey.estimation.strata import DomainMeans
 EXACT_RANK_MAX_REPLICATES = 2000
 
 
-def replicate_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray, n_domains: int) -> DomainMeans:
+def replicate_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray, n_domains: int,
+                           denominators: np.ndarray | None = None, totals: np.ndarray | None = None) -> DomainMeans:
     """Means of each column of `values` in each domain with replicate variances (R `svymean` on a replicate
     design, domains as `svyby`). Same fields as the Taylor path; degrees of freedom are R's
     `degf()` of the domain's subset (rank of its replicate weights minus 1), and `n_design_rows` is the rows
-    of that subset, because R subsets replicate designs by dropping rows."""
+    of that subset, because R subsets replicate designs by dropping rows. `denominators` and `totals` make
+    ratios and totals of the columns, as in `survey.estimation.taylor.taylor_domain_means`."""
     replicates = design.replicates
     if replicates is None:
         raise ValueError("the design has no replicate weights")
@@ -36,7 +38,11 @@ def replicate_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.
     n_rep = rep.shape[1]
     in_domain = domain >= 0
     in_base = ~np.isnan(values) & in_domain[:, None]
+    if denominators is not None:
+        in_base &= ~np.isnan(denominators)
     y = np.where(in_base, values, 0.0)
+    x_all = in_base.astype(np.float64) if denominators is None else np.where(in_base, denominators, 0.0)
+    is_total = np.zeros(k, dtype=bool) if totals is None else np.asarray(totals, dtype=bool)
 
     estimate = np.full((n_domains, k), np.nan)
     variance = np.full((n_domains, k), np.nan)
@@ -56,10 +62,12 @@ def replicate_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.
             continue
         base = in_base[rows]
         yd = y[rows]
+        xd = x_all[rows]
         wd = w[rows]
         total = base.T.astype(np.float64) @ wd
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = (yd * wd[:, None]).sum(axis=0) / total
+            sum_y = (yd * wd[:, None]).sum(axis=0)
+            mean = np.where(is_total, sum_y, sum_y / (xd * wd[:, None]).sum(axis=0))
             centred = np.where(base, yd - mean, 0.0)
             ss = (wd[:, None] * centred**2).sum(axis=0)
         n_base = base.sum(axis=0)
@@ -67,11 +75,12 @@ def replicate_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.
         weight_sum[d] = total
         n_unweighted[d] = n_base
         with np.errstate(invalid="ignore", divide="ignore"):
-            srs_variance[d] = ss / total / np.maximum(n_base - 1, 1)
+            srs_variance[d] = ss / total / np.maximum(n_base - 1, 1) if denominators is None and totals is None \
+                else np.nan
         rd = rep[rows]
-        sums = rd.T @ np.concatenate([yd, base.astype(np.float64)], axis=1)  # (n_rep, 2k)
+        sums = rd.T @ np.concatenate([yd, xd], axis=1)  # (n_rep, 2k)
         with np.errstate(invalid="ignore", divide="ignore"):
-            theta = sums[:, :k] / sums[:, k:]
+            theta = np.where(is_total, sums[:, :k], sums[:, :k] / sums[:, k:])
         centre = mean if replicates.mse else theta[use_for_centre].mean(axis=0)
         variance[d] = replicates.scale * np.sum(replicates.rscales[:, None] * (theta - centre) ** 2, axis=0)
         degrees[d] = _subset_degf(rd, base, bool(all_rows[d]), replicates, n_rep)
@@ -154,4 +163,6 @@ def replicate_contrasts(
         centre = full if replicates.mse else theta_contrast[:, use_for_centre].mean(axis=1)
         deviation = theta_contrast - centre[:, None]
         variance[:, j] = replicates.scale * (deviation**2 @ replicates.rscales)
-    return ContrastMeans(mean, total, count, contrast_values(mean, contrasts), variance, method="replicate")
+    degrees = np.full(variance.shape, design.degrees_of_freedom, dtype=np.int64)
+    return ContrastMeans(mean, total, count, contrast_values(mean, contrasts), variance, method="replicate",
+                         degrees_of_freedom=degrees)

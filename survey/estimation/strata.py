@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survey.design import SurveyDesign
+from survey.design import CERTAINTY_FPC, SurveyDesign
 from survey.errors import SurveyInputError
 from survey.estimation.sums import bincount_rows
 from survey.options import VarianceMethod
@@ -97,12 +97,13 @@ def combine_strata(design: SurveyDesign, n_domains: int, pieces: DomainPieces) -
     sum_sq, sum_t = pieces.sum_sq, pieces.sum_t
     n_h = design.n_psu_in_stratum[sd_stratum].astype(np.float64)
     f_h = design.stratum_fpc_factor[sd_stratum]
-    lonely = n_h == 1
+    lonely = design.lonely_strata[sd_stratum]
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(n_h > 1, f_h * n_h / (n_h - 1), 0.0)
+        scale = np.where((n_h > 1) & (f_h >= CERTAINTY_FPC), f_h * n_h / (n_h - 1), 0.0)
         contribution = scale * (sum_sq - sum_t**2 / n_h)
     option = design.lonely_psu
-    lonely_strata = np.flatnonzero(design.n_psu_in_stratum == 1)
+    # Certainty strata (f = 1) add nothing and are never lonely (R's onestrat returns 0 for them first).
+    lonely_strata = np.flatnonzero(design.lonely_strata)
     if option == "fail" and lonely_strata.size:
         # R fails only on strata the estimate touches; a calibrated subset keeps every stratum.
         touched = lonely_strata if design.calibrations else lonely_strata[pieces.strata_with_base[lonely_strata]]

@@ -16,23 +16,31 @@ import pandas as pd
 from survey.errors import SurveyInputError
 from survey.questionnaire.schema import Polarity
 
+TargetKind = Literal["proportion", "mean", "total", "ratio", "quantile"]
+"""What a target estimates: `--proportion` and indicators, `--mean`, `--total`, `--ratio`, `--quantile`."""
+
 
 @dataclass(frozen=True)
 class Target:
     """One quantity to estimate; a proportion takes values 0 and 1."""
 
     name: str
-    """Indicator id, `mean:VAR` or `proportion:VAR=VALUE`; the `indicator` column of the output."""
+    """Indicator id, `mean:VAR`, `proportion:VAR=VALUE`, `total:VAR`, `ratio:NUM/DEN` or `quantile:VAR=Q`; the
+    `indicator` column of the output."""
     values: np.ndarray
     """float64 per row; NaN marks a row outside the base."""
-    kind: Literal["proportion", "mean"]
-    """A proportion gets the chosen CI method; a mean always gets a Wald interval."""
+    kind: TargetKind
+    """A proportion gets the chosen CI method; a quantile a Woodruff interval; the rest a Wald interval."""
     title: str = ""
     """What is estimated, in words; the `indicator_title` column of the output."""
     survey: str = ""
     """Questionnaire id and version the indicator is defined by (e.g. `bcs 2008/09`); empty for columns."""
     polarity: Polarity | None = None
     """Whether a rise is an improvement (an indicator's polarity from its questionnaire); None if unknown."""
+    denominator: np.ndarray | None = None
+    """A ratio's denominator per row (NaN outside the base); None for other kinds."""
+    probability: float | None = None
+    """A quantile's probability (0.5 for the median); None for other kinds."""
 
 
 def mean_target(data: pd.DataFrame, variable: str, *, source: str = "data") -> Target:
@@ -47,6 +55,50 @@ def mean_target(data: pd.DataFrame, variable: str, *, source: str = "data") -> T
             "--mean needs a numeric column."
         )
     return Target(f"mean:{variable}", numeric.to_numpy(dtype=np.float64), "mean", title=f"Mean of {variable}")
+
+
+def total_target(data: pd.DataFrame, variable: str, *, source: str = "data") -> Target:
+    """The weighted total of a numeric column (R `svytotal`); missing values are outside the base."""
+    values = mean_target(data, variable, source=source).values
+    return Target(f"total:{variable}", values, "total", title=f"Total of {variable}")
+
+
+def ratio_target(data: pd.DataFrame, spec: str, *, source: str = "data") -> Target:
+    """The ratio of the weighted totals of two numeric columns, `NUM/DEN` (R `svyratio`); a row missing either
+    is outside the base.
+
+    >>> ratio_target(pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, 2.0]}), "a/b").name
+    'ratio:a/b'
+    """
+    numerator, sep, denominator = spec.partition("/")
+    if not sep or not numerator.strip() or not denominator.strip():
+        raise SurveyInputError(f"--ratio '{spec}' must look like NUMERATOR/DENOMINATOR (e.g. --ratio "
+                               "incidents/adults).")
+    numerator, denominator = numerator.strip(), denominator.strip()
+    top = mean_target(data, numerator, source=source).values
+    bottom = mean_target(data, denominator, source=source).values
+    return Target(f"ratio:{numerator}/{denominator}", top, "ratio", title=f"Ratio of {numerator} to {denominator}",
+                  denominator=bottom)
+
+
+def quantile_target(data: pd.DataFrame, spec: str, *, source: str = "data") -> Target:
+    """The quantile `VAR=Q` (0 < Q < 1; 0.5 the median) of a numeric column (R `svyquantile`).
+
+    >>> quantile_target(pd.DataFrame({"age": [30.0, 40.0]}), "age=0.5").probability
+    0.5
+    """
+    variable, sep, text = spec.partition("=")
+    try:
+        probability = float(text)
+    except ValueError:
+        probability = np.nan
+    if not sep or not variable.strip() or not 0 < probability < 1:
+        raise SurveyInputError(f"--quantile '{spec}' must look like VARIABLE=Q with 0 < Q < 1 (e.g. --quantile "
+                               "age=0.5 for the median).")
+    variable = variable.strip()
+    values = mean_target(data, variable, source=source).values
+    return Target(f"quantile:{variable}={probability:g}", values, "quantile",
+                  title=f"Quantile {probability:g} of {variable}", probability=probability)
 
 
 def proportion_target(

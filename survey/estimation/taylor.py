@@ -30,8 +30,14 @@ from survey.estimation.strata import DomainMeans, DomainPieces, finish
 from survey.estimation.sums import pair_index
 
 
-def taylor_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray, n_domains: int) -> DomainMeans:
-    """The (PSU, domain)-pair path: any design, one domain variable."""
+def taylor_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray, n_domains: int,
+                        denominators: np.ndarray | None = None, totals: np.ndarray | None = None) -> DomainMeans:
+    """The (PSU, domain)-pair path: any design, one domain variable.
+
+    Means by default. With `denominators` (n, k; NaN outside the base) column j is the ratio sum w y / sum w x
+    (R `svyratio`: influence w (y - R x) / X), a mean being the ratio to 1; where `totals[j]` it is the total
+    sum w y (R `svytotal`: influence w y). Totals and ratios have no SRS variance here (design effect NaN).
+    """
     n, k = values.shape
     domain = np.asarray(domain, dtype=np.int64)
     in_domain = domain >= 0
@@ -51,7 +57,7 @@ def taylor_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.nda
     sd_keys, sd_of_pair = pair_index(design.psu_stratum[pair_psu], pair_domain, n_domains)
     n_sd = sd_keys.size
     sd_domain = sd_keys % n_domains
-    sd_lonely = design.n_psu_in_stratum[sd_keys // n_domains] == 1
+    sd_lonely = design.lonely_strata[sd_keys // n_domains]
 
     shape = (k, n_domains)
     weight_sum, estimate, srs_variance = np.empty(shape), np.empty(shape), np.empty(shape)
@@ -71,22 +77,31 @@ def taylor_domain_means(design: SurveyDesign, values: np.ndarray, domain: np.nda
     for j in range(k):
         y = values[:, j] if rows is None else values[rows, j]
         in_base = ~np.isnan(y)
+        x = None
+        if denominators is not None:
+            x = denominators[:, j] if rows is None else denominators[rows, j]
+            in_base &= ~np.isnan(x)
+        is_total = totals is not None and bool(totals[j])
         base_f = in_base.astype(np.float64)
         w_base = w * base_f
         y = np.where(in_base, y, 0.0)
+        x = base_f if x is None else np.where(in_base, x, 0.0)
         total_w = np.bincount(dom, weights=w_base, minlength=n_domains)
+        total_x = np.bincount(dom, weights=w_base * x, minlength=n_domains)
         count = np.bincount(dom, weights=base_f, minlength=n_domains)
+        sum_y = np.bincount(dom, weights=w_base * y, minlength=n_domains)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.bincount(dom, weights=w_base * y, minlength=n_domains) / total_w
-            inv_total = np.where(total_w > 0, 1.0 / total_w, 0.0)
-        centred = (y - np.nan_to_num(mean)[dom]) * base_f
+            mean = sum_y if is_total else sum_y / total_x
+            inv_total = np.ones(n_domains) if is_total else np.where(total_x != 0, 1.0 / total_x, 0.0)
+        centred = (y if is_total else y - np.nan_to_num(mean)[dom] * x) * base_f
         w_centred = w_base * centred
         influence = w_centred * inv_total[dom]
         ss = np.bincount(dom, weights=w_centred * centred, minlength=n_domains)
         weight_sum[j], estimate[j], n_unweighted[j] = total_w, mean, np.rint(count)
         with np.errstate(invalid="ignore", divide="ignore"):
             # R svyvar: weighted variance with n/(n-1); the SRS variance of the mean is that over n.
-            srs_variance[j] = ss / total_w / np.maximum(count - 1, 1)
+            srs_variance[j] = ss / total_w / np.maximum(count - 1, 1) if denominators is None and totals is None \
+                else np.nan
         if pair_of_row is None:
             psu_total, pair_base = influence, base_f
         else:

@@ -33,16 +33,23 @@ def domain_means(design: SurveyDesign, values: np.ndarray, domain: np.ndarray, n
 
 
 def domain_means_many(
-    design: SurveyDesign, values: np.ndarray, groupings: Sequence[tuple[np.ndarray, int]]
+    design: SurveyDesign, values: np.ndarray, groupings: Sequence[tuple[np.ndarray, int]],
+    *, denominators: np.ndarray | None = None, totals: np.ndarray | None = None,
 ) -> list[DomainMeans]:
-    """`domain_means` for several domain variables at once: (codes, n_domains) per grouping."""
+    """`domain_means` for several domain variables at once: (codes, n_domains) per grouping.
+
+    With `denominators` (n, k) the columns are ratios sum w y / sum w x (R `svyratio`), and where `totals[j]`
+    totals sum w y (R `svytotal`); the design decides their variance just the same.
+    """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 1:
         values = values[:, None]
     groupings = [(np.asarray(codes, dtype=np.int64), int(size)) for codes, size in groupings]
     if design.variance_method == "replicate":
-        return [replicate_domain_means(design, values, codes, size) for codes, size in groupings]
+        return [replicate_domain_means(design, values, codes, size, denominators, totals) for codes, size in groupings]
     _one_calibration(design)
+    if denominators is not None or totals is not None:
+        return [taylor_domain_means(design, values, codes, size, denominators, totals) for codes, size in groupings]
     step = design.calibrations[-1] if design.calibrations else None
     if design.n_psu == design.n_rows and (step is None or np.array_equal(step.weights_after, design.weights)):
         # The moment path reads the rows once per variable whatever the number of groupings.

@@ -16,10 +16,12 @@ import pandas as pd
 
 from safer_io.inputs import read_parquet
 from survey.errors import SurveyInputError
+from survey.estimation.cautions import check_df_rule
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
 from survey.estimation.estimates import estimate
 from survey.jobs.estimate import DesignOptions, estimate_file, output_labels
 from survey.jobs.several_files import DEFAULT_SOURCE_COLUMN, StackedFiles, WhatToEstimate, load_files, parse_between
+from survey.jobs.warned import recording_warnings
 from survey.judging.periods import (
     Period,
     estimate_periods,
@@ -61,6 +63,8 @@ class Settings:
     min_base: int = 50
     suppress: bool = False
     source_column: str | None = None
+    df_rule: str = "domain"
+    """Degrees of freedom of intervals and tests: `domain` (R's subset rule) or `design` (`--df`)."""
 
 
 def _dates(stacked: StackedFiles, options: PeriodOptions, why: str) -> Any:
@@ -76,7 +80,7 @@ def listed_periods(stacked: StackedFiles, options: PeriodOptions) -> list[Period
         dates = _dates(stacked, options, "--window and --rolling")
         periods += [window_period(dates, *parse_window(w), label=w) for w in options.windows]
         if options.rolling:
-            periods += rolling_periods(dates, options.rolling, options.every)
+            periods += rolling_periods(dates, options.rolling, options.every, notes=stacked.notes)
     elif options.date_col is not None:
         raise SurveyInputError("--date-col needs --window START:END or --rolling LENGTH.")
     return periods
@@ -143,11 +147,13 @@ def _record(stacked: StackedFiles, periods: Sequence[Period], settings: Settings
         "periods": [{"label": p.label, "start": p.start and p.start.isoformat(), "end": p.end and p.end.isoformat(),
                      "respondents": p.n_rows} for p in periods],
         "disclosure": {"min_base": settings.min_base, "suppressed": settings.suppress, "rows_suppressed": suppressed},
-        "notes": missing_domain_notes(stacked.design.data, settings.by),
+        "notes": stacked.notes + [p.note for p in periods if p.note]
+        + missing_domain_notes(stacked.design.data, settings.by),
         "input_files": [str(p) for p in stacked.inputs],
     }
 
 
+@recording_warnings
 def estimate_files(
     paths: Sequence[Path], design_options: DesignOptions, what: WhatToEstimate, settings: Settings,
     period_options: PeriodOptions,
@@ -163,21 +169,25 @@ def estimate_files(
         return estimate_file(paths[0], design_options=design_options, questionnaire=what.questionnaire,
                              indicators=what.indicators, all_indicators=what.all_indicators, means=what.means,
                              proportions=what.proportions, by=settings.by, ci=method, level=settings.level,
-                             min_base=settings.min_base, suppress=settings.suppress, mapping=what.mapping)
+                             min_base=settings.min_base, suppress=settings.suppress, mapping=what.mapping,
+                             df_rule=settings.df_rule, missing=what.missing, totals=what.totals,
+                             ratios=what.ratios, quantiles=what.quantiles)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options))
+                         required_columns=_required(settings, period_options), date_column=period_options.date_col)
     refuse_sparse_domains(stacked.design.data, settings.by, settings.min_base, source=stacked.source)
     periods = listed_periods(stacked, period_options)
     if periods:
         table = estimate_periods(stacked.design, stacked.targets, periods, by=settings.by, ci=method,
                                  level=settings.level, min_base=settings.min_base, suppress=settings.suppress,
-                                 source=stacked.source)
+                                 source=stacked.source, df_rule=check_df_rule(settings.df_rule))
     else:
         table = estimate(stacked.design, stacked.targets, by=settings.by, ci=method, level=settings.level,
-                         min_base=settings.min_base, suppress=settings.suppress, source=stacked.source)
+                         min_base=settings.min_base, suppress=settings.suppress, source=stacked.source,
+                         df_rule=check_df_rule(settings.df_rule))
     return table, _record(stacked, periods, settings, table)
 
 
+@recording_warnings
 def change_job(
     paths: Sequence[Path], design_options: DesignOptions, what: WhatToEstimate, settings: Settings,
     period_options: PeriodOptions, *, independent: bool = False, next_n: float | None = None,
@@ -185,18 +195,24 @@ def change_job(
     """`safer change` on microdata: the change between two periods of one or more files."""
     from survey.judging.change import change
 
+    _means_only(what, "change")
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options))
+                         required_columns=_required(settings, period_options), date_column=period_options.date_col)
     periods = two_periods(stacked, period_options)
     assert periods is not None
     base, current = periods
     table = change(stacked.design, stacked.targets, base, current, by=settings.by, level=settings.level,
                    independent=independent, next_n=next_n, min_base=settings.min_base,
-                   suppress=settings.suppress, source=stacked.source)
+                   suppress=settings.suppress, source=stacked.source, df_rule=check_df_rule(settings.df_rule))
     record = _record(stacked, [base, current], settings, table) | {
         "variance": f"{stacked.design.variance_method}: SE of each change from the full (stacked) design, "
                     "covariance of shared respondents included",
-        "interval": "normal (Wald) interval for the change; p-value two-sided",
+        "interval": f"t interval for the change on its degrees of freedom (--df {settings.df_rule}); p-value "
+                    "two-sided from the same t",
+        "thresholds": "minimum_movement and threshold_level are the Annex's prospective minimum movement (z x "
+                      "sqrt(base SE^2 + next SE^2), next SE as the base's or --next-n's); retrospective_movement "
+                      "and retrospective_threshold are what this change had to pass (t x SE of the change, with the "
+                      "current SE and any overlap): significance follows the retrospective one",
     } | output_labels(what.questionnaire, settings.by)
     return table, record
 
@@ -224,6 +240,13 @@ def change_tables_job(
     return table, record
 
 
+def _means_only(what: WhatToEstimate, command: str) -> None:
+    """Changes and peer gaps are contrasts of means: totals, ratios and quantiles are `safer estimate`'s."""
+    if what.totals or what.ratios or what.quantiles:
+        raise SurveyInputError(f"safer {command} compares indicators, means and proportions; --total, --ratio and "
+                               "--quantile are estimated with `safer estimate`.")
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
@@ -240,6 +263,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     raise SurveyInputError(f"{path}: an estimate table must be .csv, .parquet or .xlsx.")
 
 
+@recording_warnings
 def peers_job(
     paths: Sequence[Path], design_options: DesignOptions, what: WhatToEstimate, settings: Settings,
     period_options: PeriodOptions, *, peers: Path, area_column: str, peer_mean: str = "mean",
@@ -247,16 +271,19 @@ def peers_job(
     """`safer peers`: each area against its most similar group; keeping pace when two periods are given."""
     from survey.judging.peers import PEER_MEAN_NOTES, PEER_MEAN_OPTIONS, peer_comparison, read_peer_groups
 
+    _means_only(what, "peers")
     mean_kind = choose(peer_mean, PEER_MEAN_OPTIONS, "--peer-mean")
     groups = read_peer_groups(peers)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options, [area_column]))
+                         required_columns=_required(settings, period_options, [area_column]),
+                         date_column=period_options.date_col)
     periods = two_periods(stacked, period_options, required=False)
     base, current = periods if periods is not None else (None, None)
     table = peer_comparison(stacked.design, stacked.targets, area_column, groups, current=current, base=base,
                             peer_mean=mean_kind, ci=choose(settings.ci, CI_METHODS, "CI method"),
                             level=settings.level, min_base=settings.min_base,
-                            suppress=settings.suppress, source=stacked.source)
+                            suppress=settings.suppress, source=stacked.source,
+                            df_rule=check_df_rule(settings.df_rule))
     record = _record(stacked, [p for p in (base, current) if p is not None], settings, table) | {
         "peer_mean": PEER_MEAN_NOTES[mean_kind], "peer_mean_kind": mean_kind, "peers_file": str(peers),
         "area_column": area_column,
@@ -265,12 +292,14 @@ def peers_job(
     return table, record
 
 
+@recording_warnings
 def targets_job(
     paths: Sequence[Path], design_options: DesignOptions, settings: Settings, period_options: PeriodOptions,
     *, targets_file: Path, questionnaire: str | None = None, area_column: str | None = None,
     mapping: MappingOptions | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """`safer targets`: trajectory and status of each target in each period (default: every rolling year)."""
+    from survey.judging.target_checks import period_alignment, warn_wrong_side
     from survey.judging.targets import check_against_questionnaire, load_targets, target_status
     from survey.questionnaire.loading import load_questionnaire
 
@@ -284,15 +313,21 @@ def targets_job(
     indicators = list(dict.fromkeys(t.indicator for t in spec.targets))
     what = WhatToEstimate(questionnaire=name, indicators=indicators, mapping=mapping)
     stacked = load_files(paths, design_options, what, source_column=settings.source_column,
-                         required_columns=_required(settings, period_options, [area] if area else []))
+                         required_columns=_required(settings, period_options, [area] if area else []),
+                         date_column=period_options.date_col)
     options = period_options
     if not options.windows and not options.rolling:
         options = PeriodOptions(date_col=options.date_col, rolling="12m", every=options.every)
     periods = listed_periods(stacked, options)
     table = target_status(stacked.design, stacked.targets, spec, periods, date_column=options.date_col,
                           area_column=area, ci=choose(settings.ci, CI_METHODS, "CI method"), level=settings.level,
-                          min_base=settings.min_base, suppress=settings.suppress, source=stacked.source)
+                          min_base=settings.min_base, suppress=settings.suppress, source=stacked.source,
+                          df_rule=check_df_rule(settings.df_rule))
+    warn_wrong_side(table)
+    alignment = period_alignment(spec, periods)
+    stacked.notes.extend(entry["note"] for entry in alignment if "note" in entry)
     record = _record(stacked, periods, settings, table) | {
+        "period_alignment": alignment,
         "targets_file": str(targets_file),
         "trajectory": "straight line from the baseline value at the baseline date (end of the baseline period) "
                       "to the target value at the target date; evaluated at each period's end",

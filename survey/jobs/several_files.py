@@ -17,8 +17,10 @@ import numpy as np
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
+from survey.estimation.missing_codes import parse_missing_options
 from survey.estimation.targets import Target
 from survey.jobs.estimate import DesignOptions, build_design, collect_targets
+from survey.jobs.same_sample import refuse_same_samples, warn_overlapping_dates
 from survey.reading.prepared import MappingOptions
 from survey.stacking import stack_designs
 
@@ -36,6 +38,14 @@ class WhatToEstimate:
     proportions: Sequence[str] = ()
     mapping: MappingOptions | None = None
     """How columns bind to the questionnaire's items (`--map`, `--mapping`, `--ignore-labels`)."""
+    missing: Sequence[str] = ()
+    """`--missing VAR=CODE[,CODE]`: codes of a --mean or --proportion column that are not answers."""
+    totals: Sequence[str] = ()
+    """`--total VAR` (R `svytotal`)."""
+    ratios: Sequence[str] = ()
+    """`--ratio NUM/DEN` (R `svyratio`)."""
+    quantiles: Sequence[str] = ()
+    """`--quantile VAR=Q` (R `svyquantile`, Woodruff interval)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,8 @@ class StackedFiles:
     """The questionnaire, item bindings and label check (of the first file; each file's are in `files`)."""
     source_column: str = DEFAULT_SOURCE_COLUMN
     """The column holding each row's file label (present when several files were stacked)."""
+    notes: list[str] = field(default_factory=list)
+    """What was left out of a --mean or --proportion base, and why, for the record."""
 
 
 def file_labels(paths: Sequence[Path]) -> list[str]:
@@ -77,10 +89,13 @@ def load_files(
     *,
     source_column: str | None = None,
     required_columns: Sequence[str] = (),
+    date_column: str | None = None,
 ) -> StackedFiles:
     """Read every file, build its design and targets, check `required_columns` are in each, and stack.
 
-    With one file, the source column is added only when `source_column` is given.
+    With one file, the source column is added only when `source_column` is given. Several files must be
+    different samples (`survey.jobs.same_sample`: the same file twice, or the same respondents, is refused;
+    overlapping interview dates in `date_column` draw a warning).
     """
     from survey.reading.prepared import prepare_survey_file
 
@@ -88,6 +103,8 @@ def load_files(
         raise SurveyInputError("give at least one data file.")
     labels = file_labels(paths)
     designs, target_lists, inputs, described, records = [], [], [], {}, {}
+    notes: list[str] = []
+    frames = []
     for path, label in zip(paths, labels, strict=True):
         prepared = prepare_survey_file(path, what.questionnaire, what.mapping or MappingOptions())
         data = prepared.data
@@ -97,14 +114,23 @@ def load_files(
         targets = collect_targets(data, source=str(path), questionnaire=prepared.questionnaire,
                                   indicators=what.indicators, all_indicators=what.all_indicators,
                                   means=what.means, proportions=what.proportions,
-                                  value_labels=prepared.value_labels)
+                                  value_labels=prepared.value_labels, user_missing=prepared.user_missing,
+                                  missing=parse_missing_options(what.missing),
+                                  notes=(file_notes := list[str]()), totals=what.totals, ratios=what.ratios,
+                                  quantiles=what.quantiles)
+        notes += [f"{label}: {note}" if len(paths) > 1 else note for note in file_notes]
         design, origin = build_design(data, path, design_options)
+        frames.append(prepared.file.data)
         designs.append(design)
         target_lists.append(targets)
         inputs += [path, *prepared.input_files]
         inputs += [p for p in (design_options.design_file, origin["metadata_file"]) if p is not None]
-        described[label] = design.describe() | {"from": origin["from"]}
+        described[label] = design.describe() | {"from": origin["from"],
+                                                "override_design": origin.get("override_design", False)}
         records[label] = prepared.record()
+    if len(paths) > 1:
+        refuse_same_samples(paths, frames, frozenset(d.weight_column for d in designs if d.weight_column))
+        warn_overlapping_dates(paths, frames, date_column)
     names = [t.name for t in target_lists[0]]
     for path, targets in zip(paths[1:], target_lists[1:], strict=True):
         if [t.name for t in targets] != names:
@@ -120,7 +146,7 @@ def load_files(
     ]
     record = records[labels[0]] | ({"files": records} if len(paths) > 1 else {})
     return StackedFiles(stacked, targets, labels, ", ".join(map(str, paths)), list(dict.fromkeys(inputs)),
-                        described, record, source_column or DEFAULT_SOURCE_COLUMN)
+                        described, record, source_column or DEFAULT_SOURCE_COLUMN, notes)
 
 
 def parse_between(text: str) -> tuple[str, str, str]:

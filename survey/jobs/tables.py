@@ -43,14 +43,17 @@ def check_layout(layout: str) -> None:
 
 
 def _design(weight: str | None, strata: str | None, psu: str | None, fpc: str | None, design: Path | None,
-            lonely_psu: str) -> DesignOptions:
-    return DesignOptions(weight, strata, psu, fpc, design, lonely_psu)
+            lonely_psu: str, override_design: bool = False) -> DesignOptions:
+    return DesignOptions(weight, strata, psu, fpc, design, lonely_psu, override_design)
 
 
 def _what(questionnaire: str | None, indicator: list[str], all_indicators: bool, mean: list[str],
-          proportion: list[str], map_items: list[str], mapping: Path | None, ignore_labels: bool) -> WhatToEstimate:
+          proportion: list[str], map_items: list[str], mapping: Path | None, ignore_labels: bool,
+          missing: list[str] | None = None, total: list[str] | None = None, ratio: list[str] | None = None,
+          quantile: list[str] | None = None) -> WhatToEstimate:
     return WhatToEstimate(questionnaire, indicator, all_indicators, mean, proportion,
-                          MappingOptions(tuple(map_items), mapping, ignore_labels))
+                          MappingOptions(tuple(map_items), mapping, ignore_labels), tuple(missing or ()),
+                          tuple(total or ()), tuple(ratio or ()), tuple(quantile or ()))
 
 
 def _judged(table: pd.DataFrame, record: dict[str, Any], command: str, parameters: dict[str, Any],
@@ -65,22 +68,29 @@ def estimate_command(*, data: list[Path], out: Path, questionnaire: str | None, 
                      mapping: Path | None, ignore_labels: bool, weight: str | None, strata: str | None,
                      psu: str | None, fpc: str | None, design: Path | None, lonely_psu: str, by: list[str], ci: str,
                      level: float, min_base: int, suppress: bool, source_col: str | None, date_col: str | None,
-                     window: list[str], rolling: str | None, every: str, table_layout: str) -> Judged:
-    """`safer estimate`: indicators, means and proportions, by domain and period, with their metadata."""
+                     window: list[str], rolling: str | None, every: str, table_layout: str,
+                     total: list[str] | None = None, ratio: list[str] | None = None,
+                     quantile: list[str] | None = None, missing: list[str] | None = None,
+                     override_design: bool = False, df_rule: str = "domain") -> Judged:
+    """`safer estimate`: indicators, means, proportions, totals, ratios and quantiles, by domain and period,
+    with their metadata."""
     table_format(out)
     check_layout(table_layout)
     check_outputs([out], [*data, design, mapping])
     table, record = estimate_files(
-        data, _design(weight, strata, psu, fpc, design, lonely_psu),
-        _what(questionnaire, indicator, all_indicators, mean, proportion, map_items, mapping, ignore_labels),
-        Settings(by, ci, level, min_base, suppress, source_col),
+        data, _design(weight, strata, psu, fpc, design, lonely_psu, override_design),
+        _what(questionnaire, indicator, all_indicators, mean, proportion, map_items, mapping, ignore_labels,
+              missing, total, ratio, quantile),
+        Settings(by, ci, level, min_base, suppress, source_col, df_rule=df_rule),
         PeriodOptions(date_col=date_col, windows=window, rolling=rolling, every=every),
     )
     inputs = record.pop("input_files")
     parameters = {
         "questionnaire": questionnaire, "indicators": indicator, "all_indicators": all_indicators,
-        "means": mean, "proportions": proportion, "by": by, "ci": ci, "level": level,
-        "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu, "map": map_items,
+        "means": mean, "proportions": proportion, "totals": total or [], "ratios": ratio or [],
+        "quantiles": quantile or [], "missing": missing or [], "by": by, "ci": ci, "level": level,
+        "min_base": min_base, "suppress": suppress, "df": df_rule, "lonely_psu": lonely_psu,
+        "override_design": override_design, "map": map_items,
         "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
         "fpc": fpc, "design": design, "format": table_layout, "source_col": source_col, "date_col": date_col,
         "windows": window, "rolling": rolling, "every": every,
@@ -95,7 +105,8 @@ def change_command(*, data: list[Path] | None, out: Path, between: str | None, b
                    map_items: list[str], mapping: Path | None, ignore_labels: bool, weight: str | None,
                    strata: str | None, psu: str | None, fpc: str | None, design: Path | None, lonely_psu: str,
                    by: list[str], level: float, min_base: int, suppress: bool, source_col: str | None,
-                   table_layout: str) -> Judged:
+                   table_layout: str, missing: list[str] | None = None, override_design: bool = False,
+                   df_rule: str = "domain") -> Judged:
     """`safer change`: the difference between two periods (of microdata, or of two published tables)."""
     table_format(out)
     check_layout(table_layout)
@@ -108,9 +119,10 @@ def change_command(*, data: list[Path] | None, out: Path, between: str | None, b
                                           table_level=table_level, next_n=next_n)
     else:
         table, record = change_job(
-            files, _design(weight, strata, psu, fpc, design, lonely_psu),
-            _what(questionnaire, indicator, all_indicators, mean, proportion, map_items, mapping, ignore_labels),
-            Settings(by, "wald", level, min_base, suppress, source_col),
+            files, _design(weight, strata, psu, fpc, design, lonely_psu, override_design),
+            _what(questionnaire, indicator, all_indicators, mean, proportion, map_items, mapping, ignore_labels,
+                  missing),
+            Settings(by, "wald", level, min_base, suppress, source_col, df_rule=df_rule),
             PeriodOptions(date_col=date_col, between=between, base_window=base_window,
                           current_window=current_window),
             independent=independent, next_n=next_n,
@@ -119,8 +131,9 @@ def change_command(*, data: list[Path] | None, out: Path, between: str | None, b
         "between": between, "base_window": base_window, "current_window": current_window, "date_col": date_col,
         "independent": independent, "next_n": next_n, "tables": [str(t) for t in tables or ()],
         "table_level": table_level, "questionnaire": questionnaire, "indicators": indicator,
-        "all_indicators": all_indicators, "means": mean, "proportions": proportion, "by": by, "level": level,
-        "min_base": min_base, "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col,
+        "all_indicators": all_indicators, "means": mean, "proportions": proportion, "missing": missing or [],
+        "by": by, "level": level, "min_base": min_base, "suppress": suppress, "df": df_rule,
+        "lonely_psu": lonely_psu, "override_design": override_design, "source_col": source_col,
         "map": map_items, "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata,
         "psu": psu, "fpc": fpc, "design": design,
     }
@@ -133,15 +146,17 @@ def peers_command(*, data: list[Path], out: Path, peers: Path, area_col: str, pe
                   proportion: list[str], map_items: list[str], mapping: Path | None, ignore_labels: bool,
                   weight: str | None, strata: str | None, psu: str | None, fpc: str | None, design: Path | None,
                   lonely_psu: str, ci: str, level: float, min_base: int, suppress: bool, source_col: str | None,
-                  table_layout: str) -> Judged:
+                  table_layout: str, missing: list[str] | None = None, override_design: bool = False,
+                  df_rule: str = "domain") -> Judged:
     """`safer peers`: each area against the mean of its peer group (and, with two periods, its pace)."""
     table_format(out)
     check_layout(table_layout)
     check_outputs([out], [*data, peers, design, mapping])
     table, record = peers_job(
-        data, _design(weight, strata, psu, fpc, design, lonely_psu),
-        _what(questionnaire, indicator, all_indicators, mean, proportion, map_items, mapping, ignore_labels),
-        Settings((), ci, level, min_base, suppress, source_col),
+        data, _design(weight, strata, psu, fpc, design, lonely_psu, override_design),
+        _what(questionnaire, indicator, all_indicators, mean, proportion, map_items, mapping, ignore_labels,
+              missing),
+        Settings((), ci, level, min_base, suppress, source_col, df_rule=df_rule),
         PeriodOptions(date_col=date_col, between=between, base_window=base_window, current_window=current_window),
         peers=peers, area_column=area_col, peer_mean=peer_mean,
     )
@@ -149,8 +164,9 @@ def peers_command(*, data: list[Path], out: Path, peers: Path, area_col: str, pe
         "peers": peers, "area_col": area_col, "peer_mean": peer_mean, "between": between,
         "base_window": base_window, "current_window": current_window, "date_col": date_col,
         "questionnaire": questionnaire, "indicators": indicator, "all_indicators": all_indicators,
-        "ci": ci, "means": mean, "proportions": proportion, "level": level, "min_base": min_base,
-        "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col, "map": map_items,
+        "ci": ci, "means": mean, "proportions": proportion, "missing": missing or [], "level": level,
+        "min_base": min_base, "suppress": suppress, "df": df_rule, "lonely_psu": lonely_psu,
+        "override_design": override_design, "source_col": source_col, "map": map_items,
         "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
         "fpc": fpc, "design": design,
     }
@@ -162,14 +178,14 @@ def targets_command(*, data: list[Path], out: Path, targets: Path, date_col: str
                     map_items: list[str], mapping: Path | None, ignore_labels: bool, weight: str | None,
                     strata: str | None, psu: str | None, fpc: str | None, design: Path | None, lonely_psu: str,
                     ci: str, level: float, min_base: int, suppress: bool, source_col: str | None,
-                    table_layout: str) -> Judged:
+                    table_layout: str, override_design: bool = False, df_rule: str = "domain") -> Judged:
     """`safer targets`: each target's trajectory, the latest estimates and whether they are on track."""
     table_format(out)
     check_layout(table_layout)
     check_outputs([out], [*data, targets, design, mapping])
     table, record = targets_job(
-        data, _design(weight, strata, psu, fpc, design, lonely_psu),
-        Settings((), ci, level, min_base, suppress, source_col),
+        data, _design(weight, strata, psu, fpc, design, lonely_psu, override_design),
+        Settings((), ci, level, min_base, suppress, source_col, df_rule=df_rule),
         PeriodOptions(date_col=date_col, windows=window, rolling=rolling, every=every),
         targets_file=targets, questionnaire=questionnaire, area_column=area_col,
         mapping=MappingOptions(tuple(map_items), mapping, ignore_labels),
@@ -177,7 +193,8 @@ def targets_command(*, data: list[Path], out: Path, targets: Path, date_col: str
     parameters = {
         "targets": targets, "date_col": date_col, "windows": window, "rolling": rolling, "every": every,
         "questionnaire": questionnaire, "area_col": area_col, "ci": ci, "level": level, "min_base": min_base,
-        "suppress": suppress, "lonely_psu": lonely_psu, "source_col": source_col, "map": map_items,
+        "suppress": suppress, "df": df_rule, "lonely_psu": lonely_psu, "override_design": override_design,
+        "source_col": source_col, "map": map_items,
         "mapping": mapping, "ignore_labels": ignore_labels, "weight": weight, "strata": strata, "psu": psu,
         "fpc": fpc, "design": design,
     }

@@ -20,6 +20,8 @@ from safer_io.sidecars import sidecar_path
 from survey.design import load_design_spec
 from survey.errors import SurveyInputError
 from survey.reading.prepared import MappingOptions, prepare_survey_file
+from survey.reading.recorded import recorded_questionnaire
+from survey.weighting.control_checks import GRAND_TOTAL_RTOL
 from survey.weighting.controls import read_control_totals
 from survey.weighting.pipeline import WeightingResult, run_weighting
 from survey.weighting.replicates import parse_replicates
@@ -57,6 +59,8 @@ class WeightOptions:
     replicates: str | None = None
     seed: int | None = None
     on_nonconvergence: str | None = None
+    control_tolerance: float = GRAND_TOTAL_RTOL
+    """How far (relative) the margins of one group of control totals may differ (`--control-tolerance`)."""
 
 
 def output_format(path: Path) -> str:
@@ -160,12 +164,19 @@ def run_weight_job(
         if spec.calibration.controls is None:
             raise SurveyInputError("calibration needs control totals: give --controls totals.csv.")
         controls_path = Path(spec.calibration.controls)
-        controls = read_control_totals(controls_path, spec.calibration.by)
+        controls = read_control_totals(controls_path, spec.calibration.by, tolerance=options.control_tolerance)
         inputs.append(controls_path)
     inputs += [p for p in (options.spec_file, options.design_file) if p is not None]
     inputs += prepared.input_files
     result = run_weighting(prepared.data, spec, controls, value_labels=prepared.value_labels, source=str(data_path))
     result.metadata["weighting"]["fingerprint"] = weights_fingerprint(result.data)
+    # Which survey the weighted rows are: the questionnaire given, else the one the input's metadata records.
+    if prepared.questionnaire is not None:
+        result.metadata["weighting"]["questionnaire"] = {
+            "name": prepared.questionnaire.name, "version": prepared.questionnaire.version, "from": "--questionnaire"}
+    elif (recorded := recorded_questionnaire(data_path)) is not None:
+        result.metadata["weighting"]["questionnaire"] = {
+            "name": recorded.name, "version": recorded.version, "from": f"{data_path} ({recorded.found_in})"}
     return WeightJob(result, spec.model_dump(mode="json"), inputs, prepared.record())
 
 
@@ -200,7 +211,7 @@ def weight_command(*, data: Path, out: Path, controls: Path | None, by: list[str
                    max_iter: int | None, epsilon: float | None, trim_upper: str | None, trim_lower: str | None,
                    scale: str | None, replicates: str | None, seed: int | None, on_nonconvergence: str | None,
                    report: Path | None, questionnaire: str | None, map_items: list[str], mapping: Path | None,
-                   ignore_labels: bool) -> Weighed:
+                   ignore_labels: bool, control_tolerance: float = GRAND_TOTAL_RTOL) -> Weighed:
     """Check the outputs, weight `data`, and say what the sidecar will record (nothing is written yet)."""
     output_format(out)
     check_outputs([out, report], [data, controls, design, spec, mapping])
@@ -210,13 +221,15 @@ def weight_command(*, data: Path, out: Path, controls: Path | None, by: list[str
         adults_cap=adults_cap, response_col=response_col, nonresponse_classes=tuple(nr_class), method=method,
         bounds=bounds, max_iter=max_iter, epsilon=epsilon, trim_upper=trim_upper, trim_lower=trim_lower,
         scale=scale, replicates=replicates, seed=seed, on_nonconvergence=on_nonconvergence,
+        control_tolerance=control_tolerance,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         job = run_weight_job(data, options, questionnaire, MappingOptions(tuple(map_items), mapping, ignore_labels))
     parameters = {"spec": job.spec, "questionnaire": questionnaire, "map": map_items, "mapping": mapping,
-                  "ignore_labels": ignore_labels}
-    meta = provenance("weight", parameters, job.inputs) | job.record | job.result.metadata
+                  "ignore_labels": ignore_labels, "control_tolerance": control_tolerance}
+    meta = provenance("weight", parameters, job.inputs) | job.record | job.result.metadata | {
+        "warnings": list(dict.fromkeys(str(w.message) for w in caught))}
     return Weighed(job, [w.message for w in caught], meta)
 
 

@@ -12,7 +12,11 @@ population). Either way the difference is a contrast of domain means of the full
 (`survey.estimation.variance.contrast_means`), so its SE accounts for the area being part of its own
 group and for any covariance between areas (shared strata, PSUs or calibration). With a base and a
 current period, the area's change is set against the peer mean of the members' changes (a difference in
-differences), again with its full-design SE.
+differences), again with its full-design SE. Tests and intervals of the differences use Student's t on the
+degrees of freedom of the rows each difference reaches (`survey.judging.significance`).
+
+An area with no respondent in a period has blank figures for it and a `note`; its group's peer mean in that
+period is the mean of the members that were sampled.
 """
 
 from __future__ import annotations
@@ -24,15 +28,16 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
+from survey.estimation.cautions import DfRule, check_df_rule
 from survey.estimation.contrasts import Contrasts, Estimands
 from survey.estimation.targets import Target, as_text, domain_codes
 from survey.estimation.variance import contrast_means
 from survey.judging.minimum_movement import z_quantile
 from survey.judging.periods import Period, check_distinct, estimate_periods
+from survey.judging.significance import t_test
 from survey.options import CIMethod
 from survey.questionnaire.schema import Polarity
 
@@ -49,7 +54,7 @@ PEER_MEAN_NOTES: dict[str, str] = {
 PEER_COLUMNS: tuple[str, ...] = (
     "survey", "indicator", "indicator_title", "domain", "domain_value", "group", "group_size", "period", "estimate",
     "se", "ci_lower", "ci_upper", "ci_method", "peer_mean", "difference", "se_difference", "difference_ci_lower",
-    "difference_ci_upper", "p_value", "flag", "rank", "n_unweighted", "low_base",
+    "difference_ci_upper", "p_value", "flag", "rank", "n_unweighted", "low_base", "degrees_of_freedom", "note",
 )
 """The peer table (`docs/report.md`): `domain` is the area column, `domain_value` the area; `ci_lower` and
 `ci_upper` are the area estimate's interval (as `estimate` gives it), `difference_ci_*` the difference's."""
@@ -163,17 +168,17 @@ def _rank(estimate: np.ndarray, group: np.ndarray, polarity: Polarity | None) ->
     score = -estimate if polarity == "lower_is_better" else estimate
     frame = pd.DataFrame({"score": score, "group": group})
     ranks = frame.groupby("group")["score"].rank(method="min", ascending=False)
-    return ranks.to_numpy()
+    return ranks.astype("Int64").to_numpy()  # an area without an estimate has no rank
 
 
 def _peer_contrasts(area_group: np.ndarray, n_groups: int, pooled_offset: int, peer_mean: PeerMean,
-                    periods: int) -> Contrasts:
+                    periods: int, sampled: np.ndarray) -> Contrasts:
     """Contrasts per area a (A areas): [0, A) the area's estimate and [A, 2A) the peer mean, at the last
     period; [2A, 3A) area - peer mean; with two periods also [3A, 4A) the area's change, [4A, 5A) the peer
     change and [5A, 6A) the difference in change. Estimand p * A + a is area a in period p; with
-    `population` the pooled group g in period p is `pooled_offset + p * n_groups + g`."""
+    `population` the pooled group g in period p is `pooled_offset + p * n_groups + g`. `sampled[p, a]` says
+    whether area a has respondents in period p: the plain peer mean averages the sampled members only."""
     n_areas = area_group.size
-    sizes = np.bincount(area_group, minlength=n_groups)
     terms: list[tuple[int, int, float]] = []
 
     def level(p: int, a: int) -> list[tuple[int, float]]:
@@ -183,8 +188,8 @@ def _peer_contrasts(area_group: np.ndarray, n_groups: int, pooled_offset: int, p
         g = area_group[a]
         if peer_mean == "population":
             return [(pooled_offset + p * n_groups + g, 1.0)]
-        members = np.flatnonzero(area_group == g)
-        return [(p * n_areas + int(b), 1.0 / float(sizes[g])) for b in members]
+        members = np.flatnonzero((area_group == g) & sampled[p])
+        return [(p * n_areas + int(b), 1.0 / float(members.size)) for b in members]
 
     last = periods - 1
     for a in range(n_areas):
@@ -213,6 +218,7 @@ def peer_comparison(
     min_base: int = 50,
     suppress: bool = False,
     source: str = "data",
+    df_rule: DfRule = "domain",
 ) -> pd.DataFrame:
     """Each area of `area_column` against the mean of its peer group (`PEER_COLUMNS`), and, when `base` is
     given, its change from `base` to `current` against its peers' (`PACE_COLUMNS`, keeping pace).
@@ -243,7 +249,8 @@ def peer_comparison(
         raise ValueError("a base period needs a current period")
     if not targets:
         raise SurveyInputError("nothing to compare: give an indicator, --mean or --proportion.")
-    z = z_quantile(level)
+    z_quantile(level)
+    df_rule = check_df_rule(df_rule)
     codes, labels = domain_codes(design.data, area_column, source=source)
     area_group, group_labels = _area_groups(groups, labels, area_column)
     n_areas, n_groups = len(labels), len(group_labels)
@@ -258,57 +265,70 @@ def peer_comparison(
                               np.concatenate([estimands.estimand, pooled.estimand + pooled_offset]),
                               pooled_offset + pooled.n)
     values = np.vstack([np.asarray(t.values, dtype=np.float64) for t in targets]).T
-    contrasts = _peer_contrasts(area_group, n_groups, pooled_offset, peer_mean, len(periods))
+    sampled = np.stack([np.bincount(codes[(codes >= 0) & p.mask], minlength=n_areas) > 0 for p in periods])
+    contrasts = _peer_contrasts(area_group, n_groups, pooled_offset, peer_mean, len(periods), sampled)
     result = contrast_means(design, values, estimands, contrasts)
     value, se = result.contrast, np.sqrt(np.maximum(result.variance, 0.0))
+    degrees = result.degrees_of_freedom if df_rule == "domain" and result.degrees_of_freedom is not None \
+        else np.full(result.variance.shape, design.degrees_of_freedom)
     own = estimate_periods(design, targets, periods[-1:], by=[area_column], ci=ci, level=level, min_base=0,
-                           source=source)
+                           source=source, df_rule=df_rule)
+    # An area with no respondent in the period has no row there: reindex leaves it blank, not a KeyError.
     own = own[own["domain"] == area_column].set_index(["indicator", "domain_value"])
     n_current = result.n_unweighted[(len(periods) - 1) * n_areas:len(periods) * n_areas]
     n_base = result.n_unweighted[:n_areas]
     block = [slice(b * n_areas, (b + 1) * n_areas) for b in range(6)]
     tables = []
     for j, target in enumerate(targets):
-        difference, se_difference = value[block[2], j], se[block[2], j]
-        p_value = _p_value(difference, se_difference)
-        interval = own.loc[[(target.name, a) for a in labels]]
+        level_now = np.where(n_current[:, j] > 0, value[block[0], j], np.nan)
+        difference = np.where(n_current[:, j] > 0, value[block[2], j], np.nan)
+        se_difference = np.where(np.isfinite(difference), se[block[2], j], np.nan)
+        test = t_test(difference, se_difference, degrees[block[2], j], level)
+        p_value = test.p_value
+        interval = own.reindex(pd.MultiIndex.from_tuples([(target.name, a) for a in labels]))
         table = pd.DataFrame({
             "survey": target.survey, "indicator": target.name, "indicator_title": target.title,
             "domain": area_column, "domain_value": labels, "group": [group_labels[g] for g in area_group],
             "group_size": np.bincount(area_group, minlength=n_groups)[area_group],
-            "period": periods[-1].label, "estimate": value[block[0], j], "se": se[block[0], j],
+            "period": periods[-1].label, "estimate": level_now, "se": interval["se"].to_numpy(),
             "ci_lower": interval["ci_lower"].to_numpy(), "ci_upper": interval["ci_upper"].to_numpy(),
             "ci_method": interval["ci_method"].to_numpy(),
             "peer_mean": value[block[1], j], "difference": difference, "se_difference": se_difference,
-            "difference_ci_lower": difference - z * se_difference,
-            "difference_ci_upper": difference + z * se_difference,
+            "difference_ci_lower": test.lower, "difference_ci_upper": test.upper,
             "p_value": p_value, "flag": _comparison(difference, p_value < 1 - level, target.polarity),
-            "rank": _rank(value[block[0], j], area_group, target.polarity).astype(np.int64),
+            "rank": _rank(level_now, area_group, target.polarity),
             "n_unweighted": n_current[:, j], "low_base": n_current[:, j] < min_base,
+            "degrees_of_freedom": degrees[block[2], j],
+            "note": [_empty_note(periods[-1:], n_current[a:a + 1, j]) for a in range(n_areas)],
         })
         if base is not None:
-            gap, se_gap = value[block[5], j], se[block[5], j]
-            pace_p = _p_value(gap, se_gap)
+            changed = (n_current[:, j] > 0) & (n_base[:, j] > 0)
+            gap = np.where(changed, value[block[5], j], np.nan)
+            se_gap = np.where(changed, se[block[5], j], np.nan)
+            pace = t_test(gap, se_gap, degrees[block[5], j], level)
             table = table.assign(
-                base_period=base.label, current_period=periods[-1].label, change=value[block[3], j],
-                peer_change=value[block[4], j], pace_difference=gap, se_pace_difference=se_gap,
-                pace_ci_lower=gap - z * se_gap, pace_ci_upper=gap + z * se_gap, pace_p_value=pace_p,
-                pace_flag=_pace(gap, pace_p < 1 - level, target.polarity),
+                base_period=base.label, current_period=periods[-1].label,
+                change=np.where(changed, value[block[3], j], np.nan), peer_change=value[block[4], j],
+                pace_difference=gap, se_pace_difference=se_gap, pace_ci_lower=pace.lower, pace_ci_upper=pace.upper,
+                pace_p_value=pace.p_value, pace_flag=_pace(gap, pace.p_value < 1 - level, target.polarity),
                 low_base=table["low_base"] | (n_base[:, j] < min_base),
+                note=[_empty_note([base, periods[-1]], np.array([n_base[a, j], n_current[a, j]]))
+                      for a in range(n_areas)],
             )
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
     if suppress:
         numbers = [c for c in table.columns if table[c].dtype == np.float64]
         table.loc[table["low_base"], numbers] = np.nan
-        words = [c for c in ("flag", "pace_flag") if c in table.columns]
+        # ci_method too: "korn-graubard at p=1" would say that everyone in the area agreed.
+        words = [c for c in ("flag", "pace_flag", "ci_method") if c in table.columns]
         table.loc[table["low_base"], words] = None
     return table
 
 
-def _p_value(difference: np.ndarray, se: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        statistic = np.where(se > 0, np.abs(difference) / se, np.where(difference == 0, 0.0, np.inf))
-    p: np.ndarray = 2 * special.ndtr(-statistic)
-    p[np.isnan(difference)] = np.nan
-    return p
+def _empty_note(periods: Sequence[Period], n: np.ndarray) -> str:
+    """Which periods an area has no respondent in ('' when it has some in each)."""
+    empty = [f"'{p.label}'" for p, count in zip(periods, n, strict=True) if count == 0]
+    if not empty:
+        return ""
+    return f"no respondent in this area in period {' or '.join(empty)}: no estimate or comparison there"

@@ -8,6 +8,12 @@ in the variance, and two windows that share respondents carry their covariance i
 BCS results are published as rolling 12-month figures each quarter (000:604, 000:631); `rolling_periods`
 gives those windows: every window of the given length that ends at a quarter (or month, or year) end and
 lies within the fieldwork dates.
+
+A period is labelled by the data it holds. A window only partly covered by fieldwork (interviews in some of its
+calendar months) says so in its label, "2008-01:2008-06 (fieldwork in 3 of 6 months, 2008-04 to 2008-06)",
+rather than passing for January to June. A rolling window is a rolling year only if fieldwork covers at least
+90% of its months (`ROLLING_COVERAGE`); others are left out and named in a note, so a stray date (1899) cannot
+add a half-covered window.
 """
 
 from __future__ import annotations
@@ -24,15 +30,18 @@ import pandas as pd
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
+from survey.estimation.cautions import DfRule, check_df_rule, chosen_df, weight_concentration
 from survey.estimation.estimates import OVERALL, domain_table, output_columns
+from survey.estimation.statistics import target_statistics
 from survey.estimation.targets import Target, as_text, domain_codes
-from survey.estimation.variance import domain_means_many
 from survey.options import CI_METHODS, CIMethod, choose
 
 Every = Literal["month", "quarter", "year"]
 """How often a rolling window ends: each calendar month, quarter (March, June, ...) or year (December)."""
 EVERY_OPTIONS: tuple[Every, ...] = get_args(Every)
 MONTHS_BETWEEN_ENDS: dict[str, int] = {"month": 1, "quarter": 3, "year": 12}
+ROLLING_COVERAGE = 0.9
+"""Share of a rolling window's calendar months that must hold interviews for it to be estimated."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,8 @@ class Period:
     """First day of a date window (None for a level of a column)."""
     end: dt.date | None = None
     """Last day of a date window, inclusive."""
+    note: str = ""
+    """What the label alone does not say (a window only partly covered by fieldwork)."""
 
     @property
     def n_rows(self) -> int:
@@ -114,11 +125,41 @@ def parse_window(text: str, option: str = "--window") -> tuple[dt.date, dt.date]
     return start, end
 
 
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def months_covered(dates: np.ndarray, start: dt.date, end: dt.date) -> tuple[list[int], int]:
+    """The calendar months of [start, end] holding at least one interview (as year * 12 + month - 1), and how
+    many calendar months the window spans.
+
+    >>> days = np.array(["2008-04-03", "2008-05-20", "2008-06-30"], dtype="datetime64[D]")
+    >>> covered, total = months_covered(days, dt.date(2008, 1, 1), dt.date(2008, 6, 30))
+    >>> len(covered), total
+    (3, 6)
+    """
+    inside = dates[(dates >= np.datetime64(start, "D")) & (dates <= np.datetime64(end, "D"))]
+    months = np.unique(inside.astype("datetime64[M]").astype(np.int64) + 1970 * 12)
+    return [int(m) for m in months], _month_index(end) - _month_index(start) + 1
+
+
+def _month_text(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def window_period(dates: np.ndarray, start: dt.date, end: dt.date, label: str | None = None,
                   *, option: str = "--window") -> Period:
-    """The respondents interviewed from `start` to `end` inclusive; an empty window is an input error."""
+    """The respondents interviewed from `start` to `end` inclusive; an empty window is an input error, and one
+    whose months are not all covered by fieldwork says so in its label."""
     mask = (dates >= np.datetime64(start, "D")) & (dates <= np.datetime64(end, "D"))
     period = Period(label or f"{start.isoformat()}:{end.isoformat()}", mask, start, end)
+    if mask.any():
+        covered, total = months_covered(dates, start, end)
+        if len(covered) < total:
+            part = (f"fieldwork in {len(covered)} of {total} months, {_month_text(covered[0])} to "
+                    f"{_month_text(covered[-1])}")
+            return Period(f"{period.label} ({part})", mask, start, end,
+                          note=f"{option} {period.label}: only partly covered by the data ({part}).")
     if not mask.any():
         first, last = (str(dates.min()), str(dates.max())) if dates.size else ("-", "-")
         raise SurveyInputError(
@@ -162,13 +203,15 @@ def _add_months(day: dt.date, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def rolling_periods(dates: np.ndarray, length: str | int = "12m", every: str = "quarter") -> list[Period]:
+def rolling_periods(dates: np.ndarray, length: str | int = "12m", every: str = "quarter",
+                    notes: list[str] | None = None) -> list[Period]:
     """Windows of `length` months ending at each `every` end that lie within the interview dates.
 
     A window ends on the last day of a month (a quarter ends in March, June, September or December; a
     year in December) and starts on the first day of the month `length - 1` months earlier. Only windows
     that start on or after the first interview month and end on or before the last interview month are
-    given: a partly observed window would not be a rolling year.
+    given, and only those with interviews in at least 90% of their months (`ROLLING_COVERAGE`): a partly
+    observed window would not be a rolling year. Windows left out for coverage are described in `notes`.
 
     >>> days = np.arange(np.datetime64("2008-04-01"), np.datetime64("2010-04-01"))
     >>> [p.label for p in rolling_periods(days, "12m", "quarter")][:3]
@@ -190,7 +233,13 @@ def rolling_periods(dates: np.ndarray, length: str | int = "12m", every: str = "
         start = dt.date(start_year, start_month, 1)
         mask = (dates >= np.datetime64(start, "D")) & (dates <= np.datetime64(end, "D"))
         if mask.any():
-            periods.append(Period(f"{months} months to {end.isoformat()}", mask, start, end))
+            covered, total = months_covered(dates, start, end)
+            if len(covered) >= ROLLING_COVERAGE * total:
+                periods.append(Period(f"{months} months to {end.isoformat()}", mask, start, end))
+            elif notes is not None:
+                notes.append(f"--rolling {length}: the window {start.isoformat()} to {end.isoformat()} is left out: "
+                             f"fieldwork covers {len(covered)} of its {total} months ({int(mask.sum())} "
+                             f"respondent(s)), under {ROLLING_COVERAGE:.0%}.")
         year, month = _add_months(dt.date(year, month, 1), step)
     if not periods:
         raise SurveyInputError(
@@ -218,6 +267,7 @@ def estimate_periods(
     suppress: bool = False,
     source: str = "data",
     extra: Sequence[str] = (),
+    df_rule: DfRule = "domain",
 ) -> pd.DataFrame:
     """`estimate` for each period: every target overall and by each `by` column, within each period.
 
@@ -238,9 +288,10 @@ def estimate_periods(
     >>> first = window_period(parse_dates(data, "day"), *parse_window("2008-04:2008-12"))
     >>> table = estimate_periods(design, [mean_target(data, "y")], [first], min_base=1)
     >>> table[["period", "estimate", "n_unweighted"]].values.tolist()
-    [['2008-04-01:2008-12-31', 1.5, 2]]
+    [['2008-04-01:2008-12-31 (fieldwork in 2 of 9 months, 2008-04 to 2008-09)', 1.5, 2]]
     """
     ci = choose(ci, CI_METHODS, "CI method")
+    df_rule = check_df_rule(df_rule)
     if not targets:
         raise SurveyInputError("nothing to estimate: give an indicator, --mean or --proportion.")
     if not periods:
@@ -253,10 +304,14 @@ def estimate_periods(
     for period in periods:
         for name, codes, labels in domains:
             groupings.append((period, name, np.where(period.mask, codes, -1), labels))
-    results = domain_means_many(design, values, [(codes, len(labels)) for _, _, codes, labels in groupings])
+    results = target_statistics(design, targets, [(codes, len(labels)) for _, _, codes, labels in groupings],
+                                level=level, df_rule=df_rule)
     tables = []
-    for (period, name, codes, labels), moments in zip(groupings, results, strict=True):
-        table = domain_table(targets, name, labels, moments, ci, level, min_base, suppress)
+    for (period, name, codes, labels), result in zip(groupings, results, strict=True):
+        table = domain_table(targets, name, labels, result.moments, ci, level, min_base, suppress,
+                             weights=weight_concentration(design, values, codes, len(labels)),
+                             df=chosen_df(design, result.moments.degrees_of_freedom, df_rule),
+                             quantile_limits=(result.lower, result.upper))
         present = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
         table = table[np.repeat(present, len(targets))]
         tables.append(table.assign(
@@ -264,7 +319,7 @@ def estimate_periods(
             period_start=period.start.isoformat() if period.start else None,
             period_end=period.end.isoformat() if period.end else None,
         ))
-    return pd.concat(tables, ignore_index=True)[[*output_columns(True), *extra]]
+    return pd.concat(tables, ignore_index=True)[list(dict.fromkeys([*output_columns(True), *extra]))]
 
 
 def rolling(

@@ -32,6 +32,7 @@ from scipy import special
 
 from survey.design import SurveyDesign
 from survey.errors import SurveyInputError
+from survey.estimation.cautions import DfRule
 from survey.estimation.estimates import OVERALL
 from survey.estimation.targets import Target
 from survey.judging.periods import Period, estimate_periods, parse_dates, parse_window, window_period
@@ -202,6 +203,7 @@ def target_status(
     min_base: int = 50,
     suppress: bool = False,
     source: str = "data",
+    df_rule: DfRule = "domain",
 ) -> pd.DataFrame:
     """Each target's trajectory and status in each of `periods` (`TARGET_COLUMNS`).
 
@@ -219,7 +221,7 @@ def target_status(
                                    "(--area-col, or area_column in the targets file).")
     by = [area_column] if area_column is not None and any(t.area != OVERALL for t in spec.targets) else []
     latest = estimate_periods(design, targets, periods, by=by, ci=ci, level=level, min_base=min_base,
-                              suppress=suppress, source=source, extra=("degrees_of_freedom",))
+                              suppress=suppress, source=source, extra=("degrees_of_freedom",), df_rule=df_rule)
     baselines = _estimated_baselines(design, targets, spec, by, date_column, ci, level, source)
     rows = []
     for i, target in enumerate(spec.targets):
@@ -271,6 +273,10 @@ def _estimated_baselines(
     periods = [window_period(dates, *parse_window(p or "", "baseline.period"), label=p, option="baseline.period")
                for p in sorted(w for w in wanted if w is not None)]
     table = estimate_periods(design, targets, periods, by=by, ci=ci, level=level, min_base=0, source=source)
+    # A partly covered window's label says so; key the values by the window as the targets file writes it.
+    written = {period.label: str(given) for period, given in zip(periods, sorted(w for w in wanted if w is not None),
+                                                                  strict=True)}
+    table = table.assign(period=table["period"].map(written))
     wanted_rows = {(t.baseline.period, t.indicator) for t in spec.targets if t.baseline.value is None}
     keep = [(p, i) in wanted_rows for p, i in zip(table["period"], table["indicator"], strict=True)]
     chosen = table[keep]

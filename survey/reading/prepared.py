@@ -24,11 +24,13 @@ from survey.reading.mapping import (
     ColumnMapping,
     MappingSpec,
     apply_mapping,
+    code_key,
     load_mapping,
     mapped_value_labels,
     parse_map_options,
     resolve_mapping,
 )
+from survey.reading.recorded import check_questionnaire
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,22 @@ class PreparedData:
     """The options the mapping came from."""
 
     @property
+    def user_missing(self) -> dict[str, list[Any]]:
+        """The file's declared user-missing values (SPSS) by canonical column: an item's under its id, in
+        questionnaire codes after the mapping's recodes; other columns under their own names."""
+        declared = self.file.user_missing
+        by_column = {b.column: b for b in self.mapping.bindings.values()} if self.mapping is not None else {}
+        out: dict[str, list[Any]] = {}
+        for column, values in declared.items():
+            binding = by_column.get(column)
+            if binding is None:
+                out[column] = list(values)
+                continue
+            recode = {code_key(k): v for k, v in binding.recode.items()}
+            out[binding.item] = [v if isinstance(v, tuple) else recode.get(code_key(v), v) for v in values]
+        return out
+
+    @property
     def input_files(self) -> list[Path]:
         """Every file read besides the data: questionnaire and mapping file, for provenance."""
         return [p for p in (self.questionnaire_file, self.options.mapping_file) if p is not None]
@@ -85,13 +103,21 @@ class PreparedData:
 
 
 def label_conflict_message(path: Path, labels: LabelCheck) -> str:
-    """The refusal when value labels contradict the questionnaire, with what to do."""
-    shown = "; ".join(str(c) for c in labels.conflicts[:4])
-    more = f" (and {len(labels.conflicts) - 4} more)" if len(labels.conflicts) > 4 else ""
+    """The refusal when value labels contradict the questionnaire (or cannot be matched to an indicator's
+    scale), with what to do."""
+    parts = []
+    if labels.conflicts:
+        shown = "; ".join(str(c) for c in labels.conflicts[:4])
+        more = f" (and {len(labels.conflicts) - 4} more)" if len(labels.conflicts) > 4 else ""
+        parts.append(f"the file's value labels contradict the questionnaire: {shown}{more}")
+    if labels.unmatched_scales:
+        shown = "; ".join(f"column '{c}': {', '.join(v[:5])}" for c, v in list(labels.unmatched_scales.items())[:3])
+        parts.append(f"labels of an indicator's item match no questionnaire label by text or meaning, so which way "
+                     f"its codes run cannot be checked: {shown}")
     return (
-        f"{path}: the file's value labels contradict the questionnaire: {shown}{more}. Recode the column(s) in a "
-        "mapping file (--mapping, see `safer questionnaire map`), or give --ignore-labels if the labels are wrong "
-        "and the codes right (recorded in the output)."
+        f"{path}: {'; and '.join(parts)}. Recode the column(s) in a mapping file (--mapping, see `safer "
+        "questionnaire map`), or give --ignore-labels if the labels are wrong and the codes right (recorded in the "
+        "output)."
     )
 
 
@@ -117,10 +143,12 @@ def prepare_survey_file(
                                    "NAME too.")
         return PreparedData(survey_file, survey_file.data, dict(survey_file.value_labels), options=options)
     q = load_questionnaire(questionnaire)
+    if strict:
+        check_questionnaire(path, q)
     spec = load_mapping(options.mapping_file) if options.mapping_file is not None else None
     mapping = resolve_for(survey_file, q, options.map_items, spec)
     labels = check_labels(survey_file.value_labels, mapping, q)
-    if strict and labels.conflicts and not options.ignore_labels:
+    if strict and labels.refused and not options.ignore_labels:
         raise SurveyInputError(label_conflict_message(path, labels))
     data = apply_mapping(survey_file.data, mapping, source=str(path))
     return PreparedData(

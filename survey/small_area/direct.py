@@ -43,6 +43,8 @@ class AreaData:
     """`SAMPLED` or why not (`NO_SAMPLE`, `SUPPRESSED`, `NO_BASE`)."""
     national: float | None
     """The overall (`all`) direct estimate of the indicator, when the table has it."""
+    degrees_of_freedom: np.ndarray | None = None
+    """Degrees of freedom of each direct SE (PSUs minus strata), NaN where unknown; None for older tables."""
 
     @property
     def sampled(self) -> np.ndarray:
@@ -148,13 +150,58 @@ def line_up(
     national = None
     if len(overall) == 1 and np.isfinite(pd.to_numeric(overall["estimate"], errors="coerce").iloc[0]):
         national = float(pd.to_numeric(overall["estimate"]).iloc[0])
+    degrees = None
+    if "degrees_of_freedom" in rows.columns:
+        degrees = np.full(m, np.nan)
+        degrees[position] = pd.to_numeric(rows["degrees_of_freedom"], errors="coerce").to_numpy(np.float64)
     return AreaData(indicator, areas.astype(str), out["direct"], out["se"], n_unweighted, out["n_effective"],
-                    out["deff"], status, national)
+                    out["deff"], status, national, degrees)
+
+
+def known_proportion(direct: pd.DataFrame, indicator: str) -> bool:
+    """Whether the table says the indicator is a proportion: a `--proportion` row, or a questionnaire indicator
+    (its rows name the survey, and every questionnaire indicator is a proportion). Other tables say nothing.
+
+    >>> table = pd.DataFrame({"indicator": ["NI17", "mean:score"], "survey": ["place 2008", ""]})
+    >>> known_proportion(table, "NI17"), known_proportion(table, "mean:score"), known_proportion(table, "milk")
+    (True, False, False)
+    """
+    if str(indicator).startswith("proportion:"):
+        return True
+    if "survey" not in direct.columns:
+        return False
+    surveys = direct.loc[direct["indicator"].astype(str) == str(indicator), "survey"]
+    return bool(surveys.notna().any() and (surveys.dropna().astype(str).str.strip() != "").any())
+
+
+def check_proportions(data: AreaData, source: str, proportion: bool) -> None:
+    """A proportion's direct estimates lie in [0, 1]; a table in per cent (or of something else) is refused."""
+    if not proportion:
+        return
+    values = data.direct
+    bad = data.sampled & ((values < 0) | (values > 1))
+    if bad.any():
+        listed = ", ".join(f"{a} ({v:g})" for a, v in zip(data.areas[bad][:10], values[bad][:10], strict=True))
+        raise SurveyInputError(
+            f"{source}: indicator {data.indicator} is a proportion, but {int(bad.sum())} area(s) have direct "
+            f"estimates outside [0, 1]: {listed}. Give the estimates as `safer estimate` writes them (0-1, not per "
+            "cent); a model of such values would give EBLUPs outside [0, 1] for a proportion."
+        )
 
 
 def check_direct_variances(data: AreaData, source: str) -> None:
     """Refuse missing or non-positive SEs on areas that have a direct estimate (direct variances used as known)."""
     sampled = data.sampled
+    if data.degrees_of_freedom is not None:
+        thin = sampled & (data.degrees_of_freedom < 1)
+        if thin.any():
+            listed = ", ".join(data.areas[thin][:10])
+            raise SurveyInputError(
+                f"{source}: indicator {data.indicator}: {int(thin.sum())} area(s) have a direct SE on 0 degrees of "
+                f"freedom (fewer than 2 PSUs in the area): {listed}. Their direct variances cannot be taken as known "
+                "(a near-zero SE would give the direct estimate all the weight): use --variance gvf, which smooths "
+                "the variances as a function of the effective base, or leave those areas out."
+            )
     bad = sampled & ~(np.isfinite(data.se) & (data.se > 0))
     if bad.any():
         listed = ", ".join(f"{a} (se {s})" for a, s in zip(data.areas[bad][:10], data.se[bad][:10], strict=True))

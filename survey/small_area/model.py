@@ -41,7 +41,9 @@ from survey.small_area.direct import (
     check_bases,
     check_direct_table,
     check_direct_variances,
+    check_proportions,
     choose_domain,
+    known_proportion,
     line_up,
 )
 from survey.small_area.eblup import Prediction, predict
@@ -186,6 +188,7 @@ def small_area_estimates(
     for indicator in wanted:
         data = line_up(direct, covariates, indicator, chosen_domain, key, direct_source=direct_source,
                        covariates_source=covariates_source)
+        check_proportions(data, direct_source, known_proportion(direct, indicator))
         table, rows, model = _one_indicator(data, x_all, names, options, shares, direct_source, on_replicates)
         tables.append(table)
         diagnostics.extend(rows)

@@ -70,9 +70,9 @@ BCS_ITEMS: tuple[ItemModel, ...] = (
     ItemModel("asb_vandalism", "strand:asb_vandalism", (0.09, 0.19, 0.40, 0.32), 0.0,
               {_CAPI_DK: 0.01, _CAPI_REFUSED: 0.001}),
     ItemModel("asb_drugs", "strand:asb_drugs", (0.11, 0.18, 0.30, 0.41), 0.0,
-              {_CAPI_DK: 0.04, _CAPI_REFUSED: 0.002}, source="NI42 28-31% (DOMAIN.md, 001:206)"),
+              {_CAPI_DK: 0.04, _CAPI_REFUSED: 0.002}, source="PSA 25 drugs strand 28-31% (DOMAIN.md, 001:206)"),
     ItemModel("asb_drunk", "strand:asb_drunk", (0.09, 0.17, 0.34, 0.40), 0.0,
-              {_CAPI_DK: 0.02, _CAPI_REFUSED: 0.001}, source="NI41 about a quarter (DOMAIN.md, 001:222)"),
+              {_CAPI_DK: 0.02, _CAPI_REFUSED: 0.001}, source="PSA 25 drunk strand, a quarter (DOMAIN.md, 001:222)"),
     ItemModel("asb_cars", "strand:asb_cars", (0.02, 0.05, 0.23, 0.70), 0.0,
               {_CAPI_DK: 0.015, _CAPI_REFUSED: 0.001}),
 )
@@ -135,7 +135,7 @@ ITEM_MODELS: dict[str, tuple[ItemModel, ...]] = {"bcs": BCS_ITEMS, "place": PLAC
 
 # Indicator levels the tests hold the synthetic population to (population value, proportion).
 INDICATOR_TARGETS: dict[str, dict[str, float]] = {
-    "bcs": {"PSA23_4": 0.175, "PSA23_3": 0.45, "NI42": 0.29, "NI41": 0.26},
+    "bcs": {"PSA23_4": 0.175, "PSA23_3": 0.45, "PSA25_drugs": 0.29, "PSA25_drunk": 0.26},
     "place": {"NI5": 0.80, "NI2": 0.59, "NI4": 0.29, "NI6": 0.23, "NI3": 0.14, "NI37": 0.15,
               "NI17": 0.20, "NI21": 0.26, "NI41": 0.29, "NI42": 0.31},
 }

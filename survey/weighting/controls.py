@@ -18,10 +18,9 @@ import numpy as np
 import pandas as pd
 
 from survey.errors import SurveyInputError
+from survey.weighting.control_checks import GRAND_TOTAL_RTOL, check_margins, group_label, warn_if_shares
 
 FIXED_COLUMNS: tuple[str, ...] = ("variable", "category", "total")
-# Margins of one group must describe the same population; published totals agree to far better than this.
-GRAND_TOTAL_RTOL = 1e-6
 
 
 def as_text(value: Any) -> str:
@@ -64,8 +63,9 @@ class ControlTotals:
         return tuple(dict.fromkeys(self.table["variable"]))
 
 
-def read_control_totals(path: str | Path, by: Sequence[str] = ()) -> ControlTotals:
-    """Read and validate a control-totals CSV; `by` names its group columns (as `--by`)."""
+def read_control_totals(path: str | Path, by: Sequence[str] = (), tolerance: float = GRAND_TOTAL_RTOL) -> ControlTotals:
+    """Read and validate a control-totals CSV; `by` names its group columns (as `--by`); `tolerance` is the
+    relative difference allowed between the margins of one group (`--control-tolerance`)."""
     path = Path(path)
     if not path.exists():
         raise SurveyInputError(f"control totals file {path} does not exist.")
@@ -76,13 +76,14 @@ def read_control_totals(path: str | Path, by: Sequence[str] = ()) -> ControlTota
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SurveyInputError(f"control totals file {path} cannot be read as CSV: {reason}.") from None
-    return control_totals_from_frame(frame, by, source=str(path))
+    return control_totals_from_frame(frame, by, source=str(path), tolerance=tolerance)
 
 
 def control_totals_from_frame(
-    frame: pd.DataFrame, by: Sequence[str] = (), *, source: str = "control totals"
+    frame: pd.DataFrame, by: Sequence[str] = (), *, source: str = "control totals", tolerance: float = GRAND_TOTAL_RTOL
 ) -> ControlTotals:
-    """Validate a control-totals table already in memory (same columns as the CSV)."""
+    """Validate a control-totals table already in memory (same columns as the CSV); see
+    `survey.weighting.control_checks` for the margins' agreement (`tolerance`) and the shares warning."""
     by = tuple(by)
     frame = frame.rename(columns=lambda c: str(c).strip())
     expected = (*by, *FIXED_COLUMNS)
@@ -134,45 +135,9 @@ def control_totals_from_frame(
             f"{source}: duplicate rows for {shown} at lines {', '.join(str(v) for v in lines[same].tolist())}; "
             "each (group, variable, category) must appear once."
         )
-    _check_variables_and_grand_totals(table, by, source)
+    table = check_margins(table, by, source, tolerance)
+    warn_if_shares(table, by, source)
     return ControlTotals(table=table.reset_index(drop=True), group_columns=by, source=source)
-
-
-def group_label(values: Sequence[Any], columns: Sequence[str]) -> str:
-    """'la=E06000001' (or 'all' without groups) for messages and reports."""
-    if not columns:
-        return "all"
-    return ", ".join(f"{c}={v}" for c, v in zip(columns, values, strict=True))
-
-
-def _check_variables_and_grand_totals(table: pd.DataFrame, by: tuple[str, ...], source: str) -> None:
-    variables = list(dict.fromkeys(table["variable"]))
-    if by:
-        sums = table.groupby([*by, "variable"], sort=False)["total"].sum().unstack("variable")
-    else:
-        sums = table.groupby("variable", sort=False)["total"].sum().to_frame().T
-    sums = sums.reindex(columns=variables)
-    labels = [group_label(k if isinstance(k, tuple) else (k,), by) for k in sums.index] if by else ["all"]
-    values = sums.to_numpy(dtype=np.float64)
-    absent = np.isnan(values)
-    if absent.any():
-        g, v = np.argwhere(absent)[0]
-        raise SurveyInputError(
-            f"{source}: group {labels[g]} has no totals for variable '{variables[v]}'; every group needs the same "
-            "calibration variables."
-        )
-    reference = values[:, :1]
-    disagree = np.abs(values - reference) > GRAND_TOTAL_RTOL * np.maximum(np.abs(reference), 1.0)
-    if disagree.any():
-        g, v = np.argwhere(disagree)[0]
-        raise SurveyInputError(
-            f"{source}: in group {labels[g]} the totals of '{variables[v]}' add up to {values[g, v]:,.6g} but those "
-            f"of '{variables[0]}' add up to {values[g, 0]:,.6g}; margins of one group must describe the same "
-            "population."
-        )
-    empty = np.flatnonzero(reference[:, 0] <= 0)
-    if empty.size:
-        raise SurveyInputError(f"{source}: the totals of group {labels[empty[0]]} add up to zero.")
 
 
 @dataclass(frozen=True)

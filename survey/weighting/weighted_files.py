@@ -109,12 +109,18 @@ class WeightingMetadata:
     """The sidecar read, for provenance (None when embedded)."""
 
 
-def find_weighting_metadata(path: Path, data: pd.DataFrame) -> WeightingMetadata | None:
+def find_weighting_metadata(path: Path, data: pd.DataFrame, *, strict: bool = True) -> WeightingMetadata | None:
     """The metadata `safer weight` wrote for `path`, checked against it; None for a file that is not weighted.
 
     Raises `SurveyInputError` when the file has changed since it was weighted, or looks weighted (it has the
-    `weight` and `weight_design` columns) but its metadata cannot be found.
+    `weight` and `weight_design` columns) but its metadata cannot be found. Without `strict` (the user gave the
+    design), those cases give None: the messages tell the user to give the design, and they did.
     """
+    if not strict:
+        try:
+            return find_weighting_metadata(path, data)
+        except SurveyInputError:
+            return None
     sidecar = sidecar_path(path)
     if sidecar.exists():
         meta = load_json(sidecar, "metadata file", SurveyInputError)

@@ -14,7 +14,8 @@ from survey.estimation.targets import mean_target, proportion_target
 # The column order the issue specifies for the output table.
 SPECIFIED_COLUMNS = [
     "survey", "indicator", "indicator_title", "domain", "domain_value", "estimate", "se", "ci_lower", "ci_upper",
-    "ci_method", "n_unweighted", "n_effective", "deff", "low_base",
+    "ci_method", "n_unweighted", "n_effective", "deff", "low_base", "degrees_of_freedom", "n_effective_kish",
+    "weight_share_max", "caution",
 ]
 
 

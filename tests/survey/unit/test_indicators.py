@@ -99,7 +99,7 @@ def test_ni1_excludes_dont_know_and_does_not_apply_answers() -> None:
 
 def test_text_codes_and_alias_columns_work() -> None:
     frame = pd.DataFrame({"USEDEAL": ["1", " 3", "", "8"]})
-    _same(indicator_values(frame, BCS, "NI42"), [1, 0, NAN, NAN])
+    _same(indicator_values(frame, BCS, "PSA25_drugs"), [1, 0, NAN, NAN])
 
 
 def test_every_indicator_runs_on_a_clean_file_and_stays_in_range() -> None:

@@ -59,7 +59,7 @@ def test_place_has_exactly_the_eighteen_national_indicators() -> None:
 
 def test_bcs_has_the_required_indicators() -> None:
     ids = {ind.id for ind in load_questionnaire("bcs").indicators}
-    assert {"PSA23_3", "PSA23_4", "NI41", "NI42"} <= ids
+    assert {"PSA23_3", "PSA23_4", "PSA25_drunk", "PSA25_drugs"} <= ids
 
 
 def test_bcs_confidence_item_is_verbatim_with_the_annex_codes() -> None:

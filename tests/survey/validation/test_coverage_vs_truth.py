@@ -61,7 +61,7 @@ def test_outcome_related_nonresponse_leaves_bias_that_weighting_cannot_remove(
     assert row["coverage"] < 0.85
 
 
-@pytest.mark.parametrize("indicator", ["PSA23_4", "PSA23_3", "NI42"])
+@pytest.mark.parametrize("indicator", ["PSA23_4", "PSA23_3", "PSA25_drugs"])
 def test_bcs_regional_intervals_cover_about_95_percent(bcs_coverage: CoverageResult, indicator: str) -> None:
     row = _row(bcs_coverage, indicator, "region")
     assert 0.88 <= row["coverage"] <= 0.99
