@@ -37,7 +37,7 @@ from simulation.inputs.cohort import Cohort
 from simulation.inputs.params import ModelParams
 from simulation.inputs.vocabulary import AGE_BANDS, COUNTED_SANCTIONS, N_SERIOUS_TYPES, SERIOUS_SEXUAL_TYPE
 from simulation.measures.committed import custody_days, expected_committed, supervision_days
-from simulation.model.cohort_simulation import CareerLog, CustodyLog, OffenceLog, ProgrammeLog
+from simulation.model.logs import CareerLog, CustodyLog, OffenceLog, ProgrammeLog
 from simulation.model.offence_outcomes import COMMUNITY_ORDER_INSTEAD
 from simulation.model.rates import age_paths, category_values, serious_probability
 

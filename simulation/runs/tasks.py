@@ -44,7 +44,8 @@ from simulation.measures.reoffending import (
     programme_masks,
     programme_measures,
 )
-from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+from simulation.model.cohort_simulation import simulate_replication
+from simulation.model.streams import ReplicationStreams
 
 ROW_COLUMNS: tuple[str, ...] = (
     "replication",

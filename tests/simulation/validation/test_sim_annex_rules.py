@@ -30,7 +30,7 @@ from simulation.inputs.vocabulary import (
     TABLE1_GROUPS,
 )
 from simulation.measures.reoffending import CountingRules, counted, reoffending_counts
-from simulation.model.cohort_simulation import BreachLog, CareerLog, CustodyLog, OffenceLog
+from simulation.model.logs import BreachLog, CareerLog, CustodyLog, OffenceLog
 
 START = 10.0
 DEADLINE_6 = START + 365 + 6 * 365.25 / 12
