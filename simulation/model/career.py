@@ -30,7 +30,7 @@ import simpy
 from simulation.inputs.interventions import Modifier
 from simulation.model.career_draws import CareerDraws
 from simulation.model.logs import CUSTODY_AFTER_BREACH, CUSTODY_AFTER_CONVICTION, BreachLog, CustodyLog, OffenceLog
-from simulation.model.plan import PlanState, plan_careers
+from simulation.model.plan import plan_careers
 from simulation.model.plan_handover import PlanHandover
 
 INF = math.inf
@@ -76,7 +76,7 @@ class Careers:
         ):
             self.processes[i] = self.env.process(self.life(i, offence, breach))
 
-    def start_from_plan(self, schedules: list[list[tuple[float, int, float]]]) -> PlanHandover:
+    def start_from_plan(self, schedules: list[list[tuple[float, int, float]]]) -> None:
         """Bulk path: careers are planned at once; only those that meet custody inside follow-up become
         processes now (`from_plan`). `schedules` are every programme's placements (day placed, offender, day
         referred): only offenders still to be placed can be interrupted."""
@@ -84,15 +84,14 @@ class Careers:
             for _, i, _ in placements:
                 self._places_to_come[i] += 1
         self.interruptible = [waiting > 0 for waiting in self._places_to_come]
-        self.handover = handover = PlanHandover(plan_careers(self.draws.plan_inputs()))
+        self.handover = handover = PlanHandover(plan_careers(self.draws.plan_inputs()), self.draws)
         for i in list(handover.trigger_states):
-            self.processes[i] = self.env.process(self.from_plan(i, float(handover.trigger[i])))
+            self.processes[i] = self.env.process(self.from_plan(i, float(handover.trigger[i]), handover))
         handover.expect_placements(schedules)
-        return handover
 
     # ---- the processes -------------------------------------------------------------------------------------
 
-    def from_plan(self, i: int, trigger: float) -> ProcessGenerator:
+    def from_plan(self, i: int, trigger: float, handover: PlanHandover) -> ProcessGenerator:
         """An offender whose planned career first enters custody on day `trigger`.
 
         The event path takes over there, in the state the plan reached. An offender no programme can interrupt
@@ -104,11 +103,11 @@ class Careers:
             try:
                 yield env.timeout(trigger - env.now)
             except simpy.Interrupt:  # placed on a programme before first custody: leave the plan now
-                state = self._leave_plan(i, env.now)
+                state = handover.leave(i, env.now)
                 next_offence = self.draws.next_offence(i, env.now)
                 yield from self.life(i, next_offence, state.next_breach, state.pending_custody)
                 return
-        state = self._leave_plan(i, trigger)
+        state = handover.leave(i, trigger)
         # Custody (the pending sentence or recall on the trigger day) is the next event; the offence drawn beyond
         # it is void.
         yield from self.life(i, INF, state.next_breach, state.pending_custody)
@@ -128,6 +127,7 @@ class Careers:
         timeout = env.timeout
         draws = self.draws
         next_offence_after, next_breach_after = draws.next_offence, draws.next_breach
+        record_offence, record_breach = self.offence_rows.append, self.breach_rows.append
         liberty_ends = draws.start[i] + draws.follow_up
         interruptible = self.interruptible
         if pending_custody is None:
@@ -144,12 +144,16 @@ class Careers:
                     next_offence = next_offence_after(i, env.now)
                     continue
             # Offences and breaches of an offender no programme can interrupt need no event: only custody does.
-            if when == next_offence:
-                self._offence_detected(i, when, pending_custody, liberty_ends)
+            if when == next_offence:  # arrested and sanctioned; custody follows a custodial conviction
+                sanction, offence_type, lag, served, custody_code = draws.next_outcome(i, when)
+                if served and when + lag < liberty_ends:
+                    heapq.heappush(pending_custody, (when + lag, served))
+                record_offence((i, when, when + lag, sanction, offence_type, custody_code))
                 next_offence = next_offence_after(i, when)
                 continue
-            if when == next_breach:
-                recall_days = self._breach(i, when)
+            if when == next_breach:  # breach proceedings (no new offence), perhaps recall
+                recall_days = draws.recall_days(i)
+                record_breach((i, when, recall_days is not None))
                 if not recall_days:
                     next_breach = next_breach_after(i, when)
                     continue
@@ -180,21 +184,6 @@ class Careers:
                 continue
         self.custody_rows.append((i, entered, release, reason))
 
-    def _offence_detected(
-        self, i: int, day: float, pending_custody: list[tuple[float, float]], liberty_ends: float
-    ) -> None:
-        """Arrested and sanctioned: record the offence; custody follows a custodial conviction."""
-        sanction, offence_type, lag, served, custody_code = self.draws.next_outcome(i, day)
-        if served and day + lag < liberty_ends:
-            heapq.heappush(pending_custody, (day + lag, served))
-        self.offence_rows.append((i, day, day + lag, sanction, offence_type, custody_code))
-
-    def _breach(self, i: int, day: float) -> float | None:
-        """Breach proceedings (no new offence): record it; return days of recall to custody (None if none)."""
-        recall_days = self.draws.recall_days(i)
-        self.breach_rows.append((i, day, recall_days is not None))
-        return recall_days
-
     # ---- programmes ----------------------------------------------------------------------------------------
 
     def placed(self, i: int, modifier: Modifier) -> None:
@@ -212,7 +201,7 @@ class Careers:
             career.interrupt("programme starts")
         elif placed < draws.start[i] + draws.follow_up:
             if self.handover is not None and self.handover.on_plan[i]:  # a planned career without custody
-                state = self._leave_plan(i, placed)
+                state = self.handover.leave(i, placed)
                 life = self.life(i, draws.next_offence(i, placed), state.next_breach, state.pending_custody)
             else:
                 # The career had nothing left inside follow-up at the old rate (its last breach draw lies
@@ -222,13 +211,6 @@ class Careers:
         if self.handover is not None:  # bulk path: no programme may interrupt them after their last placement
             self._places_to_come[i] -= 1
             self.interruptible[i] = self._places_to_come[i] > 0
-
-    def _leave_plan(self, i: int, day: float) -> PlanState:
-        """Hand offender `i` from the plan to the event path at `day`, with the random numbers it has used."""
-        assert self.handover is not None
-        state = self.handover.leave(i, day)
-        self.draws.resume(i, state)
-        return state
 
     # ---- the record ----------------------------------------------------------------------------------------
 

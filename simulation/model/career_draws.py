@@ -11,7 +11,7 @@ of the cumulative hazard while no programme touches them; thinning against a dom
 programme's effects (`interventions.Modifier`) change it, which is exact for any effect shape.
 
 The bulk plan (`plan.py`) works from the very same numbers (`plan_inputs`), and an offender handed from the
-plan to the event loop carries on with the throws the plan had used (`resume`).
+plan to the event loop carries on with the throws the plan had used (`plan_handover.py`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from simulation.inputs.interventions import Modifier
 from simulation.inputs.params import ModelParams
 from simulation.inputs.vocabulary import COURT_CONVICTION, DAYS_PER_YEAR
 from simulation.model.offence_outcomes import Outcome, offence_outcome, offence_outcomes, outcome_rules
-from simulation.model.plan import PlanInputs, PlanState
+from simulation.model.plan import PlanInputs
 from simulation.model.rates import (
     AgePath,
     age_paths,
@@ -131,12 +131,6 @@ class CareerDraws:
             breach_uniform=streams.breach_outcome.value,
             age_path=self.age_path.__getitem__,
         )
-
-    def resume(self, i: int, state: PlanState) -> None:
-        """Offender `i` leaves the plan in `state`: carry on from the numbers it had used."""
-        self.gaps_used[i] = state.gaps_used
-        self.offences_drawn[i] = state.offences_before
-        self.breaches_drawn[i] = state.breaches_drawn
 
     def add_modifier(self, i: int, modifier: Modifier) -> None:
         """A programme's effects on offender `i` start (on top of any they already have)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.career_draws import CareerDraws
 from simulation.model.logs import BreachLog, OffenceLog
 from simulation.model.plan import CareerPlan, PlanState
 
@@ -24,9 +25,11 @@ INF = float("inf")
 class PlanHandover:
     """Which offenders are still on the plan, and their state on the day each leaves it."""
 
-    def __init__(self, plan: CareerPlan) -> None:
+    def __init__(self, plan: CareerPlan, draws: CareerDraws) -> None:
         self.plan = plan
         """Every career worked out in bulk up to first custody."""
+        self.draws = draws
+        """The numbers the event loop draws from, told on hand-over how many the plan had used."""
         self.trigger = plan.trigger
         """Day of each offender's first custody inside follow-up (inf: none)."""
         self.trigger_states = plan.states_at_trigger()
@@ -55,7 +58,8 @@ class PlanHandover:
         self._placement_states = {i: (day, states[i]) for i, day in on_plan}
 
     def leave(self, i: int, day: float) -> PlanState:
-        """Offender `i` leaves the plan at `day` (their trigger, or a placement before it): their state then."""
+        """Offender `i` leaves the plan at `day` (their trigger, or a placement before it): their state then, with
+        the random numbers used so far."""
         planned = self._placement_states.pop(i, None)
         if day == self.trigger[i]:
             state = self.trigger_states.pop(i)
@@ -65,6 +69,10 @@ class PlanHandover:
             state = self.plan.state_at(i, day)
         self.on_plan[i] = False
         self.left_plan[i] = day
+        draws = self.draws  # the event loop carries on from the numbers the plan had used
+        draws.gaps_used[i] = state.gaps_used
+        draws.offences_drawn[i] = state.offences_before
+        draws.breaches_drawn[i] = state.breaches_drawn
         return state
 
     def offences(self) -> OffenceLog:
