@@ -158,17 +158,24 @@ class CohortSimulation:
         Every process's generator holds the careers or a programme, which hold the processes: reference cycles
         that only a full cyclic collection frees, and a full collection walks the whole heap (0.1-0.5 s a
         replication). Emptying the event queue and every part of the run lets reference counting free nearly
-        all of it at once (the processes left waiting are closed as their last references go; what a cycle
-        still holds is then only their frames, not the cohort's per-offender lists). Nothing is usable after.
+        all of it at once (the processes left waiting are closed as their last references go). The frames of
+        processes caught in a cycle still refer to some of the parts' lists and to the plan (a local bound to
+        `offence_rows.append`, the hand-over passed in), so those are emptied too: what waits for the cyclic
+        collector is then only the frames, not the cohort's per-offender lists. Nothing is usable after.
         """
         self.env._queue.clear()
-        parts: list[Any] = [self.careers, self.draws]
+        careers = self.careers
+        parts: list[Any] = [careers, self.draws]
+        if careers.handover is not None:
+            parts.append(careers.handover)
         for programme in self.programmes:
             parts += [programme, programme.outside_flow] if programme.outside_flow is not None else [programme]
         for part in parts:
+            for value in vars(part).values():
+                if isinstance(value, list | dict | set):
+                    value.clear()
             part.__dict__.clear()
         self.__dict__.clear()
-
 
 def simulate_replication(
     cohort: Cohort,
