@@ -41,7 +41,8 @@ from simulation.inputs.cohort import Cohort, generate_cohort  # noqa: E402
 from simulation.inputs.interventions import BASELINE, Scenario, load_scenario  # noqa: E402
 from simulation.inputs.params import ModelParams, default_params  # noqa: E402
 from simulation.measures.reoffending import reoffending_counts  # noqa: E402
-from simulation.model.cohort_simulation import CohortSimulation, ReplicationStreams, _collector_paused  # noqa: E402
+from simulation.model.cohort_simulation import CohortSimulation, _collector_paused  # noqa: E402
+from simulation.model.streams import ReplicationStreams  # noqa: E402
 from simulation.runs.runner import cohort_seed, replication_seeds  # noqa: E402
 
 SCENARIO = ROOT / "data" / "examples" / "scenarios" / "drug_treatment.yaml"

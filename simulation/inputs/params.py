@@ -228,50 +228,7 @@ class ModelParams(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelParams:
-        for name, keys in (
-            ("disposal_log_rate_ratio", ALL_DISPOSALS),
-            ("female_log_rate_ratio", ALL_DISPOSALS),
-            ("theta_ratio_by_disposal", ALL_DISPOSALS),
-            ("supervision_days", ALL_DISPOSALS),
-            ("offence_group_log_rate_ratio", OFFENCE_GROUPS),
-            ("serious_ratio_by_index_group", OFFENCE_GROUPS),
-            ("serious_sexual_share_by_index_group", OFFENCE_GROUPS),
-            ("non_serious_type_mix", OFFENCE_GROUPS),
-            ("serious_violent_mix", SERIOUS_VIOLENT_GROUPS),
-        ):
-            given = set(getattr(self, name))
-            if given != set(keys):
-                missing, unknown = sorted(set(keys) - given), sorted(given - set(keys))
-                raise ValueError(
-                    f"{name} must have exactly the keys {list(keys)}; missing {missing}, unknown {unknown}"
-                )
-        if any(v < 0 for v in self.supervision_days.values()):
-            raise ValueError("supervision_days must be >= 0")
-        if any(v < 0 for v in self.non_serious_type_mix.values()):
-            raise ValueError("non_serious_type_mix shares must be >= 0")
-        if abs(sum(self.non_serious_type_mix.values()) - 1) > 1e-6:
-            raise ValueError(
-                f"non_serious_type_mix must sum to 1, not {sum(self.non_serious_type_mix.values()):.6g}"
-            )
-        if any(v < 0 for v in self.serious_violent_mix.values()):
-            raise ValueError("serious_violent_mix shares must be >= 0")
-        if abs(sum(self.serious_violent_mix.values()) - 1) > 1e-6:
-            raise ValueError(f"serious_violent_mix must sum to 1, not {sum(self.serious_violent_mix.values()):.6g}")
-        if any(not 0 <= v <= 1 for v in self.serious_sexual_share_by_index_group.values()):
-            raise ValueError("serious_sexual_share_by_index_group values must lie in [0, 1]")
-        if any(not 0 < v <= 20 for v in self.theta_ratio_by_disposal.values()):
-            raise ValueError("theta_ratio_by_disposal values must lie in (0, 20]")
-        if any(abs(v) > 5 for v in self.female_log_rate_ratio.values()):
-            raise ValueError("female_log_rate_ratio values must lie in [-5, 5]")
-        if any(v < 0 for v in self.serious_ratio_by_index_group.values()):
-            raise ValueError("serious_ratio_by_index_group must be >= 0")
-        if self.serious_share * max(self.serious_ratio_by_index_group.values()) > 1:
-            raise ValueError("serious_share x the largest serious_ratio_by_index_group must be <= 1")
-        for kind in ("adult", "youth"):
-            for serious in ("", "serious_"):
-                pre, penalty = f"{kind}_{serious}pre_court_share", f"{kind}_{serious}penalty_notice_share"
-                if getattr(self, pre) + getattr(self, penalty) >= 1:
-                    raise ValueError(f"{pre} + {penalty} must be < 1")
+        _check_consistency(self)
         return self
 
     @property
@@ -284,6 +241,55 @@ class ModelParams(BaseModel):
 def default_params() -> ModelParams:
     """The bundled defaults, including the calibrated base rate, heterogeneity and serious share."""
     return load_params(CALIBRATED_DEFAULTS, base=None)
+
+
+def _check_consistency(params: ModelParams) -> None:
+    """The cross-checks of the parameter object that one field cannot make alone: every table has exactly its
+    keys, shares sum to 1, probabilities lie in [0, 1]."""
+    for name, keys in (
+        ("disposal_log_rate_ratio", ALL_DISPOSALS),
+        ("female_log_rate_ratio", ALL_DISPOSALS),
+        ("theta_ratio_by_disposal", ALL_DISPOSALS),
+        ("supervision_days", ALL_DISPOSALS),
+        ("offence_group_log_rate_ratio", OFFENCE_GROUPS),
+        ("serious_ratio_by_index_group", OFFENCE_GROUPS),
+        ("serious_sexual_share_by_index_group", OFFENCE_GROUPS),
+        ("non_serious_type_mix", OFFENCE_GROUPS),
+        ("serious_violent_mix", SERIOUS_VIOLENT_GROUPS),
+    ):
+        given = set(getattr(params, name))
+        if given != set(keys):
+            missing, unknown = sorted(set(keys) - given), sorted(given - set(keys))
+            raise ValueError(
+                f"{name} must have exactly the keys {list(keys)}; missing {missing}, unknown {unknown}"
+            )
+    if any(v < 0 for v in params.supervision_days.values()):
+        raise ValueError("supervision_days must be >= 0")
+    if any(v < 0 for v in params.non_serious_type_mix.values()):
+        raise ValueError("non_serious_type_mix shares must be >= 0")
+    if abs(sum(params.non_serious_type_mix.values()) - 1) > 1e-6:
+        raise ValueError(
+            f"non_serious_type_mix must sum to 1, not {sum(params.non_serious_type_mix.values()):.6g}"
+        )
+    if any(v < 0 for v in params.serious_violent_mix.values()):
+        raise ValueError("serious_violent_mix shares must be >= 0")
+    if abs(sum(params.serious_violent_mix.values()) - 1) > 1e-6:
+        raise ValueError(f"serious_violent_mix must sum to 1, not {sum(params.serious_violent_mix.values()):.6g}")
+    if any(not 0 <= v <= 1 for v in params.serious_sexual_share_by_index_group.values()):
+        raise ValueError("serious_sexual_share_by_index_group values must lie in [0, 1]")
+    if any(not 0 < v <= 20 for v in params.theta_ratio_by_disposal.values()):
+        raise ValueError("theta_ratio_by_disposal values must lie in (0, 20]")
+    if any(abs(v) > 5 for v in params.female_log_rate_ratio.values()):
+        raise ValueError("female_log_rate_ratio values must lie in [-5, 5]")
+    if any(v < 0 for v in params.serious_ratio_by_index_group.values()):
+        raise ValueError("serious_ratio_by_index_group must be >= 0")
+    if params.serious_share * max(params.serious_ratio_by_index_group.values()) > 1:
+        raise ValueError("serious_share x the largest serious_ratio_by_index_group must be <= 1")
+    for kind in ("adult", "youth"):
+        for serious in ("", "serious_"):
+            pre, penalty = f"{kind}_{serious}pre_court_share", f"{kind}_{serious}penalty_notice_share"
+            if getattr(params, pre) + getattr(params, penalty) >= 1:
+                raise ValueError(f"{pre} + {penalty} must be < 1")
 
 
 def load_params(path: Path, base: ModelParams | None = None) -> ModelParams:

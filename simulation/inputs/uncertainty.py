@@ -12,7 +12,8 @@ trends (`figures.yaml`). Each has a dotted name:
 
 With `--uncertainty`, replication r draws every assumption from its range: a Latin hypercube over all of them
 (each range cut into R equal slices, each slice used once; uniform within the range), from its own seed
-sequence. The summary then gives the Monte Carlo and the assumption uncertainty apart (`measures.summarise`).
+sequence. The summary then gives the Monte Carlo and the assumption uncertainty apart
+(`measures.across_replications.summarise`).
 """
 
 from __future__ import annotations

@@ -52,8 +52,8 @@ def simulate_run(*, cohort: str, size: int | None, cohort_file: Path | None, sce
     from simulation.inputs.cohort import generate_cohort, load_cohort_csv
     from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
     from simulation.inputs.uncertainty import Draws
+    from simulation.measures.across_replications import sparse_warnings
     from simulation.measures.costs import UNIT_COSTS_FILE, load_unit_costs
-    from simulation.measures.reoffending import sparse_warnings
     from simulation.questions.project import scenario_summary
     from simulation.questions.scenario_run import run_ranges, run_rows, summarise_run
     from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint

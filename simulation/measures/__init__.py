@@ -1,2 +1,4 @@
-"""What the Measurement Annex counts from a replication (proven re-offending, serious re-offending), the
-offences committed behind it, and what they cost."""
+"""What the Measurement Annex counts from a replication (`reoffending`: proven and serious re-offending per
+offender), the measures of a replication by group (`replication_measures`), their summaries across
+replications (`across_replications`), the offences committed behind them (`committed`), and what they cost
+(`costs`)."""

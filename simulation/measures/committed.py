@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.inputs.interventions import Modifier
-from simulation.model.cohort_simulation import CareerLog, CustodyLog
+from simulation.model.logs import CareerLog, CustodyLog
 from simulation.model.rates import AgePath, AgePaths
 
 GAUSS_POINTS, GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(16)

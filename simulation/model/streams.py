@@ -12,6 +12,8 @@ size, and exact and deterministic however prolific the offender. Chunk 0 is draw
 once (fast, vectorised) when the purpose is first used. Later chunks are needed by few offenders, so
 each offender's row is read on demand by jumping the generator ahead to it (PCG64 `advance`), which
 gives exactly the numbers a full block would hold.
+
+`ReplicationStreams` is the set of them one replication draws from, handed to every scenario run in it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ from scipy.special import ndtri
 Transform = Callable[[np.ndarray], np.ndarray]
 OVERFLOW_KEY = 0
 """Marks the seed key of a chunk beyond the first (key: replication, purpose, OVERFLOW_KEY, chunk)."""
+OFFENCE_GAP_WIDTH = 24
+"""Offence gaps (and thinning uniforms) per offender in the first chunk."""
+OFFENCE_MARK_WIDTH = 16
+"""Offence outcomes (sanction, type, lag, custody, time served) per offender in the first chunk."""
+BREACH_WIDTH = 4
+"""Breach gaps and outcomes per offender in the first chunk."""
 
 
 class Purpose(IntEnum):
@@ -145,3 +153,43 @@ class OffenderStream:
     def column(self, k: int = 0) -> np.ndarray:
         """Everyone's `k`-th number at once (k below the width), for vectorised draws."""
         return self.block[:, k]
+
+
+class ReplicationStreams:
+    """All random numbers of one replication, shared by every scenario run in it (common random numbers)."""
+
+    def __init__(self, replication: np.random.SeedSequence, n_offenders: int) -> None:
+        self.replication = replication
+        """The replication's seed sequence (`runs.runner.replication_seeds`)."""
+        self.n_offenders = n_offenders
+        """Offenders in the cohort the streams were drawn for."""
+
+        def stream(purpose: int, width: int, transform: Transform) -> OffenderStream:
+            return OffenderStream(replication, purpose, n_offenders, width, transform)
+
+        self.frailty = stream(Purpose.FRAILTY, 1, uniform)
+        self.offence_gap = stream(Purpose.OFFENCE_GAP, OFFENCE_GAP_WIDTH, standard_exponential)
+        self.thinning = stream(Purpose.THINNING, OFFENCE_GAP_WIDTH, uniform)
+        self.sanction = stream(Purpose.SANCTION, OFFENCE_MARK_WIDTH, uniform)
+        self.offence_type = stream(Purpose.OFFENCE_TYPE, OFFENCE_MARK_WIDTH, uniform)
+        self.lag = stream(Purpose.LAG, OFFENCE_MARK_WIDTH, standard_normal)
+        self.custody = stream(Purpose.CUSTODY, OFFENCE_MARK_WIDTH, uniform)
+        self.served = stream(Purpose.SERVED, OFFENCE_MARK_WIDTH, standard_normal)
+        self.breach_gap = stream(Purpose.BREACH_GAP, BREACH_WIDTH, standard_exponential)
+        self.breach_outcome = stream(Purpose.BREACH_OUTCOME, BREACH_WIDTH, uniform)
+        self.breach_custody = stream(Purpose.BREACH_CUSTODY, BREACH_WIDTH, standard_normal)
+        self._programmes: dict[str, OffenderStream] = {}
+
+    def outside_referrals(self, name: str) -> np.random.Generator:
+        """The generator of a programme's referrals from outside the cohort (arrivals, completion, drop-out,
+        priority), keyed by the programme's name: the same in every scenario that runs the programme."""
+        key = (*self.replication.spawn_key, outside_purpose(name))
+        return np.random.default_rng(np.random.SeedSequence(self.replication.entropy, spawn_key=key))
+
+    def programme(self, name: str) -> OffenderStream:
+        """Per-offender (uptake, completion, drop-out point) uniforms for a programme, keyed by its name."""
+        if name not in self._programmes:
+            self._programmes[name] = OffenderStream(
+                self.replication, programme_purpose(name), self.n_offenders, 3, uniform
+            )
+        return self._programmes[name]

@@ -36,7 +36,8 @@ from simulation.inputs.cohort import Cohort
 from simulation.inputs.interventions import BASELINE
 from simulation.inputs.params import ModelParams, merged_params
 from simulation.measures.reoffending import reoffending_counts
-from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+from simulation.model.cohort_simulation import simulate_replication
+from simulation.model.streams import ReplicationStreams
 from simulation.questions.closed_forms import (
     ClosedForms,
     GroupTarget,

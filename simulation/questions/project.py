@@ -31,8 +31,8 @@ import pandas as pd
 from simulation.inputs.figures import BASELINE_YEAR, TARGET_YEAR, Figures
 from simulation.inputs.interventions import Scenario
 from simulation.inputs.uncertainty import Draws
+from simulation.measures.across_replications import summarise
 from simulation.measures.costs import cost_items, summarise_costs
-from simulation.measures.reoffending import summarise
 from simulation.questions.projection_draws import ProjectionVary
 from simulation.questions.projection_spec import CHECK_COHORT, ProjectionSpec, national_sizes, projection_points
 from simulation.questions.success import combined_serious, success_probabilities

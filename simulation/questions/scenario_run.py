@@ -25,8 +25,8 @@ from simulation.inputs.uncertainty import (
     model_ranges,
     scenario_ranges,
 )
+from simulation.measures.across_replications import summarise
 from simulation.measures.costs import UnitCosts, cost_items, summarise_costs
-from simulation.measures.reoffending import summarise
 from simulation.runs.checkpoints import TaskStore
 from simulation.runs.distributed import GroupDone
 from simulation.runs.runner import run_replications, scenario_runs
@@ -83,7 +83,7 @@ def run_rows(
 
 
 def summarise_run(rows: pd.DataFrame, cohort: Cohort, uncertainty: bool = False) -> pd.DataFrame:
-    """The `simulate run` table: `measures.summarise` of the rows, then the money of each scenario (rows with
+    """The `simulate run` table: `across_replications.summarise` of the rows, then the money of each scenario (rows with
     group 'costs': the item as measure, its unit as group_value, national figures)."""
     table = summarise(rows, assumption_uncertainty=uncertainty)
     if not rows["measure"].eq("cost_of_crime").any() or not rows["scenario"].str.endswith(" minus baseline").any():

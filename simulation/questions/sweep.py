@@ -20,7 +20,7 @@ from simulation.inputs.cohort import Cohort
 from simulation.inputs.interventions import Scenario
 from simulation.inputs.params import ModelParams, merged_params
 from simulation.inputs.uncertainty import Range, model_override, model_value
-from simulation.measures.reoffending import summarise
+from simulation.measures.across_replications import summarise
 from simulation.questions.scenario_run import RunVary, run_ranges
 from simulation.runs.runner import run_groups, scenario_runs
 from simulation.runs.tasks import Point, groups_for

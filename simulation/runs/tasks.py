@@ -2,7 +2,7 @@
 group of them that is compared.
 
 A *task* runs one scenario in one replication of one point and returns what every offender did
-(`measures.OUTCOME_COLUMNS`) and what its programmes did. A *group* is every scenario of one point in one
+(`reoffending.OUTCOME_COLUMNS`) and what its programmes did. A *group* is every scenario of one point in one
 replication, baseline first: once its tasks are done, `reduce_group` turns their offender-level results into
 the rows of the output (each scenario's measures, and each scenario minus the baseline on the same
 offenders: that pairing needs both runs, which is why tasks are reduced by group). Groups are independent,
@@ -36,15 +36,16 @@ from simulation.inputs.interventions import Scenario
 from simulation.inputs.params import ModelParams
 from simulation.inputs.vocabulary import CohortKind
 from simulation.measures.costs import UnitCosts, add_cost_columns
-from simulation.measures.reoffending import (
+from simulation.measures.reoffending import offender_outcomes
+from simulation.measures.replication_measures import (
     annex_measures,
     difference_measures,
-    offender_outcomes,
     paired_differences,
     programme_masks,
     programme_measures,
 )
-from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+from simulation.model.cohort_simulation import simulate_replication
+from simulation.model.streams import ReplicationStreams
 
 ROW_COLUMNS: tuple[str, ...] = (
     "replication",
@@ -179,7 +180,7 @@ class RunResult:
     scenario: str
     """The scenario's name."""
     outcomes: pd.DataFrame
-    """One row per offender, `measures.OUTCOME_COLUMNS`."""
+    """One row per offender, `reoffending.OUTCOME_COLUMNS`."""
     programmes: pd.DataFrame
     """`measures.programme_measures` of the run."""
     masks: dict[tuple[str, str], np.ndarray]

@@ -11,7 +11,7 @@ import yaml
 from cli import app
 from simulation.inputs.cohort import generate_cohort
 from simulation.inputs.params import load_params
-from simulation.measures.reoffending import SUMMARY_COLUMNS
+from simulation.measures.across_replications import SUMMARY_COLUMNS
 
 
 def test_run_writes_long_table_and_provenance(runner, tmp_path, scenarios_dir):

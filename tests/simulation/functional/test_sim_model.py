@@ -8,7 +8,8 @@ import pytest
 from simulation.inputs.interventions import BASELINE, eligible, load_scenario
 from simulation.inputs.vocabulary import COUNTED_SANCTIONS, PENALTY_NOTICE, PRE_COURT
 from simulation.measures.reoffending import CountingRules, counted, reoffending_counts
-from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+from simulation.model.cohort_simulation import simulate_replication
+from simulation.model.streams import ReplicationStreams
 from simulation.runs.runner import replication_seeds
 
 

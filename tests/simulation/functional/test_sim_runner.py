@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from simulation.inputs.interventions import load_scenario
-from simulation.measures.reoffending import ANNEX_MEASURES, GROUPINGS, OFFENDING_MEASURES, SUMMARY_COLUMNS
+from simulation.measures.across_replications import SUMMARY_COLUMNS
+from simulation.measures.replication_measures import ANNEX_MEASURES, GROUPINGS, OFFENDING_MEASURES
 from simulation.questions.scenario_run import run_baseline_projection, run_simulation
 from simulation.runs.runner import replication_seeds
 
@@ -71,7 +72,7 @@ def test_package_exports_resolve():
 
 def test_points_of_a_sweep_are_tasks_whose_labels_lead_the_summary(small_adult, params, scenarios_dir, with_params):
     from simulation.inputs.interventions import BASELINE
-    from simulation.measures.reoffending import summarise
+    from simulation.measures.across_replications import summarise
     from simulation.runs.runner import run_replications
     from simulation.runs.tasks import Run
 

@@ -31,7 +31,8 @@ def _garbage_left_for_the_cyclic_collector(cohort, params, scenario) -> tuple[in
     import gc
     import tracemalloc
 
-    from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+    from simulation.model.cohort_simulation import simulate_replication
+    from simulation.model.streams import ReplicationStreams
     from simulation.runs.runner import replication_seeds
 
     streams = ReplicationStreams(replication_seeds(3, 1)[0], cohort.size)

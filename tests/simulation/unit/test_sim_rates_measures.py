@@ -8,7 +8,8 @@ import pytest
 from scipy import stats
 
 from simulation.errors import SimulationInputError
-from simulation.measures.reoffending import age_band, summarise
+from simulation.measures.across_replications import summarise
+from simulation.measures.replication_measures import age_band
 from simulation.model.rates import gamma_frailty, log_rate_multiplier, lognormal_cdf
 from simulation.questions.calibrate import Targets
 from simulation.questions.closed_forms import closed_form_rates, solve_closed_form

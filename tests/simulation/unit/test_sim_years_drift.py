@@ -9,7 +9,7 @@ from simulation.errors import SimulationInputError
 from simulation.inputs.cohort import ADULT_SPEC, generate_cohort
 from simulation.inputs.drift import read_drift, spec_for_year
 from simulation.inputs.figures import load_figures, read_user_figures
-from simulation.measures.reoffending import age_band
+from simulation.measures.replication_measures import age_band
 
 
 def test_the_figures_mark_what_is_published_and_what_is_assumed():

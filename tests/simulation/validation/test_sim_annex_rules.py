@@ -30,7 +30,7 @@ from simulation.inputs.vocabulary import (
     TABLE1_GROUPS,
 )
 from simulation.measures.reoffending import CountingRules, counted, reoffending_counts
-from simulation.model.cohort_simulation import BreachLog, CareerLog, CustodyLog, OffenceLog
+from simulation.model.logs import BreachLog, CareerLog, CustodyLog, OffenceLog
 
 START = 10.0
 DEADLINE_6 = START + 365 + 6 * 365.25 / 12
@@ -200,7 +200,7 @@ def test_several_offences_on_one_day_each_count(params):
 
 def test_the_simulation_counts_several_offences_on_one_day(params):
     """The same through the measures' grouping: two offenders, one with three same-day offences."""
-    from simulation.measures.reoffending import measure_values
+    from simulation.measures.replication_measures import measure_values
 
     outcomes = pd.DataFrame({"proven": [3, 0], "serious": [0, 0], "serious_sexual": [0, 0], "detected": [3, 0],
                              "committed": [3.0, 0.0], "serious_committed": [0.0, 0.0], "custody_days": [0.0, 0.0],

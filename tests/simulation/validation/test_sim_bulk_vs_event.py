@@ -15,7 +15,10 @@ import pytest
 
 from simulation.inputs.interventions import BASELINE, load_scenario
 from simulation.measures.reoffending import reoffending_counts
-from simulation.model.cohort_simulation import CareerLog, CohortSimulation, ReplicationStreams, simulate_replication
+from simulation.model.cohort_simulation import CohortSimulation, simulate_replication
+from simulation.model.logs import CareerLog
+from simulation.model.outside_referrals import OutsideFlow
+from simulation.model.streams import ReplicationStreams
 from simulation.runs.runner import replication_seeds
 
 TIME_TOLERANCE_DAYS = 1e-9
@@ -114,17 +117,17 @@ def test_referrals_from_outside_the_cohort_leave_both_paths_alike(small_adult, p
     _assert_same_careers(bulk, event)
 
 
-class _OutsideReferralsAsProcesses(CohortSimulation):
+class _OutsideReferralsAsProcesses(OutsideFlow):
     """The reference: each outside referral a SimPy process in SimPy's `with request` idiom, released by a
     `Release` event (the model before outside referrals became callbacks)."""
 
-    def _outside_journey(self, programme, priority, stay):  # type: ignore[override]
-        self.env.process(self._journey_process(programme, priority, stay))
+    def refer(self, priority, stay):  # type: ignore[override]
+        self.env.process(self._journey_process(priority, stay))
 
-    def _journey_process(self, programme, priority, stay):
+    def _journey_process(self, priority, stay):
         env = self.env
-        max_wait = programme.spec.max_wait_days
-        with programme.places.request(priority=priority) as request:
+        max_wait = self.max_wait_days
+        with self.places.request(priority=priority) as request:
             if max_wait is None:
                 yield request
             else:
@@ -132,8 +135,12 @@ class _OutsideReferralsAsProcesses(CohortSimulation):
                 if not request.triggered:
                     return
             if env.now >= 0:
-                programme.outside_started += 1
+                self.started += 1
             yield env.timeout(stay)
+
+
+class _SimulationWithOutsideReferralsAsProcesses(CohortSimulation):
+    outside_flow = _OutsideReferralsAsProcesses
 
 
 def test_outside_referrals_as_callbacks_match_a_process_each_and_the_bulk_schedule(small_adult, params,
@@ -150,7 +157,7 @@ def test_outside_referrals_as_callbacks_match_a_process_each_and_the_bulk_schedu
         "per_year": flow.per_year.model_copy(update={"value": 400.0, "range": (0.0, 500.0)})})})
     scenario = scenario.model_copy(update={"interventions": [spec]})
     results = []
-    for simulation_class, bulk in ((CohortSimulation, False), (_OutsideReferralsAsProcesses, False),
+    for simulation_class, bulk in ((CohortSimulation, False), (_SimulationWithOutsideReferralsAsProcesses, False),
                                    (CohortSimulation, True)):
         streams = ReplicationStreams(replication_seeds(25, 1)[0], small_adult.size)
         career = simulation_class(small_adult, params, scenario, streams, bulk=bulk).run()

@@ -10,7 +10,7 @@ within 2%, and the raw count within 4 Monte Carlo standard errors.
 from __future__ import annotations
 
 from simulation.inputs.cohort import generate_cohort
-from simulation.model.cohort_simulation import ReplicationStreams
+from simulation.model.streams import ReplicationStreams
 from simulation.questions.calibrate import Targets, simulate_rates
 from simulation.runs.runner import cohort_seed, replication_seeds
 

@@ -36,8 +36,9 @@ from simulation.inputs.interventions import BASELINE, Scenario
 from simulation.inputs.vocabulary import DAYS_PER_YEAR
 from simulation.measures.committed import expected_committed
 from simulation.measures.reoffending import inside_custody, offender_outcomes, reoffending_counts
-from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
+from simulation.model.cohort_simulation import simulate_replication
 from simulation.model.rates import age_log_effect, age_paths, sanction_shares
+from simulation.model.streams import ReplicationStreams
 from simulation.runs.runner import replication_seeds
 
 N = 80_000

@@ -18,7 +18,7 @@ from simulation.inputs.cohort import generate_cohort
 from simulation.inputs.figures import load_figures
 from simulation.inputs.params import default_params
 from simulation.inputs.year_effects import load_year_effects
-from simulation.model.cohort_simulation import ReplicationStreams
+from simulation.model.streams import ReplicationStreams
 from simulation.questions.calibrate import simulate_rates
 from simulation.questions.years import custody_check_spec, year_params
 from simulation.runs.tasks import cohort_seed, replication_seeds
