@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from reporting.console.terminal import _percent, console, err_console, print_bindings, print_notes
+from reporting.console.terminal import _percent, console, err_console, plain_numbers, print_bindings, print_notes
 from reporting.labels import missing, scale
 
 # ---- questionnaires and validation --------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def print_judged(command: str, table: Any, meta: dict[str, Any], out: Path) -> N
 def print_weighing(weighed: Any) -> None:
     """Before the weighted file is written: the warnings raised while weighting, and how items were bound."""
     for warning in weighed.warnings:
-        err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold yellow]warning:[/] {plain_numbers(str(warning))}", highlight=False, soft_wrap=True)
     print_bindings(weighed.job.record)
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulation.errors import SimulationInputError
 from simulation.inputs.cohort import Cohort
 from simulation.runs.tasks import RunResult, SimulationTask, TaskGroup, reduce_group, run_group, run_task
 
@@ -34,6 +35,40 @@ if TYPE_CHECKING:
 GroupDone = Callable[[TaskGroup], None]
 """Called in the driving process as each group finishes (or is found finished by a resume)."""
 TaskDone = GroupDone
+
+
+REACH_TIMEOUT = 5.0
+"""Seconds to wait for a scheduler to accept a connection before it is refused as unreachable."""
+
+
+def check_reachable(scheduler: str, timeout: float = REACH_TIMEOUT) -> None:
+    """Refuse, before anything is written, a scheduler address where nothing accepts a connection.
+
+    Dask's own client waits 30 s and then fails with a timeout, after the run has made its `<out>.parts/`; a plain
+    TCP connection answers at once when the port is closed, and within `timeout` when the host does not answer.
+    In-process and UCX addresses are not checked.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(scheduler)
+    if parts.scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or port is None:
+        raise SimulationInputError(f"--scheduler {scheduler}: expected an address such as tcp://HOST:PORT")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc)).lower()
+        raise SimulationInputError(
+            f"--scheduler {scheduler}: no Dask scheduler answers there ({reason}); nothing was written. Start one "
+            f"(`dask scheduler`, then `dask worker {scheduler}`), or check the address."
+        ) from None
 
 
 @contextlib.contextmanager
@@ -104,9 +139,26 @@ def execute(
             for group in todo:
                 finished(group, run_group(cohort, group))
         else:
-            with dask_client(workers, scheduler) as new_client:
+            with dask_client(workers, scheduler) as new_client, _environment_errors(scheduler):
                 _on_dask(new_client, cohort, todo, finished)
     return [results[group.index] for group in groups]
+
+
+@contextlib.contextmanager
+def _environment_errors(scheduler: str | None) -> Iterator[None]:
+    """A cluster that cannot unpickle safer's tasks (its scheduler or workers run without safer) is an error in
+    the setup, said as such, not an internal error."""
+    try:
+        yield
+    except Exception as exc:
+        text = str(exc)
+        if "deserializ" not in text.lower():
+            raise
+        where = f"the cluster at {scheduler}" if scheduler else "the local cluster"
+        raise SimulationInputError(
+            f"{where} could not load safer's tasks ({text.splitlines()[0].strip()}): its scheduler and workers need "
+            "the same versions of safer and its libraries as this machine."
+        ) from None
 
 
 def execute_tasks(cohort: Cohort | None, tasks: list[SimulationTask], client: Client | None = None) -> list[RunResult]:
