@@ -72,6 +72,24 @@ def check_reachable(scheduler: str, timeout: float = REACH_TIMEOUT) -> None:
 
 
 @contextlib.contextmanager
+def _workers_ignore_ctrl_c(processes: bool) -> Iterator[None]:
+    """Start worker processes with Ctrl-C ignored (they inherit it), so that Ctrl-C in a terminal, which reaches
+    every process of the command, is handled by this process alone: it closes the cluster and says what it kept,
+    instead of every worker printing its own KeyboardInterrupt traceback."""
+    import signal
+    import threading
+
+    if not processes or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def dask_client(workers: int = 2, scheduler: str | None = None, processes: bool = True) -> Iterator[Client]:
     """A Dask client: on the cluster at `scheduler`, or on a new local cluster of `workers` single-threaded
     workers (processes, or threads in this process when `processes` is False), closed on leaving."""
@@ -86,14 +104,15 @@ def dask_client(workers: int = 2, scheduler: str | None = None, processes: bool 
         return
     # Worker processes talk over loopback TCP; threads in this process use Dask's in-process transport.
     where = {"host": "127.0.0.1"} if processes else {}
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=processes,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-        **where,
-    )
+    with _workers_ignore_ctrl_c(processes):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            **where,
+        )
     try:
         client = Client(cluster)
         try:

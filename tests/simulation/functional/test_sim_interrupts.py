@@ -112,3 +112,27 @@ def test_a_billion_replications_are_refused_before_anything_is_written(runner, t
     assert result.exit_code == 2 and "--replications 1,000,000,000" in output, output
     assert time.monotonic() - started < 60, "refused at once, not after a run"
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_in_a_terminal_stops_a_run_on_worker_processes_without_their_tracebacks(tmp_path):
+    """A terminal's Ctrl-C reaches every process of the command (its process group): the Dask worker processes
+    printed their own KeyboardInterrupt tracebacks; they now ignore it and the command alone answers."""
+    import os
+
+    args = ["simulate", "run", "--size", "3000", "--replications", "200", "--seed", "3", "--workers", "2",
+            "--out", "sim.csv"]
+    process = subprocess.Popen([*safer(), *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    parts = tmp_path / "sim.csv.parts"
+    try:
+        wait_for(lambda: len(list(parts.glob("group-*.parquet"))) >= 2 or process.poll() is not None)
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal does
+        _, stderr = process.communicate(timeout=180)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    message = " ".join(stderr.split())
+    assert process.returncode == 130, f"expected exit code 130, found {process.returncode}: {message}"
+    assert "Traceback" not in message and "KeyboardInterrupt" not in message, message
+    assert "--resume" in message, message
