@@ -21,6 +21,7 @@ from reporting.console import crime as crime_console
 from reporting.console import jobs as jobs_console
 from reporting.console import simulation as simulation_console
 from reporting.console import survey as survey_console
+from reporting.console import terminal
 from reporting.console.help import PlainHelpGroup, readable_metavars
 from reporting.console.terminal import (
     BOOTSTRAP_PROGRESS,
@@ -32,8 +33,9 @@ from reporting.console.terminal import (
 )
 from reporting.errors import ReportInputError
 from safer_io.inputs import InputFileError
-from safer_io.outputs import OutputError
+from safer_io.outputs import OutputError, recording_outputs
 from safer_io.provenance import tool_version
+from safer_io.verification import TRUST_EDITED_HELP
 from simulation.errors import SimulationInputError
 from simulation.jobs.options import DEFAULT_COHORT_SIZE
 from survey.errors import SurveyInputError
@@ -101,7 +103,7 @@ def main(
 def _fail(message: str, code: int) -> typer.Exit:
     if _state["debug"]:
         traceback.print_exc()
-    hint = "" if _state["debug"] else f" {DEBUG_HINT}"
+    message, hint = terminal.plain_numbers(message), "" if _state["debug"] else f" {DEBUG_HINT}"
     err_console.print(f"[bold red]error:[/] {escape(message)}{hint}", highlight=False, soft_wrap=True)
     return typer.Exit(code=code)
 
@@ -110,10 +112,12 @@ def guarded(action: Callable[[], T]) -> T:
     """Run a command body; turn bad input into a one-paragraph message and exit code 2.
 
     A file-system failure outside the output plumbing (a missing or unreadable input) is bad input too. Anything
-    else is a fault in `safer` itself: one paragraph and exit code 1, never a traceback unless `--debug`.
+    else is a fault in `safer` itself: one paragraph and exit code 1, never a traceback unless `--debug`. Ctrl-C
+    and SIGTERM end it cleanly, saying what was kept (`terminal.interrupts_reported`).
     """
     try:
-        return action()
+        with terminal.interrupts_reported():
+            return action()
     except INPUT_ERRORS as exc:
         raise _fail(str(exc), 2) from None
     except OSError as exc:
@@ -200,6 +204,7 @@ QUESTIONNAIRE = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_H
 MAP = typer.Option([], "--map", help=MAP_HELP)
 MAPPING = typer.Option(None, "--mapping", help=MAPPING_HELP)
 IGNORE_LABELS = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP)
+TRUST_EDITED = typer.Option(False, "--trust-edited", help=TRUST_EDITED_HELP)
 INDICATOR = typer.Option([], "--indicator", help="Indicator id to estimate (repeatable).")
 ALL_INDICATORS = typer.Option(False, "--all-indicators", help="Estimate every indicator.")
 MEAN = typer.Option([], "--mean", help="Weighted mean of a numeric column (repeatable).")
@@ -328,6 +333,7 @@ def change_command(
     suppress: bool = SUPPRESS,
     source_col: str | None = SOURCE_COL,
     table_layout: str = LAYOUT,
+    trust_edited: bool = TRUST_EDITED,
 ) -> None:
     """Is the change real? Difference between two periods, its SE from the full design, significance,
     direction by the indicator's polarity, and the Annex's minimum movement."""
@@ -499,6 +505,7 @@ def sae_command(
     level: float = typer.Option(0.95, "--level", help="Confidence level of the intervals."),
     max_iter: int = typer.Option(100, "--max-iter", help="Fisher-scoring iterations before the fit is declared "
                                  "not converged."),
+    trust_edited: bool = TRUST_EDITED,
 ) -> None:
     """Small-area (Fay-Herriot EBLUP) estimates by area, with MSEs, intervals and model diagnostics."""
     given = dict(locals())
@@ -573,9 +580,9 @@ def demo_command(
     """
     from simulation.jobs.demo import baseline_projection
     from survey.jobs.demo import demo_command as demo_job
-
-    run_job_file(bundled_jobs_dir() / "demo.yaml", out)
-    guarded(lambda: survey_console.print_demo(demo_job(out, baseline_projection, CHECK_PROGRESS)))
+    with recording_outputs():  # the job's files and time count in the summary line
+        run_job_file(bundled_jobs_dir() / "demo.yaml", out)
+        guarded(lambda: survey_console.print_demo(demo_job(out, baseline_projection, CHECK_PROGRESS)))
 
 
 @check_app.command("coverage")
@@ -829,24 +836,11 @@ def bundled_jobs_dir() -> Path:
     return examples_dir() / "jobs"
 
 
-def run_job_file(job: Path, workdir: Path, check_only: bool = False) -> None:
+def run_job_file(job: Path, workdir: Path, check_only: bool = False, trust_edited: bool = False) -> None:
     """Check a job file, then run its steps in this process (the body of `safer run` and `safer demo`)."""
     from reporting.jobs.commands import app_commands
-    from reporting.jobs.files import plan_job_file
-    from reporting.jobs.runner import run_job
     from survey.examples import examples_dir
-
-    spec, plan = guarded(lambda: plan_job_file(job, app_commands(app), workdir, examples_dir()))
-    if check_only:
-        jobs_console.print_job_checked(job, plan)
-        return
-    try:
-        record = run_job(spec, plan, on_step=lambda i, step: jobs_console.print_step_heading(i, len(plan), step))
-    except typer.Exit as stop:
-        if stop.exit_code:
-            jobs_console.print_job_stopped()
-        raise
-    jobs_console.print_job_run(record)
+    jobs_console.run_job_file(job, workdir, app_commands(app), examples_dir(), guarded, check_only, trust_edited)
 
 
 @app.command("run")
@@ -856,12 +850,12 @@ def run_command(
     workdir: Path = typer.Option(Path("."), "--dir", metavar="FOLDER", help="Working folder: relative paths in "
                                  "the job are taken from here, so outputs land here."),
     check: bool = typer.Option(False, "--check", help="Only check the job file and every step's options."),
+    trust_edited: bool = TRUST_EDITED,
 ) -> None:
     """Run a whole pipeline from a job file in one process: every safer command can be a step."""
     from reporting.jobs.files import job_path
-
     path = guarded(lambda: job_path(job, bundled_jobs_dir()))
-    run_job_file(path, workdir, check_only=check)
+    run_job_file(path, workdir, check_only=check, trust_edited=trust_edited)
 
 
 @app.command("report")
@@ -876,6 +870,7 @@ def report_command(
                                               "'England' (default 'All areas')."),
     figures: Path | None = typer.Option(None, "--figures", metavar="FOLDER", help="Also write each chart as SVG "
                                         "and PNG here."),
+    trust_edited: bool = TRUST_EDITED,
 ) -> None:
     """Build one self-contained HTML report with charts from outputs of safer (no network needed to view it)."""
     given = dict(locals())

@@ -17,7 +17,7 @@ PACKAGES = ("safer_io", "survey", "simulation", "recorded_crime", "reporting")
 
 def compile_like_pip() -> str:
     """Write bytecode for safer's modules (as `pip install` does); a sentence for the results."""
-    ok = all(compileall.compile_dir(ROOT / name, quiet=1) for name in PACKAGES)
+    ok = all(compileall.compile_dir(ROOT / name, quiet=1) for name in PACKAGES if (ROOT / name).is_dir())
     ok = compileall.compile_file(ROOT / "cli.py", quiet=1) and ok
     if not ok:
         raise SystemExit("compiling safer's modules to bytecode failed")

@@ -4,8 +4,10 @@ The report, the workbook and the publication tables work from output files only.
 from its `<file>.meta.json` sidecar, or else from the copy embedded in the file (Parquet schema metadata, the
 `metadata` member of a JSON output, the notes sheet of a workbook). Its `command` key ("estimate", "change",
 "simulate run", ...) and, for commands that write several tables, its `content` key say what the table is; see
-`docs/report.md` for the contract each command follows. Inside a `safer run` job, a file written by an earlier
-step is taken from memory rather than read again.
+`docs/report.md` for the contract each command follows. A result that has changed since safer wrote it (its
+hash no longer matches its sidecar or embedded metadata) is refused unless `--trust-edited` lets it through
+(`safer_io.verification`). Inside a `safer run` job, a file written by an earlier step is taken from memory
+rather than read again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 
 from reporting.errors import ReportInputError
 from safer_io.sidecars import METADATA_KEY, sidecar_path
+from safer_io.verification import check_unchanged
 
 READABLE_FORMATS = (".csv", ".parquet", ".json", ".xlsx")
 TEXT_COLUMNS = ("indicator", "domain", "domain_value", "scenario", "group", "group_value", "measure", "area",
@@ -130,6 +133,7 @@ def load_result(path: str | Path) -> Result:
         return Result(path, remembered.value, remembered.metadata)
     if not path.exists():
         raise ReportInputError(f"{path}: no such file.")
+    check_unchanged(path, ReportInputError)  # an output edited since safer wrote it is refused (--trust-edited)
     table, embedded = read_table(path)
     metadata = read_metadata(path, embedded)
     if "command" not in metadata:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from reporting.labels import Labeller, is_mean
 from reporting.results import METADATA_CELL, NOTES_SHEET
+from safer_io.verification import CONTENT_KEY, cells_sha256
 
 PERCENT = "0.0%"
 COUNT = "#,##0"
@@ -204,9 +205,59 @@ def result_sheets(table: pd.DataFrame, publication: bool = False) -> list[Sheet]
     return sheets
 
 
-def write_result_workbook(table: pd.DataFrame, metadata: dict[str, Any], path: Path) -> None:
-    """A result as a workbook: a sheet per indicator or measure plus notes (what `--out x.xlsx` writes)."""
+def sheet_cells(sheets: list[Sheet]) -> list[tuple[str, list[list[Any]]]]:
+    """The values each data sheet holds, header first, as `write_sheets` stores them (for `cells_sha256`)."""
+    return [(sheet.name, [[str(c) for c in sheet.table.columns],
+                          *([cell_value(v) for v in values] for values in sheet.table.itertuples(index=False,
+                                                                                               name=None))])
+            for sheet in sheets]
+
+
+def write_result_workbook(table: pd.DataFrame, metadata: dict[str, Any], path: Path) -> str:
+    """A result as a workbook: a sheet per indicator or measure plus notes (what `--out x.xlsx` writes).
+
+    The notes' metadata records `content_sha256`, the hash of the data sheets' cells; it is returned."""
     labeller = Labeller()
     labeller.add(table, metadata)
     publication = metadata.get("content") == "publication"
-    write_sheets(path, result_sheets(table, publication), result_notes(table, metadata, labeller))
+    sheets = result_sheets(table, publication)
+    content = cells_sha256(sheet_cells(sheets))
+    write_sheets(path, sheets, result_notes(table, {**metadata, CONTENT_KEY: content}, labeller))
+    return content
+
+
+def _read_only_book(path: Path) -> Any:
+    from openpyxl import load_workbook
+
+    return load_workbook(path, read_only=True, data_only=False)
+
+
+def workbook_content_sha256(path: Path) -> str:
+    """`cells_sha256` of a workbook's data sheets (every sheet but the notes) as stored in the file."""
+    book = _read_only_book(path)
+    try:
+        return cells_sha256((ws.title, list(ws.iter_rows(values_only=True)))
+                            for ws in book.worksheets if ws.title != NOTES_SHEET)
+    finally:
+        book.close()
+
+
+def embedded_workbook_metadata(path: Path) -> dict[str, Any] | None:
+    """The metadata a workbook embeds in its notes sheet, or None."""
+    try:
+        book = _read_only_book(path)
+    except Exception:  # not a workbook: the reader reports that
+        return None
+    try:
+        if NOTES_SHEET not in book.sheetnames:
+            return None
+        for row in book[NOTES_SHEET].iter_rows(values_only=True):
+            if row and row[0] == METADATA_CELL and len(row) > 1 and isinstance(row[1], str):
+                try:
+                    value = json.loads(row[1])
+                except json.JSONDecodeError:
+                    return None
+                return value if isinstance(value, dict) else None
+        return None
+    finally:
+        book.close()

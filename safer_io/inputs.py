@@ -11,11 +11,10 @@ line turns all of them into one paragraph and exit code 2.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from safer_io.sidecars import METADATA_KEY
 
@@ -25,8 +24,30 @@ class InputFileError(ValueError):
 
 
 ErrorType = type[Exception]
-_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it (ten times faster than the pure-Python one)."""
+
+
+@functools.lru_cache(maxsize=1)
+def safe_loader() -> Any:
+    """libyaml's safe loader when PyYAML was built with it (ten times faster than the pure-Python one), reading
+    dates strictly: `2012-02-30` is an error naming its line, not a crash. PyYAML is imported on first use, so a
+    command that reads no YAML does not load it.
+    """
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class StrictDates(base):
+        """The safe loader; a date that does not exist is a YAML error with its position."""
+
+    def timestamp(loader: Any, node: Any) -> Any:
+        try:
+            return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a real date ({exc})", node.start_mark) from None
+
+    StrictDates.add_constructor("tag:yaml.org,2002:timestamp", timestamp)
+    return StrictDates
 
 MAX_YAML_DEPTH = 100
 """Deepest nesting of lists and mappings a spec file may have (levels); the bundled ones reach 5."""
@@ -93,7 +114,9 @@ def yaml_depth_exceeds(text: str, limit: int = MAX_YAML_DEPTH) -> bool:
     >>> yaml_depth_exceeds("a: [1, [2, [3]]]", limit=4), yaml_depth_exceeds("a: [1, [2, [3]]]", limit=3)
     (False, True)
     """
-    loader = _SAFE_LOADER(text)
+    import yaml
+
+    loader = safe_loader()(text)
     depth = 0
     try:
         while loader.check_event():
@@ -114,11 +137,21 @@ def yaml_depth_exceeds(text: str, limit: int = MAX_YAML_DEPTH) -> bool:
 
 
 def parse_yaml(text: str, source: str | Path, kind: str, error: ErrorType = InputFileError) -> Any:
-    """Parse YAML text safely; syntax errors name the line and column, runaway nesting is refused."""
+    """Parse YAML text safely; syntax errors and impossible dates name the line and column, runaway nesting is
+    refused.
+
+    >>> try:
+    ...     parse_yaml("by: 2012-02-30", "t.yaml", "targets file")
+    ... except InputFileError as exc:
+    ...     print(str(exc).split(": ", 2)[2])
+    '2012-02-30' is not a real date (day is out of range for month).
+    """
+    import yaml
+
     try:
         if yaml_depth_exceeds(text):
             raise RecursionError
-        return yaml.load(text, Loader=_SAFE_LOADER)  # a safe loader: the C one where PyYAML has it
+        return yaml.load(text, Loader=safe_loader())  # a safe loader: the C one where PyYAML has it
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -1,7 +1,8 @@
 """What every output of `safer` records: the tool, its version, the command, its parameters and its inputs.
 
 This is the Reproducible Analytical Pipeline minimum: from an output's metadata alone one can tell which
-version of which command made it, with which options, from which exact input files (by SHA-256).
+version of which command made it, with which options, from which exact input files (by SHA-256). The output's
+own hash is added where it is written (`safer_io.verification.sidecar_metadata`, `outputs.write_output`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from safer_io.hashing import sha256_of_file
 from safer_io.memory import recorded_sha256
+from safer_io.verification import EDITED_KEY, edited_inputs
 
 
 def tool_version() -> str:
@@ -37,11 +39,16 @@ def file_sha256(path: str | Path, *, use_memory: bool = True) -> str:
 
 
 def provenance(command: str, parameters: dict[str, Any], inputs: Iterable[str | Path]) -> dict[str, Any]:
-    """What every output records: tool, version, command, parameters and the SHA-256 of each input file."""
-    return {
+    """What every output records: tool, version, command, parameters and the SHA-256 of each input file; and, when
+    `--trust-edited` let through inputs that changed after safer wrote them, which (`edited_inputs`)."""
+    record: dict[str, Any] = {
         "tool": "safer",
         "version": tool_version(),
         "command": command,
         "parameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in parameters.items()},
         "inputs": {str(p): file_sha256(p) for p in inputs},
     }
+    edited = edited_inputs()
+    if edited:
+        record[EDITED_KEY] = edited
+    return record

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # pydantic only when a spec file is validated, not when the command line starts
+    from pydantic import ValidationError
 
 
 class SimulationInputError(ValueError):

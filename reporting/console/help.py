@@ -67,7 +67,10 @@ def readable_metavars(typer_app: typer.Typer) -> None:
             base = next((a for a in typing.get_args(kind) if a is not type(None)), kind)
             if typing.get_origin(base) is list:
                 base = typing.get_args(base)[0]
-            info.metavar = _METAVARS_BY_NAME.get(name, _METAVARS_BY_TYPE.get(base, "TEXT"))
+            by_type = _METAVARS_BY_TYPE.get(base, "TEXT")
+            # A name says more than TEXT, never more than a number: `--replicates jk1|bootstrap:R` is a METHOD,
+            # `--replicates 500` (an int) is N.
+            info.metavar = _METAVARS_BY_NAME.get(name, by_type) if by_type == "TEXT" else by_type
     for group in typer_app.registered_groups:
         if group.typer_instance is not None:
             readable_metavars(group.typer_instance)

@@ -7,14 +7,14 @@ from typing import Any
 
 from rich.markup import escape
 
-from reporting.console.terminal import console, err_console
+from reporting.console.terminal import console, err_console, plain_numbers
 
 # ---- simulation ---------------------------------------------------------------------------------------------------
 
 def print_simulation_run(done: Any) -> None:
     """What `simulate run` wrote, after its warnings about measures resting on few events."""
     for warning in done.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(plain_numbers(str(warning)))}", highlight=False)
     console.print(f"wrote {len(done.table)} rows to {done.out} ({done.size} offenders, {done.replications} "
                   "replications)", highlight=False)
 

@@ -9,8 +9,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from reporting.console.terminal import _percent, console, err_console, print_bindings, print_notes
-from reporting.labels import missing, scale
+from reporting.console.terminal import _percent, console, err_console, plain_numbers, print_bindings, print_notes
 
 # ---- questionnaires and validation --------------------------------------------------------------------------------
 
@@ -117,12 +116,15 @@ def print_estimates(table: Any, limit: int = 30) -> None:
 
 
 def _text(value: Any) -> str:
+    from reporting.labels import missing  # pandas only when a table is shown
     return "" if missing(value) else str(value)
 
 
 def print_change(table: Any, limit: int = 30) -> None:
     """The first rows of a change table: estimates in per cent for proportions, the change with its CI."""
     from rich.table import Table
+
+    from reporting.labels import scale  # pandas only when a table is shown
 
     title = "Change between periods" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
     shown = Table(title=title)
@@ -150,6 +152,8 @@ def print_change(table: Any, limit: int = 30) -> None:
 def print_peers(table: Any, limit: int = 30) -> None:
     """The first rows of a peer table: estimates and peer means in per cent, differences in points."""
     from rich.table import Table
+
+    from reporting.labels import missing, scale  # pandas only when a table is shown
 
     title = "Areas against their peer groups" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit
                                                   else "")
@@ -302,7 +306,7 @@ def print_judged(command: str, table: Any, meta: dict[str, Any], out: Path) -> N
 def print_weighing(weighed: Any) -> None:
     """Before the weighted file is written: the warnings raised while weighting, and how items were bound."""
     for warning in weighed.warnings:
-        err_console.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold yellow]warning:[/] {plain_numbers(str(warning))}", highlight=False, soft_wrap=True)
     print_bindings(weighed.job.record)
 
 

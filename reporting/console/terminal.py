@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -126,3 +127,93 @@ def _percent(value: float, indicator: str = "") -> str:
     from reporting.labels import scale
 
     return "" if value != value else f"{scale(indicator) * value:.1f}"
+
+
+# ---- interrupts ---------------------------------------------------------------------------------------------------
+
+def interrupted_lines(exc: BaseException, written: list[Any], command: list[str], in_job: bool) -> list[str]:
+    """What an interrupted command says: how it was stopped, what it kept (finished outputs, finished work a rerun
+    can continue from) and, for such work, the command that continues it. Temporaries are gone by now.
+
+    >>> from safer_io.interrupts import Interrupted
+    >>> interrupted_lines(Interrupted(["o.csv.parts/: 2 of 4 replications finished"], "--resume"), [],
+    ...                   ["safer", "simulate", "run", "--out", "o.csv"], False)[-1]
+    'continue with: safer simulate run --out o.csv --resume'
+    """
+    import shlex
+
+    from safer_io.interrupts import was_terminated
+
+    lines = ["terminated (SIGTERM)" if was_terminated(exc) else "interrupted (Ctrl-C)"]
+    kept = [str(k) for k in getattr(exc, "kept", [])]
+    outputs = [] if in_job else described_first([str(p) for p in dict.fromkeys(written)])  # a job lists its own
+    if outputs:
+        lines.append("kept, written whole before the interrupt: " + ", ".join(outputs))
+    if kept:
+        lines.append("kept: " + "; ".join(kept))
+    if not outputs and not kept:
+        lines.append("nothing was written; temporary files were removed")
+    option = getattr(exc, "resume_option", None)
+    if option and kept:
+        if in_job:
+            lines.append(f"continue it by running the job again with `{option.lstrip('-')}: true` in this step")
+        else:
+            again = [*command, option] if option not in command else list(command)
+            lines.append(f"continue with: {shlex.join(again)}")
+    return lines
+
+
+def described_first(paths: list[str]) -> list[str]:
+    """Paths in order, each file before its `.meta.json` sidecar.
+
+    >>> described_first(["a.csv.meta.json", "a.csv", "b.csv"])
+    ['a.csv', 'a.csv.meta.json', 'b.csv']
+    """
+    order = {p: i for i, p in enumerate(paths)}
+    return sorted(paths, key=lambda p: (order.get(p.removesuffix(".meta.json"), order[p]), p.endswith(".meta.json")))
+
+
+@contextlib.contextmanager
+def interrupts_reported() -> Iterator[None]:
+    """Run a command so that Ctrl-C and SIGTERM end it cleanly: SIGTERM raised as an interrupt (every `finally`
+    runs, so temporaries go), the outputs it finished recorded, and on an interrupt what was kept printed and the
+    command ended with exit code 130 (Ctrl-C) or 143 (SIGTERM)."""
+    import typer
+
+    from safer_io.interrupts import signals_as_interrupts
+    from safer_io.outputs import recording_outputs
+
+    with signals_as_interrupts(), recording_outputs() as written:
+        try:
+            yield
+        except KeyboardInterrupt as exc:
+            raise typer.Exit(code=print_interrupted(exc, written)) from None
+
+
+def print_interrupted(exc: BaseException, written: list[Any]) -> int:
+    """`interrupted_lines` of this command line on stderr, the first in bold; the exit code (130 for Ctrl-C, 143
+    for SIGTERM, as a shell reports a process ended by the signal)."""
+    import sys
+
+    from safer_io.interrupts import was_terminated
+    from safer_io.memory import active
+
+    first, *rest = interrupted_lines(exc, written, ["safer", *sys.argv[1:]], active() is not None)
+    err_console.print(f"[bold yellow]{escape(first)}:[/] " + escape("; ".join(rest)) + ".", highlight=False,
+                      soft_wrap=True)
+    return 143 if was_terminated(exc) else 130
+
+
+_NUMPY_SCALAR = re.compile(r"np\.(?:float|int|uint|complex|longdouble|bool)\w*\(([^()]*)\)"
+                           r"|np\.str_\(('[^']*'|\"[^\"]*\")\)")
+
+
+def plain_numbers(text: str) -> str:
+    """A message with numbers as numbers: numpy 2 writes a scalar's repr as `np.float64(nan)`, which a message
+    built with `{value!r}` shows the user; here it reads `nan`.
+
+    >>> plain_numbers("data row 4 (value np.float64(nan)); 2 of np.int64(3); np.str_('E01'); np.True_")
+    "data row 4 (value nan); 2 of 3; 'E01'; True"
+    """
+    text = _NUMPY_SCALAR.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+    return text.replace("np.True_", "True").replace("np.False_", "False")

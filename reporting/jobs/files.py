@@ -6,6 +6,7 @@ package knows neither the Typer app nor the survey package.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from reporting.errors import ReportInputError
@@ -26,7 +27,7 @@ def job_path(name: str, bundled: Path) -> Path:
     raise ReportInputError(f"{name}: no such job file, and no bundled job of that name (bundled: {names}).")
 
 
-def plan_job_file(job: Path, commands: dict[str, StepCommand], workdir: Path,
+def plan_job_file(job: Path, commands: Mapping[str, StepCommand], workdir: Path,
                   examples: Path) -> tuple[JobSpec, list[PlannedStep]]:
     """The job file read and every step resolved (`{examples}` and `{job}` expanded); nothing runs."""
     spec = load_job(job)

@@ -10,9 +10,10 @@ still written), and start-up is paid once.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from pydantic import ValidationError
 from reporting.errors import ReportInputError
 from reporting.jobs.commands import StepCommand
 from reporting.jobs.spec import JobSpec, StepSpec
+from safer_io.checking import CheckedOnly, checking_only
 from safer_io.memory import job_memory
+from safer_io.outputs import recording_outputs
 
 REFERENCE = re.compile(r"^@([A-Za-z][A-Za-z0-9_-]*)(?:\.([A-Za-z_][A-Za-z0-9_-]*))?$")
 VARIABLE = re.compile(r"\{(examples|job)\}")
@@ -52,6 +55,8 @@ class StepTiming:
     """Command run."""
     seconds: float
     """Wall-clock time."""
+    written: list[str] = field(default_factory=list)
+    """The outputs it wrote."""
 
 
 @dataclass
@@ -130,7 +135,7 @@ def plan_step(step: StepSpec, command: StepCommand, where: str, variables: dict[
     return arguments
 
 
-def plan_job(job: JobSpec, commands: dict[str, StepCommand], *, source: str, workdir: Path,
+def plan_job(job: JobSpec, commands: Mapping[str, StepCommand], *, source: str, workdir: Path,
              variables: dict[str, str]) -> list[PlannedStep]:
     """Check the whole job and resolve every step; nothing runs and nothing is written."""
     workdir = workdir.absolute()  # references carry resolved paths: they must not be joined to it twice
@@ -156,16 +161,34 @@ def plan_job(job: JobSpec, commands: dict[str, StepCommand], *, source: str, wor
     return planned
 
 
-def run_job(job: JobSpec, plan: list[PlannedStep],
-            on_step: Callable[[int, PlannedStep], None] | None = None) -> JobRecord:
-    """Run the planned steps in this process, sharing outputs in memory; a failing step stops the job."""
-    record = JobRecord(job.job)
-    with job_memory() as memory:
+def run_job(job: JobSpec, plan: list[PlannedStep], on_step: Callable[[int, PlannedStep], None] | None = None,
+            record: JobRecord | None = None) -> JobRecord:
+    """Run the planned steps in this process, sharing outputs in memory; a failing or interrupted step stops the
+    job. `record` (made here when not given) holds each finished step and what it wrote as the job goes, so a
+    caller can say which steps finished when one stops."""
+    record = record if record is not None else JobRecord(job.job)
+    with job_memory() as memory, recording_outputs() as written:
         for index, step in enumerate(plan, start=1):
             if on_step is not None:
                 on_step(index, step)
-            started = time.perf_counter()
+            started, before = time.perf_counter(), len(written)
             step.command.function(**step.arguments)
-            record.steps.append(StepTiming(step.spec.name, step.command.name, time.perf_counter() - started))
+            record.steps.append(StepTiming(step.spec.name, step.command.name, time.perf_counter() - started,
+                                           [str(p) for p in written[before:]]))
         record.memory_hits = memory.hits
     return record
+
+
+def check_job(plan: list[PlannedStep], on_step: Callable[[int, PlannedStep], None] | None = None) -> None:
+    """`safer run --check`: run every step's own checks (`safer_io.checking`) and nothing else.
+
+    Each step's command runs in checking mode and stops where its work would begin; an option it would refuse
+    (an unknown indicator, a level of 5, a cohort too big for memory) stops the check there, through the command's
+    own error, before anything is written. `on_step(index, step)` is told which step is checked.
+    """
+    with checking_only(), job_memory():
+        for index, step in enumerate(plan, start=1):
+            if on_step is not None:
+                on_step(index, step)
+            with contextlib.suppress(CheckedOnly):
+                step.command.function(**step.arguments)

@@ -120,7 +120,7 @@ def javascript_bundle() -> str:
     try:
         from safer_io.outputs import atomic_path
 
-        with atomic_path(cached) as tmp:
+        with atomic_path(cached, record=False) as tmp:
             tmp.write_text(bundle, encoding="utf-8")
     except (OSError, ValueError):
         pass
@@ -128,19 +128,24 @@ def javascript_bundle() -> str:
 
 
 def write_figure_files(figures: Iterable[Figure], folder: Path) -> list[Path]:
-    """Write each figure as `<id>.svg` and `<id>.png` (2x scale) into `folder`; returns the paths written."""
+    """Write each figure as `<id>.svg` and `<id>.png` (2x scale) into `folder`; returns the paths written.
+
+    All or nothing: every file is rendered into a hidden staging folder inside `folder`, and the files are moved
+    into place only once all are there; a failure or an interrupt removes the staging folder and leaves `folder`
+    as it was.
+    """
     import vl_convert as vlc
 
-    from safer_io.outputs import atomic_path
+    from safer_io.outputs import staging_folder
 
     version = vega_lite_version()
-    written: list[Path] = []
-    for figure in figures:
-        svg = vlc.vegalite_to_svg(figure.spec, vl_version=version)
-        png = vlc.vegalite_to_png(figure.spec, vl_version=version, scale=2)
-        for suffix, payload in ((".svg", svg.encode("utf-8")), (".png", png)):
-            target = folder / f"{figure.id}{suffix}"
-            with atomic_path(target) as tmp:
-                tmp.write_bytes(payload)
-            written.append(target)
-    return written
+    rendered: list[tuple[str, bytes]] = []
+    with staging_folder(folder) as (staging, keep):
+        for figure in figures:
+            svg = vlc.vegalite_to_svg(figure.spec, vl_version=version)
+            png = vlc.vegalite_to_png(figure.spec, vl_version=version, scale=2)
+            for suffix, payload in ((".svg", svg.encode("utf-8")), (".png", png)):
+                name = f"{figure.id}{suffix}"
+                (staging / name).write_bytes(payload)
+                rendered.append((name, payload))
+        return keep([name for name, _ in rendered])

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safer_io.outputs import atomic_path, check_outputs, table_format, write_json_atomic
+from safer_io.checking import checks_done
+from safer_io.outputs import atomic_path, check_outputs, table_format, write_sidecar
 from safer_io.progress import SILENT, Tracker
 from safer_io.provenance import provenance
-from safer_io.sidecars import sidecar_path
 from simulation.errors import SimulationInputError
 from simulation.jobs.options import DEFAULT_COHORT_SIZE
 
@@ -60,6 +60,7 @@ def simulate_calibrate(*, target_frequency: float, target_binary: float, target_
         raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
     if cohort_file is None:
         check_fits(size or DEFAULT_COHORT_SIZE)
+    checks_done()
     targets = Targets(target_frequency, target_binary, target_serious or None)
     chosen = (load_cohort_csv(cohort_file, "adult") if cohort_file is not None
               else generate_cohort("adult", size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
@@ -76,7 +77,7 @@ def simulate_calibrate(*, target_frequency: float, target_binary: float, target_
                   "target_serious": target_serious, "size": chosen.size, "cohort_file": cohort_file,
                   "params": params_file, "replications": replications, "seed": seed, "tolerance": tolerance,
                   "out": out}
-    write_json_atomic(sidecar_path(out), provenance("simulate calibrate", parameters, inputs))
+    write_sidecar(out, provenance("simulate calibrate", parameters, inputs))
     return CalibrateDone(out, result.params, result.converged)
 
 
@@ -90,6 +91,10 @@ def calibrate_years(size: int | None, figures_file: Path | None, check_size: int
 
     table_format(out, (".yaml", ".yml"))
     check_outputs([out], [figures_file, params_file])
+    from simulation.runs.memory import check_fits
+
+    check_fits(max(size or YEARS_COHORT_SIZE, check_size))
+    checks_done()
     figures = load_figures()
     if figures_file is not None:
         figures = figures.with_user(read_user_figures(figures_file))
@@ -103,5 +108,5 @@ def calibrate_years(size: int | None, figures_file: Path | None, check_size: int
     parameters = {"years": True, "size": size or YEARS_COHORT_SIZE, "check_size": check_size,
                   "figures": figures_file, "params": params_file, "replications": replications, "seed": seed,
                   "out": out}
-    write_json_atomic(sidecar_path(out), provenance("simulate calibrate", parameters, inputs))
+    write_sidecar(out, provenance("simulate calibrate", parameters, inputs))
     return CalibrateDone(out)

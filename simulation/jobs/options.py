@@ -24,9 +24,15 @@ def cohort_kind(cohort: str) -> CohortKind:
 
 
 def check_scheduler(scheduler: str | None) -> None:
-    """`--scheduler` must look like a Dask scheduler address."""
-    if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+    """`--scheduler` must look like a Dask scheduler address, and a scheduler must answer there (checked before
+    anything is written)."""
+    if scheduler is None:
+        return
+    if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise SimulationInputError(f"--scheduler: expected an address such as tcp://HOST:PORT, not {scheduler!r}")
+    from simulation.runs.distributed import check_reachable
+
+    check_reachable(scheduler)
 
 
 def check_precision(precision: float | None) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safer_io.checking import checks_done
 from safer_io.outputs import check_outputs, table_format, write_output
 from safer_io.progress import SILENT, Tracker
 from safer_io.provenance import provenance
@@ -83,6 +84,11 @@ def simulate_project(*, from_year: int, to_year: int, start_year: int, scenario:
     chosen_scenarios, scenario_files = load_scenarios(chosen_ids)
     check_outputs(list(outputs.values()), [*scenario_files, figures_file, drift_file, year_effects_file,
                                            params_file, unit_costs_file])
+    from simulation.runs.memory import check_fits
+
+    check_fits(max(adult_size, youth_size, check_size), workers if scheduler is None else 1,
+               replications=replications * (to_year - from_year + 1), scenarios=len(chosen_scenarios))
+    checks_done()
     params = load_params(params_file) if params_file is not None else default_params()
     figures = load_figures()
     user = read_user_figures(figures_file) if figures_file is not None else None
@@ -104,7 +110,7 @@ def simulate_project(*, from_year: int, to_year: int, start_year: int, scenario:
     store = TaskStore(parts_folder(out), run_fingerprint(deciding, inputs), resume)
     draws = Draws(projection_ranges(spec), seed) if uncertainty else None
     precision_record = None
-    with tracker.bars("projecting") as bars:
+    with store.kept_or_removed(replications), tracker.bars("projecting") as bars:
         bar = bars.add("replications x cohorts", total=3 * replications)
         refits = bars.add("re-fitting the years for each draw", total=replications, visible=uncertainty)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from safer_io.checking import checks_done
 from safer_io.outputs import check_outputs, table_format, write_output
 from safer_io.progress import SILENT, Tracker
 from safer_io.provenance import provenance
@@ -69,10 +70,14 @@ def simulate_run(*, cohort: str, size: int | None, cohort_file: Path | None, sce
         raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
     check_scheduler(scheduler)
     check_precision(precision)
+    scenarios = len(chosen_scenarios)
     if cohort_file is None:
-        check_fits(size or DEFAULT_COHORT_SIZE, workers if scheduler is None else 1)
+        check_fits(size or DEFAULT_COHORT_SIZE, workers if scheduler is None else 1, replications=replications,
+                   scenarios=scenarios)
+    checks_done()
     chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
               else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
+    check_fits(chosen.size, workers if scheduler is None else 1, replications=replications, scenarios=scenarios)
     params = load_params(params_file) if params_file is not None else default_params()
     costs = load_unit_costs(unit_costs_file) if unit_costs_file is not None else load_unit_costs()
     draws = Draws(run_ranges(params, chosen_scenarios), seed) if uncertainty else None
@@ -84,7 +89,7 @@ def simulate_run(*, cohort: str, size: int | None, cohort_file: Path | None, sce
     store = TaskStore(parts_folder(out), run_fingerprint(deciding, inputs), resume)
     names = [s.name for s in chosen_scenarios]
     sources = [str(f) for f in scenario_files]
-    with tracker.bars("simulating") as bars:
+    with store.kept_or_removed(replications), tracker.bars("simulating") as bars:
         bar = bars.add("replications", total=replications)
 
         def batch(replication_range: range) -> Any:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from safer_io.checking import checks_done
 from safer_io.outputs import check_outputs, table_format, write_output
 from safer_io.progress import SILENT, Tracker
 from safer_io.provenance import provenance
@@ -53,6 +54,11 @@ def simulate_sweep(*, parameter: list[str], scenario: list[str], cohort: str, si
     check_outputs([out, grid_out], [*scenario_files, params_file])
     kind = cohort_kind(cohort)
     check_scheduler(scheduler)
+    from simulation.runs.memory import check_fits
+
+    check_fits(size, workers if scheduler is None else 1, replications=replications * (1 + 2 * len(parameter)),
+               scenarios=len(chosen_scenarios))
+    checks_done()
     params = load_params(params_file) if params_file is not None else default_params()
     swept = resolve_parameters(parameter, params, chosen_scenarios)
     chosen = generate_cohort(kind, size, cohort_seed(seed))

@@ -12,6 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from simulation.measures.interval_limits import interval_warnings, limit_intervals
+from simulation.measures.replication_measures import COST_COLUMNS, MEASURES
+
 SPARSE_MEASURES: frozenset[str] = frozenset(
     {
         "serious_reoffences",
@@ -105,6 +108,7 @@ def summarise(per_replication: pd.DataFrame, assumption_uncertainty: bool = Fals
         table["total_lower"] = np.nan
         table["total_upper"] = np.nan
     _sparse_intervals(frame, table, labels, level)
+    limit_intervals(table, frame, labels, {*MEASURES, *(name for name, _ in COST_COLUMNS)})
     return table[[*labels, *SUMMARY_COLUMNS]]
 
 
@@ -159,7 +163,8 @@ def _sparse_intervals(frame: pd.DataFrame, table: pd.DataFrame, labels: list[str
 
 
 def sparse_warnings(summary: pd.DataFrame) -> list[str]:
-    """One sentence per scenario with sparse-count differences, for the console and the metadata."""
+    """One sentence per scenario with sparse-count differences, and one per kind of interval left empty
+    (`interval_limits`), for the console and the metadata."""
     sparse = summary[summary["interval"].astype(str).str.contains("sparse")]
     sparse = sparse[(sparse["group"] == "all")]
     notes = []
@@ -169,4 +174,4 @@ def sparse_warnings(summary: pd.DataFrame) -> list[str]:
             f"{scenario}: {measures} rest on few events; their intervals are exact but conservative (they ignore "
             "the pairing of common random numbers). Run more replications or a larger cohort to narrow them."
         )
-    return notes
+    return [*notes, *interval_warnings(summary)]

@@ -58,11 +58,90 @@ def expected_committed(
             rate[who], entered - start[who]
         )
         total = total - np.bincount(who, weights=inside, minlength=n)
-    for i, modifiers in career.modifiers.items():
-        spells = [(float(e), float(r)) for e, r in zip(entered[who == i], released[who == i], strict=True)]
-        path = AgePath(float(ages.first_slope[i]), float(ages.kink[i]), float(ages.second_slope[i]))
-        total[i] = _committed_with_modifiers(float(rate[i]), path, float(start[i]), float(end[i]), spells, modifiers)
+    if career.modifiers:
+        modified = np.fromiter(career.modifiers, dtype=np.int64, count=len(career.modifiers))
+        total[modified] = _committed_with_modifiers_many(career.modifiers, modified, rate, ages, start, end, who,
+                                                         entered, released)
     return np.asarray(total, dtype=float)
+
+
+def _pieces(start: float, end: float, spells: list[tuple[float, float]], modifiers: list[Modifier]) -> list[tuple[
+        float, float]]:
+    """The pieces of [start, end) at liberty, cut wherever a custody spell or a programme effect starts or stops."""
+    if not spells:  # most offenders on a programme: only the effects cut the follow-up
+        inner = sorted({t for m in modifiers for t in (m.start, m.end) if start < t < end})
+        points = [start, *inner, end]
+        return [(a, b) for a, b in zip(points[:-1], points[1:], strict=True) if b > a]
+    cuts = {start, end}
+    for entered, released in spells:
+        cuts.update((entered, released))
+    for m in modifiers:
+        cuts.update(t for t in (m.start, m.end) if start < t < end)
+    points = sorted(t for t in cuts if start <= t <= end)
+    return [(a, b) for a, b in zip(points[:-1], points[1:], strict=True)
+            if b > a and not any(entered <= a and b <= released for entered, released in spells)]
+
+
+def _strengths(start: np.ndarray, end: np.ndarray, decay: np.ndarray, half_life: np.ndarray, effect_days: np.ndarray,
+               t: np.ndarray) -> np.ndarray:
+    """`Modifier.strength` for many (modifier, day) pairs at once: one row of days per modifier."""
+    elapsed = t - start[:, None]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        linear = np.maximum(0.0, 1.0 - elapsed / effect_days[:, None])
+        exponential = np.exp(-np.log(2.0) * elapsed / half_life[:, None])
+    shape = np.where(decay[:, None] == 0, 1.0, np.where(decay[:, None] == 1, linear, exponential))
+    return np.where((start[:, None] <= t) & (t < end[:, None]), shape, 0.0)
+
+
+def _committed_with_modifiers_many(
+    by_offender: dict[int, list[Modifier]], modified: np.ndarray, rate: np.ndarray, ages: AgePaths,
+    start: np.ndarray, end: np.ndarray, who: np.ndarray, entered: np.ndarray, released: np.ndarray,
+) -> np.ndarray:
+    """`_committed_with_modifiers` for every modified offender at once: the pieces are found offender by offender,
+    the quadrature of every piece, at every Gauss point and under every programme effect, in a few array
+    operations (it was a Python loop over points, a sixth of a scenario replication)."""
+    piece_offender: list[int] = []
+    piece_a: list[float] = []
+    piece_b: list[float] = []
+    pair_piece: list[int] = []
+    pair_modifier: list[int] = []
+    modifiers = [m for i in modified.tolist() for m in by_offender[i]]
+    first_modifier = np.cumsum([0, *(len(by_offender[i]) for i in modified.tolist())])
+    order = np.argsort(who, kind="stable")
+    bounds = np.searchsorted(who[order], modified), np.searchsorted(who[order], modified, side="right")
+    for k, i in enumerate(modified.tolist()):
+        rows = order[bounds[0][k]:bounds[1][k]]
+        spells = list(zip(entered[rows].tolist(), released[rows].tolist(), strict=True)) if rows.size else []
+        for low, high in _pieces(float(start[i]), float(end[i]), spells, by_offender[i]):
+            for m in range(first_modifier[k], first_modifier[k + 1]):
+                pair_piece.append(len(piece_a))
+                pair_modifier.append(m)
+            piece_offender.append(k)
+            piece_a.append(low)
+            piece_b.append(high)
+    totals = np.zeros(modified.size)
+    if not piece_a:
+        return totals
+    owner = np.asarray(piece_offender)
+    a, b = np.asarray(piece_a), np.asarray(piece_b)
+    half, middle = (b - a) / 2, (a + b) / 2
+    days = middle[:, None] + half[:, None] * GAUSS_POINTS
+    person = modified[owner]
+    paths = AgePaths(ages.first_slope[person][:, None], ages.kink[person][:, None], ages.second_slope[person][:, None])
+    factor = np.exp(paths.log_factor(days - start[person][:, None]))
+    codes = {"none": 0, "linear": 1}
+    chosen = np.asarray(pair_modifier)
+    params = [(m.start, m.end, codes.get(m.decay, 2), m.half_life_days or np.inf, m.effect_days, m.rate_ratio)
+              for m in modifiers]
+    m_start, m_end, m_decay, m_half, m_days, m_ratio = (np.asarray(column, dtype=float)[chosen]
+                                                        for column in zip(*params, strict=True))
+    pieces = np.asarray(pair_piece)
+    effect = 1.0 + (m_ratio[:, None] - 1.0) * _strengths(m_start, m_end, m_decay, m_half, m_days, days[pieces])
+    starts = np.flatnonzero(np.r_[True, pieces[1:] != pieces[:-1]])
+    factor = factor * np.multiply.reduceat(effect, starts, axis=0)
+    integral = half * np.sum(GAUSS_WEIGHTS * factor, axis=1)
+    np.add.at(totals, owner, integral)  # pieces in order along each offender: the same sum every time
+    return rate[modified] * totals
 
 
 def _committed_with_modifiers(
@@ -89,7 +168,7 @@ def _committed_with_modifiers(
         factor = np.array([path.factor(t - start) for t in days])
         for m in modifiers:
             factor *= np.array([1.0 + (m.rate_ratio - 1.0) * m.strength(t) for t in days])
-        total += half * float(GAUSS_WEIGHTS @ factor)
+        total += half * float(np.sum(GAUSS_WEIGHTS * factor))  # not BLAS: the same bits on every machine
     return rate * total
 
 

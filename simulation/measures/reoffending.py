@@ -91,14 +91,17 @@ def in_follow_up(offences: OffenceLog, start_day: np.ndarray, follow_up_days: fl
 
 
 def counted(
-    offences: OffenceLog, custody: CustodyLog, start_day: np.ndarray, rules: CountingRules
+    offences: OffenceLog, custody: CustodyLog, start_day: np.ndarray, rules: CountingRules,
+    at_liberty: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Boolean per logged offence: does it count as a proven re-offence (rules 1-4 above)?"""
+    """Boolean per logged offence: does it count as a proven re-offence (rules 1-4 above)? `at_liberty`: rule 4
+    already worked out (`~inside_custody` of the offences), so that a caller needing it too does it once."""
     follow_up_ends = start_day[offences.offender] + rules.follow_up_days
     committed_in_follow_up = in_follow_up(offences, start_day, rules.follow_up_days)
     proven_in_time = offences.proven <= follow_up_ends + rules.waiting_period_days
     sanction_counts = np.isin(offences.sanction, list(rules.counted_sanctions))
-    at_liberty = ~inside_custody(offences.offender, offences.committed, custody)
+    if at_liberty is None:
+        at_liberty = ~inside_custody(offences.offender, offences.committed, custody)
     return np.asarray(committed_in_follow_up & proven_in_time & sanction_counts & at_liberty, dtype=bool)
 
 
@@ -131,13 +134,12 @@ def reoffending_counts(cohort: Cohort, career: CareerLog, params: ModelParams) -
     rules = CountingRules.for_cohort(cohort.kind, params)
     offences = career.offences
     start = cohort.frame["start_day"].to_numpy(float)
-    keep = counted(offences, career.custody, start, rules)
+    at_liberty = ~inside_custody(offences.offender, offences.committed, career.custody)
+    keep = counted(offences, career.custody, start, rules, at_liberty)
     who = offences.offender[keep]
     kind = offences.offence_type[keep]
     n = cohort.size
-    detected = in_follow_up(offences, start, rules.follow_up_days) & ~inside_custody(
-        offences.offender, offences.committed, career.custody
-    )
+    detected = in_follow_up(offences, start, rules.follow_up_days) & at_liberty
     return ReoffendingCounts(
         proven=np.bincount(who, minlength=n).astype(np.int64),
         serious=np.bincount(who[kind < N_SERIOUS_TYPES], minlength=n).astype(np.int64),

@@ -16,6 +16,7 @@ did: referrals, starts, waits, use of places, cost.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection
 from typing import Any
 
@@ -24,6 +25,7 @@ import pandas as pd
 
 from simulation.inputs.cohort import Cohort
 from simulation.inputs.vocabulary import AGE_BANDS
+from simulation.measures.group_sums import group_moment_sums
 from simulation.model.logs import ProgrammeLog
 
 GROUPINGS: tuple[str, ...] = ("all", "age_band", "sex", "disposal", "offence_group")
@@ -86,7 +88,26 @@ def age_band(kind: str, age: np.ndarray) -> np.ndarray:
 
 
 def group_masks(cohort: Cohort) -> dict[tuple[str, str], np.ndarray]:
-    """Boolean mask of every group of every grouping present in the cohort, keyed (group, group_value)."""
+    """Boolean mask of every group of every grouping present in the cohort, keyed (group, group_value).
+
+    Worked out once per cohort and kept while the cohort lives: every run of every replication of a cohort
+    asks for the same masks, and reading the labels took a third of pairing a scenario with its baseline."""
+    cached = _MASKS.get(id(cohort.frame))
+    if cached is not None and cached[0]() is cohort.frame:
+        return cached[1]
+    masks = _group_masks(cohort)
+    for array in masks.values():
+        array.flags.writeable = False  # shared by every run: nobody may change them
+    key = id(cohort.frame)
+    _MASKS[key] = (weakref.ref(cohort.frame, lambda _: _MASKS.pop(key, None)), masks)
+    return masks
+
+
+_MASKS: dict[int, tuple[weakref.ref, dict[tuple[str, str], np.ndarray]]] = {}
+"""Group masks by cohort frame (its id, with a weak reference that drops the entry when the frame goes)."""
+
+
+def _group_masks(cohort: Cohort) -> dict[tuple[str, str], np.ndarray]:
     frame = cohort.frame
     labels = {
         "age_band": age_band(cohort.kind, frame["age"].to_numpy(float)),
@@ -118,21 +139,21 @@ def _sources(columns: Collection[Any]) -> list[tuple[str | None, str | None, str
     return [*MEASURE_SOURCES, *((name, None, column, False) for name, column in COST_COLUMNS if column in columns)]
 
 
-def _matrix(outcomes: pd.DataFrame, sources: list[tuple[str | None, str | None, str, bool]]) -> np.ndarray:
-    """Offenders x sources: each source's per-offender quantity (an indicator where the measure counts offenders)."""
-    return np.column_stack([
+def _matrix(outcomes: pd.DataFrame, sources: list[tuple[str | None, str | None, str, bool]]) -> list[np.ndarray]:
+    """Each source's per-offender quantity (an indicator where the measure counts offenders), one array each."""
+    return [
         (outcomes[column].to_numpy(float) > 0).astype(float) if indicator else outcomes[column].to_numpy(float)
         for _, _, column, indicator in sources
-    ])
+    ]
 
 
-def _group_moments(masks: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per group (rows of `masks`) and source (columns of `x`): n, mean, and variance of the mean."""
-    weights = masks.astype(float)
-    n = weights.sum(axis=1)
+def _group_moments(masks: np.ndarray, x: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group (rows of `masks`) and source (the arrays `x`): n, mean, and variance of the mean."""
+    counts, sums, sums_sq = group_moment_sums(masks, x)  # not `masks @ x`: BLAS threads change the last digits
+    n = counts.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (weights @ x) / n[:, None]
-        squares = (weights @ (x * x)) / n[:, None]
+        mean = sums / n[:, None]
+        squares = sums_sq / n[:, None]
         variance = np.maximum(squares - mean * mean, 0.0) * (n / np.maximum(n - 1, 1))[:, None] / n[:, None]
     variance = np.where((n > 1)[:, None], variance, 0.0)
     return n, mean, variance
@@ -167,7 +188,7 @@ def measure_values(outcomes: pd.DataFrame, mask: np.ndarray) -> dict[str, tuple[
 def measures_by_group(
     outcomes: pd.DataFrame, masks: dict[tuple[str, str], np.ndarray]
 ) -> dict[tuple[str, str], dict[str, tuple[float, float]]]:
-    """`measure_values` for every group at once (one matrix product)."""
+    """`measure_values` for every group at once (one pass over the offenders, `group_sums`)."""
     sources = _sources(outcomes.columns)
     n, mean, variance = _group_moments(np.vstack(list(masks.values())), _matrix(outcomes, sources))
     return dict(zip(masks, _scaled(sources, n, mean, variance), strict=True))
@@ -188,7 +209,8 @@ def differences_by_group(
     sources = _sources([c for c in base.columns if c in scenario.columns])
     stacked = np.vstack(list(masks.values()))
     before = _matrix(base, sources)
-    n, mean, variance = _group_moments(stacked, _matrix(scenario, sources) - before)
+    after = _matrix(scenario, sources)
+    n, mean, variance = _group_moments(stacked, [a - b for a, b in zip(after, before, strict=True)])
     _, base_mean, base_variance = _group_moments(stacked, before)
     differences = _scaled(sources, n, mean, variance)
     levels = _scaled(sources, n, base_mean, base_variance)

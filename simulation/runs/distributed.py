@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulation.errors import SimulationInputError
 from simulation.inputs.cohort import Cohort
 from simulation.runs.tasks import RunResult, SimulationTask, TaskGroup, reduce_group, run_group, run_task
 
@@ -34,6 +35,58 @@ if TYPE_CHECKING:
 GroupDone = Callable[[TaskGroup], None]
 """Called in the driving process as each group finishes (or is found finished by a resume)."""
 TaskDone = GroupDone
+
+
+REACH_TIMEOUT = 5.0
+"""Seconds to wait for a scheduler to accept a connection before it is refused as unreachable."""
+
+
+def check_reachable(scheduler: str, timeout: float = REACH_TIMEOUT) -> None:
+    """Refuse, before anything is written, a scheduler address where nothing accepts a connection.
+
+    Dask's own client waits 30 s and then fails with a timeout, after the run has made its `<out>.parts/`; a plain
+    TCP connection answers at once when the port is closed, and within `timeout` when the host does not answer.
+    In-process and UCX addresses are not checked.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(scheduler)
+    if parts.scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or port is None:
+        raise SimulationInputError(f"--scheduler {scheduler}: expected an address such as tcp://HOST:PORT")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc)).lower()
+        raise SimulationInputError(
+            f"--scheduler {scheduler}: no Dask scheduler answers there ({reason}); nothing was written. Start one "
+            f"(`dask scheduler`, then `dask worker {scheduler}`), or check the address."
+        ) from None
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c(processes: bool) -> Iterator[None]:
+    """Start worker processes with Ctrl-C ignored (they inherit it), so that Ctrl-C in a terminal, which reaches
+    every process of the command, is handled by this process alone: it closes the cluster and says what it kept,
+    instead of every worker printing its own KeyboardInterrupt traceback."""
+    import signal
+    import threading
+
+    if not processes or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @contextlib.contextmanager
@@ -51,14 +104,15 @@ def dask_client(workers: int = 2, scheduler: str | None = None, processes: bool 
         return
     # Worker processes talk over loopback TCP; threads in this process use Dask's in-process transport.
     where = {"host": "127.0.0.1"} if processes else {}
-    cluster = LocalCluster(
-        n_workers=workers,
-        threads_per_worker=1,
-        processes=processes,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-        **where,
-    )
+    with _workers_ignore_ctrl_c(processes):
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=processes,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            **where,
+        )
     try:
         client = Client(cluster)
         try:
@@ -104,9 +158,26 @@ def execute(
             for group in todo:
                 finished(group, run_group(cohort, group))
         else:
-            with dask_client(workers, scheduler) as new_client:
+            with dask_client(workers, scheduler) as new_client, _environment_errors(scheduler):
                 _on_dask(new_client, cohort, todo, finished)
     return [results[group.index] for group in groups]
+
+
+@contextlib.contextmanager
+def _environment_errors(scheduler: str | None) -> Iterator[None]:
+    """A cluster that cannot unpickle safer's tasks (its scheduler or workers run without safer) is an error in
+    the setup, said as such, not an internal error."""
+    try:
+        yield
+    except Exception as exc:
+        text = str(exc)
+        if "deserializ" not in text.lower():
+            raise
+        where = f"the cluster at {scheduler}" if scheduler else "the local cluster"
+        raise SimulationInputError(
+            f"{where} could not load safer's tasks ({text.splitlines()[0].strip()}): its scheduler and workers need "
+            "the same versions of safer and its libraries as this machine."
+        ) from None
 
 
 def execute_tasks(cohort: Cohort | None, tasks: list[SimulationTask], client: Client | None = None) -> list[RunResult]:

@@ -6,60 +6,72 @@ needs about 4.5 KB per offender on top, the cohort's own columns included. Measu
 peak from 45,000 to 180,000 offenders with the national drug-treatment scenario (`run_simulation`, one
 replication): 4.0 KB per offender (325 MB and 860 MB peaks), the rest is margin; before places were
 scheduled in bulk it was 4.9 KB, above the 3.5 KB this estimate then assumed. Garbage is collected between
-replications, so the peak does not grow with the number of replications. Each worker process holds the
-cohort and one replication at a time, beside the process that drives them.
+replications, so a replication's working memory does not add up; what does grow with the replications is the
+rows each one leaves until the summary (about 150 KB a run, three times over while they are summarised), which
+is how `--replications 1000000000` is refused at once instead of dying with MemoryError after minutes. Each
+worker process holds the cohort and one replication at a time, beside the process that drives them.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
+from safer_io.resources import HEADROOM, amount, available_bytes, fits
 from simulation.errors import SimulationInputError
+
+__all__ = ["HEADROOM", "available_bytes", "check_fits", "estimated_peak_bytes", "kept_rows_bytes"]
 
 PROCESS_BYTES = 200 * 2**20
 """Interpreter, numpy, pandas, scipy and SimPy loaded, bytes."""
 BYTES_PER_OFFENDER = 4_500
 """Peak bytes per offender of one replication of a baseline and a scenario, cohort included."""
-HEADROOM = 0.9
-"""Share of the available memory a run may plan to use."""
+ROWS_BYTES_PER_RUN = 150_000
+"""Bytes the rows of one run (baseline or scenario) of one replication take while the run goes on: measured
+113 KB for a baseline's 462 rows, 485 KB for a baseline and a scenario with its differences (1,882 rows)."""
+SUMMARY_COPIES = 3
+"""The rows are held about three times over while they are summarised (grouped, sorted, the table itself)."""
 
 
-def estimated_peak_bytes(offenders: int, workers: int = 1) -> int:
-    """Estimated peak memory of a run: the driving process, and each worker holding one replication."""
-    replication = PROCESS_BYTES + BYTES_PER_OFFENDER * offenders
-    return replication if workers <= 1 else replication + workers * replication
+def kept_rows_bytes(replications: int, scenarios: int = 0) -> int:
+    """Bytes of the per-replication rows kept until the summary: each scenario brings its own rows and two sets of
+    differences from the baseline.
 
-
-def available_bytes() -> int | None:
-    """Memory available to new work now (Linux `MemAvailable`), or None where it cannot be read."""
-    meminfo = Path("/proc/meminfo")
-    try:
-        for line in meminfo.read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def check_fits(offenders: int, workers: int = 1, available: int | None = None) -> None:
-    """Raise `SimulationInputError` when a run of `offenders` on `workers` workers cannot fit in memory.
-
-    `available` defaults to the memory available now; the message gives the estimate and what is there.
+    >>> kept_rows_bytes(10, 1)
+    18000000
     """
-    available = available_bytes() if available is None else available
-    if available is None:
+    return SUMMARY_COPIES * ROWS_BYTES_PER_RUN * (1 + 3 * scenarios) * replications
+
+
+def estimated_peak_bytes(offenders: int, workers: int = 1, replications: int = 1, scenarios: int = 0) -> int:
+    """Estimated peak memory of a run: the driving process with every replication's rows, and each worker holding
+    one replication."""
+    replication = PROCESS_BYTES + BYTES_PER_OFFENDER * offenders
+    rows = kept_rows_bytes(replications, scenarios)
+    return replication + rows if workers <= 1 else replication + rows + workers * replication
+
+
+def check_fits(offenders: int, workers: int = 1, available: int | None = None, replications: int = 1,
+               scenarios: int = 0) -> None:
+    """Raise `SimulationInputError` when a run of `offenders` on `workers` workers, `replications` replications of
+    the baseline and `scenarios` scenarios, cannot fit in memory.
+
+    `available` defaults to the memory available now; the message gives the estimate and what is there, and says
+    what to reduce.
+    """
+    needed = estimated_peak_bytes(offenders, workers, replications, scenarios)
+    ok, available = fits(needed, available)
+    if ok or available is None:
         return
-    needed = estimated_peak_bytes(offenders, workers)
-    if needed > HEADROOM * available:
-        per_worker = "" if workers <= 1 else f" on {workers} workers"
+    rows = kept_rows_bytes(replications, scenarios)
+    if rows > needed / 2:
         raise SimulationInputError(
-            f"cohort size {offenders:,}: a run{per_worker} needs about {needed / 2**30:.1f} GB of memory "
-            f"({BYTES_PER_OFFENDER:,} bytes per offender per replication, plus {PROCESS_BYTES // 2**20} MB per "
-            f"process), but only {available / 2**30:.1f} GB is available; use a smaller cohort"
-            + (" or fewer workers" if workers > 1 else "")
+            f"--replications {replications:,}: keeping their rows until they are summarised needs about "
+            f"{amount(needed)} of memory (about {amount(rows / replications)} a replication), but only "
+            f"{amount(available)} is available; ask for fewer replications (--precision stops as soon as the "
+            "intervals are narrow enough)"
         )
+    per_worker = "" if workers <= 1 else f" on {workers} workers"
+    raise SimulationInputError(
+        f"cohort size {offenders:,}: a run{per_worker} needs about {amount(needed)} of memory "
+        f"({BYTES_PER_OFFENDER:,} bytes per offender per replication, plus {PROCESS_BYTES // 2**20} MB per "
+        f"process), but only {amount(available)} is available; use a smaller cohort"
+        + (" or fewer workers" if workers > 1 else "")
+    )

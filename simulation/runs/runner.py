@@ -89,9 +89,9 @@ def run_replications(
     Columns: the runs' point labels (if any), replication, scenario, measure, group, group_value, value,
     mc_variance.
     """
-    check_fits(cohort.size, workers if scheduler is None else 1)
     points: list[Point] = [(runs[0].labels, runs)]
     chosen = range(replications) if isinstance(replications, int) else replications
+    check_fits(cohort.size, workers if scheduler is None else 1, replications=len(chosen), scenarios=len(runs) - 1)
     if not len(chosen):
         raise ValueError("replications must be at least 1")
     groups = groups_for(points, chosen, seed, vary, unit_costs)

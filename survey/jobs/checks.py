@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from safer_io.outputs import atomic_path, check_outputs, write_json_atomic
+from safer_io.checking import checks_done
+from safer_io.outputs import atomic_path, check_outputs, write_sidecar
 from safer_io.progress import SILENT, Tracker
 from safer_io.provenance import provenance
-from safer_io.sidecars import sidecar_path
 from survey.errors import SurveyInputError
+from survey.memory import check_redraws_fit
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def _write(command: str, parameters: dict[str, Any], formats: dict[Path, str],
         if path is not None:
             with atomic_path(path) as tmp:
                 write_table_file(table, tmp, formats[path])
-            write_json_atomic(sidecar_path(path), meta)
+            write_sidecar(path, meta)
 
 
 def _redraws(tracker: Tracker, description: str, total: int, run: Callable[[Callable[[], None]], Any]) -> Any:
@@ -64,6 +65,8 @@ def check_coverage_command(*, survey: str, replicates: int, seed: int, out: Path
 
     formats = _formats(out, detail)
     check_outputs([out, detail], [])
+    check_redraws_fit(replicates)
+    checks_done()
     with tracker.status(f"building the synthetic {survey} population"):
         setup = coverage_setup(survey, seed, n=n, n_las=las, returns=returns)
     result = _redraws(tracker, f"{survey} replicates", replicates, lambda advance: run_coverage(
@@ -83,8 +86,10 @@ def check_sae_command(*, seed: int, out: Path, replicates: int, detail: Path | N
 
     formats = _formats(out, detail)
     check_outputs([out, detail], [])
+    check_redraws_fit(replicates)
     options = checked_options(method=method, transform=transform, variance=variance, mse=mse,
                               replicates=boot_replicates, seed=seed)
+    checks_done()
     with tracker.status("building the synthetic BCS population"):
         setup = sae_check_setup(seed, n)
     result = _redraws(tracker, "BCS samples", replicates, lambda advance: run_sae_check(
@@ -108,6 +113,8 @@ def check_change_coverage_command(*, survey: str, replicates: int, seed: int, ou
     chosen = parse_years(years)
     if len(chosen) != 2:
         raise SurveyInputError(f"--years '{years}': give two years, the base and the current.")
+    check_redraws_fit(replicates)
+    checks_done()
     with tracker.status(f"building the synthetic {survey} population and its two years"):
         setup = change_coverage_setup(survey, seed, years=(chosen[0], chosen[1]), drift=drift, n=n, n_las=las,
                                       returns=returns, indicators=indicator)

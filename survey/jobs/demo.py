@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from safer_io.outputs import atomic_path, write_json_atomic
+from safer_io.outputs import Written, atomic_path, recording_outputs, write_json_atomic
 from safer_io.progress import SILENT, Tracker
 from safer_io.provenance import provenance
 from survey.design import DesignSpec, make_design
@@ -200,19 +200,27 @@ class DemoDone:
     national: pd.DataFrame
     """National estimates in percent, beside the truth (`national_table`)."""
     written: list[Path]
-    """Every file written."""
+    """Every file written by the command, the demo job's included."""
     out: Path
     """The folder."""
     seconds: float
-    """Wall-clock time of the survey part and the projection."""
+    """Wall-clock time of the whole command (the demo job included)."""
     projected: bool
     """Whether the baseline re-offending projection was run."""
 
 
 def demo_command(out: Path, projection: Callable[[], tuple[str, pd.DataFrame] | None],
                  tracker: Tracker = SILENT) -> DemoDone:
-    """Run the bundled surveys and `projection` (a caption and its table, or None), write the tables to `out`."""
-    started = time.perf_counter()
+    """Run the bundled surveys and `projection` (a caption and its table, or None), write the tables to `out`.
+
+    The files and time it reports are the whole command's: the demo job run before it, under the same
+    `recording_outputs`, is counted too (it said "wrote 5 files in 1.7 s" after about 20 in 6.7 s)."""
+    with recording_outputs() as everything:
+        return _demo(out, projection, tracker, everything)
+
+
+def _demo(out: Path, projection: Callable[[], tuple[str, pd.DataFrame] | None], tracker: Tracker,
+          everything: Written) -> DemoDone:
     with tracker.status("weighting and estimating the bundled synthetic BCS and Place Survey"):
         result = run_demo()
     with tracker.status("running the baseline re-offending projection"):
@@ -238,6 +246,6 @@ def demo_command(out: Path, projection: Callable[[], tuple[str, pd.DataFrame] | 
     with atomic_path(out / "summary.md") as tmp:
         tmp.write_text(summary_markdown(result, extra))
     written.append(out / "summary.md")
-    write_json_atomic(out / "demo.meta.json", meta | {"files": [str(p) for p in written]})
-    return DemoDone(result, national_table(result), written, out, time.perf_counter() - started,
+    write_json_atomic(out / "demo.meta.json", meta | {"files": [str(p) for p in everything]})
+    return DemoDone(result, national_table(result), list(everything), out, time.perf_counter() - everything.started,
                     projected is not None)

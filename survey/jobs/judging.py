@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from safer_io.inputs import read_parquet
+from safer_io.verification import check_unchanged
 from survey.errors import SurveyInputError
 from survey.estimation.cautions import check_df_rule
 from survey.estimation.domains import missing_domain_notes, refuse_sparse_domains
@@ -249,6 +250,8 @@ def _means_only(what: WhatToEstimate, command: str) -> None:
 
 def _read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
+    if path.is_file():  # an estimate table of safer edited since it was written is refused (--trust-edited)
+        check_unchanged(path, SurveyInputError, "estimate table")
     try:
         if suffix == ".csv":
             return pd.read_csv(path, keep_default_na=True)

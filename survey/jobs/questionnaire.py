@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from safer_io.outputs import atomic_path, check_outputs, table_format, write_json_atomic
+from safer_io.outputs import atomic_path, check_outputs, table_format, write_sidecar
 from safer_io.provenance import provenance
-from safer_io.sidecars import sidecar_path
 from survey.errors import SurveyInputError
 from survey.questionnaire.schema import Questionnaire
 
@@ -52,5 +51,5 @@ def draft_mapping_file(data: Path, questionnaire: str, out: Path) -> DraftedMapp
     with atomic_path(out) as tmp:
         tmp.write_text(mapping_yaml(entries, q, data.name), encoding="utf-8")
     inputs = [data, questionnaire_path(questionnaire)]
-    write_json_atomic(sidecar_path(out), provenance("questionnaire map", {"questionnaire": questionnaire}, inputs))
+    write_sidecar(out, provenance("questionnaire map", {"questionnaire": questionnaire}, inputs))
     return DraftedMapping(out, entries)

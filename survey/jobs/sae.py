@@ -16,12 +16,14 @@ from typing import Any
 
 import pandas as pd
 
+from safer_io.checking import checks_done
 from safer_io.inputs import decode_utf8, load_json, read_parquet
 from safer_io.memory import remember
-from safer_io.outputs import atomic_path, check_outputs, json_text, table_format, write_table
+from safer_io.outputs import atomic_path, check_outputs, table_format, write_described_table
 from safer_io.progress import SILENT, SILENT_BARS, Tracker
 from safer_io.provenance import provenance
 from safer_io.sidecars import sidecar_path
+from safer_io.verification import check_unchanged, takes_trust_edited
 from survey.errors import SurveyInputError
 from survey.small_area.model import SmallAreaOptions, SmallAreaResult, checked_options, small_area_estimates
 
@@ -39,6 +41,7 @@ def read_table(path: Path, what: str) -> pd.DataFrame:
                                f"{', '.join(READ_FORMATS)}.")
     if not path.is_file():
         raise SurveyInputError(f"{path}: no such file ({what}).")
+    check_unchanged(path, SurveyInputError, what)  # an output of safer edited since is refused (--trust-edited)
     try:
         if suffix == ".csv":
             text = decode_utf8(path.read_bytes(), path, f"the {what}", SurveyInputError)
@@ -123,6 +126,7 @@ class SaeDone:
     """The diagnostics table."""
 
 
+@takes_trust_edited
 def sae_command(*, direct: Path, covariates: Path, formula: str, out: Path, diagnostics: Path | None,
                 indicator: list[str], domain: str | None, area_column: str | None, method: str, transform: str,
                 variance: str, mse: str | None, replicates: int, seed: int, benchmark: str, population: str | None,
@@ -135,6 +139,7 @@ def sae_command(*, direct: Path, covariates: Path, formula: str, out: Path, diag
     options = checked_options(method=method, transform=transform, variance=variance, mse=mse,
                               replicates=replicates, seed=seed, benchmark=benchmark, population=population,
                               level=level, max_iter=max_iter)
+    checks_done()
     bootstrap = options.mse_method() == "bootstrap"
     with tracker.bars("bootstrap") if bootstrap else contextlib.nullcontext(SILENT_BARS) as bars:
         bar = bars.add("replicates")
@@ -149,12 +154,10 @@ def sae_command(*, direct: Path, covariates: Path, formula: str, out: Path, diag
     meta = provenance("sae", parameters, [direct, covariates]) | job.metadata
     with atomic_path(out) as tmp_out, atomic_path(sidecar_path(out)) as tmp_meta, \
             atomic_path(diagnostics_path) as tmp_diag, atomic_path(sidecar_path(diagnostics_path)) as tmp_dmeta:
-        table_meta = meta | {"content": "estimates"}
-        diagnostics_meta = meta | {"content": "diagnostics"}
-        write_table(job.result.table, tmp_out, fmt, table_meta)
-        tmp_meta.write_text(json_text(table_meta), encoding="utf-8")
-        write_table(job.result.diagnostics, tmp_diag, diagnostics_fmt, diagnostics_meta)
-        tmp_dmeta.write_text(json_text(diagnostics_meta), encoding="utf-8")
+        table_meta = write_described_table(job.result.table, meta | {"content": "estimates"}, tmp_out, tmp_meta, out,
+                                           fmt)
+        diagnostics_meta = write_described_table(job.result.diagnostics, meta | {"content": "diagnostics"}, tmp_diag,
+                                                 tmp_dmeta, diagnostics_path, diagnostics_fmt)
     remember(out, job.result.table, table_meta)
     remember(diagnostics_path, job.result.diagnostics, diagnostics_meta)
     return SaeDone(job, out, diagnostics_path)

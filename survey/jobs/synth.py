@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from safer_io.outputs import atomic_path, check_outputs, write_json_atomic
+from safer_io.outputs import atomic_path, check_outputs, write_sidecar
 from safer_io.provenance import provenance
-from safer_io.sidecars import sidecar_path
 from survey.errors import SurveyInputError
 
 
@@ -54,11 +53,11 @@ def write_synthetic(result: Any, formats: dict[Path, str], out: Path, truth: Pat
     meta = provenance(command, parameters, []) | {"design": result.design, "summary": result.summary}
     with atomic_path(out) as tmp:
         write_survey_data(result.data, tmp, formats[out], result.survey)
-    write_json_atomic(sidecar_path(out), meta)
+    write_sidecar(out, meta)
     for path, table, kind in extra:
         with atomic_path(path) as tmp:
             write_table_file(table, tmp, formats[path])
-        write_json_atomic(sidecar_path(path), meta | {"content": kind, "data_file": str(out)})
+        write_sidecar(path, meta | {"content": kind, "data_file": str(out)})
     return SynthDone(result.survey, [str(out)], [(kind, path) for path, _, kind in extra], len(result.data))
 
 
@@ -73,7 +72,7 @@ def write_synthetic_years(result: Any, out: Path, truth: Path | None, change_tru
         path = Path(str(out).replace("{year}", label))
         with atomic_path(path) as tmp:
             write_survey_data(year.data, tmp, data_format(path), result.survey)
-        write_json_atomic(sidecar_path(path), meta | {"design": year.design, "summary": year.summary})
+        write_sidecar(path, meta | {"design": year.design, "summary": year.summary})
         written.append(str(path))
     extra = ((truth, result.truth, "truth by year"), (change_truth, result.change_truth, "true changes"),
              (controls, result.controls, "control totals"))
@@ -81,7 +80,7 @@ def write_synthetic_years(result: Any, out: Path, truth: Path | None, change_tru
         if table_path is not None:
             with atomic_path(table_path) as tmp:
                 write_table_file(table, tmp, data_format(table_path, TABLE_FORMATS))
-            write_json_atomic(sidecar_path(table_path), meta | {"content": kind, "data_files": written})
+            write_sidecar(table_path, meta | {"content": kind, "data_files": written})
     return SynthDone(result.survey, written, [(kind, path) for path, _, kind in extra if path is not None])
 
 

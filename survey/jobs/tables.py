@@ -13,8 +13,10 @@ from typing import Any
 
 import pandas as pd
 
+from safer_io.checking import checks_done
 from safer_io.outputs import OutputError, check_outputs, table_format
 from safer_io.provenance import provenance
+from safer_io.verification import takes_trust_edited
 from survey.errors import SurveyInputError
 from survey.jobs.estimate import DesignOptions, output_labels
 from survey.jobs.judging import (
@@ -26,6 +28,7 @@ from survey.jobs.judging import (
     peers_job,
     targets_job,
 )
+from survey.jobs.preflight import check_level, check_table_options
 from survey.jobs.several_files import WhatToEstimate
 from survey.reading.prepared import MappingOptions
 
@@ -77,6 +80,8 @@ def estimate_command(*, data: list[Path], out: Path, questionnaire: str | None, 
     table_format(out)
     check_layout(table_layout)
     check_outputs([out], [*data, design, mapping])
+    check_table_options(questionnaire, indicator, level, ci)
+    checks_done()
     table, record = estimate_files(
         data, _design(weight, strata, psu, fpc, design, lonely_psu, override_design),
         _what(questionnaire, indicator, all_indicators, mean, proportion, map_items, mapping, ignore_labels,
@@ -98,6 +103,7 @@ def estimate_command(*, data: list[Path], out: Path, questionnaire: str | None, 
     return table, provenance("estimate", parameters, inputs) | record | output_labels(questionnaire, by)
 
 
+@takes_trust_edited
 def change_command(*, data: list[Path] | None, out: Path, between: str | None, base_window: str | None,
                    current_window: str | None, date_col: str | None, independent: bool, next_n: float | None,
                    tables: tuple[Path, Path] | None, table_level: float, questionnaire: str | None,
@@ -114,6 +120,9 @@ def change_command(*, data: list[Path] | None, out: Path, between: str | None, b
     if tables is not None and files:
         raise SurveyInputError("give data files or --tables BASE CURRENT, not both.")
     check_outputs([out], [*(tables or ()), *files, design, mapping])
+    check_table_options(questionnaire, indicator, level)
+    check_level(table_level, "--table-level")
+    checks_done()
     if tables is not None:
         table, record = change_tables_job(tables[0], tables[1], questionnaire=questionnaire, level=level,
                                           table_level=table_level, next_n=next_n)
@@ -152,6 +161,8 @@ def peers_command(*, data: list[Path], out: Path, peers: Path, area_col: str, pe
     table_format(out)
     check_layout(table_layout)
     check_outputs([out], [*data, peers, design, mapping])
+    check_table_options(questionnaire, indicator, level, ci)
+    checks_done()
     table, record = peers_job(
         data, _design(weight, strata, psu, fpc, design, lonely_psu, override_design),
         _what(questionnaire, indicator, all_indicators, mean, proportion, map_items, mapping, ignore_labels,
@@ -183,6 +194,8 @@ def targets_command(*, data: list[Path], out: Path, targets: Path, date_col: str
     table_format(out)
     check_layout(table_layout)
     check_outputs([out], [*data, targets, design, mapping])
+    check_table_options(questionnaire, [], level, ci)
+    checks_done()
     table, record = targets_job(
         data, _design(weight, strata, psu, fpc, design, lonely_psu, override_design),
         Settings((), ci, level, min_base, suppress, source_col, df_rule=df_rule),

@@ -13,12 +13,15 @@ from typing import Any
 
 import pandas as pd
 
+from safer_io.checking import checks_done
 from safer_io.memory import remember
 from safer_io.outputs import atomic_path, check_outputs, json_text, write_table
-from safer_io.provenance import file_sha256, provenance
+from safer_io.provenance import provenance
 from safer_io.sidecars import sidecar_path
+from safer_io.verification import CONTENT_KEY, sidecar_metadata
 from survey.design import load_design_spec
 from survey.errors import SurveyInputError
+from survey.memory import check_replicate_weights_fit
 from survey.reading.prepared import MappingOptions, prepare_survey_file
 from survey.reading.recorded import recorded_questionnaire
 from survey.weighting.control_checks import GRAND_TOTAL_RTOL
@@ -155,8 +158,7 @@ def run_weight_job(
     With a questionnaire, the weighted rows have each item under its id in questionnaire codes, so the file is
     estimated without the mapping afterwards.
     """
-    raw = build_spec(options)
-    spec = validate_weighting_spec(raw, source=str(options.spec_file or "weighting options"))
+    spec = weighting_spec(options)
     prepared = prepare_survey_file(data_path, questionnaire, mapping)
     controls = None
     inputs: list[Path] = [data_path]
@@ -180,16 +182,26 @@ def run_weight_job(
     return WeightJob(result, spec.model_dump(mode="json"), inputs, prepared.record())
 
 
-def write_weighted_rows(data: pd.DataFrame, path: Path, fmt: str, metadata: dict[str, Any] | None = None) -> None:
+def weighting_spec(options: WeightOptions) -> Any:
+    """The weighting spec from the options (and spec file), validated; replicate weights checked against memory
+    for one row already (a billion replicates is refused before the data are read)."""
+    spec = validate_weighting_spec(build_spec(options), source=str(options.spec_file or "weighting options"))
+    if spec.replicates is not None and spec.replicates.method == "bootstrap" and spec.replicates.replicates:
+        check_replicate_weights_fit(1, spec.replicates.replicates)
+    return spec
+
+
+def write_weighted_rows(data: pd.DataFrame, path: Path, fmt: str,
+                        metadata: dict[str, Any] | None = None) -> str | None:
     """Write the weighted rows (to a temporary path; the caller renames it into place).
 
     A Parquet file carries `metadata` (the design and calibration) in its schema, so a copy made without the
     sidecar is still estimated as weighted.
     """
     if fmt == "parquet":
-        write_table(data, path, ".parquet", metadata or {})
-    else:
-        data.to_csv(path, index=False)
+        return write_table(data, path, ".parquet", metadata or {})
+    data.to_csv(path, index=False)
+    return None
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,8 @@ def weight_command(*, data: Path, out: Path, controls: Path | None, by: list[str
         scale=scale, replicates=replicates, seed=seed, on_nonconvergence=on_nonconvergence,
         control_tolerance=control_tolerance,
     )
+    weighting_spec(options)
+    checks_done()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         job = run_weight_job(data, options, questionnaire, MappingOptions(tuple(map_items), mapping, ignore_labels))
@@ -237,8 +251,11 @@ def write_weighted(weighed: Weighed, out: Path, report: Path | None) -> None:
     """The weighted rows, their sidecar (with the rows' hash) and the diagnostics report, all or none."""
     result, meta = weighed.job.result, weighed.metadata
     with atomic_path(out) as tmp_out, atomic_path(sidecar_path(out)) as tmp_meta:
-        write_weighted_rows(result.data, tmp_out, output_format(out), meta)
-        meta["output"] = {"path": str(out), "sha256": file_sha256(tmp_out), "rows": len(result.data)}
+        content = write_weighted_rows(result.data, tmp_out, output_format(out), meta)
+        if content is not None:
+            meta[CONTENT_KEY] = content
+        meta["output"] = {"rows": len(result.data)}
+        meta.update(sidecar_metadata(meta, tmp_out, out))
         tmp_meta.write_text(json_text(meta), encoding="utf-8")
         if report is not None:
             with atomic_path(report) as tmp_report:

@@ -25,6 +25,7 @@ import numpy as np
 
 from survey.design import ReplicateWeights, SurveyDesign, gram_rank
 from survey.errors import SurveyInputError
+from survey.memory import check_replicate_weights_fit
 from survey.options import REPLICATE_METHODS, choose
 
 # Above this many replicate weights (rows x replicates) jackknife designs are refused: use the bootstrap.
@@ -143,6 +144,7 @@ def replicate_design(
         raise SurveyInputError(
             "form replicates before calibration, so that each replicate can be calibrated again (as R)."
         )
+    check_replicate_weights_fit(design.n_rows, design.n_psu if method in ("jk1", "jkn") else int(n_replicates or 0))
     if method in ("jk1", "jkn") and design.n_rows * design.n_psu > MAX_REPLICATE_CELLS:
         raise SurveyInputError(
             f"{method} gives one replicate per PSU: {design.n_psu:,} replicates x {design.n_rows:,} rows is too many "

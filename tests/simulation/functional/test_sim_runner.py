@@ -50,8 +50,13 @@ def test_long_format_groups_and_scenario_rows(small_adult, params, scenarios_dir
     sizes = baseline[(baseline["measure"] == "offenders")].set_index(["group", "group_value"])["mean"]
     weighted = (freq.loc["disposal"] * sizes.loc["disposal"]).sum() / small_adult.size
     assert abs(weighted - freq.loc[("all", "all")]) < 1e-9
-    finite = table[table["ci_lower"].notna()]  # rows from one replication (a percent change of a rare count) have none
-    assert len(finite) > 0.9 * len(table)
+    finite = table[table["ci_lower"].notna()]
+    # Rows without an interval say why (too few events or offenders), or rest on fewer than two replications (a
+    # percent change of a rare count that was zero in a baseline replication).
+    missing = table[table["ci_lower"].isna()]
+    said = missing["interval"].astype(str).str.startswith("none:") | (missing["replications"] < 2)
+    assert said.all(), f"rows without an interval and without a reason: {missing[~said].head().to_dict('records')}"
+    assert len(finite) > 0.75 * len(table), f"expected most rows with an interval, found {len(finite)}/{len(table)}"
     assert (finite["ci_lower"] <= finite["mean"]).all() and (finite["mean"] <= finite["ci_upper"]).all()
 
 

@@ -5,14 +5,34 @@ from __future__ import annotations
 import pytest
 
 from simulation.errors import SimulationInputError
-from simulation.runs.memory import BYTES_PER_OFFENDER, PROCESS_BYTES, check_fits, estimated_peak_bytes
+from simulation.runs.memory import (
+    BYTES_PER_OFFENDER,
+    PROCESS_BYTES,
+    check_fits,
+    estimated_peak_bytes,
+    kept_rows_bytes,
+)
 
 
 def test_estimate_grows_with_offenders_and_workers():
     one = estimated_peak_bytes(45_000)
-    assert one == PROCESS_BYTES + 45_000 * BYTES_PER_OFFENDER
+    replication = PROCESS_BYTES + 45_000 * BYTES_PER_OFFENDER
+    assert one == replication + kept_rows_bytes(1)
     assert estimated_peak_bytes(90_000) - one == 45_000 * BYTES_PER_OFFENDER
-    assert estimated_peak_bytes(45_000, workers=4) == 5 * one  # the driver and four workers
+    assert estimated_peak_bytes(45_000, workers=4) == 5 * replication + kept_rows_bytes(1)  # driver and 4 workers
+
+
+def test_estimate_grows_with_replications_and_scenarios():
+    assert kept_rows_bytes(20, 1) == 2 * kept_rows_bytes(10, 1)
+    assert kept_rows_bytes(10, 2) > kept_rows_bytes(10, 1) > kept_rows_bytes(10, 0)
+
+
+def test_a_billion_replications_are_refused_before_any_work():
+    """Issue 21: `simulate run --replications 1000000000` ran for 103 s and died with MemoryError."""
+    with pytest.raises(SimulationInputError) as refused:
+        check_fits(45_000, replications=1_000_000_000, available=24 * 2**30)
+    message = str(refused.value)
+    assert "--replications 1,000,000,000" in message and "TB" in message and "fewer replications" in message, message
 
 
 def test_a_run_that_fits_passes_and_one_that_does_not_names_size_estimate_and_memory():
