@@ -723,9 +723,9 @@ def simulate_project(
     uncertainty: bool = typer.Option(False, "--uncertainty", help=UNCERTAINTY_HELP),
     precision: float | None = typer.Option(None, "--precision", help=PRECISION_HELP),
     figures_file: Path | None = typer.Option(None, "--figures", help="Your own figures (CSV: year, cohort, measure, "
-                                             "value; measures frequency_per_100, binary_rate_percent, "
-                                             "serious_per_100): the years are calibrated to them (youth rows then "
-                                             "lose the 'uncalibrated' mark)."),
+                                             "value; frequency_per_100, binary_rate_percent, serious_per_100)."),
+    trend: str | None = typer.Option(None, "--trend", metavar="F|adult=F,youth=F", help="Yearly factor instead of the "
+                                     "fitted trend after the last published year."),
     drift_file: Path | None = typer.Option(None, "--drift", help="Cohort size and mix by year (CSV: year, cohort, "
                                            "attribute, category, value; see docs/simulation.md)."),
     year_effects_file: Path | None = typer.Option(None, "--year-effects", help="Year effects written by `safer "
@@ -733,20 +733,19 @@ def simulate_project(
     params_file: Path | None = typer.Option(None, "--params", help="Model parameters (default: the bundled ones)."),
     unit_costs_file: Path | None = typer.Option(None, "--unit-costs", help="Unit-cost table (CSV)."),
     seed: int = typer.Option(2004, "--seed", min=0, help="Master seed: the same seed gives bit-identical output."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Dask workers on a local cluster; 1 runs here."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Dask workers; default one per core, at most 4."),
     scheduler: str | None = typer.Option(None, "--scheduler", metavar="tcp://HOST:PORT", help="An existing Dask "
                                          "cluster's scheduler."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run (<out>.parts/)."),
     out: Path = typer.Option(..., "--out", help="Projection table (scenario, cohort, year, measure, mean, CIs, ...); "
-                             "the A.38 success table and the costs table go beside it as <stem>_success and "
-                             "<stem>_costs with the same extension, each with a .meta.json sidecar."),
+                             "<stem>_success (A.38), <stem>_costs and <stem>_trend (with --uncertainty <stem>_tornado) "
+                             "go beside it with the same extension, each with a .meta.json sidecar."),
 ) -> None:
     """The PSA question: adult, youth and serious re-offending of annual Q1 cohorts to 2011, and the probability
     of meeting A.38 (each lower in 2011 than in 2004) under the baseline and each scenario, with what it costs.
 
-    Default runtime: 12 years x (10,000 adults + 6,000 youths) x 8 replications with the six bundled scenarios from
-    2008 and a check cohort of 20,000: about 4 minutes of CPU on one core (use --workers, or smaller sizes for a
-    first look).
+    Default runtime: 12 years x (10,000 adults + 6,000 youths) x 8 replications, six scenarios from 2008, the 2011
+    baseline under four other trends and a check cohort of 20,000: about 2 minutes of CPU, on one worker per core.
     """
     given = dict(locals())
     from simulation.jobs.project import simulate_project as project_job
@@ -808,6 +807,7 @@ def simulate_calibrate(
                                              "cohort, measure, value)."),
     check_size: int = typer.Option(30_000, "--check-size", min=100, help="With --years: 2004 custody leavers "
                                    "simulated for the figures by sex (half of them women)."),
+    defaults_out: Path | None = typer.Option(None, "--defaults-out", help="With --years: also write the defaults."),
     out: Path = typer.Option(..., "--out", help="Parameter YAML to write (use with `safer simulate run --params`), "
                              "or with --years the year-effects YAML (use with `safer simulate project "
                              "--year-effects`)."),

@@ -40,6 +40,7 @@ from results_file import replace_section  # noqa: E402
 from simulation.inputs.cohort import Cohort, generate_cohort  # noqa: E402
 from simulation.inputs.interventions import BASELINE, Scenario, load_scenario  # noqa: E402
 from simulation.inputs.params import ModelParams, default_params  # noqa: E402
+from simulation.inputs.services import derive_services  # noqa: E402
 from simulation.measures.reoffending import reoffending_counts  # noqa: E402
 from simulation.model.cohort_simulation import CohortSimulation, _collector_paused  # noqa: E402
 from simulation.model.streams import ReplicationStreams  # noqa: E402
@@ -135,6 +136,7 @@ def bench_scenario(args: argparse.Namespace) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for size in (45_000, 90_000):
         cohort = generate_cohort("adult", size, cohort_seed(args.seed))
+        scenario = derive_services(load_scenario(SCENARIO), cohort)  # places and outside referrals for the cohort
         sequences = replication_seeds(args.seed, args.repeats)
         baseline, treated, own = [], [], []
         for r in range(args.repeats):

@@ -15,54 +15,31 @@ def print_simulation_run(done: Any) -> None:
     """What `simulate run` wrote, after its warnings about measures resting on few events."""
     for warning in done.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(plain_numbers(str(warning)))}", highlight=False)
+    for note in done.notes:
+        err_console.print(f"[yellow]note:[/] {escape(plain_numbers(str(note)))}", highlight=False)
     console.print(f"wrote {len(done.table)} rows to {done.out} ({done.size} offenders, {done.replications} "
                   "replications)", highlight=False)
 
 
-def print_projection(result: Any, check: Any) -> None:
-    """The published figures beside the simulation, and the A.38 success probabilities."""
+def print_text_table(table: Any) -> None:
+    """A `simulation.questions.projection_text.TextTable` as a rich table (first column left, the others right)."""
     from rich.table import Table
 
-    shown = Table(title="Published figures and the simulation (baseline)")
-    for column in ("cohort", "year", "measure", "simulated (95% CI)", "published", "difference"):
-        shown.add_column(column, justify="left" if column in ("cohort", "measure") else "right")
-    for r in check.itertuples(index=False):
-        interval = f"{r.mean:.1f} ({r.ci_lower:.1f} to {r.ci_upper:.1f})"
-        shown.add_row(str(r.cohort), str(r.year), str(r.measure), interval,
-                      f"{r.figure:.1f}", f"{r.difference_from_figure_percent:+.1f}%")
+    shown = Table(title=table.title)
+    for position, column in enumerate(table.columns):
+        shown.add_column(column, justify="left" if position == 0 else "right")
+    for row in table.rows:
+        shown.add_row(*row)
     console.print(shown)
-    success = result.success
-    table = Table(title="Probability of meeting A.38: 2011 below 2004 (95% CI)")
-    table.add_column("scenario")
-    for criterion in ("adult", "youth", "serious", "all"):
-        table.add_column({"all": "all three"}.get(criterion, criterion), justify="right")
-    for name, rows in success.groupby("scenario", sort=False):
-        cells = []
-        for criterion in ("adult", "youth", "serious", "all"):
-            r = rows[rows["criterion"] == criterion].iloc[0]
-            cells.append(f"{100 * r.probability:.0f}% ({100 * r.ci_lower:.0f}-{100 * r.ci_upper:.0f})")
-        table.add_row(str(name), *cells)
-    console.print(table)
-    costs = result.costs
-    if len(costs):
-        money = Table(title="Averted and costs, cohorts from each scenario's start year to the last (national, 95% CI)")
-        for column in ("scenario", "offences committed averted", "proven re-offences averted",
-                       "net cost per offence averted (GBP)"):
-            money.add_column(column, justify="left" if column == "scenario" else "right")
-        for name, rows in costs.groupby("scenario", sort=False):
-            item = rows.set_index("item")
-            cells = []
-            for key, digits in (("offences_committed_averted", 0), ("proven_reoffences_averted", 0),
-                                ("net_cost_per_offence_averted", 0)):
-                r = item.loc[key]
-                cells.append(f"{r['mean']:,.{digits}f} ({r['ci_lower']:,.{digits}f} to {r['ci_upper']:,.{digits}f})")
-            money.add_row(str(name), *cells)
-        console.print(money)
 
 
 def print_projected(done: Any) -> None:
-    """`simulate project`: the check against the published figures, the A.38 chances, the costs, the files."""
-    print_projection(done.result, done.check)
+    """`simulate project`: the check against the published figures, the A.38 chances (not estimable where the data
+    cannot support them), their sensitivity to the trend, the money, the notes a reader must see, the files."""
+    for table in done.tables:
+        print_text_table(table)
+    for note in done.notes:
+        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     console.print(f"wrote {', '.join(str(p) for p in done.outputs.values())}", highlight=False)
 
 

@@ -80,6 +80,8 @@ def sort_results(results: list[Result]) -> Inputs:
         elif command == "simulate run":
             inputs.runs.append(result)
         elif command == "simulate project":
+            if result.content in ("trend", "tornado"):  # issue 19's tables: rendered once the report knows them
+                continue
             part = _project_part(result)
             {"projection": inputs.projections, "success": inputs.success, "costs": inputs.costs}[part].append(result)
         elif command == "simulate sweep":

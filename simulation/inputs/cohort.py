@@ -47,7 +47,8 @@ class CohortSpec(BaseModel):
     """Adult (18+) or youth (10-17) cohort."""
     disposal_shares: dict[str, float]
     """Share of the cohort by index disposal. Adult default 35% custody leavers (2004 Q1: 15,761 custody
-    leavers in a cohort of about 45,000); youth default over 50% pre-court (Annex footnote 24)."""
+    leavers in a cohort of about 45,000); youth default over 50% pre-court (Annex footnote 24) and 2% released from
+    custody (817 of 49,000 in 2006 Q1, 844 in 2005: BBC News and Community Care, Sep 2008, reported; derived)."""
     female_share: dict[str, float]
     """Probability of being female, by index disposal (2004 Q1 custody leavers: 1,402 of 15,761 = 9%)."""
     age_min: float
@@ -79,7 +80,8 @@ class CohortSpec(BaseModel):
     within a band keep the default shape."""
     national_size: int = Field(default=45_000, ge=1)
     """Size of the real national cohort a generated one stands for: adults typically 40,000 to 50,000 after
-    matching to the PNC (000:713); youths assumed 40,000 (the Annex gives no size). A smaller generated cohort
+    matching to the PNC (000:713); youths 45,000, between the reported 41,200 (2000) and 49,000 (2006) (Community
+    Care 8 Sep 2008; derived). A smaller generated cohort
     gets the same share of programme places and outside referrals, and national totals are scaled up."""
 
     @model_validator(mode="after")
@@ -161,9 +163,9 @@ YOUTH_SPEC = CohortSpec(
     disposal_shares={
         "reprimand": 0.30,
         "final_warning": 0.22,
-        "first_tier": 0.28,
-        "community": 0.14,
-        "custody": 0.06,
+        "first_tier": 0.30,
+        "community": 0.16,
+        "custody": 0.02,
     },
     female_share={
         "reprimand": 0.28,
@@ -202,7 +204,7 @@ YOUTH_SPEC = CohortSpec(
     previous_sanctions_dispersion=1.0,
     drug_misuse_probability={**dict.fromkeys(OFFENCE_GROUPS, 0.10), "drugs": 0.40, "theft_handling": 0.15},
     ppo_share=0.01,
-    national_size=40_000,
+    national_size=45_000,
 )
 
 DEFAULT_SPECS: dict[str, CohortSpec] = {"adult": ADULT_SPEC, "youth": YOUTH_SPEC}

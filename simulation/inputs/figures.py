@@ -1,9 +1,10 @@
-"""The published re-offending figures each year's cohort is calibrated to, and the user's own.
+"""The published re-offending figures each year's cohort is calibrated to, with their sources, and the user's own.
 
-`figures.yaml` holds, for adult (and, where published, youth) Q1 cohorts, the frequency per 100 offenders, the
-binary rate and the serious rate, each with its status (published, with its source; or assumed, with a range),
-the 2004 Q1 custody leavers by sex, and the trends assumed after the last figure. `--figures FILE` adds or
-replaces figures from a CSV.
+`figures.yaml` holds the adult and juvenile Q1 cohorts (frequency per 100 offenders, binary rate, serious per 100),
+the adults leaving custody every year, the 2004 custody leavers by sex, the juveniles leaving custody, and cohort
+sizes. Every figure carries its source (publication, table, year) and a status: `verbatim` (seen in the
+publication or an official record of it), `reported` (seen in a secondary source), `derived` (arithmetic on those),
+`assumed` (not found: an interpolation with a range), `not_found` (no value) or `user` (`--figures FILE`).
 """
 
 from __future__ import annotations
@@ -27,45 +28,63 @@ FIRST_YEAR, LAST_YEAR = 2000, 2020
 
 
 BASELINE_YEAR, TARGET_YEAR = 2004, 2011
+"""A.38 compares the 2011 cohorts with the 2004 Q1 baseline (000:673, 000:724-728)."""
 
 
 MEASURES = ("frequency_per_100", "binary_rate_percent", "serious_per_100")
 
 
-Status = Literal["published", "assumed", "user"]
+Status = Literal["verbatim", "reported", "derived", "assumed", "not_found", "user"]
+EVIDENCE: tuple[str, ...] = ("verbatim", "reported", "derived", "user")
+"""Statuses of figures that come from a publication (or the user), as opposed to an assumption."""
 
 
 class Figure(BaseModel):
-    """One figure a year is calibrated to: its value, its range (for assumptions), status and source."""
+    """One figure: its value, its range (an assumption's), its status and its source."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
-    value: float = Field(gt=0)
-    """The figure (per 100 offenders, or percent)."""
+    value: float | None = Field(default=None, gt=0)
+    """The figure (per 100 offenders, or percent); None when not found."""
     range: tuple[float, float] | None = None
-    """Plausible range of an assumed figure, for `--uncertainty` and sweeps; None for a published one."""
+    """Plausible range of an assumed figure, for `--uncertainty` and sweeps."""
     status: Status
-    """published (MoJ), assumed (marked, with a range) or user (given with --figures)."""
+    """verbatim, reported, derived, assumed, not_found or user (see the module docstring)."""
     source: str = Field(min_length=3)
-    """Where it comes from."""
+    """Publication, table and year; for an assumption, how the value was chosen."""
 
     @model_validator(mode="after")
     def _range(self) -> Figure:
+        if (self.value is None) != (self.status == "not_found"):
+            raise ValueError("a figure has a value unless its status is not_found")
         if self.status == "assumed" and self.range is None:
             raise ValueError("an assumed figure needs a range")
-        if self.range is not None and not self.range[0] <= self.value <= self.range[1]:
+        if self.range is not None and self.value is not None and not self.range[0] <= self.value <= self.range[1]:
             raise ValueError(f"value {self.value} must lie within range {list(self.range)}")
         return self
 
+    @property
+    def is_evidence(self) -> bool:
+        """Whether the figure comes from a publication (or the user) rather than an assumption."""
+        return self.status in EVIDENCE
 
-class SexFigures(BaseModel):
-    """Published figures for one sex of the 2004 Q1 custody leavers."""
+
+class GroupFigures(BaseModel):
+    """Figures of one subgroup of a cohort (a disposal or a sex): a frequency and binary rate where published."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    offenders: int = Field(gt=0)
-    frequency_per_100: Figure
-    binary_rate_percent: Figure
+    offenders: int | None = Field(default=None, gt=0)
+    """Offenders in the group, where published."""
+    frequency_per_100: Figure | None = None
+    """Proven re-offences per 100 offenders."""
+    binary_rate_percent: Figure | None = None
+    """Percentage with at least one proven re-offence."""
+
+    def value(self, measure: str) -> float | None:
+        """The figure's value for a measure, None when there is none."""
+        figure = getattr(self, measure, None)
+        return figure.value if isinstance(figure, Figure) else None
 
 
 class Figures(BaseModel):
@@ -74,9 +93,12 @@ class Figures(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     adult: dict[int, dict[str, Figure]]
-    custody_leavers_2004: dict[Literal["male", "female"], SexFigures]
+    adult_custody: dict[int, GroupFigures] = Field(default_factory=dict)
+    custody_leavers_2004: dict[Literal["male", "female"], GroupFigures]
     youth: dict[int, dict[str, Figure]] = Field(default_factory=dict)
-    trends: dict[Literal["adult_after_last_figure", "youth"], Figure]
+    youth_custody: dict[int, GroupFigures] = Field(default_factory=dict)
+    youth_community: dict[int, GroupFigures] = Field(default_factory=dict)
+    cohort_sizes: dict[str, dict[int, Figure]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _complete(self) -> Figures:
@@ -85,8 +107,6 @@ class Figures(BaseModel):
                 unknown = sorted(set(measures) - set(MEASURES))
                 if unknown:
                     raise ValueError(f"{kind} {year}: unknown measure(s) {unknown}; use {list(MEASURES)}")
-                if {"frequency_per_100", "binary_rate_percent"} - set(measures):
-                    raise ValueError(f"{kind} {year}: needs both frequency_per_100 and binary_rate_percent")
                 if not FIRST_YEAR <= year <= LAST_YEAR:
                     raise ValueError(f"{kind} {year}: years run from {FIRST_YEAR} to {LAST_YEAR}")
         return self
@@ -98,25 +118,48 @@ class Figures(BaseModel):
             entry = data[str(row["cohort"])].setdefault(int(row["year"]), {})
             entry[str(row["measure"])] = {"value": float(row["value"]), "status": "user", "source": "user figures file"}
         try:
-            return Figures.model_validate(data)
+            figures = Figures.model_validate(data)
         except ValidationError as exc:
             raise from_validation_error("--figures", exc) from None
+        for kind in ("adult", "youth"):
+            for year in sorted({int(r["year"]) for r in user.to_dict("records") if r["cohort"] == kind}):
+                if year not in figures.years(kind):
+                    raise SimulationInputError(f"--figures: {kind} {year} needs both frequency_per_100 and "
+                                               "binary_rate_percent (bundled or given) to be calibrated")
+        return figures
 
     def years(self, kind: str) -> list[int]:
-        """Years with figures for a cohort kind, in order."""
-        return sorted(getattr(self, kind))
+        """Years of a cohort kind that can be calibrated: with a frequency and a binary rate, in order."""
+        return sorted(year for year, measures in getattr(self, kind).items()
+                      if all(measures.get(m) is not None and measures[m].value is not None
+                             for m in ("frequency_per_100", "binary_rate_percent")))
+
+    def figure(self, kind: str, year: int, measure: str) -> Figure | None:
+        """A whole cohort's figure, None when there is no value."""
+        figure = getattr(self, kind).get(year, {}).get(measure)
+        return figure if figure is not None and figure.value is not None else None
 
     def assumptions(self) -> dict[str, Figure]:
-        """Every figure with a range, by a stable name (e.g. `figures.adult.2004.frequency_per_100`)."""
+        """Every assumed figure, by a stable name (e.g. `figures.adult.2004.frequency_per_100`)."""
         out = {}
         for kind in ("adult", "youth"):
             for year, measures in getattr(self, kind).items():
                 for measure, figure in measures.items():
-                    if figure.range is not None:
+                    if figure.range is not None and figure.value is not None:
                         out[f"figures.{kind}.{year}.{measure}"] = figure
-        for name, figure in self.trends.items():
-            out[f"figures.trends.{name}"] = figure
+        for section in ("adult_custody", "youth_custody", "youth_community"):
+            for year, group in getattr(self, section).items():
+                for measure in ("frequency_per_100", "binary_rate_percent"):
+                    figure = getattr(group, measure)
+                    if figure is not None and figure.range is not None and figure.value is not None:
+                        out[f"figures.{section}.{year}.{measure}"] = figure
         return out
+
+    def not_found(self) -> list[str]:
+        """Every figure searched for and not found, as `kind year measure: source`."""
+        return [f"{kind} {year} {measure}: {figure.source}"
+                for kind in ("adult", "youth") for year, measures in sorted(getattr(self, kind).items())
+                for measure, figure in measures.items() if figure.status == "not_found"]
 
 
 @functools.lru_cache(maxsize=4)

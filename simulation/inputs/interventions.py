@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from safer_io.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
+from simulation.inputs.assumptions import Assumption, Cost
 from simulation.inputs.params import ModelParams, merged_params
-from simulation.inputs.vocabulary import ALL_DISPOSALS, ATTRIBUTES, OFFENCE_GROUPS, SEXES
+from simulation.inputs.vocabulary import ALL_DISPOSALS, ATTRIBUTES, DAYS_PER_YEAR, OFFENCE_GROUPS, SEXES
 
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
 NUMERIC_ATTRIBUTES = ("age", "previous_sanctions", "age_first_sanction")
@@ -34,41 +35,6 @@ CATEGORY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 Decay = Literal["none", "linear", "exponential"]
 
 
-class Assumption(BaseModel):
-    """An assumed quantity: value, plausible range [low, high] containing it, and where it comes from."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
-
-    value: float
-    """The value used in the run."""
-    range: tuple[float, float]
-    """Plausible range [low, high] for sensitivity analysis."""
-    source: str = Field(min_length=3)
-    """Where the value comes from, or why it is assumed."""
-
-    @model_validator(mode="after")
-    def _value_in_range(self) -> Assumption:
-        low, high = self.range
-        if not low <= self.value <= high:
-            raise ValueError(f"value {self.value} must lie within range [{low}, {high}]")
-        return self
-
-
-class Cost(Assumption):
-    """A cost per place, in `currency` at `price_year` prices."""
-
-    currency: str = "GBP"
-    """ISO currency code."""
-    price_year: int = Field(ge=1990, le=2100)
-    """Year whose prices the value is in."""
-
-    @model_validator(mode="after")
-    def _not_negative(self) -> Cost:
-        if self.range[0] < 0:
-            raise ValueError(f"a cost cannot be negative (range starts at {self.range[0]})")
-        return self
-
-
 class ReferralFlow(BaseModel):
     """Referrals from offenders outside the cohort, who compete with it for places.
 
@@ -77,19 +43,34 @@ class ReferralFlow(BaseModel):
     followed: only the cohort is measured.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True)
 
-    per_year: Assumption
-    """Referrals a year, nationally, from eligible offenders outside the cohort who take up the offer."""
+    given: Assumption | None = Field(default=None, alias="per_year")
+    """`per_year` in a scenario file: referrals a year, nationally, from eligible offenders outside the cohort who
+    take up the offer. Left out, it is derived for each cohort from the service's annual starts and the cohort's own
+    referrals (`services.derive_services`)."""
     warm_up_days: float = Field(default=365.0, ge=0, le=3650)
     """Days the service runs before 1 January, so that places are in steady use when the cohort arrives."""
 
-    @field_validator("per_year")
+    @field_validator("given")
     @classmethod
-    def _not_negative(cls, value: Assumption) -> Assumption:
-        if value.range[0] < 0:
+    def _not_negative(cls, value: Assumption | None) -> Assumption | None:
+        if value is not None and value.range[0] < 0:
             raise ValueError("a number of referrals cannot be negative")
         return value
+
+    @property
+    def per_year(self) -> Assumption:
+        """Outside referrals a year: given, or derived for the cohort (an error if the derivation was skipped)."""
+        if self.given is None:
+            raise SimulationInputError("outside referrals of a service are derived for each cohort "
+                                       "(services.derive_services) and were not: no number to run with")
+        return self.given
+
+    @property
+    def derived(self) -> bool:
+        """Whether the referrals are left to be derived for each cohort."""
+        return self.given is None
 
 
 class InterventionSpec(BaseModel):
@@ -107,8 +88,15 @@ class InterventionSpec(BaseModel):
     cohort: Literal["adult", "youth", "both"] = "both"
     """Which cohorts the programme serves."""
     capacity: int | None = Field(default=None, ge=1)
-    """Places available at once, nationally; None means no limit (no waiting list). A cohort simulated at a
-    fraction of its national size gets that fraction of the places (at least one)."""
+    """Places available at once, nationally; None means no limit (no waiting list), unless `starts_per_year` gives
+    the service's throughput, from which the places are derived. A cohort simulated at a fraction of its national
+    size gets that fraction of the places (at least one)."""
+    starts_per_year: Assumption | None = None
+    """Programme starts a year nationally (the service's throughput, sourced): the places are then derived, as
+    starts x mean stay / 365 (`services.places_for`)."""
+    sources: dict[str, str] = Field(default_factory=dict)
+    """Where each setting that is not an assumption comes from (eligibility, capacity, programme_days,
+    max_wait_days, effect_days, decay, priority): a citation, or "Assumption: <reason>"."""
     referral_flow: ReferralFlow | None = None
     """Referrals from outside the cohort (national, scaled like the capacity); None: the cohort only."""
     priority: Literal["previous_sanctions", "age_first_sanction", "age"] | None = None
@@ -160,8 +148,26 @@ class InterventionSpec(BaseModel):
             check_condition(attribute, condition)
         return rule
 
+    def mean_stay_days(self) -> float:
+        """Mean days a starter holds a place: the programme for completers, half of it on average for drop-outs."""
+        completion = self.completion.value
+        return self.programme_days * (completion + (1 - completion) / 2)
+
+    def places_for_throughput(self) -> int:
+        """Places `starts_per_year` needs: starts x mean stay / 365.25 (at least one)."""
+        assert self.starts_per_year is not None
+        return max(1, int(round(self.starts_per_year.value * self.mean_stay_days() / DAYS_PER_YEAR)))
+
     @model_validator(mode="after")
     def _decay(self) -> InterventionSpec:
+        unknown = sorted(set(self.sources) - set(type(self).model_fields))
+        if unknown:
+            raise ValueError(f"sources: {unknown} are not settings of an intervention")
+        if self.starts_per_year is not None:
+            derived = self.places_for_throughput()
+            if self.capacity is not None and self.capacity != derived:
+                raise ValueError("give capacity or starts_per_year (the places are derived from it), not both")
+            object.__setattr__(self, "capacity", derived)  # derived here, and again for drawn values
         if self.decay == "exponential" and self.half_life_days is None:
             raise ValueError("half_life_days is required when decay is exponential")
         if self.decay != "exponential" and self.half_life_days is not None:
@@ -190,6 +196,8 @@ class Scenario(BaseModel):
     """Cohorts the `policy` overrides apply to."""
     interventions: list[InterventionSpec] = Field(default_factory=list)
     """Programmes, each with its own places and effects."""
+    caveats: list[str] = Field(default_factory=list)
+    """What a reader of the scenario's results must know (printed with them and kept in the output metadata)."""
 
     @field_validator("name")
     @classmethod
@@ -233,6 +241,10 @@ class Scenario(BaseModel):
         """Whether the scenario changes anything for a cohort of this kind (an intervention or its policy)."""
         return bool(self.applies_to(kind)) or (bool(self.policy) and kind in self.policy_cohorts)
 
+    def cohorts_affected(self) -> list[str]:
+        """The cohort kinds the scenario changes anything for."""
+        return [kind for kind in ("adult", "youth") if self.affects(kind)]
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, dict) and {"value", "range", "source"} <= set(value):
@@ -242,7 +254,7 @@ def _plain(value: Any) -> Any:
 
 BASELINE = Scenario.model_construct(
     name="baseline", description="No interventions.", parameters={}, policy={}, interventions=[], start_year=None,
-    policy_cohorts=["adult", "youth"],
+    policy_cohorts=["adult", "youth"], caveats=[],
 )
 
 
@@ -336,6 +348,17 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(document)
     except ValidationError as exc:
         raise from_validation_error(path, exc) from None
+
+
+def check_touches(scenarios: list[Scenario], sources: list[str], kind: str) -> None:
+    """Refuse a scenario that changes nothing for the simulated cohort kind, naming the cohort it needs."""
+    for scenario, source in zip(scenarios, sources, strict=True):
+        if not scenario.affects(kind):
+            needs = " or ".join(scenario.cohorts_affected()) or "no"
+            raise SimulationInputError(
+                f"--scenario {source}: scenario {scenario.name!r} changes nothing for the {kind} cohort: it needs the "
+                f"{needs} cohort (--cohort {scenario.cohorts_affected()[0] if scenario.cohorts_affected() else kind})"
+            )
 
 
 def scenario_params(scenario: Scenario, base: ModelParams, source: Path | str) -> ModelParams:

@@ -1,8 +1,9 @@
 """Every model parameter in one validated object, with its unit and its source.
 
 Values are assumptions unless marked *calibrated* (fitted by `simulation.questions.calibrate` to the published
-2005 Q1 adult figures and stored in `calibrated_defaults.yaml`) or *Annex* (fixed by the PSA 23
-Measurement Annex, 000:670-899). `default_params()` is what `safer simulate run` uses.
+2005 Q1 adult and juvenile figures and stored in `calibrated_defaults.yaml`), *derived* or *evidence* (with their
+source), or *Annex* (fixed by the PSA 23 Measurement Annex, 000:670-899). `default_params(kind)` is what `safer
+simulate run` uses.
 """
 
 from __future__ import annotations
@@ -16,13 +17,74 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from safer_io.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
-from simulation.inputs.vocabulary import ALL_DISPOSALS, DAYS_PER_MONTH, OFFENCE_GROUPS, SERIOUS_VIOLENT_GROUPS
+from simulation.inputs.vocabulary import (
+    ACQUISITIVE_GROUPS,
+    ALL_DISPOSALS,
+    DAYS_PER_MONTH,
+    OFFENCE_GROUPS,
+    REOFFENCE_TYPES,
+    SERIOUS_VIOLENT_GROUPS,
+)
 
 CALIBRATED_DEFAULTS = Path(__file__).with_name("calibrated_defaults.yaml")
 
 
 def _per_group(**values: float) -> dict[str, float]:
     return {group: values.get(group, 0.0) for group in OFFENCE_GROUPS}
+
+
+NON_SERIOUS_TYPE_MIX = {
+    "violence": 0.17,
+    "sexual": 0.01,
+    "robbery": 0.02,
+    "burglary": 0.08,
+    "theft_handling": 0.30,
+    "fraud_forgery": 0.04,
+    "criminal_damage": 0.07,
+    "drugs": 0.09,
+    "motoring": 0.12,
+    "other": 0.10,
+}
+DRUG_ACQUISITIVE_RATIO = 0.55 / 0.38
+"""Acquisitive offending of drug-misusing offenders relative to all offenders: 55% of those arrested for
+acquisitive crime used heroin, crack or cocaine against 38% of all arrestees (001:206), so by Bayes' rule an
+arrestee using them is 0.55 / 0.38 = 1.45 times as likely to have been arrested for acquisitive crime (derived)."""
+
+
+def _drug_misuse_mix() -> dict[str, float]:
+    """The non-serious mix of a drug-misusing offender: acquisitive groups x DRUG_ACQUISITIVE_RATIO, the others
+    scaled down so that the shares sum to 1 (derived)."""
+    acquisitive = sum(NON_SERIOUS_TYPE_MIX[g] for g in ACQUISITIVE_GROUPS)
+    rest = (1 - DRUG_ACQUISITIVE_RATIO * acquisitive) / (1 - acquisitive)
+    return {g: v * (DRUG_ACQUISITIVE_RATIO if g in ACQUISITIVE_GROUPS else rest)
+            for g, v in NON_SERIOUS_TYPE_MIX.items()}
+
+
+DETECTION_BY_OFFENCE_TYPE = {
+    "homicide": 0.90,
+    "attempted_murder": 0.50,
+    "death_by_driving": 0.80,
+    "wounding_endangering_life": 0.14,
+    "firearms_explosives": 0.14,
+    "serious_sexual": 0.05,
+    "violence": 0.05,
+    "sexual": 0.05,
+    "robbery": 0.03,
+    "burglary": 0.02,
+    "theft_handling": 0.02,
+    "fraud_forgery": 0.01,
+    "criminal_damage": 0.016,
+    "drugs": 0.03,
+    "motoring": 0.03,
+    "other": 0.03,
+}
+"""Probability that an offence of each type leads to a conviction, caution or penalty notice (attrition). Evidence:
+3% of offences committed led to a conviction or caution, wounding 14%, vandalism 1.6% (Home Office, Information on
+the Criminal Justice System, Digest 3, 1993-94, reported by The Lawyer 18 Dec 1995); criminal damage: 17,000 persons
+proceeded against for nearly 6 million offences (Brand and Price 2000, HORS 217, section 4). Assumed where no
+figure was found: homicide, attempted murder, death by driving (most are solved), serious and other sexual
+offences, non-serious violence (between common assault and wounding), robbery, burglary and theft (2-5%, research
+note section 5), fraud, drugs, motoring and other offences."""
 
 
 class ModelParams(BaseModel):
@@ -95,9 +157,18 @@ class ModelParams(BaseModel):
         )
     )
     """Log rate ratio by index offence group, theft/handling = 0 (assumption)."""
-    detection_probability: float = Field(default=0.2, gt=0, le=1)
-    """Probability that an offence is detected and sanctioned in any way. Only rate x probability is
-    identified by the published figures, so this is fixed and the rate calibrated; interventions scale it."""
+    detection_probability: float = Field(default=0.025, gt=0, le=1)
+    """Probability that an offence is detected and sanctioned in any way (conviction, caution or penalty notice), for
+    an offence of the general non-serious mix. Only rate x probability is identified by the published figures, so
+    this is fixed and the rate calibrated; interventions scale it. 0.025: `detection_by_offence_type` implies 0.024
+    for that mix (1 / sum of share / probability; derived), in line with the 3% of offences convicted or cautioned in
+    1993-94 (Digest 3, reported) and the "around 2%" convicted (assumed: no primary text found)."""
+    detection_by_offence_type: dict[str, float] = Field(default_factory=lambda: dict(DETECTION_BY_OFFENCE_TYPE))
+    """Attrition by re-offence type (`vocabulary.REOFFENCE_TYPES`): the probability that an offence of the type is
+    detected and sanctioned. It sets the *mix* of offences committed (share detected / probability, normalised:
+    a type rarely detected is committed more often than its share of proven offences), which prices the crime
+    committed, and each offender's offences committed relative to the general mix; the level is
+    `detection_probability`. Sources in `params.DETECTION_BY_OFFENCE_TYPE`."""
 
     # ---- how detected offences are dealt with ---------------------------------------------------------
     adult_pre_court_share: float = Field(default=0.10, ge=0, lt=1)
@@ -203,21 +274,12 @@ class ModelParams(BaseModel):
     )
     """Table 1 group of a serious non-sexual re-offence, shares summing to 1 (assumption: wounding and
     grievous bodily harm dominate, as in recorded crime, 000:457-462)."""
-    non_serious_type_mix: dict[str, float] = Field(
-        default_factory=lambda: {
-            "violence": 0.17,
-            "sexual": 0.01,
-            "robbery": 0.02,
-            "burglary": 0.08,
-            "theft_handling": 0.30,
-            "fraud_forgery": 0.04,
-            "criminal_damage": 0.07,
-            "drugs": 0.09,
-            "motoring": 0.12,
-            "other": 0.10,
-        }
-    )
+    non_serious_type_mix: dict[str, float] = Field(default_factory=lambda: dict(NON_SERIOUS_TYPE_MIX))
     """Offence group of a non-serious re-offence, shares summing to 1 (assumption)."""
+    drug_misuse_type_mix: dict[str, float] = Field(default_factory=_drug_misuse_mix)
+    """Offence group of a non-serious offence by a drug-misusing offender: the general mix with the acquisitive
+    groups (theft, burglary, robbery, fraud) 1.45 times as likely (derived, `DRUG_ACQUISITIVE_RATIO`). Used to
+    price their offences: the offence types in a simulated log are not read by any measure."""
 
     @model_validator(mode="before")
     @classmethod
@@ -237,10 +299,16 @@ class ModelParams(BaseModel):
         return self.waiting_period_months * DAYS_PER_MONTH
 
 
-@functools.lru_cache(maxsize=1)
-def default_params() -> ModelParams:
-    """The bundled defaults, including the calibrated base rate, heterogeneity and serious share."""
-    return load_params(CALIBRATED_DEFAULTS, base=None)
+@functools.lru_cache(maxsize=2)
+def default_params(kind: str = "adult") -> ModelParams:
+    """The bundled defaults, including the calibrated base rate, heterogeneity and serious share: the 2005 adult fit,
+    or for `kind` 'youth' the 2005 juvenile fit (the file's `youth` block over the adult parameters)."""
+    adult = load_params(CALIBRATED_DEFAULTS, base=None)
+    if kind != "youth":
+        return adult
+    document = load_yaml(CALIBRATED_DEFAULTS, "parameter file", SimulationInputError)
+    youth = document.get("youth") if isinstance(document, dict) else None
+    return merged_params(adult, youth, source=f"{CALIBRATED_DEFAULTS} (youth)") if isinstance(youth, dict) else adult
 
 
 def _check_consistency(params: ModelParams) -> None:
@@ -255,7 +323,9 @@ def _check_consistency(params: ModelParams) -> None:
         ("serious_ratio_by_index_group", OFFENCE_GROUPS),
         ("serious_sexual_share_by_index_group", OFFENCE_GROUPS),
         ("non_serious_type_mix", OFFENCE_GROUPS),
+        ("drug_misuse_type_mix", OFFENCE_GROUPS),
         ("serious_violent_mix", SERIOUS_VIOLENT_GROUPS),
+        ("detection_by_offence_type", REOFFENCE_TYPES),
     ):
         given = set(getattr(params, name))
         if given != set(keys):
@@ -265,12 +335,14 @@ def _check_consistency(params: ModelParams) -> None:
             )
     if any(v < 0 for v in params.supervision_days.values()):
         raise ValueError("supervision_days must be >= 0")
-    if any(v < 0 for v in params.non_serious_type_mix.values()):
-        raise ValueError("non_serious_type_mix shares must be >= 0")
-    if abs(sum(params.non_serious_type_mix.values()) - 1) > 1e-6:
-        raise ValueError(
-            f"non_serious_type_mix must sum to 1, not {sum(params.non_serious_type_mix.values()):.6g}"
-        )
+    for mix in ("non_serious_type_mix", "drug_misuse_type_mix"):
+        shares = getattr(params, mix)
+        if any(v < 0 for v in shares.values()):
+            raise ValueError(f"{mix} shares must be >= 0")
+        if abs(sum(shares.values()) - 1) > 1e-6:
+            raise ValueError(f"{mix} must sum to 1, not {sum(shares.values()):.6g}")
+    if any(not 0 < v <= 1 for v in params.detection_by_offence_type.values()):
+        raise ValueError("detection_by_offence_type values must lie in (0, 1]")
     if any(v < 0 for v in params.serious_violent_mix.values()):
         raise ValueError("serious_violent_mix shares must be >= 0")
     if abs(sum(params.serious_violent_mix.values()) - 1) > 1e-6:

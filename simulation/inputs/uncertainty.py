@@ -8,12 +8,13 @@ trends (`figures.yaml`). Each has a dotted name:
 * `<parameter>` or `<parameter>.<key>` for a model assumption (e.g. `female_log_rate_ratio.community`);
 * `<scenario>.<intervention>.<field>` (e.g. `ppo.ppo_scheme.rate_ratio`), `<scenario>.<intervention>.
   referral_flow.per_year`, `<scenario>.policy.<parameter>`;
-* `figures.<cohort>.<year>.<measure>` and `figures.trends.<name>` for a projection's figures.
+* `figures.<section>.<year>.<measure>` for a projection's assumed figures, and `trend.<cohort>` for the trend
+  after the last published year (fitted, `trends.py`: drawn from its slope's truncated t-distribution).
 
 With `--uncertainty`, replication r draws every assumption from its range: a Latin hypercube over all of them
-(each range cut into R equal slices, each slice used once; uniform within the range), from its own seed
-sequence. The summary then gives the Monte Carlo and the assumption uncertainty apart
-(`measures.across_replications.summarise`).
+(each range cut into R equal slices, each slice used once; uniform within the range, or for a fitted trend its
+truncated log-t distribution), from its own seed sequence. The summary then gives the Monte Carlo and the assumption
+uncertainty apart (`measures.across_replications.summarise`).
 """
 
 from __future__ import annotations
@@ -28,10 +29,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from safer_io.inputs import load_yaml
 from simulation.errors import SimulationInputError, from_validation_error
-from simulation.inputs.interventions import Assumption, Scenario
+from simulation.inputs.assumptions import Assumption
+from simulation.inputs.interventions import Scenario
 from simulation.inputs.params import ModelParams, merged_params
 
 RANGES_FILE = Path(__file__).with_name("assumption_ranges.yaml")
+SCENARIO_FIELDS = ("uptake", "completion", "rate_ratio", "detection_ratio", "court_lag_ratio", "cost_per_place",
+                   "saving_per_place", "starts_per_year")
+"""An intervention's assumptions drawn by `--uncertainty` (with `referral_flow.per_year` when it is given)."""
 LHS_PURPOSE = 0x5EED1
 
 
@@ -49,10 +54,22 @@ class Range:
     """High end of the plausible range."""
     source: str
     """Where the value and range come from."""
+    log_sd: float | None = None
+    """When set, the value is drawn on the log scale from a t-distribution (a fitted trend): log(value) plus
+    log_sd times t(df), truncated to the range (its 95% interval); None: uniform over the range."""
+    df: int | None = None
+    """Degrees of freedom of that t-distribution."""
 
     def at(self, u: float) -> float:
-        """The value at quantile `u` of a uniform over the range."""
-        return self.low + u * (self.high - self.low)
+        """The value at quantile `u` of the range's distribution (uniform, or the truncated log-t)."""
+        if self.log_sd is None:
+            return self.low + u * (self.high - self.low)
+        from scipy import stats
+
+        lowest = stats.t.cdf(np.log(self.low / self.value) / self.log_sd, self.df) if self.log_sd > 0 else 0.0
+        quantile = lowest + u * (1 - 2 * lowest)
+        return float(self.value * np.exp(self.log_sd * stats.t.ppf(quantile, self.df))) if self.log_sd > 0 \
+            else self.value
 
 
 class _ModelRange(BaseModel):
@@ -124,12 +141,11 @@ def scenario_ranges(scenario: Scenario) -> list[Range]:
     """Every assumption of a scenario, named `<scenario>.<intervention>.<field>` or `<scenario>.policy.<name>`."""
     out = []
     for spec in scenario.interventions:
-        for field in ("uptake", "completion", "rate_ratio", "detection_ratio", "court_lag_ratio", "cost_per_place",
-                      "saving_per_place"):
+        for field in SCENARIO_FIELDS:
             assumption: Assumption | None = getattr(spec, field)
             if assumption is not None:
                 out.append(_range(f"{scenario.name}.{spec.name}.{field}", assumption))
-        if spec.referral_flow is not None:
+        if spec.referral_flow is not None and not spec.referral_flow.derived:
             out.append(_range(f"{scenario.name}.{spec.name}.referral_flow.per_year", spec.referral_flow.per_year))
     for name, assumption in scenario.policy.items():
         out.append(_range(f"{scenario.name}.policy.{name}", assumption))
@@ -153,15 +169,14 @@ def apply_to_scenario(scenario: Scenario, values: dict[str, float]) -> Scenario:
     interventions = []
     for spec in scenario.interventions:
         update: dict[str, Any] = {}
-        for field in ("uptake", "completion", "rate_ratio", "detection_ratio", "court_lag_ratio", "cost_per_place",
-                      "saving_per_place"):
+        for field in SCENARIO_FIELDS:
             key = f"{spec.name}.{field}"
             if key in mine and getattr(spec, field) is not None:
                 update[field] = getattr(spec, field).model_copy(update={"value": mine[key]})
         key = f"{spec.name}.referral_flow.per_year"
-        if key in mine and spec.referral_flow is not None:
+        if key in mine and spec.referral_flow is not None and not spec.referral_flow.derived:
             flow = spec.referral_flow
-            update["referral_flow"] = flow.model_copy(update={"per_year": flow.per_year.model_copy(
+            update["referral_flow"] = flow.model_copy(update={"given": flow.per_year.model_copy(
                 update={"value": mine[key]})})
         interventions.append(spec.model_copy(update=update) if update else spec)
     policy = {

@@ -63,6 +63,9 @@ TABLE1_GROUPS: tuple[str, ...] = (
 )
 SERIOUS_VIOLENT_GROUPS: tuple[str, ...] = TABLE1_GROUPS[:-1]
 
+ACQUISITIVE_GROUPS: tuple[str, ...] = ("robbery", "burglary", "theft_handling", "fraud_forgery")
+"""Non-serious offence groups committed for gain (the drug-misusing offenders' mix weighs them up)."""
+
 # Re-offence type codes: first the Table 1 groups (serious), then the non-serious offence groups in order.
 N_SERIOUS_TYPES = len(TABLE1_GROUPS)
 SERIOUS_SEXUAL_TYPE = TABLE1_GROUPS.index("serious_sexual")

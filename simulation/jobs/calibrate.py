@@ -42,12 +42,14 @@ class CalibrateDone:
 def simulate_calibrate(*, target_frequency: float, target_binary: float, target_serious: float, size: int | None,
                        cohort_file: Path | None, params_file: Path | None, replications: int, seed: int,
                        tolerance: float, years: bool, figures_file: Path | None, check_size: int, out: Path,
-                       tracker: Tracker = SILENT, on_iteration: Callable[[int, Achieved], None] | None = None,
+                       defaults_out: Path | None = None, tracker: Tracker = SILENT,
+                       on_iteration: Callable[[int, Achieved], None] | None = None,
                        on_year: Callable[[str, int, Any], None] | None = None) -> CalibrateDone:
-    """The rates (or, with `years`, the year effects) fitted and written with their provenance."""
+    """The rates (or, with `years`, the year effects, and with `defaults_out` the calibrated defaults of `simulate
+    run`) fitted and written with their provenance."""
     if years:
         return calibrate_years(size, figures_file, check_size, params_file, replications, seed, out, tracker,
-                               on_year)
+                               on_year, defaults_out)
     from simulation.inputs.cohort import generate_cohort, load_cohort_csv
     from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params, params_document
     from simulation.questions.calibrate import Targets, calibrate
@@ -83,14 +85,16 @@ def simulate_calibrate(*, target_frequency: float, target_binary: float, target_
 
 def calibrate_years(size: int | None, figures_file: Path | None, check_size: int, params_file: Path | None,
                     replications: int, seed: int, out: Path, tracker: Tracker = SILENT,
-                    on_year: Callable[[str, int, Any], None] | None = None) -> CalibrateDone:
-    """Every year with a figure fitted to the published series (and `figures_file`); the year effects written."""
+                    on_year: Callable[[str, int, Any], None] | None = None,
+                    defaults_out: Path | None = None) -> CalibrateDone:
+    """Every year with a figure fitted to the published series (and `figures_file`); the year effects written, and
+    with `defaults_out` the calibrated defaults (the 2005 adult and juvenile fits)."""
     from simulation.inputs.figures import FIGURES_FILE, load_figures, read_user_figures
     from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
-    from simulation.questions.years import calibrate_all_years
+    from simulation.questions.years import calibrate_all_years, defaults_document
 
     table_format(out, (".yaml", ".yml"))
-    check_outputs([out], [figures_file, params_file])
+    check_outputs([out, defaults_out], [figures_file, params_file])
     from simulation.runs.memory import check_fits
 
     check_fits(max(size or YEARS_COHORT_SIZE, check_size))
@@ -104,9 +108,16 @@ def calibrate_years(size: int | None, figures_file: Path | None, check_size: int
                                       params, on_year=on_year)
     with atomic_path(out) as tmp:
         tmp.write_text(effects.document(), encoding="utf-8")
+    if defaults_out is not None:
+        command = (f"safer simulate calibrate --years --size {size or YEARS_COHORT_SIZE} --check-size {check_size} "
+                   f"--replications {replications} --seed {seed}")
+        with atomic_path(defaults_out) as tmp:
+            tmp.write_text(defaults_document(effects, params, command), encoding="utf-8")
     inputs = [p for p in (figures_file,) if p is not None] + [FIGURES_FILE, params_file or CALIBRATED_DEFAULTS]
     parameters = {"years": True, "size": size or YEARS_COHORT_SIZE, "check_size": check_size,
                   "figures": figures_file, "params": params_file, "replications": replications, "seed": seed,
-                  "out": out}
+                  "out": out, "defaults_out": defaults_out}
     write_sidecar(out, provenance("simulate calibrate", parameters, inputs))
+    if defaults_out is not None:
+        write_sidecar(defaults_out, provenance("simulate calibrate", parameters, inputs))
     return CalibrateDone(out)

@@ -38,6 +38,8 @@ class RunDone:
     """Where it was written."""
     warnings: list[str]
     """Measures that rest on few events (also among the output's caveats)."""
+    notes: list[str]
+    """The scenarios' own caveats (e.g. within-window incapacitation), also in the metadata."""
     size: int
     """Offenders in the cohort."""
     replications: int
@@ -51,11 +53,13 @@ def simulate_run(*, cohort: str, size: int | None, cohort_file: Path | None, sce
     """Check the options, simulate, write `out` with its provenance and caveats."""
     from simulation.caveats import MODEL_ASSUMPTIONS, NO_CI_IN_PUBLICATION, SIMULATED
     from simulation.inputs.cohort import generate_cohort, load_cohort_csv
+    from simulation.inputs.interventions import check_touches
     from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
     from simulation.inputs.uncertainty import Draws
     from simulation.measures.across_replications import sparse_warnings
     from simulation.measures.costs import UNIT_COSTS_FILE, load_unit_costs
     from simulation.questions.project import scenario_summary
+    from simulation.questions.project_outputs import scenario_caveats, scenario_notes
     from simulation.questions.scenario_run import run_ranges, run_rows, summarise_run
     from simulation.runs.checkpoints import TaskStore, parts_folder, run_fingerprint
     from simulation.runs.memory import check_fits
@@ -66,6 +70,7 @@ def simulate_run(*, cohort: str, size: int | None, cohort_file: Path | None, sce
     chosen_scenarios, scenario_files = load_scenarios(scenario)
     check_outputs([out], [cohort_file, *scenario_files, params_file, unit_costs_file])
     kind = cohort_kind(cohort)
+    check_touches(chosen_scenarios, scenario, kind)
     if size is not None and cohort_file is not None:
         raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
     check_scheduler(scheduler)
@@ -78,7 +83,7 @@ def simulate_run(*, cohort: str, size: int | None, cohort_file: Path | None, sce
     chosen = (load_cohort_csv(cohort_file, kind) if cohort_file is not None
               else generate_cohort(kind, size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
     check_fits(chosen.size, workers if scheduler is None else 1, replications=replications, scenarios=scenarios)
-    params = load_params(params_file) if params_file is not None else default_params()
+    params = load_params(params_file) if params_file is not None else default_params(kind)
     costs = load_unit_costs(unit_costs_file) if unit_costs_file is not None else load_unit_costs()
     draws = Draws(run_ranges(params, chosen_scenarios), seed) if uncertainty else None
     inputs = [p for p in (cohort_file, *scenario_files) if p is not None]
@@ -118,6 +123,7 @@ def simulate_run(*, cohort: str, size: int | None, cohort_file: Path | None, sce
     meta = provenance("simulate run", parameters, inputs)
     meta |= {"caveats": [SIMULATED, NO_CI_IN_PUBLICATION, *warnings], "assumptions": list(MODEL_ASSUMPTIONS),
              "scenario_assumptions": scenario_summary(chosen_scenarios), "unit_costs": costs.sources(),
+             "scenario_caveats": scenario_caveats(chosen_scenarios),
              "national_size": chosen.national_size, "scale": chosen.scale}
     if precision_record is not None:
         meta["precision"] = precision_record
@@ -125,4 +131,4 @@ def simulate_run(*, cohort: str, size: int | None, cohort_file: Path | None, sce
         meta["assumption_draws"] = draws.table()
     write_output(table, out, meta)
     store.remove()
-    return RunDone(table, out, warnings, chosen.size, done)
+    return RunDone(table, out, warnings, scenario_notes(chosen_scenarios), chosen.size, done)

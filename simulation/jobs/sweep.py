@@ -44,6 +44,7 @@ def simulate_sweep(*, parameter: list[str], scenario: list[str], cohort: str, si
     """Check the options, run every setting, write the tornado and grid tables with their provenance."""
     from simulation.caveats import MODEL_ASSUMPTIONS, SIMULATED
     from simulation.inputs.cohort import generate_cohort
+    from simulation.inputs.interventions import check_touches
     from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params
     from simulation.questions.sweep import grid, resolve_parameters, run_sweep, tornado
     from simulation.runs.runner import cohort_seed
@@ -53,13 +54,14 @@ def simulate_sweep(*, parameter: list[str], scenario: list[str], cohort: str, si
     chosen_scenarios, scenario_files = load_scenarios(scenario)
     check_outputs([out, grid_out], [*scenario_files, params_file])
     kind = cohort_kind(cohort)
+    check_touches(chosen_scenarios, scenario, kind)
     check_scheduler(scheduler)
     from simulation.runs.memory import check_fits
 
     check_fits(size, workers if scheduler is None else 1, replications=replications * (1 + 2 * len(parameter)),
                scenarios=len(chosen_scenarios))
     checks_done()
-    params = load_params(params_file) if params_file is not None else default_params()
+    params = load_params(params_file) if params_file is not None else default_params(kind)
     swept = resolve_parameters(parameter, params, chosen_scenarios)
     chosen = generate_cohort(kind, size, cohort_seed(seed))
     total = replications * (1 + sum(len(s.values) for s in swept))

@@ -12,15 +12,26 @@ Without programme effects the integral is closed-form (`rates.AgePaths.hazard`);
 piece by piece between the moments an effect starts or stops, with 16-point Gauss-Legendre quadrature on
 each piece, where the integrand is smooth (exact to rounding for the shapes used: exponential x linear or
 exponential decay).
+
+Offences of different types are detected with different probabilities (attrition,
+`params.detection_by_offence_type`), so the offences committed are not mixed like the offences detected: per
+detected offence of type t, 1 / p_t are committed. `committed_mix` gives each offender's mix of offences committed
+and how many are committed per detected one (the detected mix is the offender's: their serious share, and the
+general or, for drug misusers, the acquisitive non-serious mix). The level stays `detection_probability`: the
+model's count (detected offences over it) is rescaled by the offender's offences per detected one relative to
+those of the general non-serious mix (`relative_committed`), about 1 for most offenders.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from simulation.inputs.interventions import Modifier
+from simulation.inputs.params import ModelParams
+from simulation.inputs.vocabulary import N_SERIOUS_TYPES, OFFENCE_GROUPS, REOFFENCE_TYPES, SERIOUS_VIOLENT_GROUPS
 from simulation.model.logs import CareerLog, CustodyLog
-from simulation.model.rates import AgePath, AgePaths
+from simulation.model.rates import AgePath, AgePaths, serious_probability, serious_sexual_share
 
 GAUSS_POINTS, GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(16)
 
@@ -38,6 +49,43 @@ def custody_days(custody: CustodyLog, start: np.ndarray, follow_up_days: float) 
     """Days each offender spent in custody during follow-up."""
     who, entered, released = clipped_spells(custody, start, start + follow_up_days)
     return np.bincount(who, weights=released - entered, minlength=start.size)
+
+
+def detected_mix(frame: pd.DataFrame, params: ModelParams) -> np.ndarray:
+    """Per offender (rows) and re-offence type (columns, `REOFFENCE_TYPES`): the share of their detected offences."""
+    serious = serious_probability(frame, params)
+    sexual = serious_sexual_share(frame, params)
+    drug = frame["drug_misuse"].to_numpy(bool)
+    shares = np.zeros((len(frame), len(REOFFENCE_TYPES)))
+    for group in SERIOUS_VIOLENT_GROUPS:
+        shares[:, REOFFENCE_TYPES.index(group)] = serious * (1 - sexual) * params.serious_violent_mix[group]
+    shares[:, REOFFENCE_TYPES.index("serious_sexual")] = serious * sexual
+    for group in OFFENCE_GROUPS:
+        general, acquisitive = params.non_serious_type_mix[group], params.drug_misuse_type_mix[group]
+        shares[:, REOFFENCE_TYPES.index(group)] = (1 - serious) * np.where(drug, acquisitive, general)
+    return shares
+
+
+def committed_mix(frame: pd.DataFrame, params: ModelParams) -> tuple[np.ndarray, np.ndarray]:
+    """Per offender: the mix of offences committed over `REOFFENCE_TYPES` (rows summing to 1) and the offences
+    committed per detected one (sum over types of detected share / detection probability)."""
+    detection = np.array([params.detection_by_offence_type[t] for t in REOFFENCE_TYPES])
+    weighted = detected_mix(frame, params) / detection
+    per_detected = weighted.sum(axis=1)
+    return weighted / per_detected[:, None], per_detected
+
+
+def relative_committed(per_detected: np.ndarray, params: ModelParams) -> np.ndarray:
+    """Offences committed per detected one, relative to an offence of the general non-serious mix (whose detection
+    probability is `detection_probability`)."""
+    detection = params.detection_by_offence_type
+    general = sum(share / detection[group] for group, share in params.non_serious_type_mix.items())
+    return np.asarray(per_detected / general, dtype=float)
+
+
+def committed_serious_share(mix: np.ndarray) -> np.ndarray:
+    """The share of Table 1 offences in each offender's mix of offences committed."""
+    return np.asarray(mix[:, :N_SERIOUS_TYPES].sum(axis=1), dtype=float)
 
 
 def expected_committed(

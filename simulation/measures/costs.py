@@ -8,7 +8,8 @@ else is `assumed`. Values are uplifted to 2008 prices by their `uplift_to_2008` 
 prices: an assumption, about the rise in the GDP deflator).
 
 The cost of the crime an offender commits is their expected offences committed (`committed.py`) times the
-expected unit cost of one of their offences (their mix of serious, serious sexual and other offence types).
+expected unit cost of one of their offences (their mix of offences committed: serious, serious sexual and other
+types, weighted by how rarely each is detected).
 A scenario's items, against the baseline on the same offenders: offences committed, serious offences
 committed, proven re-offences and serious re-offences averted; the cost of its places and what they save;
 the change in custody and probation costs; the net cost (places - savings + custody and probation change);
@@ -31,13 +32,13 @@ import pandas as pd
 from safer_io.inputs import read_text
 from simulation.errors import SimulationInputError
 from simulation.inputs.params import ModelParams
-from simulation.inputs.vocabulary import OFFENCE_GROUPS, REOFFENCE_TYPES, SERIOUS_VIOLENT_GROUPS
-from simulation.model.rates import serious_probability, serious_sexual_share
+from simulation.inputs.vocabulary import REOFFENCE_TYPES
+from simulation.measures.committed import committed_mix
 
 UNIT_COSTS_FILE = Path(__file__).with_name("unit_costs.csv")
 UNIT_COST_COLUMNS = ("item", "kind", "offence_type", "value", "price_year", "uplift_to_2008", "status", "source")
 KINDS = ("crime", "custody_day", "probation_day")
-STATUSES = ("home_office_2003_04", "assumed", "user")
+STATUSES = ("home_office_2003_04", "verbatim", "reported", "derived", "assumed", "user")
 
 
 @dataclass(frozen=True)
@@ -121,15 +122,11 @@ def load_unit_costs(path: Path = UNIT_COSTS_FILE) -> UnitCosts:
 
 
 def crime_cost_per_offence(frame: pd.DataFrame, params: ModelParams, costs: UnitCosts) -> np.ndarray:
-    """Each offender's expected cost of one offence they commit, from their mix of offence types: serious with
-    their serious probability (sexual by their sexual share, otherwise the violent mix), else the non-serious
-    mix. The mix of offences committed is taken to be the mix of those detected (an assumption)."""
-    serious = serious_probability(frame, params)
-    sexual = serious_sexual_share(frame, params)
-    violent = sum(params.serious_violent_mix[g] * costs.crime[g] for g in SERIOUS_VIOLENT_GROUPS)
-    non_serious = sum(params.non_serious_type_mix[g] * costs.crime[g] for g in OFFENCE_GROUPS)
-    per_serious = sexual * costs.crime["serious_sexual"] + (1 - sexual) * violent
-    return np.asarray(serious * per_serious + (1 - serious) * non_serious, dtype=float)
+    """Each offender's expected cost of one offence they commit: their mix of offences *committed*
+    (`committed.committed_mix`: the detected mix weighted by one over each type's detection probability, with the
+    acquisitive mix for drug misusers) times the unit cost of each type."""
+    mix, _ = committed_mix(frame, params)
+    return np.asarray(mix @ np.array([costs.crime[t] for t in REOFFENCE_TYPES]), dtype=float)
 
 
 def add_cost_columns(
@@ -204,10 +201,17 @@ def cost_items(rows: pd.DataFrame, scale: Mapping[Any, float]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=["replication", "scenario", "item", "value"])
 
 
+COST_COLUMNS = ("scenario", "item", "mean", "ci_lower", "ci_upper", "unit", "replications", "spread_lower",
+                "spread_upper", "share_positive")
+"""Columns of the costs table (see `summarise_costs`)."""
+
+
 def summarise_costs(items: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Mean and interval across replications of every item; the two ratios as a ratio of means with Fieller's
-    interval (blank where the offences averted are not clearly above zero). Columns: scenario, item, mean,
-    ci_lower, ci_upper, unit, replications."""
+    interval (blank where the offences averted are not clearly above zero). Columns `COST_COLUMNS`: scenario, item,
+    mean, ci_lower, ci_upper (the mean's interval), unit, replications, and for the sign of the money: spread_lower
+    and spread_upper, the 2.5th and 97.5th percentiles of the replications (with --uncertainty, the spread the
+    assumptions give), and share_positive, the share of replications above zero (blank for the ratios)."""
     from scipy import stats
 
     out = []
@@ -219,12 +223,14 @@ def summarise_costs(items: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             x = wide[item].to_numpy(float) if item in wide else np.zeros(r)
             mean = float(x.mean())
             half = t * float(x.std(ddof=1)) / np.sqrt(r) if r > 1 else float("nan")
-            out.append((scenario, item, mean, mean - half, mean + half, COST_ITEMS[item], r))
+            low, high = np.percentile(x, [2.5, 97.5])
+            out.append((scenario, item, mean, mean - half, mean + half, COST_ITEMS[item], r, float(low), float(high),
+                        float((x > 0).mean())))
         for item, (top, bottom) in RATIOS.items():
             numerator, denominator = wide[top].to_numpy(float), wide[bottom].to_numpy(float)
             ratio, low, high = ratio_interval(numerator, denominator, t)
-            out.append((scenario, item, ratio, low, high, COST_ITEMS[item], r))
-    return pd.DataFrame(out, columns=["scenario", "item", "mean", "ci_lower", "ci_upper", "unit", "replications"])
+            out.append((scenario, item, ratio, low, high, COST_ITEMS[item], r, np.nan, np.nan, np.nan))
+    return pd.DataFrame(out, columns=list(COST_COLUMNS))
 
 
 def ratio_interval(numerator: np.ndarray, denominator: np.ndarray, t: float) -> tuple[float, float, float]:
@@ -257,6 +263,7 @@ def ratio_interval(numerator: np.ndarray, denominator: np.ndarray, t: float) -> 
 
 
 __all__ = [
+    "COST_COLUMNS",
     "COST_ITEMS",
     "UnitCosts",
     "add_cost_columns",

@@ -33,10 +33,17 @@ import pandas as pd
 from simulation.inputs.cohort import Cohort
 from simulation.inputs.params import ModelParams
 from simulation.inputs.vocabulary import COUNTED_SANCTIONS, N_SERIOUS_TYPES, SERIOUS_SEXUAL_TYPE
-from simulation.measures.committed import custody_days, expected_committed, supervision_days
+from simulation.measures.committed import (
+    committed_mix,
+    committed_serious_share,
+    custody_days,
+    expected_committed,
+    relative_committed,
+    supervision_days,
+)
 from simulation.model.logs import CareerLog, CustodyLog, OffenceLog
 from simulation.model.offence_outcomes import COMMUNITY_ORDER_INSTEAD
-from simulation.model.rates import age_paths, category_values, serious_probability
+from simulation.model.rates import age_paths, category_values
 
 OUTCOME_COLUMNS: tuple[str, ...] = (
     "proven",
@@ -153,7 +160,10 @@ def offender_outcomes(cohort: Cohort, career: CareerLog, params: ModelParams) ->
     frame = cohort.frame
     start = frame["start_day"].to_numpy(float)
     counts = reoffending_counts(cohort, career, params)
-    committed = expected_committed(career, start, age_paths(frame, params), params.follow_up_days)
+    # The model divides detected offences by detection_probability; attrition by type rescales each offender's mix.
+    mix, per_detected = committed_mix(frame, params)
+    committed = expected_committed(career, start, age_paths(frame, params), params.follow_up_days) * (
+        relative_committed(per_detected, params))
     supervision_end = start + category_values(frame["disposal"], params.supervision_days)
     offences = career.offences
     follow_up_ends = start[offences.offender] + params.follow_up_days
@@ -172,7 +182,7 @@ def offender_outcomes(cohort: Cohort, career: CareerLog, params: ModelParams) ->
             "serious_sexual": counts.serious_sexual,
             "detected": counts.detected,
             "committed": committed,
-            "serious_committed": committed * serious_probability(frame, params),
+            "serious_committed": committed * committed_serious_share(mix),
             "custody_days": custody_days(career.custody, start, params.follow_up_days),
             "probation_days": probation,
             "community_orders": np.bincount(offences.offender[ordered], minlength=cohort.size).astype(float),

@@ -112,9 +112,9 @@ class CalibrationResult:
     """One record per calibration step."""
     converged: bool = True
     """Whether every simulated rate came within the tolerance of its target."""
-    groups: dict[str, dict[str, float]] = field(default_factory=dict)
+    groups: dict[str, dict[str, float | None]] = field(default_factory=dict)
     """Target and achieved figures of every group target."""
-    aims: dict[str, list[float]] = field(default_factory=dict)
+    aims: dict[str, list[float | None]] = field(default_factory=dict)
     """Per target: [target frequency, aim frequency, target binary, aim binary] of the final fit: the closed
     forms were solved at the aims, which the simulation turned into the targets."""
 
@@ -213,8 +213,10 @@ def calibrate_groups(
     serious_group = "all" if serious_mask is None else "serious group"
     streams = [ReplicationStreams(s, cohort.size) for s in replication_seeds(seed, replications)]
     forms = ClosedForms(cohort, params, free)
-    aims = [(t, *(initial_aims or {}).get(t.name, (t.frequency_per_100, t.binary_rate_percent))) for t in targets]
-    previous: list[tuple[float, float, float, float]] | None = None
+    aims: list[tuple[GroupTarget, float | None, float]] = [
+        (t, *(initial_aims or {}).get(t.name, (t.frequency_per_100, t.binary_rate_percent))) for t in targets
+    ]
+    previous: list[tuple[float | None, float, float, float]] | None = None
     serious_share = params.serious_share
     history: list[dict[str, float]] = []
     current = params
@@ -232,7 +234,8 @@ def calibrate_groups(
         record.update({name: float(v) for name, v in zip(free, x, strict=True)})
         for target, aim_f, aim_b in aims:
             got = achieved[target.name]
-            record[f"{target.name}: aim frequency"] = aim_f
+            if aim_f is not None:
+                record[f"{target.name}: aim frequency"] = aim_f
             record[f"{target.name}: frequency"] = got.frequency_per_100
             record[f"{target.name}: aim binary"] = aim_b
             record[f"{target.name}: binary"] = got.binary_rate_percent
@@ -247,7 +250,8 @@ def calibrate_groups(
         for target, _, _ in aims:
             got = achieved[target.name]
             hits.append((
-                _hit(got.frequency_per_100, target.frequency_per_100, noise * got.frequency_se, tolerance),
+                target.frequency_per_100 is None
+                or _hit(got.frequency_per_100, target.frequency_per_100, noise * got.frequency_se, tolerance),
                 _hit(got.binary_rate_percent, target.binary_rate_percent, noise * got.binary_se, tolerance),
             ))
         serious_hit = serious_per_100 is None or _hit(
@@ -263,8 +267,9 @@ def calibrate_groups(
             frequency_hit, binary_hit = hits[position]
             new_aims.append((
                 target,
-                aim_f if frequency_hit else _next_aim(aim_f, got.frequency_per_100, target.frequency_per_100,
-                                                      None if before is None else (before[0], before[1])),
+                aim_f if frequency_hit or aim_f is None or target.frequency_per_100 is None
+                else _next_aim(aim_f, got.frequency_per_100, target.frequency_per_100,
+                               None if before is None or before[0] is None else (before[0], before[1])),
                 aim_b if binary_hit else _next_aim(aim_b, got.binary_rate_percent, target.binary_rate_percent,
                                                    None if before is None else (before[2], before[3])),
             ))
@@ -275,6 +280,8 @@ def calibrate_groups(
             serious_share *= serious_per_100 / achieved[serious_group].serious_per_100_expected
             serious_share = min(serious_share, 1.0 / max(current.serious_ratio_by_index_group.values()))
     overall = targets[0]
+    if overall.frequency_per_100 is None:
+        raise ValueError("the first target (the whole cohort) needs a frequency")
     groups = {
         t.name: {
             "target_frequency_per_100": t.frequency_per_100,

@@ -31,10 +31,11 @@ FREE_PARAMETERS: tuple[str, ...] = (
     "heterogeneity_theta",
     "theta_ratio_by_disposal.custody",
     "disposal_log_rate_ratio.custody",
+    "disposal_log_rate_ratio.community",
     "female_log_rate_ratio.custody",
 )
 """Parameters `calibrate_groups` can fit: the first two on a log scale, the custody theta ratio on a log scale,
-the two log effects as they are."""
+the log effects as they are."""
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ class GroupTarget:
     """Label, e.g. 'all' or 'custody, women'."""
     mask: np.ndarray
     """Which offenders of the cohort the figures describe."""
-    frequency_per_100: float
-    """Proven re-offences per 100 offenders."""
+    frequency_per_100: float | None
+    """Proven re-offences per 100 offenders; None where only the binary rate is published."""
     binary_rate_percent: float
     """Percentage with at least one proven re-offence."""
     weight: float = 1.0
@@ -149,6 +150,7 @@ class ClosedForms:
         frame = cohort.frame
         self.a = expected_count_per_unit_base(cohort, params)
         self.custody = (frame["disposal"] == "custody").to_numpy()
+        self.community = (frame["disposal"] == "community").to_numpy()
         self.female_custody = self.custody & (frame["sex"] == "female").to_numpy()
         self.theta_ratio = category_values(frame["disposal"], params.theta_ratio_by_disposal)
 
@@ -163,6 +165,7 @@ class ClosedForms:
             "heterogeneity_theta": np.log(max(p.heterogeneity_theta, 1e-6)),
             "theta_ratio_by_disposal.custody": np.log(p.theta_ratio_by_disposal["custody"]),
             "disposal_log_rate_ratio.custody": p.disposal_log_rate_ratio["custody"],
+            "disposal_log_rate_ratio.community": p.disposal_log_rate_ratio["community"],
             "female_log_rate_ratio.custody": p.female_log_rate_ratio["custody"],
         }[name]
 
@@ -180,6 +183,9 @@ class ClosedForms:
         shift = np.zeros_like(self.a)
         if "disposal_log_rate_ratio.custody" in values:
             shift += self.custody * (values["disposal_log_rate_ratio.custody"] - p.disposal_log_rate_ratio["custody"])
+        if "disposal_log_rate_ratio.community" in values:
+            shift += self.community * (values["disposal_log_rate_ratio.community"]
+                                       - p.disposal_log_rate_ratio["community"])
         if "female_log_rate_ratio.custody" in values:
             female = values["female_log_rate_ratio.custody"] - p.female_log_rate_ratio["custody"]
             shift += self.female_custody * female
@@ -194,13 +200,13 @@ class ClosedForms:
             if name in ("base_offending_rate", "heterogeneity_theta"):
                 out[name] = float(np.exp(value))
             elif name == "theta_ratio_by_disposal.custody":
-                out["theta_ratio_by_disposal"] = {"custody": float(np.exp(value))}
+                out.setdefault("theta_ratio_by_disposal", {})["custody"] = float(np.exp(value))  # type: ignore[index]
             else:
                 field_name, key = name.split(".")
-                out[field_name] = {key: float(value)}
+                out.setdefault(field_name, {})[key] = float(value)  # type: ignore[index]
         return out
 
-    def solve(self, aims: list[tuple[GroupTarget, float, float]]) -> np.ndarray:
+    def solve(self, aims: list[tuple[GroupTarget, float | None, float]]) -> np.ndarray:
         """The parameter vector whose closed forms best hit the aims (frequency, binary) of each target."""
 
         def residuals(x: np.ndarray) -> np.ndarray:
@@ -208,7 +214,8 @@ class ClosedForms:
             out = []
             for target, frequency, binary in aims:
                 m = target.mask
-                out.append(target.weight * (100 * mean[m].mean() / frequency - 1))
+                if frequency is not None:
+                    out.append(target.weight * (100 * mean[m].mean() / frequency - 1))
                 out.append(target.weight * (100 * reoffend[m].mean() / binary - 1))
             return np.asarray(out)
 
@@ -217,6 +224,7 @@ class ClosedForms:
             "heterogeneity_theta": (np.log(1e-4), np.log(THETA_MAX)),
             "theta_ratio_by_disposal.custody": (np.log(0.05), np.log(20.0)),
             "disposal_log_rate_ratio.custody": (-5.0, 5.0),
+            "disposal_log_rate_ratio.community": (-5.0, 5.0),
             "female_log_rate_ratio.custody": (-5.0, 5.0),
         }
         low = np.array([bounds[name][0] for name in self.free])

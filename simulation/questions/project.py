@@ -28,14 +28,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.inputs.figures import BASELINE_YEAR, TARGET_YEAR, Figures
+from simulation.inputs.figures import BASELINE_YEAR, EVIDENCE, TARGET_YEAR, Figures
 from simulation.inputs.interventions import Scenario
-from simulation.inputs.uncertainty import Draws
+from simulation.inputs.uncertainty import SCENARIO_FIELDS, Draws
 from simulation.measures.across_replications import summarise
-from simulation.measures.costs import cost_items, summarise_costs
+from simulation.measures.costs import COST_COLUMNS, cost_items, summarise_costs
 from simulation.questions.projection_draws import ProjectionVary
-from simulation.questions.projection_spec import CHECK_COHORT, ProjectionSpec, national_sizes, projection_points
-from simulation.questions.success import combined_serious, success_probabilities
+from simulation.questions.projection_spec import (
+    CHECK_COHORT,
+    TREND_PREFIX,
+    ProjectionSpec,
+    national_sizes,
+    projection_points,
+)
+from simulation.questions.success import (
+    combined_serious,
+    replication_probabilities,
+    success_probabilities,
+    trend_table,
+)
 from simulation.questions.years import calibrate_years
 from simulation.runs.checkpoints import TaskStore
 from simulation.runs.distributed import GroupDone
@@ -51,6 +62,10 @@ PROJECTION_MEASURES = (
     "detected_per_100",
     "committed_per_100",
 )
+GROUP_ROWS = {("adult", "custody"): ("adult custody", "adult_custody"),
+              ("youth", "custody"): ("youth custody", "youth_custody"),
+              ("youth", "community"): ("youth community", "youth_community")}
+"""Disposal groups shown as rows of their own (cohort label, figures section): those with published figures."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,10 @@ class ProjectionResult:
     """Every row of every group."""
     status: dict[tuple[str, int], str] = field(default_factory=dict)
     """Calibration status of each (kind, year)."""
+    trend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """P(A.38) of the baseline under other trends after the last figure (`success.trend_table`)."""
+    probabilities: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    """Per scenario and criterion, the probability in each replication (for precision)."""
 
 
 def run_projection(
@@ -108,24 +127,26 @@ def projection_table(
     rows: pd.DataFrame, spec: ProjectionSpec, status: dict[tuple[str, int], str], uncertainty: bool
 ) -> pd.DataFrame:
     """Per year, measure, cohort and scenario: mean and intervals, calibration status, the figure if any."""
-    wanted = rows[(rows["group"] == "all") & rows["measure"].isin(PROJECTION_MEASURES)
-                  & rows["cohort"].isin(["adult", "youth"])
+    levels = rows[rows["cohort"].isin(["adult", "youth"])
                   & ~rows["scenario"].str.endswith((" minus baseline", " percent change"))]
+    wanted = levels[(levels["group"] == "all") & levels["measure"].isin(PROJECTION_MEASURES)]
+    groups = []
+    for (kind, disposal), (label, _) in GROUP_ROWS.items():
+        part = levels[(levels["cohort"] == kind) & (levels["group"] == "disposal") & (levels["group_value"] == disposal)
+                      & levels["measure"].isin(["frequency_per_100", "binary_rate_percent"])]
+        groups.append(part.assign(cohort=label, group="all", group_value="all"))
     combined = combined_serious(rows, national_sizes(spec))
     check = rows[(rows["cohort"] == CHECK_COHORT) & (rows["group"] == "sex")
                  & rows["measure"].isin(["frequency_per_100", "binary_rate_percent"])]
     check = check.assign(cohort=CHECK_COHORT + ", " + check["group_value"].map({"male": "men", "female": "women"}),
                          group="all", group_value="all")
-    data = pd.concat([wanted, combined, check], ignore_index=True)
+    data = pd.concat([wanted, *groups, combined, check], ignore_index=True)
     data = data[["year", "cohort", "replication", "scenario", "measure", "group", "group_value", "value",
                  "mc_variance"]]
     table = summarise(data, assumption_uncertainty=uncertainty)
     table = table.drop(columns=["group", "group_value"])
-    table["calibration"] = [
-        status.get((str(c), int(y)), "calibrated" if str(c).startswith(CHECK_COHORT) else
-                   "uncalibrated" if status.get(("youth", int(y))) == "uncalibrated" else "calibrated")
-        for c, y in zip(table["cohort"], table["year"], strict=True)
-    ]
+    table["calibration"] = [_status(status, str(c), int(y))
+                            for c, y in zip(table["cohort"], table["year"], strict=True)]
     figure, figure_status = [], []
     for row in table.to_dict("records"):
         value, kind = _figure(spec.figures, str(row["cohort"]), int(row["year"]), str(row["measure"]))
@@ -141,21 +162,34 @@ def projection_table(
     return table[order].sort_values(["scenario", "cohort", "measure", "year"], kind="stable").reset_index(drop=True)
 
 
+def _status(status: dict[tuple[str, int], str], cohort: str, year: int) -> str:
+    if cohort.startswith(CHECK_COHORT):
+        return status.get(("adult", year), "calibrated")
+    if cohort == "adult and youth":
+        parts = {status.get((kind, year), "") for kind in ("adult", "youth")}
+        return "uncalibrated" if "uncalibrated" in parts else status.get(("adult", year), "")
+    return status.get((cohort.split(" ")[0], year), "")
+
+
 def _figure(figures: Figures, cohort: str, year: int, measure: str) -> tuple[float, str]:
+    figure = None
     if cohort.startswith(CHECK_COHORT):
         sex = "male" if cohort.endswith("men") and not cohort.endswith("women") else "female"
-        entry = figures.custody_leavers_2004[sex]  # type: ignore[index]
-        figure = getattr(entry, measure, None)
-        return (figure.value, figure.status) if figure is not None else (np.nan, "")
-    if cohort not in ("adult", "youth"):
+        figure = getattr(figures.custody_leavers_2004[sex], measure, None)  # type: ignore[index]
+    elif cohort in ("adult", "youth"):
+        figure = figures.figure(cohort, year, measure)
+    else:
+        section = {label: section for label, section in GROUP_ROWS.values()}.get(cohort)
+        group = getattr(figures, section).get(year) if section is not None else None
+        figure = getattr(group, measure, None) if group is not None else None
+    if figure is None or figure.value is None:
         return np.nan, ""
-    measures = getattr(figures, cohort).get(year, {})
-    figure = measures.get(measure)
-    return (figure.value, figure.status) if figure is not None else (np.nan, "")
+    return figure.value, figure.status
 
 
-def projection_costs(rows: pd.DataFrame, spec: ProjectionSpec) -> pd.DataFrame:
-    """The costs table: every scenario's items over the years it runs, adult and youth together, national."""
+def projection_cost_items(rows: pd.DataFrame, spec: ProjectionSpec) -> pd.DataFrame:
+    """Per replication, every scenario's money items over the years it runs, adult and youth together, national
+    (`costs.cost_items`)."""
     sizes = national_sizes(spec)
     scale = {(kind, year): n / big for (kind, year), (n, big) in sizes.items()}
     items = []
@@ -169,8 +203,37 @@ def projection_costs(rows: pd.DataFrame, spec: ProjectionSpec) -> pd.DataFrame:
         mine = mine.assign(point=points)
         items.append(cost_items(mine, dict(scale)))
     if not items:
-        return pd.DataFrame(columns=["scenario", "item", "mean", "ci_lower", "ci_upper", "unit", "replications"])
-    return summarise_costs(pd.concat(items, ignore_index=True))
+        return pd.DataFrame(columns=["replication", "scenario", "item", "value"])
+    return pd.concat(items, ignore_index=True)
+
+
+def projection_costs(rows: pd.DataFrame, spec: ProjectionSpec) -> pd.DataFrame:
+    """The costs table: every scenario's items over the years it runs, adult and youth together, national."""
+    items = projection_cost_items(rows, spec)
+    if items.empty:
+        return pd.DataFrame(columns=list(COST_COLUMNS))
+    return summarise_costs(items)
+
+
+def precision_series(spec: ProjectionSpec) -> tuple[Any, Any]:
+    """What `--precision` watches in a projection: the relative precision of 2011's adult and youth frequency and
+    serious re-offending of every scenario, and the absolute precision of every P(A.38)."""
+    names = ["baseline", *[s.name for s in spec.scenarios]]
+
+    def relative(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+        wanted = rows[rows["measure"].isin(["frequency_per_100", "serious_per_100"]) & (rows["group"] == "all")
+                      & (rows["year"] == TARGET_YEAR) & rows["cohort"].isin(["adult", "youth"])
+                      & rows["scenario"].isin(names)]
+        return {f"{c} {m} {s}": part.sort_values("replication")["value"].to_numpy()
+                for (c, m, s), part in wanted.groupby(["cohort", "measure", "scenario"])}
+
+    def absolute(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+        main = fill_inactive(rows[~rows["scenario"].str.startswith(TREND_PREFIX)], spec)
+        per = replication_probabilities(main, national_sizes(spec), names)
+        return {f"P(A.38) {criterion} {scenario}": values[criterion]
+                for scenario, values in per.items() for criterion in ("adult", "youth", "serious", "all")}
+
+    return relative, absolute
 
 
 def project(
@@ -187,14 +250,18 @@ def project(
     _, status = projection_points(spec)
     if rows is None:
         rows = run_projection(spec, range(replications), workers, scheduler, store, on_group_done, draws)
-    rows = fill_inactive(rows, spec)
+    variants = rows["scenario"].str.startswith(TREND_PREFIX)
+    main = fill_inactive(rows[~variants], spec)
     uncertainty = draws is not None
+    names = ["baseline", *[s.name for s in spec.scenarios]]
     return ProjectionResult(
-        projection=projection_table(rows, spec, status, uncertainty),
-        success=success_probabilities(rows, spec),
-        costs=projection_costs(rows, spec),
-        per_replication=rows,
+        projection=projection_table(main, spec, status, uncertainty),
+        success=success_probabilities(main, spec, status),
+        costs=projection_costs(main, spec),
+        per_replication=main,
         status=status,
+        trend=trend_table(rows[~rows["scenario"].str.endswith((" minus baseline", " percent change"))], spec, status),
+        probabilities=replication_probabilities(main, national_sizes(spec), names),
     )
 
 
@@ -202,8 +269,8 @@ def headline(result: ProjectionResult) -> pd.DataFrame:
     """Published-year check: adult frequency and binary rate, and the 2004 custody leavers by sex, beside the
     figures (baseline only)."""
     table = result.projection
-    rows = table[(table["scenario"] == "baseline") & (table["figure_status"] == "published")
-                 & table["measure"].isin(["frequency_per_100", "binary_rate_percent"])]
+    rows = table[(table["scenario"] == "baseline") & table["figure_status"].isin(EVIDENCE)
+                 & table["measure"].isin(["frequency_per_100", "binary_rate_percent", "serious_per_100"])]
     return rows[["cohort", "year", "measure", "mean", "ci_lower", "ci_upper", "figure",
                  "difference_from_figure_percent"]]
 
@@ -213,20 +280,31 @@ def scenario_summary(scenarios: Sequence[Scenario]) -> list[dict[str, Any]]:
     out = []
     for scenario in scenarios:
         for spec in scenario.interventions:
-            for name in ("uptake", "completion", "rate_ratio", "detection_ratio", "court_lag_ratio",
-                         "cost_per_place", "saving_per_place"):
+            for name in SCENARIO_FIELDS:
                 value = getattr(spec, name)
                 if value is not None:
                     out.append({"scenario": scenario.name, "parameter": f"{spec.name}.{name}", "value": value.value,
-                                "range": list(value.range), "source": value.source})
+                                "range": list(value.range), "source": value.source,
+                                "evidence": [e.model_dump() for e in value.evidence]})
             if spec.referral_flow is not None:
-                flow = spec.referral_flow.per_year
+                flow = spec.referral_flow.given
                 out.append({"scenario": scenario.name, "parameter": f"{spec.name}.referral_flow.per_year",
-                            "value": flow.value, "range": list(flow.range), "source": flow.source})
+                            "value": None if flow is None else flow.value,
+                            "range": None if flow is None else list(flow.range),
+                            "source": "derived for each cohort: max(T - R, 3R) (simulation/inputs/services.py)"
+                            if flow is None else flow.source, "evidence": []})
+            for name, text in spec.sources.items():
+                out.append({"scenario": scenario.name, "parameter": f"{spec.name}.{name}",
+                            "value": _plain_setting(getattr(spec, name)), "range": None, "source": text,
+                            "evidence": []})
         for name, assumption in scenario.policy.items():
             out.append({"scenario": scenario.name, "parameter": f"policy.{name}", "value": assumption.value,
                         "range": list(assumption.range), "source": assumption.source})
     return out
+
+
+def _plain_setting(value: Any) -> Any:
+    return value if isinstance(value, int | float | str | type(None)) else str(value)
 
 
 def recalibrate_user_years(spec: ProjectionSpec, user: pd.DataFrame, replications: int = 2) -> ProjectionSpec:
@@ -241,13 +319,6 @@ def recalibrate_user_years(spec: ProjectionSpec, user: pd.DataFrame, replication
         cohorts[(kind, year)] = spec.recipe(kind, year).build()
     if not cohorts:
         return spec
-    fitted = calibrate_years(cohorts, spec.figures, spec.effects.base_params(spec.params),
-                             spec.check_recipe().build(), spec.seed, replications, tolerance=0.005)
-    effects = spec.effects.model_copy(deep=True)
-    if fitted.global_:
-        effects.global_ = fitted.global_
-    for kind in ("adult", "youth"):
-        getattr(effects, kind).update(getattr(fitted, kind))
-        effects.aims.setdefault(kind, {}).update(fitted.aims.get(kind, {}))
-        effects.record.setdefault(kind, {}).update(fitted.record.get(kind, {}))
+    effects = calibrate_years(cohorts, spec.figures, spec.params, spec.check_recipe().build(), spec.seed,
+                              replications, tolerance=0.005, effects=spec.effects)
     return dataclasses.replace(spec, effects=effects)

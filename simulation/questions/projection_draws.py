@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from simulation.inputs.figures import BASELINE_YEAR
+from simulation.inputs.figures import BASELINE_YEAR, MEASURES, TARGET_YEAR
 from simulation.inputs.interventions import policy_params, scenario_params
 from simulation.inputs.params import ModelParams, merged_params
 from simulation.inputs.uncertainty import (
@@ -21,21 +21,41 @@ from simulation.inputs.uncertainty import (
     model_ranges,
     scenario_ranges,
 )
-from simulation.inputs.year_effects import YEAR_FIELDS
+from simulation.inputs.year_effects import REFERENCE_YEARS
 from simulation.questions.projection_spec import CHECK_COHORT, REFINE_STEPS, ProjectionSpec
-from simulation.questions.years import resolve_year, year_params
+from simulation.questions.years import (
+    fit_order,
+    fitted_values,
+    free_parameters,
+    global_values,
+    resolve_year,
+    year_params,
+)
 from simulation.runs.tasks import Run
+
+GROUP_SECTIONS = ("adult_custody", "youth_custody", "youth_community")
 
 
 def projection_ranges(spec: ProjectionSpec) -> list[Range]:
-    """Every assumption a projection can draw: the model's, each scenario's and the figures' (not published)."""
+    """Every assumption a projection can draw: the model's, each scenario's, the assumed figures and (unless
+    `--trend` fixes them) the fitted trends."""
     ranges = model_ranges(spec.params)
     for scenario in spec.scenarios:
         ranges += scenario_ranges(scenario)
     for name, figure in spec.figures.assumptions().items():
-        assert figure.range is not None
+        assert figure.range is not None and figure.value is not None
         ranges.append(Range(name, figure.value, figure.range[0], figure.range[1], figure.source))
+    fixed = spec.trends or {}
+    ranges += [trend.range() for kind, trend in spec.fitted_trends().items() if kind not in fixed]
     return ranges
+
+
+def refined_years(spec: ProjectionSpec, kind: str) -> set[int]:
+    """The calibrated years a draw re-fits by simulation (the others by the closed forms alone): those A.38 and the
+    money rest on, the baseline year, the kind's reference year and its last fitted year (every later cohort
+    continues it)."""
+    fitted = getattr(spec.effects, kind)
+    return {BASELINE_YEAR, REFERENCE_YEARS[kind], max(fitted, default=BASELINE_YEAR)}
 
 
 class ProjectionVary:
@@ -46,7 +66,7 @@ class ProjectionVary:
         self.spec = spec
         self.draws = draws
         self.model = model_ranges(spec.params)
-        self._params: dict[tuple[int, str, int], ModelParams] = {}
+        self._params: dict[tuple[int, str, int, str], ModelParams] = {}
 
     def solve(self, replications: Sequence[int], workers: int = 1, scheduler: str | None = None,
               on_solved: Callable[[], None] | None = None) -> None:
@@ -74,47 +94,56 @@ class ProjectionVary:
                 if on_solved is not None:
                     on_solved()
 
-    def _year_params(self, replication: int, kind: str, year: int) -> ModelParams:
-        key = (replication, kind, year)
+    def _year_params(self, replication: int, kind: str, year: int, variant: str = "") -> ModelParams:
+        key = (replication, kind, year, variant)
         if key not in self._params:
             self._params.update(self._all_years(replication))
         return self._params[key]
 
-    def _all_years(self, replication: int) -> dict[tuple[int, str, int], ModelParams]:
+    def _all_years(self, replication: int) -> dict[tuple[int, str, int, str], ModelParams]:
         spec = self.spec
         values = self.draws.values(replication)
         params = apply_to_params(spec.params, values, self.model)
         effects = spec.effects.model_copy(deep=True)
         check = spec.check_recipe().build()
-        for kind in ("adult", "youth"):
+        keys = [(kind, year) for kind in ("adult", "youth") for year in getattr(effects, kind)]
+        for kind, year in fit_order(keys):
+            drawn = {measure: values[f"figures.{kind}.{year}.{measure}"] for measure in MEASURES
+                     if f"figures.{kind}.{year}.{measure}" in values}
+            drawn |= {f"{section}.{measure}": values[f"figures.{section}.{year}.{measure}"]
+                      for section in GROUP_SECTIONS for measure in ("frequency_per_100", "binary_rate_percent")
+                      if f"figures.{section}.{year}.{measure}" in values}
             fitted = getattr(effects, kind)
-            for year in sorted(fitted, key=lambda y: (y != BASELINE_YEAR, y)):
-                drawn = {measure: values[f"figures.{kind}.{year}.{measure}"] for measure in
-                         ("frequency_per_100", "binary_rate_percent", "serious_per_100")
-                         if f"figures.{kind}.{year}.{measure}" in values}
-                start = merged_params(effects.base_params(params), fitted[year], source="year effects")
-                solved = resolve_year(spec.recipe(kind, year).build(), start, spec.effects, spec.figures, kind, year,
-                                      drawn, check if (kind, year) == ("adult", BASELINE_YEAR) else None,
-                                      refine=REFINE_STEPS, seed=spec.seed + 7919 * (replication + 1) + year)
-                if (kind, year) == ("adult", BASELINE_YEAR):
-                    effects.global_ = {
-                        "theta_ratio_by_disposal": {"custody": solved.theta_ratio_by_disposal["custody"]},
-                        "disposal_log_rate_ratio": {"custody": solved.disposal_log_rate_ratio["custody"]},
-                        "female_log_rate_ratio": {"custody": solved.female_log_rate_ratio["custody"]},
-                    }
-                fitted[year] = {name: float(getattr(solved, name)) for name in YEAR_FIELDS}
-        trend = {name.removeprefix("figures.trends."): v for name, v in values.items()
-                 if name.startswith("figures.trends.")}
+            start = merged_params(effects.base_params(params, kind), fitted[year], source="year effects")
+            joint = (kind, year) == ("adult", BASELINE_YEAR)
+            refine = REFINE_STEPS if year in refined_years(spec, kind) else 0
+            solved = resolve_year(spec.recipe(kind, year).build(), start, spec.effects, spec.figures, kind, year,
+                                  drawn, check if joint else None, refine=refine,
+                                  seed=spec.seed + 7919 * (replication + 1) + year)
+            names = list(spec.effects.aims.get(kind, {}).get(year, {}))
+            if not joint:
+                names = [n for n in names if not n.startswith("custody leavers")]
+            free = free_parameters(kind, names)
+            if year == REFERENCE_YEARS[kind]:
+                chosen = effects.global_ if kind == "adult" else effects.global_youth
+                chosen.update(global_values(solved, free))
+            fitted[year] = fitted_values(solved, free)
+        trend = spec.trend_factors() | {name.removeprefix("trend."): v for name, v in values.items()
+                                        if name.startswith("trend.")}
         out = {}
         for kind in ("adult", "youth"):
             for year in range(spec.first_year, spec.last_year + 1):
-                out[(replication, kind, year)], _ = year_params(effects, spec.figures, kind, year, params, trend)
+                out[(replication, kind, year, "")], _ = year_params(effects, spec.figures, kind, year, params, trend)
+            for name, factors in spec.trend_variants().items():
+                out[(replication, kind, TARGET_YEAR, name)], _ = year_params(effects, spec.figures, kind, TARGET_YEAR,
+                                                                              params, {**trend, **factors})
         return out
 
     def __call__(self, replication: int, run: Run) -> Run:
         labels = dict(run.labels)
         kind = "adult" if labels["cohort"] == CHECK_COHORT else str(labels["cohort"])
-        base = self._year_params(replication, kind, int(labels["year"]))
+        variant = run.scenario.name if run.scenario.name in self.spec.trend_variants() else ""
+        base = self._year_params(replication, kind, int(labels["year"]), variant)
         values = self.draws.values(replication)
         scenario = apply_to_scenario(run.scenario, values)
         active = [apply_to_scenario(s, values) for s in self.spec.scenarios]

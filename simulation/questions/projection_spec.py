@@ -6,6 +6,7 @@ recipe and the runs (baseline and the scenarios active that year) that `project.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -13,8 +14,9 @@ import pandas as pd
 from simulation.errors import SimulationInputError
 from simulation.inputs.drift import spec_for_year
 from simulation.inputs.figures import BASELINE_YEAR, TARGET_YEAR, Figures
-from simulation.inputs.interventions import Scenario
+from simulation.inputs.interventions import BASELINE, Scenario
 from simulation.inputs.params import ModelParams
+from simulation.inputs.trends import Trend, default_trends
 from simulation.inputs.year_effects import YearEffects
 from simulation.measures.costs import UnitCosts
 from simulation.questions.years import custody_check_spec, year_params
@@ -31,6 +33,10 @@ DEFAULT_REPLICATIONS = 8
 CHECK_COHORT = "adult custody leavers"
 REFINE_STEPS = 3
 """Simulation steps that re-fit each calibrated year to a draw's figures under its model assumptions."""
+TREND_PREFIX = "trend "
+"""Runs of the 2011 baseline under another trend (the trend-sensitivity table) are named `trend <label>`."""
+FLAT, RISING = 1.0, 1.03
+"""Trend settings beside the fitted interval in the trend-sensitivity table: no change, and a 3% yearly rise."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,10 @@ class ProjectionSpec:
     """Cohort drift by year (`drift.read_drift`)."""
     unit_costs: UnitCosts | None = None
     """Unit costs for the money."""
+    trends: Mapping[str, float] | None = None
+    """Yearly trend factor after the last figure, per kind (`--trend`); None: the trends fitted to the figures."""
+    trend_sensitivity: bool = True
+    """Also run the 2011 baseline under other trends, for the table of P(A.38) against the trend."""
 
     def __post_init__(self) -> None:
         if self.first_year > self.last_year:
@@ -76,6 +86,29 @@ class ProjectionSpec:
                 f"--from-year {self.first_year} to --to-year {self.last_year}: the projection must cover "
                 f"{BASELINE_YEAR} and {TARGET_YEAR}, the years A.38 compares"
             )
+
+    def fitted_trends(self) -> dict[str, Trend]:
+        """The trends fitted to the figures, by kind."""
+        return default_trends(self.figures)
+
+    def trend_factors(self) -> dict[str, float]:
+        """The yearly factor each kind follows after its last figure: `--trend`, else the fitted one."""
+        fitted = {kind: trend.factor for kind, trend in self.fitted_trends().items()}
+        return {**fitted, **dict(self.trends or {})}
+
+    def trend_variants(self) -> dict[str, dict[str, float]]:
+        """The settings of the trend-sensitivity table, by run name: each kind at the low and high ends of its
+        fitted 95% interval, flat, and rising 3% a year (the central setting is the baseline itself)."""
+        if not self.trend_sensitivity:
+            return {}
+        fitted = self.fitted_trends()
+        central = self.trend_factors()
+        out = {}
+        for label, end in (("fitted low", 0), ("fitted high", 1)):
+            out[TREND_PREFIX + label] = {kind: trend.interval[end] for kind, trend in fitted.items()}
+        out[TREND_PREFIX + "flat"] = {kind: FLAT for kind in ("adult", "youth")}
+        out[TREND_PREFIX + "rising 3%"] = {kind: RISING for kind in ("adult", "youth")}
+        return {name: {**central, **factors} for name, factors in out.items()}
 
     def scenario_start(self, scenario: Scenario) -> int:
         """The first year a scenario runs."""
@@ -97,25 +130,36 @@ def projection_points(spec: ProjectionSpec) -> tuple[list[Point], dict[tuple[str
     and the calibration status of every (kind, year)."""
     points: list[Point] = []
     status: dict[tuple[str, int], str] = {}
+    trend = spec.trend_factors()
     for kind in ("adult", "youth"):
         runs: list[Run] = []
         for year in range(spec.first_year, spec.last_year + 1):
-            params, status[(kind, year)] = year_params(spec.effects, spec.figures, kind, year, spec.params)
+            params, status[(kind, year)] = year_params(spec.effects, spec.figures, kind, year, spec.params, trend)
             active = [
                 (scenario, source)
                 for scenario, source in zip(spec.scenarios, spec.scenario_sources, strict=True)
                 if year >= spec.scenario_start(scenario) and scenario.affects(kind)
             ]
+            labels = (("year", year), ("cohort", kind))
             runs += scenario_runs(
                 params, [s for s, _ in active], [src for _, src in active] or "scenario",
-                labels=(("year", year), ("cohort", kind)), cohort=spec.recipe(kind, year),
+                labels=labels, cohort=spec.recipe(kind, year),
             )
+            if year == TARGET_YEAR:
+                for name, factors in spec.trend_variants().items():
+                    variant, _ = year_params(spec.effects, spec.figures, kind, year, spec.params, factors)
+                    runs.append(Run(trend_run(name), variant, labels, spec.recipe(kind, year)))
         points.append(((("cohort", kind),), runs))
-    params_2004, _ = year_params(spec.effects, spec.figures, "adult", BASELINE_YEAR, spec.params)
+    params_2004, _ = year_params(spec.effects, spec.figures, "adult", BASELINE_YEAR, spec.params, trend)
     check = scenario_runs(params_2004, None, labels=(("year", BASELINE_YEAR), ("cohort", CHECK_COHORT)),
                           cohort=spec.check_recipe())
     points.append(((("cohort", CHECK_COHORT),), check))
     return points, status
+
+
+def trend_run(name: str) -> Scenario:
+    """The baseline under another trend: no interventions, a name of its own."""
+    return BASELINE.model_copy(update={"name": name})
 
 
 def national_sizes(spec: ProjectionSpec) -> dict[tuple[str, int], tuple[int, int]]:

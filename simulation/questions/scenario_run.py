@@ -77,7 +77,7 @@ def run_rows(
     vary = None
     if draws is not None:
         draws.prepare(replications)
-        vary = RunVary(params, [run.scenario for run in runs[1:]], draws, seed)
+        vary = RunVary(params, [run.scenario for run in runs[1:]], draws, seed, kind=cohort.kind)
     return run_replications(cohort, runs, replications, seed, workers, scheduler, store, on_group_done, vary,
                             unit_costs)
 
@@ -95,6 +95,8 @@ def summarise_run(rows: pd.DataFrame, cohort: Cohort, uncertainty: bool = False)
         "mean": costs["mean"], "ci_lower": costs["ci_lower"], "ci_upper": costs["ci_upper"],
         "replications": costs["replications"], "interval": "t (ratios: Fieller)",
     })
+    if uncertainty:  # the spread of the replications, each with its own drawn assumptions: the sign's sensitivity
+        money["total_lower"], money["total_upper"] = costs["spread_lower"], costs["spread_upper"]
     return pd.concat([table, money], ignore_index=True)[table.columns]
 
 
@@ -109,12 +111,15 @@ def run_baseline_projection(seed: int, size: int, replications: int, workers: in
 
 class RunVary:
     """Gives each replication of `simulate run` its drawn assumptions: the model's (the calibrated base rate,
-    heterogeneity and serious share re-solved by the closed forms for the 2005 figures, on the reference
-    adult cohort) and each scenario's."""
+    heterogeneity and serious share, with the custody effects fitted that year, re-solved by the closed forms for the
+    2005 figures of the cohort's kind, on a reference cohort of that kind) and each scenario's."""
 
     def __init__(
-        self, params: ModelParams, scenarios: Sequence[Scenario], draws: Draws, seed: int, always_resolve: bool = False
+        self, params: ModelParams, scenarios: Sequence[Scenario], draws: Draws, seed: int, always_resolve: bool = False,
+        kind: str = "adult",
     ) -> None:
+        self.kind = kind
+        """The cohort kind whose reference fit is re-solved (the calibrated defaults are its 2005 fit)."""
         self.params = params
         self.scenarios = list(scenarios)
         self.draws = draws
@@ -129,7 +134,7 @@ class RunVary:
         if replication not in self._base:
             from simulation.inputs.figures import load_figures
             from simulation.inputs.year_effects import load_year_effects
-            from simulation.questions.years import resolve_year
+            from simulation.questions.years import DEFAULTS_YEAR, resolve_year
 
             values = self.draws.values(replication)
             if not self.always_resolve and not any(is_model_parameter(self.params, name) for name in values):
@@ -137,9 +142,9 @@ class RunVary:
                 return self.params
             drawn = apply_to_params(self.params, values, self.model)
             effects = load_year_effects()
-            year = max(effects.adult)
-            reference = generate_cohort("adult", REFERENCE_SIZE, cohort_seed(self.seed))
-            self._base[replication] = resolve_year(reference, drawn, effects, load_figures(), "adult", year, {},
+            kind = self.kind if DEFAULTS_YEAR in getattr(effects, self.kind) else "adult"
+            reference = generate_cohort(kind, REFERENCE_SIZE, cohort_seed(self.seed))  # type: ignore[arg-type]
+            self._base[replication] = resolve_year(reference, drawn, effects, load_figures(), kind, DEFAULTS_YEAR, {},
                                                    refine=3, seed=self.seed + 7919 * (replication + 1))
         return self._base[replication]
 

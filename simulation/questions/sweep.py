@@ -21,11 +21,15 @@ from simulation.inputs.interventions import Scenario
 from simulation.inputs.params import ModelParams, merged_params
 from simulation.inputs.uncertainty import Range, model_override, model_value
 from simulation.measures.across_replications import summarise
+from simulation.measures.costs import cost_items, load_unit_costs, summarise_costs
 from simulation.questions.scenario_run import RunVary, run_ranges
 from simulation.runs.runner import run_groups, scenario_runs
 from simulation.runs.tasks import Point, groups_for
 
-SWEEP_MEASURES = ("frequency_per_100", "binary_rate_percent", "serious_per_100", "committed_per_100")
+SWEEP_MEASURES = ("frequency_per_100", "binary_rate_percent", "serious_per_100", "serious_reoffences",
+                  "committed_per_100", "net_benefit", "cost_of_crime_averted")
+"""What a tornado shows: the PSA measures, the serious counts, offences committed, and (for each scenario against the
+baseline) the net benefit and the cost of crime averted, national (so the sign of the net benefit can be read)."""
 CENTRAL = "central"
 
 
@@ -96,11 +100,13 @@ def sweep_points(
     sources: Sequence[str],
     swept: list[Swept],
     seed: int,
+    kind: str = "adult",
 ) -> list[Point]:
     """The central point and one point per (parameter, value), each with the baseline and the scenarios."""
     runs = scenario_runs(params, scenarios, sources or "scenario", labels=(("parameter", CENTRAL), ("setting", "")))
     # The central point goes through the same re-solving as the others, so that they differ only by the parameter.
-    vary = RunVary(params, [run.scenario for run in runs[1:]], _Fixed({}), seed, always_resolve=True)  # type: ignore[arg-type]
+    vary = RunVary(params, [run.scenario for run in runs[1:]], _Fixed({}), seed, always_resolve=True,  # type: ignore[arg-type]
+                   kind=kind)
     points: list[Point] = [(runs[0].labels, [vary(0, run) for run in runs])]
     for entry in swept:
         for value in entry.values:
@@ -108,7 +114,7 @@ def sweep_points(
             labels = (("parameter", entry.range.name), ("setting", repr(float(value))))
             runs = scenario_runs(params, scenarios, sources or "scenario", labels=labels)
             vary = RunVary(params, [run.scenario for run in runs[1:]], _Fixed({entry.range.name: value}), seed,  # type: ignore[arg-type]
-                           always_resolve=True)
+                           always_resolve=True, kind=kind)
             points.append((labels, [vary(0, run) for run in runs]))
     return points
 
@@ -133,11 +139,23 @@ def run_sweep(
     scheduler: str | None = None,
     on_group_done: object = None,
 ) -> pd.DataFrame:
-    """Summary rows of every point: the point's labels (parameter, value) then `measures.SUMMARY_COLUMNS`."""
-    points = sweep_points(params, scenarios, sources, swept, seed)
-    groups = groups_for(points, range(replications), seed)
+    """Summary rows of every point: the point's labels (parameter, value) then `measures.SUMMARY_COLUMNS`, with each
+    scenario's money against the baseline (national) as rows of scenario '<name> minus baseline'."""
+    points = sweep_points(params, scenarios, sources, swept, seed, cohort.kind)
+    groups = groups_for(points, range(replications), seed, unit_costs=load_unit_costs())
     rows = run_groups(cohort, groups, workers, scheduler, None, on_group_done)  # type: ignore[arg-type]
-    return summarise(rows)
+    summary = summarise(rows)
+    money = []
+    for (parameter, setting), part in rows.groupby(["parameter", "setting"], sort=False):
+        if not part["scenario"].str.endswith(" minus baseline").any():
+            continue
+        costs = summarise_costs(cost_items(part.assign(point=0), {0: cohort.scale}))
+        money.append(pd.DataFrame({
+            "parameter": parameter, "setting": setting, "scenario": costs["scenario"] + " minus baseline",
+            "measure": costs["item"], "group": "all", "group_value": "all", "mean": costs["mean"],
+            "ci_lower": costs["ci_lower"], "ci_upper": costs["ci_upper"], "replications": costs["replications"],
+        }))
+    return pd.concat([summary, *money], ignore_index=True) if money else summary
 
 
 def tornado(summary: pd.DataFrame, swept: list[Swept], measures: Sequence[str] = SWEEP_MEASURES) -> pd.DataFrame:

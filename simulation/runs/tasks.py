@@ -34,6 +34,7 @@ import pandas as pd
 from simulation.inputs.cohort import Cohort, CohortSpec, generate_cohort
 from simulation.inputs.interventions import Scenario
 from simulation.inputs.params import ModelParams
+from simulation.inputs.services import derive_services
 from simulation.inputs.vocabulary import CohortKind
 from simulation.measures.costs import UnitCosts, add_cost_columns
 from simulation.measures.reoffending import offender_outcomes
@@ -255,7 +256,8 @@ def run_task(cohort: Cohort | None, task: SimulationTask) -> RunResult:
     """Simulate one task."""
     run = task.run
     chosen = cohort_of(cohort, run)
-    career = simulate_replication(chosen, run.params, run.scenario, ReplicationStreams(task.sequence, chosen.size))
+    scenario = derive_services(run.scenario, chosen)  # places and outside referrals for this cohort
+    career = simulate_replication(chosen, run.params, scenario, ReplicationStreams(task.sequence, chosen.size))
     result = RunResult(
         scenario=run.scenario.name,
         outcomes=offender_outcomes(chosen, career, run.params),

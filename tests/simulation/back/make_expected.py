@@ -46,7 +46,7 @@ def expected_table(case: str):
         return result.success if case == "projection_success" else result.projection
     cohort = generate_cohort(kind, SIZE, cohort_seed(SEED))  # type: ignore[arg-type]
     chosen = load_scenario(SCENARIOS / scenario) if scenario else None
-    return run_simulation(cohort, default_params(), chosen, REPLICATIONS, SEED, unit_costs=load_unit_costs())
+    return run_simulation(cohort, default_params(kind), chosen, REPLICATIONS, SEED, unit_costs=load_unit_costs())
 
 
 if __name__ == "__main__":

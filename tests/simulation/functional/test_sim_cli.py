@@ -156,8 +156,8 @@ def test_calibrate_writes_usable_parameters(runner, tmp_path):
     document = yaml.safe_load(out.read_text())
     achieved = document["calibration"]["achieved"]
     assert document["calibration"]["converged"] is True
-    assert abs(achieved["frequency_per_100"] / 150 - 1) <= 0.01
-    assert abs(achieved["binary_rate_percent"] / 40 - 1) <= 0.01
+    assert abs(achieved["frequency_per_100"] / 150 - 1) <= 0.01 + 1e-6  # the record rounds to 4 decimals
+    assert abs(achieved["binary_rate_percent"] / 40 - 1) <= 0.01 + 1e-6
     assert load_params(out).base_offending_rate == document["parameters"]["base_offending_rate"]
     meta = json.loads((tmp_path / "params.yaml.meta.json").read_text())
     assert meta["command"] == "simulate calibrate" and meta["parameters"]["target_frequency"] == 150

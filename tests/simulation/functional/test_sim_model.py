@@ -138,19 +138,21 @@ def test_places_are_in_use_all_year_with_referrals_from_outside_the_cohort(small
     import dataclasses
 
     from simulation.inputs.interventions import scaled_capacity
+    from simulation.inputs.services import derive_services
 
     cohort = dataclasses.replace(small_adult, national_size=45_000)
-    scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
+    scenario = derive_services(load_scenario(scenarios_dir / "drug_treatment.yaml"), cohort)
     streams = _streams(cohort)
     programme = simulate_replication(cohort, params, scenario, streams).programmes[0]
     spec = scenario.interventions[0]
     places = scaled_capacity(spec.capacity, cohort.scale)
-    assert programme.capacity == places == 400
+    assert programme.capacity == places and places > 100
     usage = programme.usage
     assert usage.observed_days > 365
-    assert usage.utilisation > 0.95, f"places in use {100 * usage.utilisation:.1f}% of the time"
+    # Demand equals the throughput the places allow (a service in steady state): busy, with a waiting list.
+    assert usage.utilisation > 0.85, f"places in use {100 * usage.utilisation:.1f}% of the time"
     assert programme.outside_started > programme.started.size > 0
-    assert usage.peak_queue > 0 and programme.left_waiting_list > 0
+    assert usage.peak_queue > 0, "a waiting list forms"
     alone = scenario.model_copy(update={"interventions": [spec.model_copy(update={"referral_flow": None})]})
     cohort_only = simulate_replication(cohort, params, alone, streams).programmes[0]
     assert cohort_only.usage.utilisation < 0.6, "the cohort alone cannot keep the places full all year"

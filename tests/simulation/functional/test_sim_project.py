@@ -26,30 +26,43 @@ def projected(tmp_path_factory):
     return result, folder
 
 
-def test_project_writes_projection_success_and_costs_with_their_contract(projected):
+def test_project_writes_projection_success_costs_and_trend_with_their_contract(projected):
     result, folder = projected
     assert result.exit_code == 0, result.output
-    assert "Probability of meeting A.38" in result.output
+    assert "Probability of meeting A.38" in result.output and "against the trend" in result.output
+    assert "nan" not in result.output.lower().replace("nance", ""), "money and probabilities never print as nan"
     tables = {name: pd.read_csv(folder / f"projection{suffix}.csv")
-              for name, suffix in (("projection", ""), ("success", "_success"), ("costs", "_costs"))}
+              for name, suffix in (("projection", ""), ("success", "_success"), ("costs", "_costs"),
+                                   ("trend", "_trend"))}
     for name in tables:
         suffix = "" if name == "projection" else f"_{name}"
         meta = json.loads((folder / f"projection{suffix}.csv.meta.json").read_text())
         assert meta["command"] == "simulate project" and meta["content"] == name
-        assert meta["assumptions"] and any(c.startswith("Youth rows are uncalibrated") for c in meta["caveats"])
+        assert meta["assumptions"] and not any("uncalibrated" in c for c in meta["caveats"])
+        assert any("A.38 baseline (2004) is assumed" in c for c in meta["caveats"]), "the assumed 2004 figures"
+        assert set(meta["trends"]) == {"adult", "youth"}
     projection = tables["projection"]
     assert {"scenario", "cohort", "year", "measure", "mean", "ci_lower", "ci_upper", "calibration"} <= set(
         projection.columns)
     assert set(projection["year"]) == set(range(2004, 2012))
     assert set(projection["scenario"]) == {"baseline", "ppo", "youth_early_intervention"}
-    youth = projection[projection["cohort"] == "youth"]
-    assert (youth["calibration"] == "uncalibrated").all()
+    youth = projection[projection["cohort"] == "youth"].set_index("year")
+    assert not (youth["calibration"] == "uncalibrated").any()
+    assert (youth.loc[[2004, 2005, 2006], "calibration"] == "calibrated").all()
+    assert youth.loc[2011, "calibration"].iloc[0].startswith("trend from 2006")
     checks = projection[projection["cohort"].str.startswith("adult custody leavers")]
     assert set(checks["figure"]) == {249.9, 51.8, 285.2, 53.7}
+    custody = projection[projection["cohort"] == "youth custody"]
+    assert set(custody["figure"].dropna()) == {73.1, 77.0}
     success = tables["success"]
     assert set(success["criterion"]) == {"adult", "youth", "serious", "all"}
     assert set(success["scenario"]) == {"baseline", "ppo", "youth_early_intervention"}
-    assert success["probability"].between(0, 1).all()
+    assert success["estimable"].all() and success["probability"].between(0, 1).all()
+    assert not ((success["probability"] == 0.5) & (success["ci_lower"] == success["ci_upper"])).any()
+    assert success["note"].str.contains("2004").all(), "each probability says what it rests on"
+    trend = tables["trend"]
+    assert {"central", "fitted low", "fitted high", "flat", "rising 3%"} == set(trend["trend"])
+    assert {"trend", "adult_factor", "youth_factor", "criterion", "probability"} <= set(trend.columns)
     costs = tables["costs"]
     assert {"offences_committed_averted", "net_cost_per_offence_averted", "cost_of_crime_averted"} <= set(costs["item"])
     assert set(costs.loc[costs["item"] == "cost_of_places", "unit"]) == {"GBP"}
@@ -62,7 +75,7 @@ def test_project_is_reproducible_and_the_same_on_two_workers(projected, runner, 
     again = runner.invoke(app, ["simulate", "project", *SMALL, "--from-year", "2004", "--scenario", "ppo",
                                 "--scenario", "youth_early_intervention", "--workers", "2", "--out", str(out)])
     assert again.exit_code == 0, again.output
-    for suffix in ("", "_success", "_costs"):
+    for suffix in ("", "_success", "_costs", "_trend"):
         assert (folder / f"projection{suffix}.csv").read_bytes() == (tmp_path / f"again{suffix}.csv").read_bytes()
 
 
@@ -82,7 +95,7 @@ def test_user_youth_figures_calibrate_the_youth_rows(runner, tmp_path):
     # 500 youths x 2 replications: the plumbing is checked here, the accuracy of calibration in validation/.
     assert abs(youth.loc[2004, "mean"] / 120 - 1) < 0.3 and abs(youth.loc[2011, "mean"] / 100 - 1) < 0.3
     meta = json.loads((tmp_path / "p.csv.meta.json").read_text())
-    assert not any(c.startswith("Youth rows are uncalibrated") for c in meta["caveats"])
+    assert not any("uncalibrated" in c for c in meta["caveats"])
 
 
 def test_sweep_writes_tornado_data(runner, tmp_path):
@@ -177,14 +190,14 @@ def test_scenarios_with_negative_costs_effects_outside_their_range_or_unknown_el
         spec["cost_per_place"]["range"] = [-10, 0]
 
     def outside(spec):
-        spec["rate_ratio"]["value"] = 0.3  # its own range is [0.5, 0.95]
+        spec["rate_ratio"]["value"] = 0.3  # its own range is [0.57, 1.0]
 
     def unknown_field(spec):
         spec["eligibility"]["shoe_size"] = 10
 
     for name, change, needles in (
         ("negative", negative_cost, ["cost_per_place", "cannot be negative"]),
-        ("outside", outside, ["rate_ratio", "must lie within range [0.5, 0.95]"]),
+        ("outside", outside, ["rate_ratio", "must lie within range [0.57, 1.0]"]),
         ("unknown", unknown_field, ["eligibility", "unknown attribute 'shoe_size'"]),
     ):
         path = _scenario_with(tmp_path, scenarios_dir, name, change)
@@ -220,7 +233,7 @@ def test_run_with_uncertainty_reports_the_monte_carlo_and_assumption_parts_apart
     assert row["total_upper"] - row["total_lower"] > 0
     draws = json.loads((tmp_path / "u.csv.meta.json").read_text())["assumption_draws"]
     rates = [d["ppo.ppo_scheme.rate_ratio"] for d in draws]
-    assert len(rates) == 3 and len(set(rates)) == 3 and all(0.5 <= r <= 0.95 for r in rates)
+    assert len(rates) == 3 and len(set(rates)) == 3 and all(0.57 <= r <= 1.0 for r in rates)
 
 
 def test_run_with_precision_adds_replications_until_the_half_width_is_reached(runner, tmp_path):
@@ -259,6 +272,45 @@ def test_draws_refitted_on_two_dask_workers_are_those_refitted_here():
         vary.solve(range(2), workers, on_solved=lambda done=done: done.append(1))  # type: ignore[misc]
         assert len(done) == 2, "one progress step per draw"
         solved[workers] = vary._params
-    assert solved[1].keys() == solved[2].keys() and len(solved[1]) == 2 * 2 * (2011 - 2004 + 1)
+    variants = len(spec.trend_variants())
+    assert solved[1].keys() == solved[2].keys() and len(solved[1]) == 2 * 2 * (2011 - 2004 + 1 + variants)
     assert all(solved[1][key] == solved[2][key] for key in solved[1])
-    assert solved[1][(0, "adult", 2004)] != solved[1][(1, "adult", 2004)], "the two draws must differ"
+    assert solved[1][(0, "adult", 2004, "")] != solved[1][(1, "adult", 2004, "")], "the two draws must differ"
+
+
+def test_a_scenario_that_touches_no_simulated_cohort_is_refused_naming_the_cohort_it_needs(runner, tmp_path):
+    """The youth programme on the default adult cohort used to return all zeros without a word."""
+    out = tmp_path / "r.csv"
+    _refused(runner, ["simulate", "run", "--size", "300", "--scenario", "youth_early_intervention", "--out", str(out)],
+             out, "youth_early_intervention", "changes nothing for the adult cohort", "needs the youth cohort")
+    _refused(runner, ["simulate", "sweep", "--size", "300", "--scenario", "youth_early_intervention", "--out",
+                      str(out)], out, "needs the youth cohort")
+
+
+def test_the_short_custody_scenario_prints_and_records_that_its_effect_is_within_window_incapacitation(runner,
+                                                                                                       tmp_path):
+    out = tmp_path / "r.csv"
+    result = runner.invoke(app, ["simulate", "run", "--size", "400", "--replications", "2", "--scenario",
+                                 "short_custody_replaced", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Within-window incapacitation" in " ".join(result.output.split())
+    caveats = json.loads((tmp_path / "r.csv.meta.json").read_text())["scenario_caveats"]
+    assert "incapacitation" in caveats["short_custody_replaced"][0]
+
+
+def test_trend_overrides_the_fitted_trend_and_bad_trends_are_refused(runner, tmp_path):
+    out = tmp_path / "p.csv"
+    result = runner.invoke(app, ["simulate", "project", *SMALL, "--from-year", "2004", "--baseline-only",
+                                 "--trend", "adult=1.0,youth=1.02", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "p.csv.meta.json").read_text())
+    assert meta["trends"]["adult"] == {"factor": 1.0, "source": "--trend"}
+    assert meta["trends"]["youth"]["factor"] == 1.02
+    table = pd.read_csv(out)
+    youth = table[(table["cohort"] == "youth") & (table["measure"] == "frequency_per_100")].set_index("year")
+    assert "x1.020" in youth.loc[2011, "calibration"]
+    bad = tmp_path / "bad.csv"
+    _refused(runner, ["simulate", "project", *SMALL, "--trend", "steady", "--out", str(bad)], bad,
+             "--trend 'steady'", "not a number")
+    _refused(runner, ["simulate", "project", *SMALL, "--trend", "teen=0.9", "--out", str(bad)], bad,
+             "'teen' is not adult or youth")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from simulation.inputs.interventions import load_scenario, policy_params, scenario_params
+from simulation.inputs.services import derive_services
 from simulation.measures import committed
 from simulation.model.cohort_simulation import ReplicationStreams, simulate_replication
 from simulation.model.rates import AgePath, age_paths
@@ -18,7 +19,7 @@ from simulation.runs.runner import replication_seeds
 @pytest.mark.parametrize("name", ["drug_treatment", "ppo"])
 def test_every_modified_offender_at_once_equals_one_at_a_time(small_adult, params, scenarios_dir, name):
     cohort = dataclasses.replace(small_adult, national_size=45_000)
-    scenario = load_scenario(scenarios_dir / f"{name}.yaml")
+    scenario = derive_services(load_scenario(scenarios_dir / f"{name}.yaml"), cohort)
     chosen = policy_params(scenario, scenario_params(scenario, params, "test"), "test")
     career = simulate_replication(cohort, chosen, scenario, ReplicationStreams(replication_seeds(5, 1)[0],
                                                                                    cohort.size))

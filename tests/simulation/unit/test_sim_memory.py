@@ -78,9 +78,10 @@ def test_a_replication_frees_most_of_its_memory_without_the_cyclic_collector(sma
     outlived it into the next one (peak 604 MB for 10 replications of 45,000 with the drug-treatment scenario,
     377 MB once `dismantle` frees it). Measured against the same run with `dismantle` switched off."""
     from simulation.inputs.interventions import load_scenario
+    from simulation.inputs.services import derive_services
     from simulation.model.cohort_simulation import CohortSimulation
 
-    scenario = load_scenario(scenarios_dir / "drug_treatment.yaml")
+    scenario = derive_services(load_scenario(scenarios_dir / "drug_treatment.yaml"), small_adult)
     garbage, kept = _garbage_left_for_the_cyclic_collector(small_adult, params, scenario)
     monkeypatch.setattr(CohortSimulation, "dismantle", lambda self: None)
     garbage_undismantled, _ = _garbage_left_for_the_cyclic_collector(small_adult, params, scenario)

@@ -9,12 +9,19 @@ from simulation.errors import SimulationInputError
 from simulation.inputs.params import CALIBRATED_DEFAULTS, ModelParams, default_params, load_params, params_document
 
 
-def test_bundled_defaults_are_calibrated_values():
+def test_bundled_defaults_are_the_2005_adult_and_youth_fits_of_the_year_effects():
+    from simulation.inputs.year_effects import load_year_effects
+
     document = yaml.safe_load(CALIBRATED_DEFAULTS.read_text())
-    fitted = default_params()
-    assert fitted.base_offending_rate == document["parameters"]["base_offending_rate"]
-    assert fitted.heterogeneity_theta == document["parameters"]["heterogeneity_theta"]
-    assert document["calibration"]["targets"]["frequency_per_100"] == 167.9
+    effects = load_year_effects()
+    adult, youth = default_params("adult"), default_params("youth")
+    assert adult.base_offending_rate == document["parameters"]["base_offending_rate"]
+    for name in ("base_offending_rate", "heterogeneity_theta", "serious_share"):
+        assert getattr(adult, name) == effects.adult[2005][name], name
+        assert getattr(youth, name) == effects.youth[2005][name], name
+    assert adult.female_log_rate_ratio["custody"] == effects.global_["female_log_rate_ratio"]["custody"]
+    for disposal in ("custody", "community"):
+        assert youth.disposal_log_rate_ratio[disposal] == effects.global_youth["disposal_log_rate_ratio"][disposal]
 
 
 def test_every_field_documents_itself():

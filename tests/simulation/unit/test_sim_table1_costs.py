@@ -33,22 +33,32 @@ def test_the_bundled_unit_costs_cover_every_offence_type_and_label_their_source(
     costs = load_unit_costs()
     assert set(costs.crime) == set(REOFFENCE_TYPES)
     table = pd.read_csv(UNIT_COSTS_FILE)
-    assert set(table["status"]) <= {"home_office_2003_04", "assumed"}
+    assert set(table["status"]) <= {"home_office_2003_04", "verbatim", "assumed"}
     home_office = table[table["status"] == "home_office_2003_04"]
     assert home_office["source"].str.contains("Home Office 2003/04").all()
     assert costs.crime["homicide"] == pytest.approx(1_458_975 * 1.14)
     assert costs.custody_day > costs.probation_day > 0
 
 
-def test_an_offenders_cost_per_offence_weights_the_unit_costs_by_their_offence_mix(params, uniform_cohort):
+@pytest.mark.parametrize("drug_misuse", [False, True])
+def test_an_offenders_cost_per_offence_weights_the_unit_costs_by_the_mix_of_offences_committed(
+        params, uniform_cohort, drug_misuse):
+    """Detected offences of type t stand for 1 / p_t committed (attrition by type): the committed mix is the detected
+    mix over the detection probabilities, and a drug misuser's non-serious offences are the acquisitive mix."""
     costs = load_unit_costs()
-    frame = uniform_cohort(2).frame
+    frame = uniform_cohort(2, drug_misuse=drug_misuse).frame
+    p = params.detection_by_offence_type
     s = params.serious_share  # theft/handling index offence: ratio 1, sexual share 0.1
     q = params.serious_sexual_share_by_index_group["theft_handling"]
-    violent = sum(params.serious_violent_mix[g] * costs.crime[g] for g in params.serious_violent_mix)
-    other = sum(params.non_serious_type_mix[g] * costs.crime[g] for g in params.non_serious_type_mix)
-    expected = s * (q * costs.crime["serious_sexual"] + (1 - q) * violent) + (1 - s) * other
+    mix = params.drug_misuse_type_mix if drug_misuse else params.non_serious_type_mix
+    detected = {"serious_sexual": s * q, **{g: s * (1 - q) * w for g, w in params.serious_violent_mix.items()},
+                **{g: (1 - s) * w for g, w in mix.items()}}
+    committed = {t: share / p[t] for t, share in detected.items()}
+    expected = sum(committed[t] * costs.crime[t] for t in committed) / sum(committed.values())
     assert np.allclose(crime_cost_per_offence(frame, params, costs), expected, rtol=1e-12)
+    if drug_misuse:  # theft is rarely detected and a drug misuser's commonest offence: each costs less, more happen
+        general = crime_cost_per_offence(uniform_cohort(2).frame, params, costs)
+        assert not np.allclose(general, expected)
 
 
 def test_cost_ratios_are_ratios_of_means_and_blank_when_nothing_is_clearly_averted():

@@ -18,7 +18,7 @@ from simulation.inputs.uncertainty import (
     model_ranges,
     scenario_ranges,
 )
-from simulation.questions.success import _probability
+from simulation.questions.success import probability_of_fall as _probability
 from simulation.runs.precision import automated_replications, look_ahead, relative_half_width
 
 
@@ -39,10 +39,13 @@ def test_latin_hypercube_uses_each_slice_of_each_range_once():
 def test_drawn_assumptions_are_applied_to_scenarios_and_parameters(params, scenarios_dir):
     scenario = load_scenario(scenarios_dir / "ppo.yaml")
     names = {r.name for r in scenario_ranges(scenario)}
-    wanted = {"ppo.ppo_scheme.rate_ratio", "ppo.ppo_scheme.referral_flow.per_year", "ppo.ppo_scheme.cost_per_place"}
+    wanted = {"ppo.ppo_scheme.rate_ratio", "ppo.ppo_scheme.detection_ratio", "ppo.ppo_scheme.cost_per_place"}
     assert wanted <= names
+    assert "ppo.ppo_scheme.referral_flow.per_year" not in names, "derived for each cohort, not drawn"
+    drug = {r.name for r in scenario_ranges(load_scenario(scenarios_dir / "drug_treatment.yaml"))}
+    assert "drug_treatment.drug_treatment.starts_per_year" in drug, "the throughput is drawn from its range"
     drawn = apply_to_scenario(scenario, {"ppo.ppo_scheme.rate_ratio": 0.6, "other.x.rate_ratio": 0.1})
-    assert drawn.interventions[0].rate_ratio.value == 0.6 and scenario.interventions[0].rate_ratio.value == 0.7
+    assert drawn.interventions[0].rate_ratio.value == 0.6 and scenario.interventions[0].rate_ratio.value == 0.9
     model = {r.name: r for r in model_ranges(params)}
     assert "female_log_rate_ratio.community" in model
     changed = apply_to_params(params, {"female_log_rate_ratio.community": -0.4, "ppo.ppo_scheme.rate_ratio": 0.6})

@@ -14,14 +14,25 @@ from simulation.measures.replication_measures import age_band
 
 def test_the_figures_mark_what_is_published_and_what_is_assumed():
     figures = load_figures()
-    for year in (2000, 2002, 2003, 2005):
-        assert figures.adult[year]["frequency_per_100"].status == "published"
-    assert figures.adult[2004]["frequency_per_100"].status == "assumed"
+    for kind, years in (("adult", (2000, 2002, 2003, 2005)), ("youth", (2000, 2005, 2006))):
+        for year in years:
+            figure = figures.adult[year]["frequency_per_100"] if kind == "adult" else figures.youth[year][
+                "frequency_per_100"]
+            assert figure.status == "verbatim" and figure.is_evidence, (kind, year)
+            assert "20" in figure.source, f"{kind} {year}: the source names its publication and year"
+    for kind in ("adult", "youth"):
+        baseline = getattr(figures, kind)[2004]["frequency_per_100"]
+        assert baseline.status == "assumed" and baseline.range is not None and not baseline.is_evidence
     assert figures.custody_leavers_2004["female"].frequency_per_100.value == 285.2
-    assert figures.youth == {}
+    assert figures.adult_custody[2004].frequency_per_100.value == 253.1
+    assert figures.youth_custody[2005].binary_rate_percent.status == "reported"
+    assert figures.adult[2007]["frequency_per_100"].status == "not_found"
+    assert figures.adult[2007]["frequency_per_100"].value is None
+    assert 2007 not in figures.years("adult") and 2006 in figures.years("adult")
     names = figures.assumptions()
-    assert "figures.adult.2004.frequency_per_100" in names and "figures.trends.youth" in names
+    assert "figures.adult.2004.frequency_per_100" in names and "figures.youth.2004.frequency_per_100" in names
     assert "figures.adult.2005.frequency_per_100" not in names  # published: no range
+    assert any("adult 2007" in text for text in figures.not_found())
 
 
 def test_user_figures_replace_and_add(tmp_path):

@@ -209,3 +209,48 @@ def test_the_simulation_counts_several_offences_on_one_day(params):
     assert values["frequency_per_100"][0] == 150.0
     assert values["binary_rate_percent"][0] == 50.0
     assert values["proven_reoffences"][0] == 3.0
+
+
+# ---- the rules the model runs with: `CountingRules.for_cohort` under the bundled and the class defaults --------------
+
+
+def _defaults() -> list:
+    from simulation.inputs.params import ModelParams, default_params
+
+    bare = ModelParams(base_offending_rate=1.0, heterogeneity_theta=1.0, serious_share=0.01)
+    return [default_params("adult"), default_params("youth"), bare]
+
+
+def _counted_by(rules: CountingRules, offence: tuple[float, float, int, int]) -> bool:
+    return bool(counted(log(offence), NO_CUSTODY, np.array([START]), rules)[0])
+
+
+@pytest.mark.parametrize("kind", ["adult", "youth"])
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["bundled adult defaults", "bundled youth defaults", "class defaults"])
+def test_the_rules_the_model_runs_with_follow_up_one_year_and_wait_six_months(kind, which):
+    """The Annex: offences committed within one year of the start (000:715), proven within a further six months
+    (6-9 allowed; the model's default is 6). A 13-month follow-up, or a longer wait, would count the late ones."""
+    rules = CountingRules.for_cohort(kind, _defaults()[which])
+    last_day = START + 364.5
+    assert _counted_by(rules, (last_day, last_day + 20.0, COURT_CONVICTION, THEFT)), "day 364 of follow-up counts"
+    for committed in (START + 365.5, START + 380.0, START + 395.0):
+        assert not _counted_by(rules, (committed, committed + 10.0, COURT_CONVICTION, THEFT)), (
+            f"an offence committed on day {committed - START:.1f} of follow-up counted: the follow-up is longer than "
+            f"one year ({rules.follow_up_days} days)")
+    assert _counted_by(rules, (START + 300.0, DEADLINE_6 - 0.5, COURT_CONVICTION, THEFT))
+    assert not _counted_by(rules, (START + 300.0, DEADLINE_6 + 1.0, COURT_CONVICTION, THEFT)), (
+        f"proven after the six-month wait and counted: waiting period {rules.waiting_period_days} days")
+
+
+@pytest.mark.parametrize("which", [0, 1, 2], ids=["bundled adult defaults", "bundled youth defaults", "class defaults"])
+def test_youth_rules_count_reprimands_and_warnings_and_adult_rules_do_not(which):
+    """`CountingRules.for_cohort`: for a youth cohort reprimands and final warnings count (000:707, 000:717); for an
+    adult cohort only court convictions (000:703); penalty notices never."""
+    params = _defaults()[which]
+    youth, adult = CountingRules.for_cohort("youth", params), CountingRules.for_cohort("adult", params)
+    warning = (START + 50.0, START + 60.0, PRE_COURT, THEFT)
+    notice = (START + 50.0, START + 60.0, PENALTY_NOTICE, THEFT)
+    assert _counted_by(youth, warning), "a youth's reprimand or final warning must count"
+    assert not _counted_by(adult, warning), "an adult's caution must not count"
+    assert not _counted_by(youth, notice) and not _counted_by(adult, notice), "a penalty notice never counts"
+    assert youth != adult, "youth and adult cohorts must not share one set of counting rules"

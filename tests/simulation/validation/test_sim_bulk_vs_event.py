@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulation.inputs.assumptions import Assumption
 from simulation.inputs.interventions import BASELINE, load_scenario
 from simulation.measures.reoffending import reoffending_counts
 from simulation.model.cohort_simulation import CohortSimulation, simulate_replication
@@ -23,6 +24,11 @@ from simulation.runs.runner import replication_seeds
 
 TIME_TOLERANCE_DAYS = 1e-9
 
+
+
+def _flow(per_year: float) -> Assumption:
+    """A fixed flow of outside referrals a year (the bundled services derive theirs for each cohort)."""
+    return Assumption(value=per_year, range=(0.0, 2 * per_year), source="Assumption: a test flow")
 
 def _sorted_rows(columns: list[np.ndarray]) -> np.ndarray:
     table = np.column_stack([np.asarray(c, dtype=float) for c in columns])
@@ -106,8 +112,7 @@ def test_referrals_from_outside_the_cohort_leave_both_paths_alike(small_adult, p
     assert flow is not None
     spec = scenario.interventions[0].model_copy(update={
         "capacity": 20,
-        "referral_flow": flow.model_copy(update={"per_year": flow.per_year.model_copy(
-            update={"value": 60.0, "range": (0.0, 100.0)})}),
+        "referral_flow": flow.model_copy(update={"given": _flow(60.0)}),
     })
     scenario = scenario.model_copy(update={"interventions": [spec]})
     bulk, event = _both_paths(small_adult, params, scenario, seed=24)
@@ -153,8 +158,7 @@ def test_outside_referrals_as_callbacks_match_a_process_each_and_the_bulk_schedu
     spec = scenario.interventions[0]
     flow = spec.referral_flow
     assert flow is not None
-    spec = spec.model_copy(update={"capacity": 30, "referral_flow": flow.model_copy(update={
-        "per_year": flow.per_year.model_copy(update={"value": 400.0, "range": (0.0, 500.0)})})})
+    spec = spec.model_copy(update={"capacity": 30, "referral_flow": flow.model_copy(update={"given": _flow(400.0)})})
     scenario = scenario.model_copy(update={"interventions": [spec]})
     results = []
     for simulation_class, bulk in ((CohortSimulation, False), (_SimulationWithOutsideReferralsAsProcesses, False),
@@ -185,8 +189,7 @@ def test_offenders_placed_on_two_programmes_leave_both_paths_alike(small_adult, 
     ppo = load_scenario(scenarios_dir / "ppo.yaml").interventions[0]
     flow = drug.referral_flow
     assert flow is not None
-    drug = drug.model_copy(update={"capacity": 40, "referral_flow": flow.model_copy(update={
-        "per_year": flow.per_year.model_copy(update={"value": 60.0, "range": (0.0, 100.0)})})})
+    drug = drug.model_copy(update={"capacity": 40, "referral_flow": flow.model_copy(update={"given": _flow(60.0)})})
     ppo = drug.model_copy(update={
         "name": "drug_treatment_by_sanctions", "capacity": 25, "referral_flow": None, "priority": "previous_sanctions",
         "rate_ratio": ppo.rate_ratio, "detection_ratio": ppo.detection_ratio, "court_lag_ratio": ppo.court_lag_ratio,
