@@ -10,6 +10,7 @@ from typing import Any
 from rich.markup import escape
 
 from reporting.console.terminal import _percent, console, err_console, plain_numbers, print_bindings, print_notes
+from reporting.numbers import missing, scale
 
 # ---- questionnaires and validation --------------------------------------------------------------------------------
 
