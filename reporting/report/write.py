@@ -32,7 +32,9 @@ def write_report(paths: Sequence[Path], out: Path, options: ReportOptions | None
     check_outputs([out], [*paths, options.labels])
     checks_done()
     report = make_report(paths, options)
-    report.caveats[:0] = [edited_caveat(entry) for entry in edited_inputs()]
+    edited = [edited_caveat(entry) for entry in edited_inputs()]
+    report.caveats[:0] = edited
+    report.caveat_summary[:0] = edited  # in full at the top: a reader must not miss it in the folded box
     page = render(report)
     parameters = {"results": [str(p) for p in paths], "title": options.title, "indicators": list(options.indicators),
                   "national_label": options.national_label, "figures": str(figures) if figures else None,
