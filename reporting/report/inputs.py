@@ -37,8 +37,12 @@ class Inputs:
     """`simulate project` A.38 success tables."""
     costs: list[Result] = field(default_factory=list)
     """`simulate project` offences and costs averted."""
+    trends: list[Result] = field(default_factory=list)
+    """`simulate project` P(A.38) of the baseline against the trend after the last published year."""
     sweeps: list[Result] = field(default_factory=list)
     """`simulate sweep` tornado data."""
+    draw_tornadoes: list[Result] = field(default_factory=list)
+    """`simulate project --uncertainty` tornadoes read off the draws (the same columns as a sweep's)."""
     all: list[Result] = field(default_factory=list)
     """Every result, in the order given (for Methods and provenance)."""
     labeller: Labeller = field(default_factory=Labeller)
@@ -94,7 +98,11 @@ def sort_results(results: list[Result]) -> Inputs:
         elif command == "simulate run":
             inputs.runs.append(result)
         elif command == "simulate project":
-            if result.content in ("trend", "tornado"):  # issue 19's tables: rendered once the report knows them
+            if result.content == "trend":
+                inputs.trends.append(result)
+                continue
+            if result.content == "tornado":
+                inputs.draw_tornadoes.append(result)
                 continue
             part = _project_part(result)
             {"projection": inputs.projections, "success": inputs.success, "costs": inputs.costs}[part].append(result)

@@ -18,7 +18,14 @@ from reporting.report.costs import cost_blocks
 from reporting.report.figures import OKABE_ITO, SHAPES, Figure, expected, panel_figure, slug
 from reporting.report.inputs import Inputs
 from reporting.report.model import Block, Paragraph, Section, Table
-from reporting.report.success import SUCCESS_COLUMNS, success_figure, success_table
+from reporting.report.success import (
+    SUCCESS_COLUMNS,
+    TREND_COLUMNS,
+    success_figure,
+    success_table,
+    too_few_warning,
+    trend_table,
+)
 
 PROJECTION_COLUMNS = ("scenario", "cohort", "year", "measure", "mean", "ci_lower", "ci_upper")
 BASELINE_YEAR = 2004
@@ -74,15 +81,17 @@ def baseline_fans(table: pd.DataFrame, prefix: str) -> Figure | None:
         y_title = "per 100 offenders"
         base = alt.Chart(data)
         layers = []
-        if has_total:
-            layers.append(base.mark_area(opacity=0.18, color=OKABE_ITO[0]).encode(
+        # A band is drawn over the years that have an interval (too few replications or offenders leave none).
+        total_band = data.dropna(subset=["total_lower", "total_upper"]) if has_total else data.iloc[:0]
+        mc_band = data.dropna(subset=["mc_lower", "mc_upper"])
+        if not total_band.empty:
+            layers.append(alt.Chart(total_band).mark_area(opacity=0.18, color=OKABE_ITO[0]).encode(
                 x=x, y=alt.Y("total_lower:Q", title=y_title, scale=alt.Scale(zero=False)), y2="total_upper:Q"))
-        layers += [
-            base.mark_area(opacity=0.4, color=OKABE_ITO[0]).encode(
-                x=x, y=alt.Y("mc_lower:Q", title=y_title, scale=alt.Scale(zero=False)), y2="mc_upper:Q"),
-            base.mark_line(color=OKABE_ITO[0]).encode(x=x, y="mean:Q"),
-        ]
-        marks["area"] += 2 if has_total else 1
+        if not mc_band.empty:
+            layers.append(alt.Chart(mc_band).mark_area(opacity=0.4, color=OKABE_ITO[0]).encode(
+                x=x, y=alt.Y("mc_lower:Q", title=y_title, scale=alt.Scale(zero=False)), y2="mc_upper:Q"))
+        layers.append(base.mark_line(color=OKABE_ITO[0]).encode(x=x, y=alt.Y("mean:Q", title=y_title)))
+        marks["area"] += int(not total_band.empty) + int(not mc_band.empty)
         marks["line"] += 1
         if "figure" in data.columns and data["figure"].notna().any():
             figures = data.dropna(subset=["figure"])
@@ -104,7 +113,7 @@ def baseline_fans(table: pd.DataFrame, prefix: str) -> Figure | None:
         return None
     data = pd.concat(frames, ignore_index=True)
     last = data[data["year"] == data["year"].max()]
-    parts = [f"{r.panel} {r.mean:.1f} ({r.mc_lower:.1f} to {r.mc_upper:.1f})" for r in rows_of(last)]
+    parts = [f"{r.panel} {interval(r.mean, r.mc_lower, r.mc_upper)}" for r in rows_of(last)]
     described = (f"The baseline projection of the three A.38 measures, {data['year'].min()}-{data['year'].max()}: "
                  "dark band the Monte Carlo interval (cut at zero), light band with assumption uncertainty when "
                  "drawn; diamonds the published figures (filled) and assumed ones (hollow); dashed line the "
@@ -193,7 +202,7 @@ def endpoints_table(table: pd.DataFrame) -> Table | None:
 
 def projection_sections(inputs: Inputs) -> list[Section]:
     """The projection section: the A.38 probability, the projected measures, offences and costs averted."""
-    if not (inputs.projections or inputs.success or inputs.costs):
+    if not (inputs.projections or inputs.success or inputs.costs or inputs.trends):
         return []
     section = Section("projection", "Re-offending projection and the PSA 23 success test (A.38)")
     blocks: list[Block] = [Paragraph(
@@ -205,6 +214,17 @@ def projection_sections(inputs: Inputs) -> list[Section]:
         figure = success_figure(result.table, f"u{index}")
         if figure is not None:
             blocks.append(figure)
+    for result in inputs.trends:
+        require_columns(result.table, TREND_COLUMNS, str(result.path))
+        if len(result.table):
+            warning = too_few_warning(result.table)
+            if warning:
+                blocks.append(Paragraph(warning, kind="caveat"))
+            blocks.append(trend_table(result.table))
+            blocks.append(Paragraph(
+                "After the last published year no figure pins the trend down: the table shows how the baseline's "
+                "probability moves between the ends of the trend fitted to the published series, a flat trend "
+                "and one rising 3% a year. Where it swings, the answer rests on the trend, not on the model."))
     uncalibrated = False
     for index, result in enumerate(inputs.projections):
         require_columns(result.table, PROJECTION_COLUMNS, str(result.path))

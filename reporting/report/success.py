@@ -67,6 +67,27 @@ def success_table(table: pd.DataFrame) -> Table:
                  numeric=tuple(CRITERIA.get(c, c) for c in criteria))
 
 
+TREND_COLUMNS = ("trend", "adult_factor", "youth_factor", "criterion", "probability", "ci_lower", "ci_upper")
+TREND_WORDS = {"central": "fitted (central)", "fitted low": "fitted, low end of its 95% interval",
+               "fitted high": "fitted, high end of its 95% interval", "flat": "flat",
+               "rising 3%": "rising 3% a year"}
+"""Trend settings of `simulate project`'s trend table, in words."""
+
+
+def trend_table(table: pd.DataFrame) -> Table:
+    """The baseline's P(A.38) under each setting of the trend after the last published year: how far the answer
+    rests on the trend, which no figure after it pins down."""
+    shown = success_table(table.rename(columns={"trend": "scenario"})).frame
+    settings = list(dict.fromkeys(table["trend"].astype(str)))
+    factors = {str(r.trend): (float(r.adult_factor), float(r.youth_factor)) for r in rows_of(table)}
+    shown.insert(1, "Adult factor a year", [f"{factors[t][0]:.3f}" for t in settings])
+    shown.insert(2, "Youth factor a year", [f"{factors[t][1]:.3f}" for t in settings])
+    shown["Scenario"] = [TREND_WORDS.get(t, t) for t in settings]
+    shown = shown.rename(columns={"Scenario": "Trend after the last published year"})
+    return Table(shown, "Baseline probability of meeting A.38 against the trend after the last published year",
+                 numeric=tuple(c for c in shown.columns if c != "Trend after the last published year"))
+
+
 def success_figure(table: pd.DataFrame, prefix: str) -> Figure | None:
     """Probability of meeting each criterion, per scenario, with intervals: one panel per criterion."""
     import altair as alt

@@ -105,14 +105,21 @@ def compact(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def one_sweep_result(result: Result, index: int) -> list[Section]:
-    """The sweep section of one `simulate sweep` output."""
+SWEEP_WORDS = ("Each parameter is moved to the ends of its plausible range with the others at their central values; "
+               "the longer the bar, the more the answer depends on that assumption.")
+DRAW_WORDS = ("Read off the projection's own draws (--uncertainty), where every assumption varies at once: for each "
+              "assumption the replications are split at the median of its draws, and the bars go to the mean result "
+              "in the lower and upper halves. The longer the bar, the more the answer depends on that assumption; "
+              "with few draws the halves also differ by chance.")
+
+
+def one_sweep_result(result: Result, index: int, drawn: bool = False) -> list[Section]:
+    """The sensitivity section of one `simulate sweep` output, or (`drawn`) of a projection's tornado."""
     require_columns(result.table, SWEEP_COLUMNS, str(result.path))
-    prefix = f"w{index}"
-    section = Section(slug(prefix, "sweep"), "Sensitivity to assumptions")
-    section.blocks.append(Paragraph(
-        "Each parameter is moved to the ends of its plausible range with the others at their central values; "
-        "the longer the bar, the more the answer depends on that assumption."))
+    prefix = f"{'d' if drawn else 'w'}{index}"
+    title = "Sensitivity of the projection to its assumptions" if drawn else "Sensitivity to assumptions"
+    section = Section(slug(prefix, "sweep"), title)
+    section.blocks.append(Paragraph(DRAW_WORDS if drawn else SWEEP_WORDS))
     table = result.table
     measures = list(dict.fromkeys(table["measure"].astype(str)))
     measures = [m for m in MEASURE_ORDER if m in measures] + [m for m in measures if m not in MEASURE_ORDER]
@@ -124,8 +131,10 @@ def one_sweep_result(result: Result, index: int) -> list[Section]:
 
 
 def tornado_sections(inputs: Inputs) -> list[Section]:
-    """The sensitivity part: every `simulate sweep` result in the order given."""
+    """The sensitivity part: every `simulate sweep` result in the order given, then the projections' tornadoes."""
     sections: list[Section] = []
     for index, result in enumerate(inputs.sweeps):
         sections += one_sweep_result(result, index)
+    for index, result in enumerate(inputs.draw_tornadoes):
+        sections += one_sweep_result(result, index, drawn=True)
     return sections

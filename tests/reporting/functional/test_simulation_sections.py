@@ -9,11 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
+from typer.testing import CliRunner
 
+from cli import app
 from reporting.report.build import make_report
 from reporting.report.figures import Figure
 from reporting.report.html import render
-from reporting.report.model import Table
+from reporting.report.model import Paragraph, Table
 from reporting.report.success import MIN_REPLICATIONS
 from safer_io.provenance import provenance
 from safer_io.sidecars import sidecar_path
@@ -139,3 +142,39 @@ def test_percent_change_rows_are_not_drawn_as_a_scenario_on_a_rate_axis(tmp_path
                        in b.caption)
     assert differences.frame["Percent change (95% interval)"].iloc[0] == "-5.4% (-7.4% to -3.4%)"
     assert differences.frame["Judgement"].iloc[0] == "fewer"
+
+
+@pytest.fixture(scope="module")
+def projected_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real `simulate project` outputs at a tiny size: one plain (with its trend table), one with --uncertainty
+    (with the tornado read off its draws)."""
+    folder = tmp_path_factory.mktemp("projected")
+    runner = CliRunner()
+    small = ["--adult-size", "600", "--youth-size", "500", "--check-size", "600", "--scenario", "ppo"]
+    for stem, extra in (("plain", ["--replications", "2"]), ("drawn", ["--replications", "4", "--uncertainty"])):
+        result = runner.invoke(app, ["simulate", "project", *small, *extra, "--out", str(folder / f"{stem}.csv")])
+        assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_the_projection_trend_table_is_reported_with_each_setting_in_words(projected_outputs: Path) -> None:
+    trend = projected_outputs / "plain_trend.csv"
+    report = make_report([projected_outputs / "plain_success.csv", trend])
+    tables = [b for s in report.sections for b in s.blocks if isinstance(b, Table)]
+    shown = [t for t in tables if "against the trend" in t.caption]
+    assert len(shown) == 1, f"expected one trend table, found captions {[t.caption for t in tables]}"
+    settings = shown[0].frame["Trend after the last published year"].tolist()
+    assert settings[0] == "fitted (central)" and "flat" in settings and "rising 3% a year" in settings, settings
+    assert "all three lower (A.38 met)" in shown[0].frame.columns
+    paragraphs = [b.text for s in report.sections for b in s.blocks if isinstance(b, Paragraph)]
+    assert any("Too few replications" in p for p in paragraphs), "2 replications must carry the warning"
+
+
+def test_the_projection_tornado_of_the_draws_is_reported_one_panel_per_scenario(projected_outputs: Path) -> None:
+    report = make_report([projected_outputs / "drawn_tornado.csv"])
+    titles = [s.title for s in report.sections]
+    assert "Sensitivity of the projection to its assumptions" in titles, titles
+    figures = [f for f in report.figures() if "tornado" in f.id]
+    assert figures, "the draws' tornado must be drawn"
+    assert any("split at the median" in b.text for s in report.sections for b in s.blocks
+               if isinstance(b, Paragraph)), "the reader is told how the tornado of the draws is read"
