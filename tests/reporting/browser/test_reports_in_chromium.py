@@ -78,7 +78,8 @@ def simulation_report(folder: Path) -> Path:
         result = runner.invoke(app, args)
         assert result.exit_code == 0, result.output
     out = folder / "simulation_report.html"
-    results = [folder / n for n in ("projection.csv", "projection_success.csv", "projection_costs.csv", "sweep.csv")]
+    results = [folder / n for n in ("projection.csv", "projection_success.csv", "projection_costs.csv",
+                                    "projection_trend.csv", "sweep.csv")]
     write_report(results, out, ReportOptions(title="Re-offending to 2011: the PSA 23 success test"))
     return out
 
@@ -180,8 +181,15 @@ def test_the_tornado_with_a_scenario_draws_one_panel_per_scenario(browser: Any, 
     opened = open_offline(browser, reports["simulation"], "simulation-tornado.png")
     tornadoes = [f for f in opened["figures"] if "tornado" in f["id"]]
     assert tornadoes, [f["id"] for f in opened["figures"]]
+    sweep = pd.read_csv(reports["simulation"].parent / "sweep.csv")
+    drawn = sweep.dropna(subset=["low_result", "high_result", "base_result"])
     for tornado in tornadoes:
-        assert tornado["svg"] == 3, f"{tornado['id']}: baseline, ppo and ppo minus baseline each a panel"
+        (measure,) = [m for m in drawn["measure"].unique() if tornado["id"].endswith(m.replace("_", "-"))]
+        scenarios = drawn.loc[drawn["measure"] == measure, "scenario"].unique()
+        assert tornado["svg"] == len(scenarios) > 0, (
+            f"{tornado['id']}: one panel per scenario of {measure} ({list(scenarios)}); found {tornado['svg']}")
+    levels = drawn.loc[drawn["measure"] == "frequency_per_100", "scenario"].nunique()
+    assert levels == 3, "baseline, ppo and ppo minus baseline: the rate's tornado has three panels"
     first = next(f for f in opened["figures"] if "projection" in f["id"] or "success" in f["id"] or "fan" in f["id"])
     assert first["id"].endswith("success"), "the A.38 probability is the first simulation chart"
 
