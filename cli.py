@@ -866,10 +866,10 @@ def report_command(
     out: Path = typer.Option(..., "--out", help="The report: one self-contained HTML file."),
     title: str = typer.Option("Community safety performance report", "--title", help="Main heading."),
     indicator: list[str] = typer.Option([], "--indicator", help="Report only this indicator (repeatable)."),
-    national_label: str | None = typer.Option(None, "--national-label", help="Name of the overall row, e.g. "
-                                              "'England' (default 'All areas')."),
-    figures: Path | None = typer.Option(None, "--figures", metavar="FOLDER", help="Also write each chart as SVG "
-                                        "and PNG here."),
+    national_label: str | None = typer.Option(None, "--national-label", help="Overall row's name (e.g. England)."),
+    figures: Path | None = typer.Option(None, "--figures", metavar="FOLDER", help="Also write each chart as SVG, PNG."),
+    area: list[str] = typer.Option([], "--area", metavar="CODE", help="Profile this area (code or name; repeatable)."),
+    labels: Path | None = typer.Option(None, "--labels", metavar="FILE", help="Area names: CSV of code, name, type."),
     trust_edited: bool = TRUST_EDITED,
 ) -> None:
     """Build one self-contained HTML report with charts from outputs of safer (no network needed to view it)."""

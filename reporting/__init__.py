@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safer_io.outputs import register_table_format
+from safer_io.outputs import register_book_writer, register_table_format
 from safer_io.verification import register_content_reader, register_metadata_reader
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _write_workbook(table: pd.DataFrame, metadata: dict[str, Any], path: Path) -> str:
-    from reporting.workbook import write_result_workbook  # openpyxl only when a workbook is asked for
+    from reporting.workbook_tables import write_result_workbook  # openpyxl only when a workbook is asked for
 
     return write_result_workbook(table, metadata, path)
 
@@ -36,6 +36,14 @@ def _workbook_metadata(path: Path) -> dict[str, Any] | None:
     return embedded_workbook_metadata(path)
 
 
+def _write_book(path: Path, title: str, tables: dict[str, tuple[str, pd.DataFrame]], source: str = "",
+                cover_notes: list[str] | None = None) -> None:
+    from reporting.workbook_tables import write_tables_workbook
+
+    write_tables_workbook(path, title, tables, source=source, cover_notes=cover_notes)
+
+
 register_table_format(".xlsx", _write_workbook)
 register_content_reader(".xlsx", _workbook_content)
 register_metadata_reader(".xlsx", _workbook_metadata)
+register_book_writer(_write_book)

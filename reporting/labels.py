@@ -1,107 +1,172 @@
-"""Titles instead of codes, names instead of area codes, and numbers as a statistician publishes them.
+"""Titles instead of codes, names instead of area codes, and the judgement each indicator's polarity implies.
 
-Survey proportions are stored in 0-1; people read "17.5 +/- 0.6 per cent" (000:632): a percentage to one
-decimal and the 95% half-width in percentage points. An indicator whose id starts with `mean:` is a mean and is
-printed in its own unit. Names come from the result itself: an `indicator_title` column or the metadata's
-`indicator_titles`, and the metadata's `labels` (`{column: {code: name}}`) for area codes.
+An indicator id is not enough to know its wording: NI 41 and NI 42 exist in the BCS and in the Place Survey with
+different questions, so titles and polarities are kept per survey and indicator, learnt from each result (an
+`indicator_title` column, the metadata's `indicator_titles` and `indicator_polarity`, and the survey named by
+its `questionnaire` metadata or `survey` column). Area names come from the metadata's `labels`
+(`{column: {code: name}}`) and, above them, from a file of names given to `safer report --labels` (columns
+`code, name, type`; see `reporting.area_labels`). Domain columns read as words: `la` -> "local authority".
 """
 
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from reporting.numbers import missing
+
 NATIONAL = "all"
 """`domain` and `domain_value` of the overall row of an estimate table."""
 
+SURVEY_NAMES = {"bcs": "British Crime Survey", "place": "Place Survey"}
+"""Survey keys (questionnaire names) -> how a reader knows them."""
 
-def is_mean(indicator: str) -> bool:
-    """True for `--mean`, `--total`, `--ratio` and `--quantile` rows (printed as they are), False for proportions
-    (printed as percentages)."""
-    return str(indicator).split(":", 1)[0] in ("mean", "total", "ratio", "quantile")
-
-
-def scale(indicator: str) -> float:
-    """Factor from the stored value to the printed one: 100 for proportions, 1 for means."""
-    return 1.0 if is_mean(indicator) else 100.0
-
-
-def missing(value: Any) -> bool:
-    """True for None, NaN and pandas' missing values."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+DOMAIN_NAMES: dict[str, tuple[str, str]] = {
+    "region": ("region", "regions"),
+    "pfa": ("police force area", "police force areas"),
+    "la": ("local authority", "local authorities"),
+    "cdrp": ("community safety partnership", "community safety partnerships"),
+    "csp": ("community safety partnership", "community safety partnerships"),
+}
+"""Domain columns of the bundled questionnaires -> (singular, plural) in words."""
 
 
-def rows_of(table: pd.DataFrame) -> list[Any]:
-    """A table's rows as objects with one attribute per column (typed `Any`: the values come from files)."""
-    return list(table.itertuples(index=False))
+def survey_key(table: pd.DataFrame | None, metadata: dict[str, Any]) -> str:
+    """Which survey a result comes from: the questionnaire's name ("bcs", "place"), else "" when unknown."""
+    questionnaire = metadata.get("questionnaire")
+    if isinstance(questionnaire, dict) and questionnaire.get("name"):
+        return str(questionnaire["name"]).lower()
+    named = (metadata.get("parameters") or {}).get("questionnaire")
+    if isinstance(named, str) and named:
+        return Path(named).stem.lower()
+    if table is not None and "survey" in table.columns:
+        named_rows = [str(v).split() for v in table["survey"].dropna()]
+        first = next((words[0] for words in named_rows if words), "")
+        return first.lower()
+    return ""
 
 
-def one_decimal(value: Any) -> str:
-    """`17.46` -> "17.5"; missing -> ""."""
-    return "" if missing(value) else f"{float(value):.1f}"
+def survey_name(key: str) -> str:
+    """"Place Survey" for "place"; an unknown survey keeps its key."""
+    return SURVEY_NAMES.get(key, key)
 
 
-def half_width(lower: Any, upper: Any) -> float:
-    """Half the width of an interval (NaN when a bound is missing)."""
-    if missing(lower) or missing(upper):
-        return math.nan
-    return (float(upper) - float(lower)) / 2
+def indicator_code(indicator: str) -> str:
+    """How a reader writes an indicator id: "NI17" -> "NI 17", "PSA23_3" -> "PSA 23 indicator 3".
+
+    >>> indicator_code("NI17"), indicator_code("PSA23_4"), indicator_code("mean:age"), indicator_code("x_rate")
+    ('NI 17', 'PSA 23 indicator 4', 'mean of age', 'x_rate')
+    """
+    text = str(indicator)
+    kind, _, rest = text.partition(":")
+    if rest and kind in ("mean", "total"):
+        return f"{kind} of {rest}"
+    if rest and kind in ("ratio", "quantile"):
+        return f"{kind} {rest}"
+    if match := re.fullmatch(r"NI_?(\d+)", text, flags=re.IGNORECASE):
+        return f"NI {match.group(1)}"
+    if match := re.fullmatch(r"PSA_?(\d+)_(\d+)", text, flags=re.IGNORECASE):
+        return f"PSA {match.group(1)} indicator {match.group(2)}"
+    return text
 
 
-def published(indicator: str, estimate: Any, lower: Any, upper: Any) -> str:
-    """"17.5 +/- 0.6" for a proportion of 0.175 with a 95% interval 0.169-0.181; "suppressed" when blank."""
-    if missing(estimate):
-        return "suppressed"
-    factor = scale(indicator)
-    hw = half_width(lower, upper)
-    text = one_decimal(factor * float(estimate))
-    return text if math.isnan(hw) else f"{text} +/- {factor * hw:.1f}"
+def normal_polarity(value: Any) -> str | None:
+    """"higher" or "lower" (which way is better) from "higher_is_better", "lower", ...; None if unknown."""
+    text = "" if missing(value) else str(value).lower()
+    if text.startswith("higher"):
+        return "higher"
+    if text.startswith("lower"):
+        return "lower"
+    return None
 
 
 @dataclass
 class Labeller:
     """Readable names for the codes in a set of results."""
 
-    titles: dict[str, str] = field(default_factory=dict)
-    """Indicator id -> title."""
+    titles: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Survey key -> indicator id -> title (the survey key is "" when a result does not say its survey)."""
+    polarities: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Survey key -> indicator id -> "higher" or "lower" (which way is better)."""
     names: dict[str, dict[str, str]] = field(default_factory=dict)
     """Domain column -> code -> name."""
+    given_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Names from a `--labels` file: they win over the names results carry."""
     national: str = "All areas"
     """How the overall row is named ("England", "England and Wales", ...)."""
 
     def add(self, table: pd.DataFrame, metadata: dict[str, Any]) -> None:
-        """Learn titles and names from one result."""
+        """Learn titles, polarities and names from one result."""
+        survey = survey_key(table, metadata)
+        titles = self.titles.setdefault(survey, {})
         if {"indicator", "indicator_title"} <= set(table.columns):
             for indicator, title in zip(table["indicator"], table["indicator_title"], strict=True):
                 if not missing(title):
-                    self.titles.setdefault(str(indicator), str(title))
+                    titles.setdefault(str(indicator), str(title))
         for indicator, title in (metadata.get("indicator_titles") or {}).items():
-            self.titles.setdefault(str(indicator), str(title))
+            titles.setdefault(str(indicator), str(title))
+        polarities = self.polarities.setdefault(survey, {})
+        for indicator, polarity in (metadata.get("indicator_polarity") or {}).items():
+            if normal_polarity(polarity):
+                polarities.setdefault(str(indicator), str(normal_polarity(polarity)))
+        if {"indicator", "polarity"} <= set(table.columns):
+            for indicator, polarity in zip(table["indicator"], table["polarity"], strict=True):
+                if normal_polarity(polarity):
+                    polarities.setdefault(str(indicator), str(normal_polarity(polarity)))
         for column, mapping in (metadata.get("labels") or {}).items():
             self.names.setdefault(str(column), {}).update({str(k): str(v) for k, v in mapping.items()})
         national = (metadata.get("parameters") or {}).get("national_label")
         if national:
             self.national = str(national)
 
-    def title(self, indicator: str) -> str:
-        """"NI 17: Perceptions of anti-social behaviour" for a known id, else the id."""
-        title = self.titles.get(str(indicator))
-        return f"{indicator}: {title}" if title else str(indicator)
+    def _lookup(self, table: dict[str, dict[str, str]], indicator: str, survey: str) -> str | None:
+        if survey and indicator in table.get(survey, {}):
+            return table[survey][indicator]
+        found = {t[indicator] for t in table.values() if indicator in t}
+        # Without the survey, a wording is used only when every survey that has the indicator agrees.
+        return found.pop() if len(found) == 1 else None
+
+    def wording(self, indicator: str, survey: str = "") -> str:
+        """The indicator's title in its survey ("" when unknown or ambiguous)."""
+        return self._lookup(self.titles, str(indicator), survey) or ""
+
+    def title(self, indicator: str, survey: str = "") -> str:
+        """"NI 17: Perceptions of anti-social behaviour" for a known id, else "NI 17"."""
+        wording = self.wording(indicator, survey)
+        code = indicator_code(indicator)
+        return f"{code}: {wording}" if wording else code
+
+    def polarity(self, indicator: str, survey: str = "") -> str | None:
+        """"higher" or "lower" is better for this indicator in this survey; None when no result says."""
+        return self._lookup(self.polarities, str(indicator), survey)
 
     def area(self, domain: Any, value: Any) -> str:
         """The name of an area code in a domain column, or the code; the overall row gets the national name."""
         if str(domain) == NATIONAL:
             return self.national
-        return self.names.get(str(domain), {}).get(str(value), str(value))
+        column, code = str(domain), str(value)
+        for source in (self.given_names, self.names):
+            if code in source.get(column, {}):
+                return source[column][code]
+        return code
 
-    def domain(self, domain: Any) -> str:
-        """A domain column as a heading: `la` -> "la", `all` -> the national name."""
-        return self.national if str(domain) == NATIONAL else str(domain)
+    def national_in_text(self) -> str:
+        """The national name inside a sentence: "All surveyed authorities" -> "all surveyed authorities"."""
+        name = self.national
+        return name[0].lower() + name[1:] if name.lower().startswith("all ") else name
+
+    def domain(self, domain: Any, plural: bool = False) -> str:
+        """A domain column in words: `la` -> "local authority" ("local authorities"); `all` -> the national name."""
+        if str(domain) == NATIONAL:
+            return self.national
+        singular, many = DOMAIN_NAMES.get(str(domain), (str(domain).replace("_", " "),) * 2)
+        return many if plural else singular
+
+    def give_names(self, names: dict[str, dict[str, str]]) -> None:
+        """Names from a `--labels` file (domain column -> code -> name), used before any a result carries."""
+        for column, mapping in names.items():
+            self.given_names.setdefault(column, {}).update(mapping)

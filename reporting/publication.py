@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 
 from reporting.errors import ReportInputError
-from reporting.labels import Labeller, half_width, missing, published, rows_of, scale
+from reporting.labels import Labeller, survey_key
+from reporting.numbers import half_width, missing, published, rows_of, scale
 from safer_io.outputs import write_output
 
 ESTIMATE_COLUMNS = ("indicator", "domain", "domain_value", "estimate", "ci_lower", "ci_upper", "n_unweighted",
@@ -56,6 +57,7 @@ def publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: L
     if labeller is None:
         labeller = Labeller()
         labeller.add(table, metadata)
+    survey = survey_key(table, metadata)
     min_base = (metadata.get("parameters") or {}).get("min_base")
     rows = []
     for row in rows_of(table):
@@ -70,7 +72,7 @@ def publication_table(table: pd.DataFrame, metadata: dict[str, Any], labeller: L
         upper: Any = None if thin else row.ci_upper
         rows.append({
             "indicator": indicator,
-            "title": labeller.titles.get(indicator, indicator),
+            "title": labeller.wording(indicator, survey) or indicator,
             "area_type": labeller.domain(row.domain),
             "area": labeller.area(row.domain, row.domain_value),
             "value": None if missing(estimate) else round(factor * float(estimate), 1),
@@ -113,20 +115,22 @@ def change_publication_table(table: pd.DataFrame, metadata: dict[str, Any], labe
     if labeller is None:
         labeller = Labeller()
         labeller.add(table, metadata)
+    survey = survey_key(table, metadata)
     rows = []
     for r in rows_of(table):
         f = scale(str(r.indicator))
         hw = half_width(r.ci_lower, r.ci_upper)
         change = _points(r.change, f)
         rows.append({
-            "indicator": str(r.indicator), "title": labeller.titles.get(str(r.indicator), str(r.indicator)),
+            "indicator": str(r.indicator), "title": labeller.wording(str(r.indicator), survey) or str(r.indicator),
             "area_type": labeller.domain(r.domain), "area": labeller.area(r.domain, r.domain_value),
             "base_period": str(r.base_period), "base_value": _points(r.base_estimate, f),
             "current_period": str(r.current_period), "current_value": _points(r.current_estimate, f),
             "change": change, "half_width": None if pd.isna(hw) else round(f * hw, 1),
             "ci_lower": _points(r.ci_lower, f), "ci_upper": _points(r.ci_upper, f),
             "published": "" if change is None else f"{change:+.1f}" + ("" if pd.isna(hw) else f" +/- {f * hw:.1f}"),
-            "p_value": None if missing(r.p_value) else round(float(r.p_value), 4), "direction": str(r.direction),
+            # Not rounded: a p-value of 3e-9 is not 0 (the workbook shows it as "<0.001").
+            "p_value": None if missing(r.p_value) else float(r.p_value), "direction": str(r.direction),
             "minimum_movement": _points(r.minimum_movement, f), "level_to_reach": _points(r.threshold_level, f),
         })
     return pd.DataFrame(rows)
@@ -142,12 +146,13 @@ def peers_publication_table(table: pd.DataFrame, metadata: dict[str, Any], label
     if labeller is None:
         labeller = Labeller()
         labeller.add(table, metadata)
+    survey = survey_key(table, metadata)
     rows = []
     for r in rows_of(table):
         f = scale(str(r.indicator))
         difference = _points(r.difference, f)
         rows.append({
-            "indicator": str(r.indicator), "title": labeller.titles.get(str(r.indicator), str(r.indicator)),
+            "indicator": str(r.indicator), "title": labeller.wording(str(r.indicator), survey) or str(r.indicator),
             "area": labeller.area(r.domain, r.domain_value), "group": str(r.group),
             "value": _points(r.estimate, f), "peer_mean": _points(r.peer_mean, f), "difference": difference,
             "difference_ci_lower": _points(r.difference_ci_lower, f),
@@ -168,11 +173,12 @@ def targets_publication_table(table: pd.DataFrame, metadata: dict[str, Any], lab
     if labeller is None:
         labeller = Labeller()
         labeller.add(table, metadata)
+    survey = survey_key(table, metadata)
     rows = []
     for r in rows_of(table):
         f = scale(str(r.indicator))
         rows.append({
-            "indicator": str(r.indicator), "title": labeller.titles.get(str(r.indicator), str(r.indicator)),
+            "indicator": str(r.indicator), "title": labeller.wording(str(r.indicator), survey) or str(r.indicator),
             "area": labeller.area(r.domain, r.domain_value), "baseline_period": str(r.baseline_period),
             "baseline_value": _points(r.baseline_value, f), "target_value": _points(r.target_value, f),
             "target_date": str(r.target_date)[:10], "latest_period": str(r.latest_period),

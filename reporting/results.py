@@ -12,6 +12,7 @@ rather than read again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,10 @@ TEXT_COLUMNS = ("indicator", "domain", "domain_value", "scenario", "group", "gro
 NOTES_SHEET = "notes"
 METADATA_CELL = "metadata (JSON)"
 """Key of the notes-sheet row that embeds the full metadata in a workbook."""
+LAYOUT_CELL = "layout (JSON)"
+"""Key of the notes-sheet row that says where each table starts and which column each header names."""
+SHORTHAND = ("[c]", "[x]")
+"""What a workbook shows in place of a missing number (suppressed, not available)."""
 
 
 @dataclass(frozen=True)
@@ -91,15 +96,42 @@ def read_table(path: Path) -> tuple[pd.DataFrame, dict[str, Any] | None]:
         raise ReportInputError(f"{path}: cannot be read as a table ({exc}).") from None
 
 
+def _notes(sheets: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Label -> text of a workbook's notes sheet (the new layout, titled "Notes", or the old "notes" sheet)."""
+    for name, frame in sheets.items():
+        if name.lower() != NOTES_SHEET:
+            continue
+        rows = frame.astype(str).to_numpy().tolist()
+        return {str(r[0]): str(r[1]) for r in rows if len(r) >= 2}
+    return {}
+
+
 def _read_workbook(path: Path) -> tuple[pd.DataFrame, dict[str, Any] | None]:
-    sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", dtype=_text_dtypes(list(TEXT_COLUMNS)))
-    metadata = None
-    notes = sheets.pop(NOTES_SHEET, None)
-    if notes is not None and {"key", "value"} <= set(notes.columns):
-        row = notes[notes["key"] == METADATA_CELL]
-        if len(row):
-            metadata = json.loads(str(row["value"].iloc[0]))
-    tables = [t for t in sheets.values() if len(t.columns)]
+    raw = pd.read_excel(path, sheet_name=None, engine="openpyxl", header=None, dtype=object)
+    notes = _notes(raw)
+    metadata = json.loads(notes[METADATA_CELL]) if METADATA_CELL in notes else None
+    if LAYOUT_CELL not in notes:  # the layout before issue 22: header in row 1 of every sheet, a "notes" sheet
+        sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", dtype=_text_dtypes(list(TEXT_COLUMNS)))
+        tables = [t for name, t in sheets.items() if name.lower() != NOTES_SHEET and len(t.columns)]
+        if not tables:
+            raise ReportInputError(f"{path}: the workbook has no data sheet.")
+        return pd.concat(tables, ignore_index=True), metadata
+    layout = json.loads(notes[LAYOUT_CELL])
+    skip = int(layout["header_row"]) - 1
+    tables = []
+    for name, columns in layout["sheets"].items():
+        frame = pd.read_excel(path, sheet_name=name, engine="openpyxl", skiprows=skip, dtype=object)
+        frame = frame.rename(columns=columns)
+        frame = frame.replace(list(SHORTHAND), None)
+        for column in frame.columns:
+            if column in TEXT_COLUMNS:
+                frame[column] = frame[column].map(lambda v: v if v is None or pd.isna(v) else str(v))
+            elif set(frame[column].dropna().unique()) <= {"Yes", "No"} and frame[column].notna().any():
+                frame[column] = frame[column].map({"Yes": True, "No": False})
+            else:
+                with contextlib.suppress(ValueError, TypeError):  # a text column is kept as read
+                    frame[column] = pd.to_numeric(frame[column])
+        tables.append(frame)
     if not tables:
         raise ReportInputError(f"{path}: the workbook has no data sheet.")
     return pd.concat(tables, ignore_index=True), metadata

@@ -81,6 +81,33 @@ def _record_written(path: Path) -> None:
         written.append(path)
 
 
+BookWriter = Callable[..., None]
+"""Writes several titled tables as one workbook:
+`writer(path, title, tables={sheet: (title, table)}, source="", cover_notes=[...])`."""
+
+_BOOK_WRITERS: list[BookWriter] = []
+"""The workbook writer a layer above registers (`reporting`, which lays workbooks out as published ones)."""
+
+
+def register_book_writer(writer: BookWriter) -> None:
+    """Let `write_tables_book` lay out workbooks with `writer`; called by `reporting` when it is imported."""
+    _BOOK_WRITERS[:] = [writer]
+
+
+def write_tables_book(path: Path, title: str, tables: dict[str, tuple[str, pd.DataFrame]], source: str = "",
+                      cover_notes: list[str] | None = None) -> None:
+    """Several titled tables as one workbook at `path` (usually a temporary file), by the registered writer; without
+    one, a plain workbook (a sheet per table, names cut to Excel's 31 characters)."""
+    if _BOOK_WRITERS:
+        _BOOK_WRITERS[0](path, title, tables, source=source, cover_notes=list(cover_notes or []))
+        return
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, (_, table) in tables.items():
+            table.to_excel(writer, sheet_name=name[:31], index=False)
+
+
 def register_table_format(suffix: str, writer: TableWriter) -> None:
     """Let `write_table` write `suffix` files with `writer`; called by the layer that owns the format.
 

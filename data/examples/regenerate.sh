@@ -11,3 +11,5 @@ safer synth place --seed 2008 --las 20 --returns 1100 --out place.parquet --cont
 # agreed targets, written by hand) is not regenerated.
 (cd recorded_crime && safer synth crime --seed 2008 --areas 30 --out counts.csv --population population.csv \
   --groups groups.csv --truth truth.csv)
+# Names of the synthetic areas for `safer report --labels` (from the geography and bcs_areas.csv).
+python area_labels.py

@@ -116,7 +116,7 @@ def print_estimates(table: Any, limit: int = 30) -> None:
 
 
 def _text(value: Any) -> str:
-    from reporting.labels import missing  # pandas only when a table is shown
+    from reporting.numbers import missing  # pandas only when a table is shown
     return "" if missing(value) else str(value)
 
 
@@ -124,7 +124,7 @@ def print_change(table: Any, limit: int = 30) -> None:
     """The first rows of a change table: estimates in per cent for proportions, the change with its CI."""
     from rich.table import Table
 
-    from reporting.labels import scale  # pandas only when a table is shown
+    from reporting.numbers import scale  # pandas only when a table is shown
 
     title = "Change between periods" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit else "")
     shown = Table(title=title)
@@ -153,7 +153,7 @@ def print_peers(table: Any, limit: int = 30) -> None:
     """The first rows of a peer table: estimates and peer means in per cent, differences in points."""
     from rich.table import Table
 
-    from reporting.labels import missing, scale  # pandas only when a table is shown
+    from reporting.numbers import missing, scale  # pandas only when a table is shown
 
     title = "Areas against their peer groups" + (f" (first {limit} of {len(table)} rows)" if len(table) > limit
                                                   else "")

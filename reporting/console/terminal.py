@@ -124,7 +124,7 @@ def print_notes(notes: list[str]) -> None:
 
 def _percent(value: float, indicator: str = "") -> str:
     """A proportion in per cent; a mean, total, ratio or quantile as it is."""
-    from reporting.labels import scale
+    from reporting.numbers import scale
 
     return "" if value != value else f"{scale(indicator) * value:.1f}"
 

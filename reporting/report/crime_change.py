@@ -113,7 +113,7 @@ def change_sections(result: Result, labeller: Labeller, index: int) -> list[Sect
     table = result.table
     require_columns(table, COLUMNS, str(result.path))
     prefix = f"cc{index}"
-    sections = [Section(slug(prefix, "crime-change"), f"Recorded crime: change ({result.path.name})", [
+    sections = [Section(slug(prefix, "crime-change"), "Recorded crime: change", [
         Paragraph("Recorded crime counts every offence recorded, so it has no sampling error; a change is judged "
                   "against the ordinary fluctuation of each area's own monthly series (A.2): a quasi-Poisson model, "
                   "whose test allows for counts varying more than chance alone would make them. The plain Poisson "

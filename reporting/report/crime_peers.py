@@ -88,8 +88,7 @@ def peer_sections(result: Result, labeller: Labeller, index: int) -> list[Sectio
     require_columns(table, COLUMNS, str(result.path))
     prefix = f"cp{index}"
     focus = table["focus"].astype(bool) if "focus" in table.columns else pd.Series(True, index=table.index)
-    sections = [Section(slug(prefix, "crime-peers"), f"Recorded crime: most similar groups and A.20 "
-                                                      f"({result.path.name})", [
+    sections = [Section(slug(prefix, "crime-peers"), "Recorded crime: most similar groups and A.20", [
         Paragraph("Each partnership is measured against a benchmark set from the rates of similar areas (A.19). "
                   "Those above it succeed by reaching the benchmark, or by meeting an agreed target on a trajectory "
                   "towards it, by the end of the PSA period (A.20). The benchmark rule and any assumed trajectory are "

@@ -67,7 +67,7 @@ def spc_sections(result: Result, labeller: Labeller, index: int) -> list[Section
     table = result.table
     require_columns(table, COLUMNS, str(result.path))
     prefix = f"cs{index}"
-    section = Section(slug(prefix, "crime-spc"), f"Recorded crime: control limits ({result.path.name})")
+    section = Section(slug(prefix, "crime-spc"), "Recorded crime: control limits")
     section.blocks.append(Paragraph(
         "Each month against what the base year's level and the season lead one to expect, with limits of three "
         "times the series' own standard deviation: a month beyond them, or a run of eight on one side of the centre "

@@ -31,7 +31,7 @@ def rate_sections(result: Result, labeller: Labeller, index: int) -> list[Sectio
     """The rates of the latest period, per indicator."""
     table = result.table
     require_columns(table, RATE_COLUMNS, str(result.path))
-    section = Section(slug(f"cr{index}", "crime-rates"), f"Recorded crime: rates ({result.path.name})")
+    section = Section(slug(f"cr{index}", "crime-rates"), "Recorded crime: rates")
     section.blocks.append(Paragraph(
         "Offences per 1,000 residents, with the count and the population: a rate can fall only because the "
         "population grew. The interval is the range of underlying rates that could have given the count by chance "
@@ -55,7 +55,7 @@ def national_sections(result: Result, labeller: Labeller, index: int) -> list[Se
     """The national total against the base and the Annex's views."""
     table = result.table
     require_columns(table, NATIONAL_COLUMNS, str(result.path))
-    section = Section(slug(f"cn{index}", "crime-national"), f"Recorded crime: national view ({result.path.name})")
+    section = Section(slug(f"cn{index}", "crime-national"), "Recorded crime: national view")
     section.blocks.append(Paragraph(
         "The total of all areas against the 2007-08 baseline (A.1), judged against the ordinary fluctuation of the "
         "national series (A.2); no crime type should be higher than random variation allows (A.3, A.24)."))
@@ -89,7 +89,7 @@ def displacement_sections(result: Result, labeller: Labeller, index: int) -> lis
     """The A.17 pairs: each year's indexes (base = 100) and any possible displacement."""
     table = result.table
     require_columns(table, DISPLACEMENT_COLUMNS, str(result.path))
-    section = Section(slug(f"cd{index}", "crime-displacement"), f"Recorded crime: displacement ({result.path.name})")
+    section = Section(slug(f"cd{index}", "crime-displacement"), "Recorded crime: displacement")
     section.blocks.append(Paragraph(
         "A.17 asks that theft from vehicles be read beside vehicle interference, and attempted burglary beside "
         "criminal damage, to see whether offences moved between categories. 'Possible displacement' marks a year "

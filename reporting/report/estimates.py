@@ -1,4 +1,10 @@
-"""The estimates part of a report: per indicator, the headline table, forest plots by area and the rolling trend."""
+"""The estimates part of a report: per indicator, headline tables, forest plots by area and the rolling trend.
+
+A result is headed by its survey ("Place Survey", "British Crime Survey") and, when it has periods, the latest
+one, as the data name it; never by the questionnaire's year or a file name (those are in the Methods). Titles
+are the survey's own wording of each indicator, so NI 41 from the BCS and NI 41 from the Place Survey each read
+as asked.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,13 @@ from typing import Any
 
 import pandas as pd
 
+from reporting.labels import survey_key, survey_name
 from reporting.publication import require_columns
 from reporting.report.figures import slug
-from reporting.report.forest import forest_figure
-from reporting.report.headline import ESTIMATE_COLUMNS, headline_table, latest_period
+from reporting.report.forest import forest_figure, suppressed_note
+from reporting.report.headline import ESTIMATE_COLUMNS, domains_of, headline_tables, latest_period
 from reporting.report.inputs import Inputs
-from reporting.report.model import Paragraph, Section
+from reporting.report.model import Block, Paragraph, Section
 from reporting.report.trend import series_rows, trend_figure
 from reporting.results import Result
 
@@ -19,12 +26,16 @@ MAX_TREND_AREAS = 12
 """Areas drawn with their own trend chart when there are at most this many (beyond, the national trend only)."""
 
 
-def result_name(result: Result) -> str:
-    """How a result is named in headings: its survey and file."""
-    survey = str((result.metadata.get("parameters") or {}).get("questionnaire") or "")
-    if "survey" in result.table.columns and result.table["survey"].notna().any():
-        survey = str(result.table["survey"].dropna().iloc[0])
-    return f"{survey} ({result.path.name})" if survey else result.path.name
+def result_heading(result: Result, inputs: Inputs) -> str:
+    """How a result is named in headings: its survey, its kinds of area and its latest period, as data say."""
+    survey = survey_name(survey_key(result.table, result.metadata))
+    _, period = latest_period(result.table)
+    domains = domains_of(result.table)
+    what = "rolling estimates" if period else "estimates"
+    if domains:
+        what += " by " + " and by ".join(inputs.labeller.domain(d) for d in domains)
+    heading = f"{survey}: {what}" if survey else what[0].upper() + what[1:]
+    return heading + (f", latest period {period}" if period else "")
 
 
 def target_for(inputs: Inputs, indicator: str, domain: str, value: str) -> dict[str, Any] | None:
@@ -40,38 +51,52 @@ def target_for(inputs: Inputs, indicator: str, domain: str, value: str) -> dict[
     return None
 
 
-def estimate_sections(result: Result, inputs: Inputs, index: int) -> list[Section]:
+def one_estimate_result(result: Result, inputs: Inputs, index: int) -> list[Section]:
     """A section for one estimate result and a subsection per indicator."""
     require_columns(result.table, ESTIMATE_COLUMNS, str(result.path))
     labeller = inputs.labeller
     table = result.table
-    name = result_name(result)
+    survey = survey_key(table, result.metadata)
     prefix = f"e{index}"
-    _, period = latest_period(table)
-    intro = Section(slug(prefix, "estimates"), f"Estimates: {name}")
+    intro = Section(slug(prefix, "estimates"), result_heading(result, inputs))
     indicators = list(dict.fromkeys(table["indicator"].astype(str)))
-    domains = [d for d in dict.fromkeys(table["domain"].astype(str)) if d != "all"]
-    areas_text = f" by {', '.join(domains)}" if domains else ""
+    domains = domains_of(table)
+    kinds = ", ".join(labeller.domain(d) for d in domains)
+    areas_text = f", for {labeller.national_in_text()} and by {kinds}" if domains else ""
     intro.blocks.append(Paragraph(
-        f"{len(indicators)} indicator(s){areas_text}" + (f", latest period {period}" if period else "")
-        + ". Percentages to one decimal; '+/-' is the half-width of the interval in percentage points; the "
-          "effective base is the sample size a simple random sample would need for the same precision."))
+        f"{len(indicators)} indicator{'s' if len(indicators) != 1 else ''}{areas_text}. Percentages to one "
+        "decimal; '+/-' is the half-width of the interval in percentage points; the effective base is the sample "
+        "size a simple random sample would need for the same precision."))
     sections = [intro]
     latest, _ = latest_period(table)
     for indicator in indicators:
-        sub = Section(slug(prefix, indicator), labeller.title(indicator), level=3)
-        sub.blocks.append(headline_table(result, indicator, labeller))
+        sub = Section(slug(prefix, indicator), labeller.title(indicator, survey), level=3)
+        blocks: list[Block] = []
+        blocks += headline_tables(result, indicator, labeller)
         for domain in domains:
             figure = forest_figure(Result(result.path, latest, result.metadata), indicator, domain, labeller,
-                                   inputs.peers, prefix)
+                                   inputs.peers, prefix, survey)
             if figure is not None:
-                sub.blocks.append(figure)
-        sub.blocks += trend_figures(result, inputs, indicator, prefix)
+                blocks.append(figure)
+                rows = latest[(latest["indicator"].astype(str) == indicator) & (latest["domain"].astype(str) == domain)]
+                note = suppressed_note(rows, labeller, domain, result)
+                if note is not None:
+                    blocks.append(note)
+        blocks += trend_figures(result, inputs, indicator, prefix, survey)
+        sub.blocks = blocks
         sections.append(sub)
     return sections
 
 
-def trend_figures(result: Result, inputs: Inputs, indicator: str, prefix: str) -> list[Any]:
+def estimate_sections(inputs: Inputs) -> list[Section]:
+    """The estimates part: every estimate result in the order given."""
+    sections: list[Section] = []
+    for index, result in enumerate(inputs.estimates):
+        sections += one_estimate_result(result, inputs, index)
+    return sections
+
+
+def trend_figures(result: Result, inputs: Inputs, indicator: str, prefix: str, survey: str = "") -> list[Any]:
     """Rolling trends of one indicator: national, and each area when there are few, with target trajectories."""
     table = result.table
     if "period" not in table.columns or "period_end" not in table.columns:
@@ -87,7 +112,7 @@ def trend_figures(result: Result, inputs: Inputs, indicator: str, prefix: str) -
         if pd.Series(series["period"]).nunique() < 2:
             continue
         figure = trend_figure(series, indicator, domain, value, inputs.labeller,
-                              target_for(inputs, indicator, domain, value), prefix)
+                              target_for(inputs, indicator, domain, value), prefix, survey)
         if figure is not None:
             figures.append(figure)
     return figures

@@ -10,6 +10,7 @@ which needs no browser and no network.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,6 +25,9 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down")
 FONT = "Helvetica, Arial, 'Liberation Sans', sans-serif"
 WIDTH = 680
+"""Width of a chart written to a file by `--figures` (in the page, charts take their container's width)."""
+PANEL_WIDTH = 240
+"""Width of one small-multiple panel in a `--figures` file."""
 ROW_HEIGHT = 18
 
 VEGA_MARK = {"point": "symbol", "circle": "symbol", "square": "symbol", "tick": "rect", "bar": "rect",
@@ -33,20 +37,33 @@ VEGA_MARK = {"point": "symbol", "circle": "symbol", "square": "symbol", "tick": 
 
 @dataclass
 class Figure:
-    """One chart in the report."""
+    """One chart in the report (or a set of small multiples drawn as one figure)."""
 
     id: str
     """Stable identifier: the HTML element id and the file name under `--figures`."""
     title: str
     """Heading shown above the chart."""
     spec: dict[str, Any]
-    """Vega-Lite specification (data inline)."""
+    """Vega-Lite specification (data inline): the chart, or for small multiples all panels side by side, as
+    written to `--figures` files."""
     description: str
     """Text alternative: what the chart shows, in one or two sentences."""
     data: pd.DataFrame
     """The values plotted, as a table for readers who cannot see the chart."""
     marks: dict[str, int] = field(default_factory=dict)
-    """Vega mark type -> number of SVG items the browser must draw (area and line: one per series)."""
+    """Vega mark type -> number of SVG items the browser must draw (area and line: one per series), over all
+    panels."""
+    panels: list[dict[str, Any]] = field(default_factory=list)
+    """Small multiples: one Vega-Lite spec per panel, each drawn in its own cell of a grid that reflows to the
+    screen (one column on a phone). Empty for a single chart, which the browser draws from `spec`."""
+    warning: str = ""
+    """A caution shown above the chart (e.g. too few replications for the probabilities it draws)."""
+    stacked: bool = False
+    """Small multiples one under the other, each the full width (for panels with long labels)."""
+
+    def browser_specs(self) -> list[dict[str, Any]]:
+        """What the browser draws: the panels, or the one chart."""
+        return self.panels or [self.spec]
 
 
 def slug(*parts: Any) -> str:
@@ -55,22 +72,74 @@ def slug(*parts: Any) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "figure"
 
 
-def configure(chart: Any, title: str, description: str, subtitle: str = "") -> dict[str, Any]:
-    """The final spec: fonts, palette, ARIA description, no actions; returned as a plain dict."""
-    import altair as alt
-
-    heading = alt.TitleParams(text=title, subtitle=subtitle) if subtitle else title
-    chart = chart.properties(title=heading, description=description).configure(
+def _config(chart: Any) -> Any:
+    return chart.configure(
         font=FONT, padding=8,
         range={"category": list(OKABE_ITO)},
         axis={"labelFontSize": 11, "titleFontSize": 12, "labelLimit": 260},
-        legend={"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom", "direction": "horizontal"},
+        legend={"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom", "direction": "horizontal",
+                "labelLimit": 220, "titleLimit": 400},
         title={"fontSize": 14, "anchor": "start", "subtitleFontSize": 12, "subtitleColor": "#505a5f",
                "limit": WIDTH + 120},
         view={"stroke": None},
     )
-    spec: dict[str, Any] = chart.to_dict()
+
+
+LEGEND_LAYOUT = {"bottom": {"direction": "vertical", "anchor": "start"}}
+"""Several legends (e.g. positions and reference lines) stack one under the other, never side by side, so that a
+chart on a phone is no wider than the phone (a Vega legend setting altair does not know, added to the dict)."""
+
+
+def _finish(chart: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = _config(chart).to_dict()
+    spec.setdefault("config", {}).setdefault("legend", {})["layout"] = LEGEND_LAYOUT
     return spec
+
+
+def configure(chart: Any, title: str, description: str, subtitle: str = "", fit: bool = True) -> dict[str, Any]:
+    """The final spec: fonts, palette, ARIA description, no actions; returned as a plain dict.
+
+    With `fit` (single and layered charts) the chart takes the width of its container (Vega-Lite's
+    `width: "container"`, autosized to fit), so it is as wide as the page on a phone or on paper; files written
+    by `--figures` get `WIDTH` instead (see `file_spec`).
+    """
+    import altair as alt
+
+    heading = alt.TitleParams(text=title, subtitle=subtitle) if subtitle else title
+    chart = chart.properties(title=heading, description=description)
+    if fit:
+        chart = chart.properties(width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    return _finish(chart)
+
+
+def panel_figure(figure_id: str, title: str, charts: list[Any], description: str, data: pd.DataFrame,
+                 marks: dict[str, int], warning: str = "", stacked: bool = False) -> Figure:
+    """Small multiples: each chart (with its own title) a panel that fits its grid cell, and all of them side by
+    side for `--figures` files. The panels share their legends, so only the first shows them."""
+    import altair as alt
+
+    panels = []
+    for number, chart in enumerate(charts):
+        fitted = chart.properties(description=description, width="container",
+                                  autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        panel = _finish(fitted)
+        if number:
+            panel["config"]["legend"]["disable"] = True
+        panels.append(panel)
+    columns = min(3, len(charts))
+    side_by_side = alt.concat(*[c.properties(width=PANEL_WIDTH) for c in charts], columns=columns).properties(
+        title=title, description=description)
+    spec = _finish(side_by_side)
+    return Figure(figure_id, title, spec, description, data, marks, panels=panels, warning=warning, stacked=stacked)
+
+
+def file_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A spec for a file: "container" widths (which need a page) become `WIDTH`, and autosize is left default."""
+    fixed = json.loads(json.dumps(spec))
+    if fixed.get("width") == "container":
+        fixed["width"] = WIDTH - 200
+        fixed.pop("autosize", None)
+    return fixed
 
 
 def expected(**counts: int) -> dict[str, int]:
@@ -142,8 +211,9 @@ def write_figure_files(figures: Iterable[Figure], folder: Path) -> list[Path]:
     rendered: list[tuple[str, bytes]] = []
     with staging_folder(folder) as (staging, keep):
         for figure in figures:
-            svg = vlc.vegalite_to_svg(figure.spec, vl_version=version)
-            png = vlc.vegalite_to_png(figure.spec, vl_version=version, scale=2)
+            spec = file_spec(figure.spec)
+            svg = vlc.vegalite_to_svg(spec, vl_version=version)
+            png = vlc.vegalite_to_png(spec, vl_version=version, scale=2)
             for suffix, payload in ((".svg", svg.encode("utf-8")), (".png", png)):
                 name = f"{figure.id}{suffix}"
                 (staging / name).write_bytes(payload)

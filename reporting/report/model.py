@@ -35,7 +35,17 @@ class Table:
     """Drawn folded (a long table), opened by the reader and always shown in print."""
 
 
-Block = Paragraph | Table | Figure
+@dataclass
+class Collapsible:
+    """Long text (e.g. full metadata as JSON) folded under a summary; not printed."""
+
+    summary: str
+    """What the reader opens."""
+    text: str
+    """Shown as preformatted text."""
+
+
+Block = Paragraph | Table | Figure | Collapsible
 
 
 @dataclass
@@ -58,16 +68,20 @@ class Section:
 
 @dataclass
 class Report:
-    """A whole report: title, caveats shown at the top, sections."""
+    """A whole report: title, main points, the caveats folded into one box, sections."""
 
     title: str
     """Page title and main heading."""
     sections: list[Section]
     """In reading order."""
     caveats: list[str] = field(default_factory=list)
-    """Sentences every reader must see (synthetic data, uncalibrated rates), shown before the contents."""
+    """Sentences every reader must see (synthetic data, uncalibrated rates), in full under Methods."""
     subtitle: str = ""
-    """What the report was made from."""
+    """A line under the title (what the report covers)."""
+    main_points: list[str] = field(default_factory=list)
+    """3-8 sentences at the top, each an estimate with its interval and a judgement."""
+    caveat_summary: list[str] = field(default_factory=list)
+    """The caveats folded into a few short lines, shown in one box under the main points."""
 
     def figures(self) -> list[Figure]:
         """Every figure, in order."""

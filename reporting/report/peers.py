@@ -1,18 +1,20 @@
-"""Peer comparison: each area against the mean of its most similar group (004:270, 004:187).
+"""Peer comparison: each area against the mean of its most similar group.
 
 The forest plots of the estimates already show each area's peer mean; this section gives the table: the
 area's estimate, the peer mean, the difference with its interval, the flag (significantly better, worse, or
 not different) and the area's rank in its group. Keeping pace (the area's change against its group's) is shown
-when the output has it.
+when the output has it. One table per indicator, captioned once.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from reporting.labels import Labeller, rows_of, scale
+from reporting.labels import Labeller, indicator_code, survey_key, survey_name
+from reporting.numbers import rows_of, scale
 from reporting.publication import require_columns
 from reporting.report.figures import slug
+from reporting.report.inputs import Inputs
 from reporting.report.model import Paragraph, Section, Table
 from reporting.results import Result
 
@@ -24,13 +26,12 @@ def _points(value: object) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):.1f}"  # type: ignore[call-overload,arg-type]
 
 
-def peer_table(table: pd.DataFrame, labeller: Labeller) -> Table:
-    """Area against peer mean, per indicator."""
+def peer_table(table: pd.DataFrame, indicator: str, labeller: Labeller) -> Table:
+    """Area against peer mean, for one indicator."""
     rows = []
+    f = scale(indicator)
     for r in rows_of(table):
-        f = scale(str(r.indicator))
         row = {
-            "Indicator": labeller.title(str(r.indicator)),
             "Area": labeller.area(r.domain, r.domain_value),
             "Group": str(r.group),
             "Estimate": _points(f * r.estimate),
@@ -44,17 +45,33 @@ def peer_table(table: pd.DataFrame, labeller: Labeller) -> Table:
             row["Keeping pace"] = str(getattr(r, "pace_flag", ""))
         rows.append(row)
     shown = pd.DataFrame(rows)
-    return Table(shown, "Areas against their peer-group mean", numeric=("Estimate", "Peer mean",
-                                                                      "Difference (points)", "Rank"))
+    return Table(shown, f"{indicator_code(indicator)}: each area against its peer-group mean",
+                 numeric=("Estimate", "Peer mean", "Difference (points)", "Rank"), collapsed=len(shown) > 30)
 
 
-def peer_sections(result: Result, labeller: Labeller, index: int) -> list[Section]:
-    """The peer section of one `peers` output."""
+def one_peers_result(result: Result, labeller: Labeller, index: int) -> list[Section]:
+    """The peer section of one `peers` output: a table per indicator."""
     require_columns(result.table, PEER_COLUMNS, str(result.path))
-    section = Section(slug(f"p{index}", "peers"), f"Peers: {result.path.name}")
+    survey = survey_key(result.table, result.metadata)
+    prefix = f"p{index}"
+    heading = (f"{survey_name(survey)}: " if survey else "") + "areas against their peers"
+    section = Section(slug(prefix, "peers"), heading[0].upper() + heading[1:])
     how = result.metadata.get("peer_mean", "the mean of the member areas' estimates")
     section.blocks.append(Paragraph(
         f"Each area against its most similar group; the peer mean is {how}. The difference's interval accounts "
-        "for the area being one of its group's members."))
-    section.blocks.append(peer_table(result.table, labeller))
-    return [section]
+        "for the area being one of its group's members; 'significantly' better or worse means the interval "
+        "excludes zero."))
+    sections = [section]
+    for indicator, rows in result.table.groupby(result.table["indicator"].astype(str), sort=False):
+        sub = Section(slug(prefix, "peers", indicator), labeller.title(str(indicator), survey), level=3)
+        sub.blocks.append(peer_table(rows, str(indicator), labeller))
+        sections.append(sub)
+    return sections
+
+
+def peer_sections(inputs: Inputs) -> list[Section]:
+    """The peers part: every peers result in the order given."""
+    sections: list[Section] = []
+    for index, result in enumerate(inputs.peers):
+        sections += one_peers_result(result, inputs.labeller, index)
+    return sections

@@ -12,8 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from reporting.labels import Labeller, scale
-from reporting.report.figures import OKABE_ITO, WIDTH, Figure, configure, expected, slug
+from reporting.labels import Labeller, indicator_code
+from reporting.numbers import scale
+from reporting.report.figures import OKABE_ITO, Figure, configure, expected, slug
+from reporting.report.words import date_words
 
 
 def series_rows(table: pd.DataFrame, indicator: str, domain: str, value: str) -> pd.DataFrame:
@@ -27,7 +29,7 @@ def series_rows(table: pd.DataFrame, indicator: str, domain: str, value: str) ->
 
 
 def trend_figure(series: pd.DataFrame, indicator: str, domain: str, value: str, labeller: Labeller,
-                 target: dict[str, Any] | None, prefix: str) -> Figure | None:
+                 target: dict[str, Any] | None, prefix: str, survey: str = "") -> Figure | None:
     """Trend of one indicator and area with a CI ribbon, and the trajectory of `target` (a targets-table row)."""
     import altair as alt
 
@@ -53,7 +55,7 @@ def trend_figure(series: pd.DataFrame, indicator: str, domain: str, value: str, 
             base.mark_point(filled=True, color=OKABE_ITO[0], size=40).encode(x=x, y="estimate:Q"),
         ]
     n_latest = 0
-    description = f"{labeller.title(indicator)}, {area}"
+    description = f"{labeller.title(indicator, survey)}, {area}"
     if n_series:
         first, last = data.iloc[0], data.iloc[-1]
         description += (f": {n_series} periods from {first['period']} ({first['estimate']:.1f}) to "
@@ -66,8 +68,9 @@ def trend_figure(series: pd.DataFrame, indicator: str, domain: str, value: str, 
         })
         layers.append(alt.Chart(line).mark_line(strokeDash=[6, 4], color=OKABE_ITO[3], point=False).encode(
             x=x, y=alt.Y("trajectory:Q", title=unit, scale=alt.Scale(zero=False))))
-        description += (f"; the dashed line is the trajectory from {line['trajectory'][0]:.1f} at "
-                        f"{line['date'][0]} to the target {line['trajectory'][1]:.1f} by {line['date'][1]}")
+        description += (f"; the dashed line is the trajectory from {line['trajectory'][0]:.1f} on "
+                        f"{date_words(line['date'][0])} to the target {line['trajectory'][1]:.1f} by "
+                        f"{date_words(line['date'][1])}")
         if not n_series and pd.notna(target.get("latest_estimate")):
             latest = pd.DataFrame({
                 "date": [str(target["latest_date"])[:10]],
@@ -84,11 +87,11 @@ def trend_figure(series: pd.DataFrame, indicator: str, domain: str, value: str, 
             description += f"; status: {target['status']}"
     if not layers:
         return None
-    chart = alt.layer(*layers).properties(width=WIDTH - 60, height=240)
-    title = f"{indicator}, {area}: trend" + (" against the target trajectory" if target else "")
+    chart = alt.layer(*layers).properties(height=240)
+    title = f"{indicator_code(indicator)}, {area}: trend" + (" against the target trajectory" if target else "")
     marks = expected(area=1 if n_series else 0, line=(1 if n_series else 0) + (target is not None),
                      point=n_series + n_latest, rule=n_latest)
     plotted = data if n_series else pd.DataFrame(columns=["period", "date", "estimate", "lower", "upper"])
     return Figure(slug(prefix, "trend", indicator, domain, value), title, configure(chart, title, description + ".",
-                                                                               labeller.titles.get(indicator, "")),
+                                                                               labeller.wording(indicator, survey)),
                   description + ".", plotted, marks)

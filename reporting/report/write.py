@@ -29,14 +29,19 @@ def write_report(paths: Sequence[Path], out: Path, options: ReportOptions | None
         raise ReportInputError(f"--out {out}: a report is an HTML file; give a name ending in .html.")
     if figures is not None and figures.exists() and not figures.is_dir():
         raise ReportInputError(f"--figures {figures}: is a file; give a folder.")
-    check_outputs([out], list(paths))
+    check_outputs([out], [*paths, options.labels])
     checks_done()
     report = make_report(paths, options)
-    report.caveats[:0] = [edited_caveat(entry) for entry in edited_inputs()]
+    edited = [edited_caveat(entry) for entry in edited_inputs()]
+    report.caveats[:0] = edited
+    report.caveat_summary[:0] = edited  # in full at the top: a reader must not miss it in the folded box
     page = render(report)
     parameters = {"results": [str(p) for p in paths], "title": options.title, "indicators": list(options.indicators),
-                  "national_label": options.national_label, "figures": str(figures) if figures else None}
-    meta = provenance("report", parameters, paths) | {
+                  "national_label": options.national_label, "figures": str(figures) if figures else None,
+                  "areas": list(options.areas), "labels": str(options.labels) if options.labels else None}
+    inputs = [*paths, options.labels] if options.labels else list(paths)
+    meta = provenance("report", parameters, inputs) | {
+        "main_points": report.main_points,
         "sections": [s.title for s in report.sections],
         "figures": {f.id: {"title": f.title, "marks": f.marks} for f in report.figures()},
         "caveats": report.caveats,
@@ -55,9 +60,10 @@ def write_report(paths: Sequence[Path], out: Path, options: ReportOptions | None
 
 @takes_trust_edited
 def report_command(*, results: list[Path], out: Path, title: str, indicator: list[str], national_label: str | None,
-                   figures: Path | None) -> dict[str, Any]:
+                   figures: Path | None, area: Sequence[str] = (), labels: Path | None = None) -> dict[str, Any]:
     """`safer report`: the options as the command line names them; returns the report's metadata."""
-    options = ReportOptions(title=title, indicators=tuple(indicator), national_label=national_label)
+    options = ReportOptions(title=title, indicators=tuple(indicator), national_label=national_label,
+                            areas=tuple(area), labels=labels)
     return write_report(results, out, options, figures)
 
 

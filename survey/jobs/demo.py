@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from safer_io.outputs import Written, atomic_path, recording_outputs, write_json_atomic
+from safer_io.outputs import Written, atomic_path, recording_outputs, write_json_atomic, write_tables_book
 from safer_io.progress import SILENT, Tracker
 from safer_io.provenance import provenance
 from survey.design import DesignSpec, make_design
@@ -184,11 +184,31 @@ def summary_markdown(result: DemoResult, extra_sections: Sequence[tuple[str, pd.
     return "\n".join(lines) + "\n"
 
 
+WORKBOOK_TITLE = "safer demo: synthetic surveys, estimates against known truth (SYNTHETIC DATA)"
+WORKBOOK_SHEETS = {
+    "summary": ("Summary", "How often the 95% intervals cover the true value, by survey and level"),
+    "national": ("National", "National estimates beside the true values and the unweighted estimates (per cent)"),
+    "bcs_vs_truth": ("BCS vs truth", "British Crime Survey (synthetic): every estimate beside its true value"),
+    "place_vs_truth": ("Place vs truth", "Place Survey (synthetic): every estimate beside its true value"),
+    "reoffending_projection": ("Re-offending projection", "Baseline re-offending projection (synthetic cohort)"),
+}
+"""The demo's tables -> (sheet name, title) in its workbook."""
+
+
+def workbook_tables(sheets: dict[str, pd.DataFrame]) -> dict[str, tuple[str, pd.DataFrame]]:
+    """The demo's tables as the workbook shows them: sheet name -> (title, table)."""
+    shown = {}
+    for key, table in sheets.items():
+        name, title = WORKBOOK_SHEETS.get(key, (key, key.replace("_", " ")))
+        shown[name] = (title, table)
+    return shown
+
+
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """An XLSX workbook with one sheet per table (sheet names cut to Excel's 31 characters)."""
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, table in sheets.items():
-            table.to_excel(writer, sheet_name=name[:31], index=False)
+    """The demo's workbook, laid out as published spreadsheets are (cover, contents, notes, a titled sheet per
+    table), by the writer `reporting` registers with the foundation."""
+    write_tables_book(path, WORKBOOK_TITLE, workbook_tables(sheets), source="the bundled synthetic surveys and "
+                      "cohort (data/examples)", cover_notes=[NONRESPONSE_NOTE])
 
 
 @dataclass(frozen=True)

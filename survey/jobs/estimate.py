@@ -317,8 +317,9 @@ def _estimate_file(
 def output_labels(questionnaire: str | Path | None, by: Sequence[str]) -> dict[str, Any]:
     """Indicator titles and the names of the `--by` codes, from the questionnaire, for reports and workbooks.
 
-    Returns `{"indicator_titles": {id: title}, "labels": {column: {code: name}}}` (empty without a
-    questionnaire), the metadata keys of the report contract (`docs/report.md`).
+    Returns `{"indicator_titles": {id: title}, "indicator_polarity": {id: "higher_is_better" or
+    "lower_is_better"}, "labels": {column: {code: name}}}` (empty without a questionnaire), the metadata keys of
+    the report contract (`docs/report.md`): the report colours an area better or worse by the polarity.
     """
     if questionnaire is None:
         return {}
@@ -328,4 +329,5 @@ def output_labels(questionnaire: str | Path | None, by: Sequence[str]) -> dict[s
     items = {item.id: item for item in q.items}
     labels = {column: {str(code): name for code, name in items[column].codes.items()}
               for column in by if column in items and items[column].codes}
-    return {"indicator_titles": {ind.id: ind.title for ind in q.indicators}, "labels": labels}
+    return {"indicator_titles": {ind.id: ind.title for ind in q.indicators},
+            "indicator_polarity": {ind.id: ind.polarity for ind in q.indicators}, "labels": labels}

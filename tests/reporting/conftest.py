@@ -139,11 +139,11 @@ def sweep_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.fixture
-def contract_files(tmp_path: Path) -> dict[str, Path]:
-    """Every contract table written as a result with its sidecar, by kind."""
+def write_contract_files(tmp_path: Path) -> dict[str, Path]:
+    """Every contract table written as a result with its sidecar, by kind, into `tmp_path`."""
     labels = {"labels": {"la": NAMES}, "indicator_titles": {"NI17": "Perceptions of anti-social behaviour",
-                                                             "PSA23_3": "Confidence in local agencies"}}
+                                                             "PSA23_3": "Confidence in local agencies"},
+              "indicator_polarity": {"NI17": "lower_is_better", "PSA23_3": "higher_is_better"}}
     projection, success, costs = projection_tables()
     return {
         "estimate": write_result(tmp_path / "rolling.csv", rolling_estimates(), "estimate", min_base=200, **labels),
@@ -159,3 +159,9 @@ def contract_files(tmp_path: Path) -> dict[str, Path]:
         "costs": write_result(tmp_path / "costs.csv", costs, "simulate project", content="costs"),
         "sweep": write_result(tmp_path / "sweep.csv", sweep_table(), "simulate sweep"),
     }
+
+
+@pytest.fixture
+def contract_files(tmp_path: Path) -> dict[str, Path]:
+    """Every contract table written as a result with its sidecar, by kind."""
+    return write_contract_files(tmp_path)

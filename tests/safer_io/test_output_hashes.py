@@ -133,9 +133,13 @@ def test_an_edited_copy_without_its_sidecar_is_refused(tmp_path, suffix):
     else:
         from openpyxl import load_workbook
 
+        from reporting.workbook import COVER, CONTENTS, HEADER_ROW, NOTES
+
         book = load_workbook(out)
-        sheet = book[book.sheetnames[0]]
-        sheet.cell(row=2, column=6).value = 0.99
+        sheet = book[next(n for n in book.sheetnames if n not in (COVER, CONTENTS, NOTES))]
+        headers = [c.value for c in sheet[HEADER_ROW]]
+        estimate = next(j for j, h in enumerate(headers, start=1) if str(h).startswith("Estimate"))
+        sheet.cell(row=HEADER_ROW + 1, column=estimate).value = 0.99
         book.save(out)
     with pytest.raises(ReportInputError, match="has changed since safer wrote it"):
         load_result(out)

@@ -100,15 +100,18 @@ def test_change_finds_the_true_changes_and_not_the_others(tmp_path: Path, runner
 def test_publication_and_workbook_forms(crime_files: dict[str, Path], tmp_path: Path, runner: CliRunner) -> None:
     from openpyxl import load_workbook
 
+    from reporting.workbook import HEADER_ROW
+
     out = tmp_path / "change.xlsx"
     run(runner, ["crime", "change", str(crime_files["counts"]), "--indicator", "PSA23_1", "--indicator", "PSA23_2",
                  "--format", "publication", "--area", "E001", "--out", str(out)])
     book = load_workbook(out)
-    assert {"notes"} < set(book.sheetnames), book.sheetnames
-    sheet = book[book.sheetnames[0]]
-    header = [c.value for c in sheet[1]]
+    assert {"Cover", "Contents", "Notes"} < set(book.sheetnames), book.sheetnames
+    sheet = book[book.sheetnames[-1]]
+    assert sheet["A1"].value == "Recorded crime: change", "the title is in A1 (the spreadsheet guidance)"
+    header = [c.value for c in sheet[HEADER_ROW]]
     assert "Change (%), interval" in header and "p (plain Poisson)" in header, header
-    assert all(row[1] == "E001" for row in sheet.iter_rows(min_row=2, values_only=True))
+    assert all(row[1] == "E001" for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True))
     long = tmp_path / "peers.parquet"
     run(runner, ["crime", "peers", str(crime_files["counts"]), "--population", str(crime_files["population"]),
                  "--groups", str(crime_files["groups"]), "--benchmark", "quantile:0.75", "--out", str(long)])

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app, bundled_jobs_dir
+from reporting.workbook import HEADER_ROW
 
 SOFFICE = shutil.which("soffice")
 if SOFFICE is None:
@@ -36,8 +37,13 @@ def sheets_as_displayed(workbook: Path, tmp_path: Path) -> dict[str, pd.DataFram
          "--convert-to", CSV_FILTER, "--outdir", str(out), str(workbook)],
         capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
-    sheets = {p.stem.removeprefix(f"{workbook.stem}-"): pd.read_csv(p, dtype=str, keep_default_na=False)
-              for p in out.glob("*.csv")}
+    sheets = {}
+    for p in out.glob("*.csv"):
+        name = p.stem.removeprefix(f"{workbook.stem}-")
+        if name == "Cover":
+            sheets[name] = pd.read_csv(p, dtype=str, keep_default_na=False, header=None)
+        else:  # title in A1, a description in A2, the table's header in row 3
+            sheets[name] = pd.read_csv(p, dtype=str, keep_default_na=False, skiprows=HEADER_ROW - 1)
     assert sheets, f"LibreOffice wrote no sheet: {done.stdout} {done.stderr}"
     return sheets
 
@@ -49,13 +55,13 @@ def test_estimate_workbook_shows_percentages_and_counts_in_libreoffice(runner: C
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
     shown = sheets_as_displayed(out, tmp_path)
-    assert set(shown) == {"NI17", "NI42", "notes"}
-    stored = pd.read_excel(out, sheet_name="NI17")
+    assert set(shown) == {"Cover", "Contents", "Notes", "NI17", "NI42"}
+    stored = pd.read_excel(out, sheet_name="NI17", skiprows=HEADER_ROW - 1)
     sheet = shown["NI17"]
     for (_, raw), (_, cells) in zip(stored.iterrows(), sheet.iterrows(), strict=True):
-        assert cells["estimate"] == f"{100 * raw['estimate']:.1f}%", (raw["estimate"], cells["estimate"])
-        assert cells["n_unweighted"] == f"{int(raw['n_unweighted']):,}"
-    assert "definition NI17" in set(shown["notes"]["key"])
+        assert cells["Estimate (%)"] == f"{100 * raw['Estimate (%)']:.1f}%", (raw["Estimate (%)"], cells)
+        assert cells["Unweighted base"] == f"{int(raw['Unweighted base']):,}"
+    assert "Definition NI 17" in set(shown["Notes"]["Note"])
 
 
 def test_publication_workbook_opens_in_libreoffice(tmp_path: Path) -> None:
@@ -64,7 +70,16 @@ def test_publication_workbook_opens_in_libreoffice(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     workbook = tmp_path / "job" / "ni_tables.xlsx"
     shown = sheets_as_displayed(workbook, tmp_path)
-    assert {"NI17", "NI21", "NI27", "NI41", "NI42", "notes"} == set(shown)
+    assert {"Cover", "Contents", "Notes", "NI17", "NI21", "NI27", "NI41", "NI42"} == set(shown)
     first = shown["NI17"].iloc[0]
-    stored = pd.read_excel(workbook, sheet_name="NI17").iloc[0]
-    assert first["value"] == f"{stored['value']:.1f}" and first["published"] == stored["published"]
+    stored = pd.read_excel(workbook, sheet_name="NI17", skiprows=HEADER_ROW - 1).iloc[0]
+    assert first["Estimate (%)"] == f"{stored['Estimate (%)']:.1f}" and first["As published"] == stored["As published"]
+    assert first["Area type"] == "All areas" and shown["NI17"].iloc[1]["Area type"] == "local authority"
+
+
+def test_demo_workbook_follows_the_same_layout(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    shown = sheets_as_displayed(tmp_path / "demo" / "demo_tables.xlsx", tmp_path)
+    assert {"Cover", "Contents", "Notes", "Summary", "National", "BCS vs truth", "Place vs truth"} <= set(shown)
+    assert "Estimate (%)" in shown["National"].columns

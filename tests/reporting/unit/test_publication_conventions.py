@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from reporting.labels import Labeller, published
+from reporting.labels import Labeller
+from reporting.numbers import published
 from reporting.publication import publication_table
 
 
@@ -24,7 +25,8 @@ def test_the_annex_figure_reads_as_published() -> None:
 def test_percentages_half_widths_names_and_titles() -> None:
     meta = {"labels": {"pfa": {"21": "Lancashire"}}, "indicator_titles": {"PSA23_4": "High perceived ASB"}}
     row = publication_table(long_table(), meta).iloc[0]
-    assert row["area"] == "Lancashire" and row["area_type"] == "pfa" and row["title"] == "High perceived ASB"
+    assert row["area"] == "Lancashire" and row["area_type"] == "police force area"
+    assert row["title"] == "High perceived ASB"
     assert (row["value"], row["half_width"], row["ci_lower"], row["ci_upper"]) == (17.5, 0.6, 16.9, 18.1)
     assert (row["base"], row["effective_base"], row["unit"]) == (1012, 337, "%")
     assert isinstance(row["value"], float), "numbers stay numbers"
@@ -75,11 +77,12 @@ def test_a_publication_workbook_keeps_percentages_as_numbers(tmp_path: object) -
 
     import openpyxl
 
+    from reporting.workbook import HEADER_ROW
     from safer_io.outputs import write_output
 
     out = Path(str(tmp_path)) / "pub.xlsx"
     write_output(publication_table(long_table(), {}), out, {"command": "estimate", "content": "publication"})
     ws = openpyxl.load_workbook(out)["PSA23_4"]
-    header = [c.value for c in ws[1]]
-    value = ws.cell(row=2, column=header.index("value") + 1)
+    header = [c.value for c in ws[HEADER_ROW]]
+    value = ws.cell(row=HEADER_ROW + 1, column=header.index("Estimate (%)") + 1)
     assert value.value == 17.5 and value.number_format == "0.0", "17.5 per cent, not 1750%"

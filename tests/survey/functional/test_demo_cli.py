@@ -40,7 +40,7 @@ def test_demo_weights_estimates_and_compares_with_truth(tmp_path: Path, runner: 
     national = bcs[bcs["domain"] == "all"].set_index("indicator")
     assert abs(national.loc["PSA23_4", "estimate"] - 0.175) < 0.02
     sheets = pd.read_excel(out / "demo_tables.xlsx", sheet_name=None)
-    assert {"summary", "national", "bcs_vs_truth", "place_vs_truth"} <= set(sheets)
+    assert {"Cover", "Contents", "Notes", "Summary", "National", "BCS vs truth", "Place vs truth"} <= set(sheets)
     summary = (out / "summary.md").read_text()
     assert "SYNTHETIC" in summary and "cover the true value" in summary
     meta = json.loads((out / "demo.meta.json").read_text())
