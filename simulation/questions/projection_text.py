@@ -68,8 +68,9 @@ def published_fit_table(check: pd.DataFrame) -> TextTable:
                       ["cohort", "year", "measure", "simulated (95% CI)", "published", "difference"])
     for r in check.itertuples(index=False):
         digits = 2 if r.measure == "serious_per_100" else 1
-        interval = (f"({r.ci_lower:.{digits}f} to {r.ci_upper:.{digits}f})"
-                    if math.isfinite(r.ci_lower) and math.isfinite(r.ci_upper) else "(no interval)")
+        lower, upper = float(r.ci_lower), float(r.ci_upper)  # type: ignore[arg-type]
+        interval = (f"({lower:.{digits}f} to {upper:.{digits}f})" if math.isfinite(lower) and math.isfinite(upper)
+                    else "(no interval)")
         table.rows.append([str(r.cohort), str(r.year), str(r.measure), f"{r.mean:.{digits}f} {interval}",
                            f"{r.figure:.{digits}f}", f"{r.difference_from_figure_percent:+.1f}%"])
     return table

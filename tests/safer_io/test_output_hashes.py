@@ -133,7 +133,7 @@ def test_an_edited_copy_without_its_sidecar_is_refused(tmp_path, suffix):
     else:
         from openpyxl import load_workbook
 
-        from reporting.workbook import COVER, CONTENTS, HEADER_ROW, NOTES
+        from reporting.workbook import CONTENTS, COVER, HEADER_ROW, NOTES
 
         book = load_workbook(out)
         sheet = book[next(n for n in book.sheetnames if n not in (COVER, CONTENTS, NOTES))]
