@@ -8,27 +8,23 @@ so a failed run never leaves a half-written output.
 from __future__ import annotations
 
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
-from rich.markup import escape
 
-from recorded_crime.jobs import commands as crime_commands
 from reporting.console import crime as crime_console
 from reporting.console import jobs as jobs_console
 from reporting.console import simulation as simulation_console
 from reporting.console import survey as survey_console
-from reporting.console import terminal
-from reporting.console.help import PlainHelpGroup, readable_metavars
+from reporting.console.failures import CommandGuard, SaferGroup, request_debug
+from reporting.console.help import readable_metavars
+from reporting.console.option_groups import gathered, option_group, with_options
 from reporting.console.terminal import (
     BOOTSTRAP_PROGRESS,
     CHECK_PROGRESS,
     SIMULATION_PROGRESS,
     console,
-    err_console,
     print_bindings,
 )
 from reporting.errors import ReportInputError
@@ -39,21 +35,6 @@ from safer_io.verification import TRUST_EDITED_HELP
 from simulation.errors import SimulationInputError
 from simulation.jobs.options import DEFAULT_COHORT_SIZE
 from survey.errors import SurveyInputError
-
-
-class SaferGroup(PlainHelpGroup):
-    """The command groups of `safer`: `--debug` is accepted anywhere on the line, before or after the command."""
-
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
-        if ctx.parent is None:  # a new command line: forget the last one's flag (tests run many in one process)
-            _state["debug"] = False
-        if "--debug" in args:
-            cut = args.index("--") if "--" in args else len(args)
-            if "--debug" in args[:cut]:
-                _state["debug"] = True
-                args = [a for a in args[:cut] if a != "--debug"] + args[cut:]
-        return super().parse_args(ctx, args)
-
 
 app = typer.Typer(
     name="safer",
@@ -75,12 +56,8 @@ app.add_typer(synth_app, name="synth")
 app.add_typer(check_app, name="check")
 app.add_typer(simulate_app, name="simulate")
 
-_state: dict[str, bool] = {"debug": False}
-
-INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError, OutputError, InputFileError,
-                                            ReportInputError)
-DEBUG_HINT = "(run with --debug to see the traceback)"
-T = TypeVar("T")
+guarded = CommandGuard((SurveyInputError, SimulationInputError, OutputError, InputFileError, ReportInputError))
+"""Runs a command's body: bad input is one paragraph and exit code 2, a fault of safer exit code 1."""
 
 
 def _show_version(value: bool) -> None:
@@ -97,48 +74,72 @@ def main(
                                       help="Print the version of safer and exit."),
 ) -> None:
     """Community-safety performance statistics for England and Wales."""
-    _state["debug"] = _state["debug"] or debug
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    if _state["debug"]:
-        traceback.print_exc()
-    message, hint = terminal.plain_numbers(message), "" if _state["debug"] else f" {DEBUG_HINT}"
-    err_console.print(f"[bold red]error:[/] {escape(message)}{hint}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=code)
-
-
-def guarded(action: Callable[[], T]) -> T:
-    """Run a command body; turn bad input into a one-paragraph message and exit code 2.
-
-    A file-system failure outside the output plumbing (a missing or unreadable input) is bad input too. Anything
-    else is a fault in `safer` itself: one paragraph and exit code 1, never a traceback unless `--debug`. Ctrl-C
-    and SIGTERM end it cleanly, saying what was kept (`terminal.interrupts_reported`).
-    """
-    try:
-        with terminal.interrupts_reported():
-            return action()
-    except INPUT_ERRORS as exc:
-        raise _fail(str(exc), 2) from None
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        raise _fail(f"{where}{exc.strerror or exc}.", 2) from None
-    except (typer.Exit, typer.Abort, typer.TyperException):
-        raise
-    except Exception as exc:  # the last line of defence against a leaked traceback
-        raise _fail(f"internal error in safer ({type(exc).__name__}: {exc}); please report it with the command "
-                    "that caused it.", 1) from None
+    request_debug(debug)
 
 
 # ---- survey commands ---------------------------------------------------------------------------------------
-# Each command hands its options, by the same names, to its job in `survey.jobs`, `simulation.jobs` or `reporting`
-# (imported inside it, so `safer --help` stays quick), then prints what it made (`reporting.console`).
+# Each command hands its options, by the same names, to its job in `survey.jobs`, `simulation.jobs`,
+# `recorded_crime.jobs` or `reporting` (imported inside it, so `safer --help` stays quick), then prints what it made
+# (`reporting.console`). Options that several commands share are declared once, in an option group (a function
+# whose parameters are the options), and spliced into each command by `@with_options`; the command takes them in
+# `**options` and hands them on with its own, by name (`gathered(locals())`).
 
-# Options every survey command that reads a questionnaire's items takes, spelled the same everywhere.
 QUESTIONNAIRE_HELP = "Questionnaire: a bundled name (bcs, place) or a YAML path."
-MAP_HELP = "Bind an item to a column, ITEM=COLUMN (repeatable); overrides the mapping file and names."
-MAPPING_HELP = "Mapping YAML: item -> column, with optional recode and missing codes (see `safer questionnaire map`)."
-IGNORE_LABELS_HELP = "Go on when the file's value labels contradict the questionnaire (recorded in the output)."
+QUESTIONNAIRE = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP)
+
+
+@option_group("Items and columns")
+def item_binding(
+    map_items: list[str] = typer.Option([], "--map", help="Bind an item to a column, ITEM=COLUMN (repeatable); "
+                                        "overrides the mapping file and names."),
+    mapping: Path | None = typer.Option(None, "--mapping", help="Mapping YAML: item -> column, with optional recode "
+                                        "and missing codes (see `safer questionnaire map`)."),
+    ignore_labels: bool = typer.Option(False, "--ignore-labels", help="Go on when the file's value labels "
+                                       "contradict the questionnaire (recorded in the output)."),
+) -> None:
+    """How the columns of a data file are bound to the questionnaire's items."""
+
+
+@option_group("Survey design")
+def survey_design(
+    weight: str | None = typer.Option(None, help="Weight column (default: weights of 1, or a weighted file's)."),
+    strata: str | None = typer.Option(None, help="Stratum column."),
+    psu: str | None = typer.Option(None, help="Primary sampling unit (cluster) column."),
+    fpc: str | None = typer.Option(None, help="FPC column: population PSU counts, or sampling fractions."),
+    design: Path | None = typer.Option(None, "--design", help="Design YAML (weight, strata, psu, fpc, lonely_psu)."),
+    lonely_psu: str = typer.Option("fail", help="Single-PSU strata: fail, adjust, average, certainty, remove."),
+    override_design: bool = typer.Option(False, "--override-design", help="Use design flags contradicting a "
+                                         "weighted file's (recorded)."),
+    df_rule: str = typer.Option("domain", "--df", help="Degrees of freedom: domain (R's subset rule) or design (the "
+                                "whole's)."),
+    source_col: str | None = typer.Option(None, "--source-col", help="Column added to say which file a row came "
+                                          "from (default source_file when several files are given); values are the "
+                                          "file names."),
+) -> None:
+    """The sampling design of the data files (several files are stacked, each keeping its own)."""
+
+
+@option_group("What to estimate")
+def what_to_estimate(
+    indicator: list[str] = typer.Option([], "--indicator", help="Indicator id to estimate (repeatable)."),
+    all_indicators: bool = typer.Option(False, "--all-indicators", help="Estimate every indicator."),
+    mean: list[str] = typer.Option([], "--mean", help="Weighted mean of a numeric column (repeatable)."),
+    proportion: list[str] = typer.Option([], "--proportion", help="Proportion VAR=VALUE (repeatable)."),
+    missing: list[str] = typer.Option([], "--missing", help="Codes of a column that are not answers, "
+                                      "VAR=CODE[,CODE] (repeatable)."),
+) -> None:
+    """The questionnaire's indicators, or means and proportions of columns."""
+
+
+@option_group("Intervals and small bases")
+def intervals_and_bases(
+    level: float = typer.Option(0.95, help="Confidence level."),
+    min_base: int = typer.Option(50, "--min-base", min=0, help="Publication threshold: estimates on fewer "
+                                 "respondents are flagged low_base (and blanked unless --no-suppress)."),
+    suppress: bool = typer.Option(True, "--suppress/--no-suppress", help="Blank estimates below --min-base (the "
+                                  "default); --no-suppress keeps them, for internal analysis only."),
+) -> None:
+    """How sure an interval is, and which estimates are too thinly based to publish."""
 
 
 @questionnaire_app.command("list")
@@ -172,20 +173,19 @@ def questionnaire_map(
 
 
 @app.command("validate")
+@with_options(item_binding)
 def validate_command(
     data: Path = typer.Argument(..., help="Survey data file: .csv, .parquet, .sav or .dta."),  # noqa: B008
     questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=QUESTIONNAIRE_HELP),
-    map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
-    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
-    ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
     max_listed: int = typer.Option(20, "--max-listed", min=0, help="List at most this many problems per column and "
                                    "rule (0 = list all)."),
+    **options: Any,
 ) -> None:
     """Check a data file against a questionnaire; list every problem (row, column, value, rule).
 
     Exits 0 when the file is clean and 2 otherwise. The input file is only read.
     """
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.validate import validate_command as validate_job
 
     def body() -> int:
@@ -197,37 +197,13 @@ def validate_command(
         raise typer.Exit(code=2)
 
 
-# Options shared by the survey commands that read data files (defined once; Typer reads them as defaults).
+# Options of the survey commands that read data files, each declared once (Typer reads them as defaults).
 DATA_FILES = typer.Argument(..., help="Survey file(s): .csv, .parquet, .sav (SPSS) or .dta (Stata). Several "
                             "files are stacked, each with its own design (strata kept apart).")
-QUESTIONNAIRE = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP)
-MAP = typer.Option([], "--map", help=MAP_HELP)
-MAPPING = typer.Option(None, "--mapping", help=MAPPING_HELP)
-IGNORE_LABELS = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP)
 TRUST_EDITED = typer.Option(False, "--trust-edited", help=TRUST_EDITED_HELP)
-INDICATOR = typer.Option([], "--indicator", help="Indicator id to estimate (repeatable).")
-ALL_INDICATORS = typer.Option(False, "--all-indicators", help="Estimate every indicator.")
-MEAN = typer.Option([], "--mean", help="Weighted mean of a numeric column (repeatable).")
-PROPORTION = typer.Option([], "--proportion", help="Proportion VAR=VALUE (repeatable).")
-MISSING = typer.Option([], "--missing", help="Codes of a column that are not answers, VAR=CODE[,CODE] (repeatable).")
-OVERRIDE = typer.Option(False, "--override-design", help="Use design flags contradicting a weighted file's (recorded).")
-DF = typer.Option("domain", "--df", help="Degrees of freedom: domain (R's subset rule) or design (the whole's).")
-WEIGHT = typer.Option(None, help="Weight column (default: weights of 1, or a weighted file's).")
-STRATA = typer.Option(None, help="Stratum column.")
-PSU = typer.Option(None, help="Primary sampling unit (cluster) column.")
-FPC = typer.Option(None, help="FPC column: population PSU counts, or sampling fractions.")
-DESIGN = typer.Option(None, "--design", help="Design YAML (weight, strata, psu, fpc, lonely_psu).")
-LONELY_PSU = typer.Option("fail", help="Single-PSU strata: fail, adjust, average, certainty, remove.")
 BY = typer.Option([], "--by", help="Domain column; each gives its own domains (repeatable).")
 CI = typer.Option("logit", help="Proportion CI: logit, wald, wilson, korn-graubard (Korn-Graubard is used wherever "
                   "an estimate is 0 or 1).")
-LEVEL = typer.Option(0.95, help="Confidence level.")
-MIN_BASE = typer.Option(50, "--min-base", min=0, help="Publication threshold: estimates on fewer respondents are "
-                        "flagged low_base (and blanked unless --no-suppress).")
-SUPPRESS = typer.Option(True, "--suppress/--no-suppress", help="Blank estimates below --min-base (the default); "
-                        "--no-suppress keeps them, for internal analysis only.")
-SOURCE_COL = typer.Option(None, "--source-col", help="Column added to say which file a row came from "
-                          "(default source_file when several files are given); values are the file names.")
 DATE_COL = typer.Option(None, "--date-col", help="Interview date column (YYYY-MM-DD or DD/MM/YYYY).")
 BETWEEN = typer.Option(None, "--between", help="Compare two levels of a column: COL=BASE,CURRENT (e.g. "
                        "survey_year=2008-09,2009-10, or source_file=FILE_A,FILE_B).")
@@ -250,32 +226,16 @@ def _write_judged(command: str, judged: tuple[Any, dict[str, Any]], out: Path, l
 
 
 @app.command("estimate")
+@with_options(what_to_estimate, item_binding, survey_design, intervals_and_bases)
 def estimate_command(
     data: list[Path] = DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
     questionnaire: str | None = QUESTIONNAIRE,
-    indicator: list[str] = INDICATOR,
-    all_indicators: bool = ALL_INDICATORS,
-    mean: list[str] = MEAN,
-    proportion: list[str] = PROPORTION,
     total: list[str] = typer.Option([], "--total", help="Weighted total of a column, as R svytotal (repeatable)."),
     ratio: list[str] = typer.Option([], "--ratio", help="Ratio NUM/DEN of two columns' totals, as R svyratio."),
     quantile: list[str] = typer.Option([], "--quantile", help="Quantile VAR=Q (Woodruff interval, as R svyquantile)."),
-    map_items: list[str] = MAP,
-    mapping: Path | None = MAPPING,
-    ignore_labels: bool = IGNORE_LABELS,
-    weight: str | None = WEIGHT,
-    strata: str | None = STRATA,
-    psu: str | None = PSU,
-    fpc: str | None = FPC,
-    design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
     by: list[str] = BY,
     ci: str = CI,
-    level: float = LEVEL,
-    min_base: int = MIN_BASE,
-    suppress: bool = SUPPRESS,
-    source_col: str | None = SOURCE_COL,
     date_col: str | None = DATE_COL,
     window: list[str] = typer.Option([], "--window", help="Estimate for respondents interviewed START:END "
                                      "(e.g. 2007-10:2008-03; repeatable), a domain of the full design."),
@@ -284,6 +244,7 @@ def estimate_command(
     table_layout: str = typer.Option("long", "--format", help="long: one row per estimate, proportions in 0-1 "
                                      "(for machines and `safer report`); publication: titles, area names, "
                                      "percentages to one decimal and '+/- half-width' in points."),
+    **options: Any,
 ) -> None:
     """Estimate indicators, means, proportions, totals, ratios and quantiles with design-based SEs and intervals.
 
@@ -291,12 +252,13 @@ def estimate_command(
     figures each quarter with `--rolling 12m --every quarter`), each period a domain of the full design.
     Several files are stacked, each keeping its own design.
     """
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.tables import estimate_command as estimate_job
     guarded(lambda: _write_judged("estimate", estimate_job(**given), out, table_layout))
 
 
 @app.command("change")
+@with_options(what_to_estimate, item_binding, survey_design, intervals_and_bases)
 def change_command(
     data: list[Path] = typer.Argument(None, help="Survey file(s); several are stacked, each with its own design. "
                                       "Not used with --tables."),
@@ -314,35 +276,20 @@ def change_command(
     table_level: float = typer.Option(0.95, "--table-level", help="Level of the tables' intervals, when SEs "
                                       "come from CI half-widths."),
     questionnaire: str | None = QUESTIONNAIRE,
-    indicator: list[str] = INDICATOR,
-    all_indicators: bool = ALL_INDICATORS,
-    mean: list[str] = MEAN,
-    proportion: list[str] = PROPORTION,
-    map_items: list[str] = MAP,
-    mapping: Path | None = MAPPING,
-    ignore_labels: bool = IGNORE_LABELS,
-    weight: str | None = WEIGHT,
-    strata: str | None = STRATA,
-    psu: str | None = PSU,
-    fpc: str | None = FPC,
-    design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
     by: list[str] = BY,
-    level: float = LEVEL,
-    min_base: int = MIN_BASE,
-    suppress: bool = SUPPRESS,
-    source_col: str | None = SOURCE_COL,
     table_layout: str = LAYOUT,
     trust_edited: bool = TRUST_EDITED,
+    **options: Any,
 ) -> None:
     """Is the change real? Difference between two periods, its SE from the full design, significance,
     direction by the indicator's polarity, and the Annex's minimum movement."""
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.tables import change_command as change_job
     guarded(lambda: _write_judged("change", change_job(**given), out, table_layout))
 
 
 @app.command("peers")
+@with_options(what_to_estimate, item_binding, survey_design, intervals_and_bases)
 def peers_command(
     data: list[Path] = DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
@@ -355,34 +302,19 @@ def peers_command(
     current_window: str | None = CURRENT_WINDOW,
     date_col: str | None = DATE_COL,
     questionnaire: str | None = QUESTIONNAIRE,
-    indicator: list[str] = INDICATOR,
-    all_indicators: bool = ALL_INDICATORS,
-    mean: list[str] = MEAN,
-    proportion: list[str] = PROPORTION,
-    map_items: list[str] = MAP,
-    mapping: Path | None = MAPPING,
-    ignore_labels: bool = IGNORE_LABELS,
-    weight: str | None = WEIGHT,
-    strata: str | None = STRATA,
-    psu: str | None = PSU,
-    fpc: str | None = FPC,
-    design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
     ci: str = CI,
-    level: float = LEVEL,
-    min_base: int = MIN_BASE,
-    suppress: bool = SUPPRESS,
-    source_col: str | None = SOURCE_COL,
     table_layout: str = LAYOUT,
+    **options: Any,
 ) -> None:
     """Each area against the mean of its most similar group: difference with a full-design CI, a flag and
     a rank; with two periods, whether its change keeps pace with its peers'."""
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.tables import peers_command as peers_job
     guarded(lambda: _write_judged("peers", peers_job(**given), out, table_layout))
 
 
 @app.command("targets")
+@with_options(item_binding, survey_design, intervals_and_bases)
 def targets_command(
     data: list[Path] = DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
@@ -394,31 +326,20 @@ def targets_command(
     every: str = EVERY,
     questionnaire: str | None = QUESTIONNAIRE,
     area_col: str | None = typer.Option(None, "--area-col", help="Column of the areas named in the targets file."),
-    map_items: list[str] = MAP,
-    mapping: Path | None = MAPPING,
-    ignore_labels: bool = IGNORE_LABELS,
-    weight: str | None = WEIGHT,
-    strata: str | None = STRATA,
-    psu: str | None = PSU,
-    fpc: str | None = FPC,
-    design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU, override_design: bool = OVERRIDE, df_rule: str = DF,
     ci: str = CI,
-    level: float = LEVEL,
-    min_base: int = MIN_BASE,
-    suppress: bool = SUPPRESS,
-    source_col: str | None = SOURCE_COL,
     table_layout: str = LAYOUT,
+    **options: Any,
 ) -> None:
     """Is each target on track? Straight-line trajectory from the baseline to the target, the latest
     estimates with their CIs, status (on track, off track, cannot tell) and the probability of being on
     the right side of the line."""
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.tables import targets_command as targets_job
     guarded(lambda: _write_judged("targets", targets_job(**given), out, table_layout))
 
 
 @app.command("weight")
+@with_options(item_binding)
 def weight_command(
     data: Path = typer.Argument(..., help="Survey file: .csv, .parquet, .sav (SPSS) or .dta (Stata)."),
     out: Path = typer.Option(..., "--out", help="Weighted output (.parquet or .csv); metadata in <out>.meta.json."),
@@ -454,13 +375,11 @@ def weight_command(
     report: Path | None = typer.Option(None, "--report", help="Write per-group diagnostics as JSON here."),
     questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP + " With it, "
                                              "items are written under their ids in questionnaire codes."),
-    map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
-    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
-    ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
     control_tolerance: float = typer.Option(1e-6, help="Relative difference allowed between control margins."),
+    **options: Any,
 ) -> None:
     """Weight a survey file: base weights, household selection, nonresponse, calibration, trimming, scaling."""
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.weight import weight_command as weight_job
     from survey.jobs.weight import write_weighted
 
@@ -821,9 +740,252 @@ def simulate_calibrate(
         on_year=simulation_console.print_year_fit)))
 
 
-# ---- recorded crime: declared in recorded_crime/jobs/commands.py, shown by reporting/console/crime.py -----------
-crime_console.register_crime_commands(crime_commands, app, synth_app, check_app, guarded, SaferGroup)
+# ---- recorded crime ----------------------------------------------------------------------------------------
 
+crime_app = typer.Typer(help="Police recorded crime: PSA 23 indicators 1 and 2 and the recorded-crime NIs (rates, "
+                        "change against ordinary fluctuation, most similar groups, A.20).", no_args_is_help=True,
+                        cls=SaferGroup)
+app.add_typer(crime_app, name="crime")
+
+COUNTS = typer.Argument(..., help="Offence counts: a long CSV/Parquet (area, period, code, count) or the Home "
+                        "Office open-data layout (CSV or XLSX).")
+CRIME_AREA = typer.Option([], "--area", help="Only this area in the output (repeatable); the whole file is checked.")
+CRIME_INDICATOR = typer.Option([], "--indicator", help="Indicator id: PSA23_1, PSA23_2, SSO, NI15, NI16, NI20, NI28, "
+                               "NI29, NI34 (repeatable; default: every indicator with codes in the file).")
+BASE_YEAR = typer.Option("2007-08", "--base", help="Base financial year (the PSA baseline is 2007-08).")
+CURRENT_YEAR = typer.Option(None, "--current", help="Current financial year (default: the latest complete one).")
+CRIME_LEVEL = typer.Option(0.95, "--level", help="Confidence level; 1 - level is the size of every test.")
+MIN_DF = typer.Option(10, "--min-df", min=1, help="Fewest residual degrees of freedom for a series' dispersion "
+                      "(10: two complete years of months, five of quarters).")
+POPULATION = typer.Option(..., "--population", help="Population CSV/Parquet: area, year (mid-year), population.")
+POPULATION_LAG = typer.Option(0, "--population-lag", min=0, help="Use the mid-year estimate this many years before "
+                              "the period's own.")
+
+
+@option_group("Reading the counts")
+def crime_counts(
+    layout: str = typer.Option("auto", "--layout", help="auto, long or home-office (Financial Year, Financial "
+                               "Quarter, CSP Name, Offence Code, Number of Offences)."),
+    mapping: Path | None = typer.Option(None, "--mapping", help="Mapping YAML: layout and columns (role: column "
+                                        "name)."),
+    map_columns: list[str] = typer.Option([], "--map", help="Bind a role to a column, ROLE=COLUMN (repeatable), "
+                                          "e.g. area=\"CSP Name\"."),
+    indicators: Path | None = typer.Option(None, "--indicators", help="Indicators YAML instead of the bundled one "
+                                           "(a copy of `recorded_crime/codes/indicators.yaml`)."),
+    drop_code: list[str] = typer.Option([], "--drop-code", help="Leave out an offence code knowingly (repeatable); "
+                                        "recorded."),
+) -> None:
+    """How a counts file is read, and the indicators file its offence codes are checked against."""
+
+
+@option_group("Output")
+def crime_table(
+    out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
+    table_layout: str = typer.Option("long", "--format", help="long (for machines and `safer report`) or "
+                                     "publication."),
+) -> None:
+    """The table a `crime` command writes."""
+
+
+@crime_app.command("validate")
+@with_options(crime_counts)
+def crime_validate(
+    counts: Path = COUNTS,
+    population: Path | None = typer.Option(None, "--population", help="Also check every area has a population."),
+    groups: Path | None = typer.Option(None, "--groups", help="Also check every area has a most similar group."),
+    population_lag: int = POPULATION_LAG,
+    **options: Any,
+) -> None:
+    """List every problem of a counts file: unknown codes (with the nearest known), bad counts, duplicate rows,
+    missing months, codes outside their era, areas without population or group. Exits 2 when there is any."""
+    given = gathered(locals())
+    from recorded_crime.jobs.validate import validate_command as validate_job
+
+    def body() -> int:
+        report = validate_job(**given)
+        crime_console.print_lines(report.lines)
+        return report.problems
+
+    if guarded(body):
+        raise typer.Exit(code=2)
+
+
+@crime_app.command("codes")
+def crime_codes(
+    indicator: list[str] = CRIME_INDICATOR,
+    indicators: Path | None = typer.Option(None, "--indicators", help="Indicators YAML instead of the bundled one."),
+) -> None:
+    """Show each indicator's crime types and offence codes, with their source (seed line, or outside the seeds)."""
+    given = dict(locals())
+    from recorded_crime.jobs.codes import codes_command as codes_job
+    guarded(lambda: crime_console.print_lines(codes_job(**given)))
+
+
+@crime_app.command("rates")
+@with_options(crime_table, crime_counts)
+def crime_rates(
+    counts: Path = COUNTS,
+    population: Path = POPULATION,
+    period: str = typer.Option("year", "--period", help="year (financial), quarter, month or rolling (12 months)."),
+    every: str = typer.Option("quarter", "--every", help="A rolling year ends every month or every quarter."),
+    indicator: list[str] = CRIME_INDICATOR,
+    by_type: bool = typer.Option(False, "--by-type", help="Also each crime type of an indicator."),
+    total: bool = typer.Option(True, "--total/--no-total", help="Add a row for all areas together."),
+    population_lag: int = POPULATION_LAG,
+    level: float = CRIME_LEVEL,
+    area: list[str] = CRIME_AREA,
+    **options: Any,
+) -> None:
+    """Counts and rates per 1,000 residents by indicator, area and period, with exact Poisson intervals."""
+    given = gathered(locals())
+    from recorded_crime.jobs.rates import rates_command as rates_job
+    guarded(lambda: crime_console.print_lines(rates_job(**given)))
+
+
+@crime_app.command("change")
+@with_options(crime_table, crime_counts)
+def crime_change(
+    counts: Path = COUNTS,
+    base: str = BASE_YEAR,
+    current: str | None = CURRENT_YEAR,
+    indicator: list[str] = CRIME_INDICATOR,
+    level: float = CRIME_LEVEL,
+    multiplicity: str = typer.Option("holm", "--multiplicity", help="Across an area's crime types (A.3, A.24): holm, "
+                                     "bonferroni or none."),
+    min_df: int = MIN_DF,
+    area: list[str] = CRIME_AREA,
+    **options: Any,
+) -> None:
+    """Is the change real? Current against base year for every area, indicator and crime type, by a quasi-Poisson
+    model of each series' own fluctuation (A.2), with the plain Poisson test beside it."""
+    given = gathered(locals())
+    from recorded_crime.jobs.change import change_command as change_job
+    guarded(lambda: crime_console.print_lines(change_job(**given)))
+
+
+@crime_app.command("spc")
+@with_options(crime_table, crime_counts)
+def crime_spc(
+    counts: Path = COUNTS,
+    base: str = BASE_YEAR,
+    indicator: list[str] = CRIME_INDICATOR,
+    min_df: int = MIN_DF,
+    area: list[str] = CRIME_AREA,
+    **options: Any,
+) -> None:
+    """Control limits over time: each month against the base year's level and season, with signals."""
+    given = gathered(locals())
+    from recorded_crime.jobs.change import spc_command as spc_job
+    guarded(lambda: crime_console.print_lines(spc_job(**given)))
+
+
+@crime_app.command("peers")
+@with_options(crime_table, crime_counts)
+def crime_peers(
+    counts: Path = COUNTS,
+    population: Path = POPULATION,
+    groups: Path = typer.Option(..., "--groups", help="Most similar groups CSV: area, peer (or area, group)."),
+    base: str = BASE_YEAR,
+    current: str | None = CURRENT_YEAR,
+    indicator: list[str] = CRIME_INDICATOR,
+    benchmark: str = typer.Option("mean", "--benchmark", help="Benchmark from the peers' base-year rates: mean, "
+                                  "pooled, median or quantile:Q."),
+    variation: str = typer.Option("overdispersed", "--variation", help="Limits from each area's own fluctuation "
+                                  "(overdispersed) or Poisson."),
+    targets: Path | None = typer.Option(None, "--targets", help="Agreed targets CSV: area, target_rate[, indicator]."),
+    reach_by: str = typer.Option("2012-13", "--reach-by", help="Without an agreed target, the trajectory reaches the "
+                                 "benchmark in this year (an assumption, said so in each row)."),
+    population_lag: int = POPULATION_LAG,
+    level: float = CRIME_LEVEL,
+    min_df: int = MIN_DF,
+    area: list[str] = CRIME_AREA,
+    **options: Any,
+) -> None:
+    """Each area against its most similar group: benchmark (A.19), limits, flag, rank and the A.20 status."""
+    given = gathered(locals())
+    from recorded_crime.jobs.peers import peers_command as peers_job
+    guarded(lambda: crime_console.print_lines(peers_job(**given)))
+
+
+@crime_app.command("national")
+@with_options(crime_table, crime_counts)
+def crime_national(
+    counts: Path = COUNTS,
+    base: str = BASE_YEAR,
+    indicator: list[str] = CRIME_INDICATOR,
+    level: float = CRIME_LEVEL,
+    multiplicity: str = typer.Option("holm", "--multiplicity", help="Across crime types: holm, bonferroni or none."),
+    label: str = typer.Option("England and Wales", "--label", help="Name of the total of all areas."),
+    min_df: int = MIN_DF,
+    **options: Any,
+) -> None:
+    """The total of all areas against the baseline and year on year, with the 2010-11 and 2012-13 views (A.1,
+    A.3, A.24)."""
+    given = gathered(locals())
+    from recorded_crime.jobs.national import national_command as national_job
+    guarded(lambda: crime_console.print_lines(national_job(**given)))
+
+
+@crime_app.command("displacement")
+@with_options(crime_table, crime_counts)
+def crime_displacement(
+    counts: Path = COUNTS,
+    base: str = BASE_YEAR,
+    pair: list[str] = typer.Option([], "--pair", help="Pair id: vehicle, burglary (default: both, when in the file)."),
+    total: bool = typer.Option(True, "--total/--no-total", help="Add all areas together."),
+    level: float = CRIME_LEVEL,
+    min_df: int = MIN_DF,
+    area: list[str] = CRIME_AREA,
+    **options: Any,
+) -> None:
+    """A.17's displacement pairs side by side: theft from vehicles against vehicle interference, attempted burglary
+    against criminal damage."""
+    given = gathered(locals())
+    from recorded_crime.jobs.displacement import displacement_command as displacement_job
+    guarded(lambda: crime_console.print_lines(displacement_job(**given)))
+
+
+@synth_app.command("crime")
+def synth_crime(
+    out: Path = typer.Option(..., "--out", help="Counts file to write (long layout): .csv or .parquet."),
+    population: Path = typer.Option(..., "--population", help="Population file to write."),
+    groups: Path = typer.Option(..., "--groups", help="Most similar groups file to write (area, peer)."),
+    truth: Path | None = typer.Option(None, "--truth", help="Truth file: expected counts and change factors."),
+    areas: int = typer.Option(30, "--areas", min=3, help="Number of areas."),
+    years: str = typer.Option("2003-04:2012-13", "--years", help="FIRST:LAST financial years."),
+    seed: int = typer.Option(2008, "--seed", help="Random seed (same seed, same files)."),
+    change_share: float = typer.Option(0.2, "--change-share", min=0.0, max=1.0, help="Share of areas with a true "
+                                       "change."),
+    effect: float = typer.Option(0.8, "--effect", min=0.01, help="The true change, a factor on expected counts."),
+    change_from: str = typer.Option("2008-09", "--change-from", help="First financial year of the true change."),
+    changed_family: str = typer.Option("acquisitive", "--changed-family", help="violence, acquisitive or damage."),
+    keep_zero_rows: bool = typer.Option(False, "--keep-zero-rows", help="Write rows of zero offences too."),
+) -> None:
+    """Draw SYNTHETIC recorded crime with known truth: populations, most similar groups, code mix, seasons,
+    overdispersion and chosen true changes."""
+    given = dict(locals())
+    from recorded_crime.jobs.synth import synth_crime_command as synth_job
+    guarded(lambda: crime_console.print_lines(synth_job(**given)))
+
+
+@check_app.command("crime-change")
+def check_crime_change(
+    areas: int = typer.Option(400, "--areas", min=1, help="Synthetic areas per scenario."),
+    years: str = typer.Option("2005-06:2010-11", "--years", help="FIRST:LAST financial years of each series."),
+    base: str = typer.Option("2007-08", "--base", help="Base year of the test."),
+    current: str = typer.Option("2010-11", "--current", help="Current year of the test."),
+    effect: list[float] = typer.Option([0.85, 0.9, 1.1, 1.15], "--effect", help="True change at which power is "
+                                       "measured (repeatable)."),
+    indicator: str = typer.Option("PSA23_2", "--indicator", help="PSA23_1, PSA23_2, NI15 or NI16."),
+    level: float = typer.Option(0.95, "--level", help="Level of the test."),
+    seed: int = typer.Option(2011, "--seed", help="Random seed."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the table (.csv .parquet .json .xlsx)."),
+) -> None:
+    """How often does `safer crime change` call an unchanged area changed, and how often does it see a true
+    change? On synthetic overdispersed series with known truth, beside the plain Poisson test."""
+    given = dict(locals())
+    from recorded_crime.jobs.synth import check_crime_change_command as check_job
+    guarded(lambda: crime_console.print_lines(check_job(**given)))
 
 
 # ---- reports and batch jobs ---------------------------------------------------------------------------------
