@@ -15,11 +15,12 @@ import typer
 
 from reporting.console import crime as crime_console
 from reporting.console import jobs as jobs_console
+from reporting.console import shared_options as shared
 from reporting.console import simulation as simulation_console
 from reporting.console import survey as survey_console
 from reporting.console.failures import CommandGuard, SaferGroup, request_debug
 from reporting.console.help import readable_metavars
-from reporting.console.option_groups import gathered, option_group, with_options
+from reporting.console.option_groups import gathered, with_options
 from reporting.console.terminal import (
     BOOTSTRAP_PROGRESS,
     CHECK_PROGRESS,
@@ -31,7 +32,6 @@ from reporting.errors import ReportInputError
 from safer_io.inputs import InputFileError
 from safer_io.outputs import OutputError, recording_outputs
 from safer_io.provenance import tool_version
-from safer_io.verification import TRUST_EDITED_HELP
 from simulation.errors import SimulationInputError
 from simulation.jobs.options import DEFAULT_COHORT_SIZE
 from survey.errors import SurveyInputError
@@ -51,10 +51,14 @@ check_app = typer.Typer(help="Statistical self-checks (coverage of confidence in
                         cls=SaferGroup)
 simulate_app = typer.Typer(help="Offender-cohort simulation of proven re-offending.", no_args_is_help=True,
                            cls=SaferGroup)
+crime_app = typer.Typer(help="Police recorded crime: PSA 23 indicators 1 and 2 and the recorded-crime NIs (rates, "
+                        "change against ordinary fluctuation, most similar groups, A.20).", no_args_is_help=True,
+                        cls=SaferGroup)
 app.add_typer(questionnaire_app, name="questionnaire")
 app.add_typer(synth_app, name="synth")
 app.add_typer(check_app, name="check")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(crime_app, name="crime")
 
 guarded = CommandGuard((SurveyInputError, SimulationInputError, OutputError, InputFileError, ReportInputError))
 """Runs a command's body: bad input is one paragraph and exit code 2, a fault of safer exit code 1."""
@@ -84,64 +88,6 @@ def main(
 # whose parameters are the options), and spliced into each command by `@with_options`; the command takes them in
 # `**options` and hands them on with its own, by name (`gathered(locals())`).
 
-QUESTIONNAIRE_HELP = "Questionnaire: a bundled name (bcs, place) or a YAML path."
-QUESTIONNAIRE = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP)
-
-
-@option_group("Items and columns")
-def item_binding(
-    map_items: list[str] = typer.Option([], "--map", help="Bind an item to a column, ITEM=COLUMN (repeatable); "
-                                        "overrides the mapping file and names."),
-    mapping: Path | None = typer.Option(None, "--mapping", help="Mapping YAML: item -> column, with optional recode "
-                                        "and missing codes (see `safer questionnaire map`)."),
-    ignore_labels: bool = typer.Option(False, "--ignore-labels", help="Go on when the file's value labels "
-                                       "contradict the questionnaire (recorded in the output)."),
-) -> None:
-    """How the columns of a data file are bound to the questionnaire's items."""
-
-
-@option_group("Survey design")
-def survey_design(
-    weight: str | None = typer.Option(None, help="Weight column (default: weights of 1, or a weighted file's)."),
-    strata: str | None = typer.Option(None, help="Stratum column."),
-    psu: str | None = typer.Option(None, help="Primary sampling unit (cluster) column."),
-    fpc: str | None = typer.Option(None, help="FPC column: population PSU counts, or sampling fractions."),
-    design: Path | None = typer.Option(None, "--design", help="Design YAML (weight, strata, psu, fpc, lonely_psu)."),
-    lonely_psu: str = typer.Option("fail", help="Single-PSU strata: fail, adjust, average, certainty, remove."),
-    override_design: bool = typer.Option(False, "--override-design", help="Use design flags contradicting a "
-                                         "weighted file's (recorded)."),
-    df_rule: str = typer.Option("domain", "--df", help="Degrees of freedom: domain (R's subset rule) or design (the "
-                                "whole's)."),
-    source_col: str | None = typer.Option(None, "--source-col", help="Column added to say which file a row came "
-                                          "from (default source_file when several files are given); values are the "
-                                          "file names."),
-) -> None:
-    """The sampling design of the data files (several files are stacked, each keeping its own)."""
-
-
-@option_group("What to estimate")
-def what_to_estimate(
-    indicator: list[str] = typer.Option([], "--indicator", help="Indicator id to estimate (repeatable)."),
-    all_indicators: bool = typer.Option(False, "--all-indicators", help="Estimate every indicator."),
-    mean: list[str] = typer.Option([], "--mean", help="Weighted mean of a numeric column (repeatable)."),
-    proportion: list[str] = typer.Option([], "--proportion", help="Proportion VAR=VALUE (repeatable)."),
-    missing: list[str] = typer.Option([], "--missing", help="Codes of a column that are not answers, "
-                                      "VAR=CODE[,CODE] (repeatable)."),
-) -> None:
-    """The questionnaire's indicators, or means and proportions of columns."""
-
-
-@option_group("Intervals and small bases")
-def intervals_and_bases(
-    level: float = typer.Option(0.95, help="Confidence level."),
-    min_base: int = typer.Option(50, "--min-base", min=0, help="Publication threshold: estimates on fewer "
-                                 "respondents are flagged low_base (and blanked unless --no-suppress)."),
-    suppress: bool = typer.Option(True, "--suppress/--no-suppress", help="Blank estimates below --min-base (the "
-                                  "default); --no-suppress keeps them, for internal analysis only."),
-) -> None:
-    """How sure an interval is, and which estimates are too thinly based to publish."""
-
-
 @questionnaire_app.command("list")
 def questionnaire_list() -> None:
     """List the bundled questionnaires: name, title, number of items and indicators."""
@@ -153,8 +99,8 @@ def questionnaire_list() -> None:
 def questionnaire_show(
     name: str | None = typer.Argument(None, metavar="NAME|FILE",
                                       help="Questionnaire name (see `safer questionnaire list`) or YAML path."),
-    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP + " (the same "
-                                             "as the argument)"),
+    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=shared.QUESTIONNAIRE_HELP + " (the "
+                                             "same as the argument)"),
 ) -> None:
     """Show a questionnaire's items (wording, codes, aliases) and its indicators with their rules."""
     from survey.jobs.questionnaire import show_questionnaire
@@ -164,7 +110,7 @@ def questionnaire_show(
 @questionnaire_app.command("map")
 def questionnaire_map(
     data: Path = typer.Argument(..., help="Survey data file: .csv, .parquet, .sav or .dta."),
-    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=QUESTIONNAIRE_HELP),
+    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=shared.QUESTIONNAIRE_HELP),
     out: Path = typer.Option(..., "--out", help="Mapping YAML to write, for you to check and pass to --mapping."),
 ) -> None:
     """Write a starting mapping (item -> column, recodes) from a data file's names and labels, to be checked."""
@@ -173,10 +119,10 @@ def questionnaire_map(
 
 
 @app.command("validate")
-@with_options(item_binding)
+@with_options(shared.item_binding)
 def validate_command(
     data: Path = typer.Argument(..., help="Survey data file: .csv, .parquet, .sav or .dta."),  # noqa: B008
-    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=QUESTIONNAIRE_HELP),
+    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=shared.QUESTIONNAIRE_HELP),
     max_listed: int = typer.Option(20, "--max-listed", min=0, help="List at most this many problems per column and "
                                    "rule (0 = list all)."),
     **options: Any,
@@ -197,23 +143,6 @@ def validate_command(
         raise typer.Exit(code=2)
 
 
-# Options of the survey commands that read data files, each declared once (Typer reads them as defaults).
-DATA_FILES = typer.Argument(..., help="Survey file(s): .csv, .parquet, .sav (SPSS) or .dta (Stata). Several "
-                            "files are stacked, each with its own design (strata kept apart).")
-TRUST_EDITED = typer.Option(False, "--trust-edited", help=TRUST_EDITED_HELP)
-BY = typer.Option([], "--by", help="Domain column; each gives its own domains (repeatable).")
-CI = typer.Option("logit", help="Proportion CI: logit, wald, wilson, korn-graubard (Korn-Graubard is used wherever "
-                  "an estimate is 0 or 1).")
-DATE_COL = typer.Option(None, "--date-col", help="Interview date column (YYYY-MM-DD or DD/MM/YYYY).")
-BETWEEN = typer.Option(None, "--between", help="Compare two levels of a column: COL=BASE,CURRENT (e.g. "
-                       "survey_year=2008-09,2009-10, or source_file=FILE_A,FILE_B).")
-BASE_WINDOW = typer.Option(None, "--base-window", help="Base period START:END of --date-col (e.g. 2007-04:2008-03).")
-CURRENT_WINDOW = typer.Option(None, "--current-window", help="Current period START:END of --date-col.")
-EVERY = typer.Option("quarter", "--every", help="Rolling windows end each month, quarter or year.")
-LAYOUT = typer.Option("long", "--format", help="long: one row per result, proportions in 0-1 (for machines and "
-                      "`safer report`); publication: names, per cent and points to one decimal.")
-
-
 def _write_judged(command: str, judged: tuple[Any, dict[str, Any]], out: Path, layout: str) -> None:
     """Say how items were bound, write the table in `layout` (`reporting.publication` makes the publication form,
     which the survey package may not import), then show its first rows."""
@@ -226,21 +155,19 @@ def _write_judged(command: str, judged: tuple[Any, dict[str, Any]], out: Path, l
 
 
 @app.command("estimate")
-@with_options(what_to_estimate, item_binding, survey_design, intervals_and_bases)
+@with_options(shared.what_to_estimate, shared.item_binding, shared.survey_design, shared.intervals_and_bases)
 def estimate_command(
-    data: list[Path] = DATA_FILES,
+    data: list[Path] = shared.DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
-    questionnaire: str | None = QUESTIONNAIRE,
+    questionnaire: str | None = shared.QUESTIONNAIRE,
     total: list[str] = typer.Option([], "--total", help="Weighted total of a column, as R svytotal (repeatable)."),
     ratio: list[str] = typer.Option([], "--ratio", help="Ratio NUM/DEN of two columns' totals, as R svyratio."),
     quantile: list[str] = typer.Option([], "--quantile", help="Quantile VAR=Q (Woodruff interval, as R svyquantile)."),
-    by: list[str] = BY,
-    ci: str = CI,
-    date_col: str | None = DATE_COL,
+    by: list[str] = shared.BY, ci: str = shared.CI, date_col: str | None = shared.DATE_COL,
     window: list[str] = typer.Option([], "--window", help="Estimate for respondents interviewed START:END "
                                      "(e.g. 2007-10:2008-03; repeatable), a domain of the full design."),
     rolling: str | None = typer.Option(None, "--rolling", help="Rolling windows of this length (12m, 6m)."),
-    every: str = EVERY,
+    every: str = shared.EVERY,
     table_layout: str = typer.Option("long", "--format", help="long: one row per estimate, proportions in 0-1 "
                                      "(for machines and `safer report`); publication: titles, area names, "
                                      "percentages to one decimal and '+/- half-width' in points."),
@@ -258,15 +185,13 @@ def estimate_command(
 
 
 @app.command("change")
-@with_options(what_to_estimate, item_binding, survey_design, intervals_and_bases)
+@with_options(shared.what_to_estimate, shared.item_binding, shared.survey_design, shared.intervals_and_bases)
 def change_command(
     data: list[Path] = typer.Argument(None, help="Survey file(s); several are stacked, each with its own design. "
                                       "Not used with --tables."),
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
-    between: str | None = BETWEEN,
-    base_window: str | None = BASE_WINDOW,
-    current_window: str | None = CURRENT_WINDOW,
-    date_col: str | None = DATE_COL,
+    between: str | None = shared.BETWEEN, base_window: str | None = shared.BASE_WINDOW,
+    current_window: str | None = shared.CURRENT_WINDOW, date_col: str | None = shared.DATE_COL,
     independent: bool = typer.Option(False, "--independent", help="Assert the periods share no respondent "
                                      "(an error if they do)."),
     next_n: float | None = typer.Option(None, "--next-n", help="Planned sample size of the next period, for "
@@ -275,10 +200,8 @@ def change_command(
                                                      "published estimate tables instead of microdata."),
     table_level: float = typer.Option(0.95, "--table-level", help="Level of the tables' intervals, when SEs "
                                       "come from CI half-widths."),
-    questionnaire: str | None = QUESTIONNAIRE,
-    by: list[str] = BY,
-    table_layout: str = LAYOUT,
-    trust_edited: bool = TRUST_EDITED,
+    questionnaire: str | None = shared.QUESTIONNAIRE, by: list[str] = shared.BY, table_layout: str = shared.LAYOUT,
+    trust_edited: bool = shared.TRUST_EDITED,
     **options: Any,
 ) -> None:
     """Is the change real? Difference between two periods, its SE from the full design, significance,
@@ -289,21 +212,17 @@ def change_command(
 
 
 @app.command("peers")
-@with_options(what_to_estimate, item_binding, survey_design, intervals_and_bases)
+@with_options(shared.what_to_estimate, shared.item_binding, shared.survey_design, shared.intervals_and_bases)
 def peers_command(
-    data: list[Path] = DATA_FILES,
+    data: list[Path] = shared.DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
     peers: Path = typer.Option(..., "--peers", help="Peer groups CSV: area, group (most similar groups)."),
     area_col: str = typer.Option(..., "--area-col", help="Column holding each respondent's area."),
     peer_mean: str = typer.Option("mean", "--peer-mean", help="mean: plain mean of the members' estimates (as "
                                   "iQuanta); population: the group's pooled estimate."),
-    between: str | None = BETWEEN,
-    base_window: str | None = BASE_WINDOW,
-    current_window: str | None = CURRENT_WINDOW,
-    date_col: str | None = DATE_COL,
-    questionnaire: str | None = QUESTIONNAIRE,
-    ci: str = CI,
-    table_layout: str = LAYOUT,
+    between: str | None = shared.BETWEEN, base_window: str | None = shared.BASE_WINDOW,
+    current_window: str | None = shared.CURRENT_WINDOW, date_col: str | None = shared.DATE_COL,
+    questionnaire: str | None = shared.QUESTIONNAIRE, ci: str = shared.CI, table_layout: str = shared.LAYOUT,
     **options: Any,
 ) -> None:
     """Each area against the mean of its most similar group: difference with a full-design CI, a flag and
@@ -314,20 +233,18 @@ def peers_command(
 
 
 @app.command("targets")
-@with_options(item_binding, survey_design, intervals_and_bases)
+@with_options(shared.item_binding, shared.survey_design, shared.intervals_and_bases)
 def targets_command(
-    data: list[Path] = DATA_FILES,
+    data: list[Path] = shared.DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
     targets: Path = typer.Option(..., "--targets", help="Targets YAML (see data/examples/targets/)."),
     date_col: str = typer.Option(..., "--date-col", help="Interview date column (YYYY-MM-DD or DD/MM/YYYY)."),
     window: list[str] = typer.Option([], "--window", help="Assess the period START:END (repeatable); default: "
                                      "every rolling year (--rolling 12m --every quarter)."),
     rolling: str | None = typer.Option(None, "--rolling", help="Rolling windows of this length (default 12m)."),
-    every: str = EVERY,
-    questionnaire: str | None = QUESTIONNAIRE,
+    every: str = shared.EVERY, questionnaire: str | None = shared.QUESTIONNAIRE,
     area_col: str | None = typer.Option(None, "--area-col", help="Column of the areas named in the targets file."),
-    ci: str = CI,
-    table_layout: str = LAYOUT,
+    ci: str = shared.CI, table_layout: str = shared.LAYOUT,
     **options: Any,
 ) -> None:
     """Is each target on track? Straight-line trajectory from the baseline to the target, the latest
@@ -339,7 +256,7 @@ def targets_command(
 
 
 @app.command("weight")
-@with_options(item_binding)
+@with_options(shared.item_binding)
 def weight_command(
     data: Path = typer.Argument(..., help="Survey file: .csv, .parquet, .sav (SPSS) or .dta (Stata)."),
     out: Path = typer.Option(..., "--out", help="Weighted output (.parquet or .csv); metadata in <out>.meta.json."),
@@ -373,8 +290,8 @@ def weight_command(
     seed: int | None = typer.Option(None, help="Seed for bootstrap replicates."),
     on_nonconvergence: str | None = typer.Option(None, "--on-nonconvergence", help="fail (default) or warn."),
     report: Path | None = typer.Option(None, "--report", help="Write per-group diagnostics as JSON here."),
-    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP + " With it, "
-                                             "items are written under their ids in questionnaire codes."),
+    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=shared.QUESTIONNAIRE_HELP + " With "
+                                             "it, items are written under their ids in questionnaire codes."),
     control_tolerance: float = typer.Option(1e-6, help="Relative difference allowed between control margins."),
     **options: Any,
 ) -> None:
@@ -424,7 +341,7 @@ def sae_command(
     level: float = typer.Option(0.95, "--level", help="Confidence level of the intervals."),
     max_iter: int = typer.Option(100, "--max-iter", help="Fisher-scoring iterations before the fit is declared "
                                  "not converged."),
-    trust_edited: bool = TRUST_EDITED,
+    trust_edited: bool = shared.TRUST_EDITED,
 ) -> None:
     """Small-area (Fay-Herriot EBLUP) estimates by area, with MSEs, intervals and model diagnostics."""
     given = dict(locals())
@@ -433,13 +350,6 @@ def sae_command(
 
 
 # ---- synthetic data, coverage check and demo ----------------------------------------------------------------
-
-
-YEARS = typer.Option(None, "--years", help="Several fieldwork years (2008,2009 or 2008-2010) of a population "
-                     "that changes by known amounts; --out then needs {year} in its name.")
-DRIFT = typer.Option(1.0, "--drift", help="With --years: multiplier of the default yearly drift (0: no change).")
-CHANGE_TRUTH = typer.Option(None, "--change-truth", help="With --years: true changes between years (.csv or "
-                            ".parquet).")
 
 
 @synth_app.command("bcs")
@@ -451,9 +361,7 @@ def synth_bcs_command(
     controls: Path | None = typer.Option(None, "--controls", help="Age and sex totals by region (.csv)."),
     areas: Path | None = typer.Option(None, "--areas", help="Covariates of every authority, for `safer sae` "
                                       "(.csv or .parquet)."),
-    years: str | None = YEARS,
-    drift: float = DRIFT,
-    change_truth: Path | None = CHANGE_TRUTH,
+    years: str | None = shared.YEARS, drift: float = shared.DRIFT, change_truth: Path | None = shared.CHANGE_TRUTH,
 ) -> None:
     """Draw a synthetic BCS year (stratified by force, clustered, one adult per household) with known truth.
 
@@ -473,9 +381,7 @@ def synth_place_command(
     out: Path = typer.Option(..., "--out", help="Microdata: .csv, .parquet, .sav (value labels) or .dta."),
     controls: Path = typer.Option(..., "--controls", help="Authority totals by age, sex and ethnicity (.csv)."),
     truth: Path | None = typer.Option(None, "--truth", help="True population values (.csv or .parquet)."),
-    years: str | None = YEARS,
-    drift: float = DRIFT,
-    change_truth: Path | None = CHANGE_TRUTH,
+    years: str | None = shared.YEARS, drift: float = shared.DRIFT, change_truth: Path | None = shared.CHANGE_TRUTH,
 ) -> None:
     """Draw a synthetic Place Survey (postal sample per authority, realistic nonresponse) with known truth.
 
@@ -572,17 +478,6 @@ def check_change_coverage_command(
 
 # ---- simulation commands -----------------------------------------------------------------------------------
 
-SCENARIO_HELP = ("Scenario: a bundled name (" + "ppo, drug_treatment, cognitive_behavioural, short_custody_replaced, "
-                 "resettlement, youth_early_intervention) or a scenario YAML; repeat to compare several on common "
-                 "random numbers. The baseline is always run too.")
-UNCERTAINTY_HELP = ("Draw each replication's assumptions (intervention effects, model assumptions, unpublished "
-                    "figures) from their ranges by a Latin hypercube; Monte Carlo and assumption uncertainty are "
-                    "reported apart (sd_monte_carlo, sd_assumptions, total_lower/total_upper).")
-PRECISION_HELP = ("Add replications until the 95 per cent CI half-width of every headline measure is within this "
-                  "share of its mean, e.g. 0.05 (Hoad, Robinson and Davies 2010); --replications is then the most "
-                  "to run.")
-
-
 @simulate_app.command("run")
 def simulate_run(
     cohort: str = typer.Option("adult", "--cohort", help="Cohort kind: 'adult' (18+, custody leavers and community "
@@ -593,15 +488,15 @@ def simulate_run(
                                     "is given)."),
     cohort_file: Path | None = typer.Option(None, "--cohort-file", help="Load the cohort from a CSV file instead of "
                                             "generating one (columns: see `safer docs simulation`)."),
-    scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP),
+    scenario: list[str] = typer.Option([], "--scenario", help=shared.SCENARIO_HELP),
     params_file: Path | None = typer.Option(None, "--params", help="Parameter file written by `safer simulate "
                                             "calibrate` (default: the bundled calibrated defaults)."),
     unit_costs_file: Path | None = typer.Option(None, "--unit-costs", help="Unit-cost table (CSV; default the "
                                                 "bundled one, simulation/measures/unit_costs.csv)."),
     replications: int = typer.Option(10, "--replications", min=1, help="Independent replications; intervals are "
                                      "taken across them (with --precision: the most to run)."),
-    uncertainty: bool = typer.Option(False, "--uncertainty", help=UNCERTAINTY_HELP),
-    precision: float | None = typer.Option(None, "--precision", help=PRECISION_HELP),
+    uncertainty: bool = typer.Option(False, "--uncertainty", help=shared.UNCERTAINTY_HELP),
+    precision: float | None = typer.Option(None, "--precision", help=shared.PRECISION_HELP),
     seed: int = typer.Option(2005, "--seed", min=0, help="Master seed: the same seed gives bit-identical output."),
     workers: int = typer.Option(1, "--workers", min=1, help="Dask workers on a local cluster (one process each); 1 "
                                 "runs in this process. The output does not depend on it."),
@@ -630,7 +525,8 @@ def simulate_project(
     to_year: int = typer.Option(2011, "--to-year", help="Last annual Q1 cohort."),
     start_year: int = typer.Option(2008, "--start-year", help="First cohort year of every scenario without a "
                                    "start_year of its own."),
-    scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP + " Default: every bundled scenario."),
+    scenario: list[str] = typer.Option([], "--scenario", help=shared.SCENARIO_HELP + " Default: every bundled "
+                                       "scenario."),
     baseline_only: bool = typer.Option(False, "--baseline-only", help="Project the baseline alone."),
     adult_size: int = typer.Option(10_000, "--adult-size", min=100, help="Adults simulated per year (rates are "
                                    "per 100, so size sets only the Monte Carlo error; places and outside referrals "
@@ -639,8 +535,8 @@ def simulate_project(
     check_size: int = typer.Option(20_000, "--check-size", min=100, help="2004 custody leavers simulated to check "
                                    "the published figures by sex (half of them women; baseline only, so cheap)."),
     replications: int = typer.Option(8, "--replications", min=2, help="Replications (with --precision: the most)."),
-    uncertainty: bool = typer.Option(False, "--uncertainty", help=UNCERTAINTY_HELP),
-    precision: float | None = typer.Option(None, "--precision", help=PRECISION_HELP),
+    uncertainty: bool = typer.Option(False, "--uncertainty", help=shared.UNCERTAINTY_HELP),
+    precision: float | None = typer.Option(None, "--precision", help=shared.PRECISION_HELP),
     figures_file: Path | None = typer.Option(None, "--figures", help="Your own figures (CSV: year, cohort, measure, "
                                              "value; frequency_per_100, binary_rate_percent, serious_per_100)."),
     trend: str | None = typer.Option(None, "--trend", metavar="F|adult=F,youth=F", help="Yearly factor instead of the "
@@ -678,7 +574,7 @@ def simulate_sweep(
                                         "community) or a scenario assumption (e.g. ppo.ppo_scheme.rate_ratio), over "
                                         "its stated range or the values given; repeatable. Default: every "
                                         "assumption with a range."),
-    scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP),
+    scenario: list[str] = typer.Option([], "--scenario", help=shared.SCENARIO_HELP),
     cohort: str = typer.Option("adult", "--cohort", help="Cohort kind: adult or youth."),
     size: int = typer.Option(10_000, "--size", min=100, help="Generated cohort size."),
     params_file: Path | None = typer.Option(None, "--params", help="Model parameters (default: the bundled ones)."),
@@ -742,58 +638,14 @@ def simulate_calibrate(
 
 # ---- recorded crime ----------------------------------------------------------------------------------------
 
-crime_app = typer.Typer(help="Police recorded crime: PSA 23 indicators 1 and 2 and the recorded-crime NIs (rates, "
-                        "change against ordinary fluctuation, most similar groups, A.20).", no_args_is_help=True,
-                        cls=SaferGroup)
-app.add_typer(crime_app, name="crime")
-
-COUNTS = typer.Argument(..., help="Offence counts: a long CSV/Parquet (area, period, code, count) or the Home "
-                        "Office open-data layout (CSV or XLSX).")
-CRIME_AREA = typer.Option([], "--area", help="Only this area in the output (repeatable); the whole file is checked.")
-CRIME_INDICATOR = typer.Option([], "--indicator", help="Indicator id: PSA23_1, PSA23_2, SSO, NI15, NI16, NI20, NI28, "
-                               "NI29, NI34 (repeatable; default: every indicator with codes in the file).")
-BASE_YEAR = typer.Option("2007-08", "--base", help="Base financial year (the PSA baseline is 2007-08).")
-CURRENT_YEAR = typer.Option(None, "--current", help="Current financial year (default: the latest complete one).")
-CRIME_LEVEL = typer.Option(0.95, "--level", help="Confidence level; 1 - level is the size of every test.")
-MIN_DF = typer.Option(10, "--min-df", min=1, help="Fewest residual degrees of freedom for a series' dispersion "
-                      "(10: two complete years of months, five of quarters).")
-POPULATION = typer.Option(..., "--population", help="Population CSV/Parquet: area, year (mid-year), population.")
-POPULATION_LAG = typer.Option(0, "--population-lag", min=0, help="Use the mid-year estimate this many years before "
-                              "the period's own.")
-
-
-@option_group("Reading the counts")
-def crime_counts(
-    layout: str = typer.Option("auto", "--layout", help="auto, long or home-office (Financial Year, Financial "
-                               "Quarter, CSP Name, Offence Code, Number of Offences)."),
-    mapping: Path | None = typer.Option(None, "--mapping", help="Mapping YAML: layout and columns (role: column "
-                                        "name)."),
-    map_columns: list[str] = typer.Option([], "--map", help="Bind a role to a column, ROLE=COLUMN (repeatable), "
-                                          "e.g. area=\"CSP Name\"."),
-    indicators: Path | None = typer.Option(None, "--indicators", help="Indicators YAML instead of the bundled one "
-                                           "(a copy of `recorded_crime/codes/indicators.yaml`)."),
-    drop_code: list[str] = typer.Option([], "--drop-code", help="Leave out an offence code knowingly (repeatable); "
-                                        "recorded."),
-) -> None:
-    """How a counts file is read, and the indicators file its offence codes are checked against."""
-
-
-@option_group("Output")
-def crime_table(
-    out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
-    table_layout: str = typer.Option("long", "--format", help="long (for machines and `safer report`) or "
-                                     "publication."),
-) -> None:
-    """The table a `crime` command writes."""
-
 
 @crime_app.command("validate")
-@with_options(crime_counts)
+@with_options(shared.crime_counts)
 def crime_validate(
-    counts: Path = COUNTS,
+    counts: Path = shared.COUNTS,
     population: Path | None = typer.Option(None, "--population", help="Also check every area has a population."),
     groups: Path | None = typer.Option(None, "--groups", help="Also check every area has a most similar group."),
-    population_lag: int = POPULATION_LAG,
+    population_lag: int = shared.POPULATION_LAG,
     **options: Any,
 ) -> None:
     """List every problem of a counts file: unknown codes (with the nearest known), bad counts, duplicate rows,
@@ -812,8 +664,9 @@ def crime_validate(
 
 @crime_app.command("codes")
 def crime_codes(
-    indicator: list[str] = CRIME_INDICATOR,
-    indicators: Path | None = typer.Option(None, "--indicators", help="Indicators YAML instead of the bundled one."),
+    indicator: list[str] = shared.CRIME_INDICATOR,
+    indicators: Path | None = typer.Option(None, "--indicators", help="Indicators YAML instead of the bundled one "
+                                           "(a copy of `recorded_crime/codes/indicators.yaml`)."),
 ) -> None:
     """Show each indicator's crime types and offence codes, with their source (seed line, or outside the seeds)."""
     given = dict(locals())
@@ -822,18 +675,16 @@ def crime_codes(
 
 
 @crime_app.command("rates")
-@with_options(crime_table, crime_counts)
+@with_options(shared.crime_table, shared.crime_counts)
 def crime_rates(
-    counts: Path = COUNTS,
-    population: Path = POPULATION,
+    counts: Path = shared.COUNTS, population: Path = shared.POPULATION,
     period: str = typer.Option("year", "--period", help="year (financial), quarter, month or rolling (12 months)."),
     every: str = typer.Option("quarter", "--every", help="A rolling year ends every month or every quarter."),
-    indicator: list[str] = CRIME_INDICATOR,
+    indicator: list[str] = shared.CRIME_INDICATOR,
     by_type: bool = typer.Option(False, "--by-type", help="Also each crime type of an indicator."),
     total: bool = typer.Option(True, "--total/--no-total", help="Add a row for all areas together."),
-    population_lag: int = POPULATION_LAG,
-    level: float = CRIME_LEVEL,
-    area: list[str] = CRIME_AREA,
+    population_lag: int = shared.POPULATION_LAG, level: float = shared.CRIME_LEVEL,
+    area: list[str] = shared.CRIME_AREA,
     **options: Any,
 ) -> None:
     """Counts and rates per 1,000 residents by indicator, area and period, with exact Poisson intervals."""
@@ -843,17 +694,13 @@ def crime_rates(
 
 
 @crime_app.command("change")
-@with_options(crime_table, crime_counts)
+@with_options(shared.crime_table, shared.crime_counts)
 def crime_change(
-    counts: Path = COUNTS,
-    base: str = BASE_YEAR,
-    current: str | None = CURRENT_YEAR,
-    indicator: list[str] = CRIME_INDICATOR,
-    level: float = CRIME_LEVEL,
+    counts: Path = shared.COUNTS, base: str = shared.BASE_YEAR, current: str | None = shared.CURRENT_YEAR,
+    indicator: list[str] = shared.CRIME_INDICATOR, level: float = shared.CRIME_LEVEL,
     multiplicity: str = typer.Option("holm", "--multiplicity", help="Across an area's crime types (A.3, A.24): holm, "
                                      "bonferroni or none."),
-    min_df: int = MIN_DF,
-    area: list[str] = CRIME_AREA,
+    min_df: int = shared.MIN_DF, area: list[str] = shared.CRIME_AREA,
     **options: Any,
 ) -> None:
     """Is the change real? Current against base year for every area, indicator and crime type, by a quasi-Poisson
@@ -864,13 +711,10 @@ def crime_change(
 
 
 @crime_app.command("spc")
-@with_options(crime_table, crime_counts)
+@with_options(shared.crime_table, shared.crime_counts)
 def crime_spc(
-    counts: Path = COUNTS,
-    base: str = BASE_YEAR,
-    indicator: list[str] = CRIME_INDICATOR,
-    min_df: int = MIN_DF,
-    area: list[str] = CRIME_AREA,
+    counts: Path = shared.COUNTS, base: str = shared.BASE_YEAR, indicator: list[str] = shared.CRIME_INDICATOR,
+    min_df: int = shared.MIN_DF, area: list[str] = shared.CRIME_AREA,
     **options: Any,
 ) -> None:
     """Control limits over time: each month against the base year's level and season, with signals."""
@@ -880,14 +724,12 @@ def crime_spc(
 
 
 @crime_app.command("peers")
-@with_options(crime_table, crime_counts)
+@with_options(shared.crime_table, shared.crime_counts)
 def crime_peers(
-    counts: Path = COUNTS,
-    population: Path = POPULATION,
+    counts: Path = shared.COUNTS, population: Path = shared.POPULATION,
     groups: Path = typer.Option(..., "--groups", help="Most similar groups CSV: area, peer (or area, group)."),
-    base: str = BASE_YEAR,
-    current: str | None = CURRENT_YEAR,
-    indicator: list[str] = CRIME_INDICATOR,
+    base: str = shared.BASE_YEAR, current: str | None = shared.CURRENT_YEAR,
+    indicator: list[str] = shared.CRIME_INDICATOR,
     benchmark: str = typer.Option("mean", "--benchmark", help="Benchmark from the peers' base-year rates: mean, "
                                   "pooled, median or quantile:Q."),
     variation: str = typer.Option("overdispersed", "--variation", help="Limits from each area's own fluctuation "
@@ -895,10 +737,8 @@ def crime_peers(
     targets: Path | None = typer.Option(None, "--targets", help="Agreed targets CSV: area, target_rate[, indicator]."),
     reach_by: str = typer.Option("2012-13", "--reach-by", help="Without an agreed target, the trajectory reaches the "
                                  "benchmark in this year (an assumption, said so in each row)."),
-    population_lag: int = POPULATION_LAG,
-    level: float = CRIME_LEVEL,
-    min_df: int = MIN_DF,
-    area: list[str] = CRIME_AREA,
+    population_lag: int = shared.POPULATION_LAG, level: float = shared.CRIME_LEVEL, min_df: int = shared.MIN_DF,
+    area: list[str] = shared.CRIME_AREA,
     **options: Any,
 ) -> None:
     """Each area against its most similar group: benchmark (A.19), limits, flag, rank and the A.20 status."""
@@ -908,15 +748,13 @@ def crime_peers(
 
 
 @crime_app.command("national")
-@with_options(crime_table, crime_counts)
+@with_options(shared.crime_table, shared.crime_counts)
 def crime_national(
-    counts: Path = COUNTS,
-    base: str = BASE_YEAR,
-    indicator: list[str] = CRIME_INDICATOR,
-    level: float = CRIME_LEVEL,
+    counts: Path = shared.COUNTS, base: str = shared.BASE_YEAR, indicator: list[str] = shared.CRIME_INDICATOR,
+    level: float = shared.CRIME_LEVEL,
     multiplicity: str = typer.Option("holm", "--multiplicity", help="Across crime types: holm, bonferroni or none."),
     label: str = typer.Option("England and Wales", "--label", help="Name of the total of all areas."),
-    min_df: int = MIN_DF,
+    min_df: int = shared.MIN_DF,
     **options: Any,
 ) -> None:
     """The total of all areas against the baseline and year on year, with the 2010-11 and 2012-13 views (A.1,
@@ -927,15 +765,12 @@ def crime_national(
 
 
 @crime_app.command("displacement")
-@with_options(crime_table, crime_counts)
+@with_options(shared.crime_table, shared.crime_counts)
 def crime_displacement(
-    counts: Path = COUNTS,
-    base: str = BASE_YEAR,
+    counts: Path = shared.COUNTS, base: str = shared.BASE_YEAR,
     pair: list[str] = typer.Option([], "--pair", help="Pair id: vehicle, burglary (default: both, when in the file)."),
     total: bool = typer.Option(True, "--total/--no-total", help="Add all areas together."),
-    level: float = CRIME_LEVEL,
-    min_df: int = MIN_DF,
-    area: list[str] = CRIME_AREA,
+    level: float = shared.CRIME_LEVEL, min_df: int = shared.MIN_DF, area: list[str] = shared.CRIME_AREA,
     **options: Any,
 ) -> None:
     """A.17's displacement pairs side by side: theft from vehicles against vehicle interference, attempted burglary
@@ -1012,7 +847,7 @@ def run_command(
     workdir: Path = typer.Option(Path("."), "--dir", metavar="FOLDER", help="Working folder: relative paths in "
                                  "the job are taken from here, so outputs land here."),
     check: bool = typer.Option(False, "--check", help="Only check the job file and every step's options."),
-    trust_edited: bool = TRUST_EDITED,
+    trust_edited: bool = shared.TRUST_EDITED,
 ) -> None:
     """Run a whole pipeline from a job file in one process: every safer command can be a step."""
     from reporting.jobs.files import job_path
@@ -1032,7 +867,7 @@ def report_command(
     figures: Path | None = typer.Option(None, "--figures", metavar="FOLDER", help="Also write each chart as SVG, PNG."),
     area: list[str] = typer.Option([], "--area", metavar="CODE", help="Profile this area (code or name; repeatable)."),
     labels: Path | None = typer.Option(None, "--labels", metavar="FILE", help="Area names: CSV of code, name, type."),
-    trust_edited: bool = TRUST_EDITED,
+    trust_edited: bool = shared.TRUST_EDITED,
 ) -> None:
     """Build one self-contained HTML report with charts from outputs of safer (no network needed to view it)."""
     given = dict(locals())
