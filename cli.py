@@ -1,4 +1,4 @@
-"""The `safer` command line: parses arguments, calls the `survey` and `simulation` packages, writes files.
+"""The `safer` command line: every command, declared here; it calls `survey`, `recorded_crime`, `simulation`.
 
 No statistics live here. Errors in the input become one readable paragraph and exit code 2;
 `--debug` shows the traceback instead. Every file is written to a temporary name and renamed,
