@@ -1,4 +1,4 @@
-"""The `safer` command line: parses arguments, calls the `survey` and `simulation` packages, writes files.
+"""The `safer` command line: every command, declared here; it calls `survey`, `recorded_crime`, `simulation`.
 
 No statistics live here. Errors in the input become one readable paragraph and exit code 2;
 `--debug` shows the traceback instead. Every file is written to a temporary name and renamed,
@@ -8,52 +8,33 @@ so a failed run never leaves a half-written output.
 from __future__ import annotations
 
 import sys
-import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
-from rich.markup import escape
 
-from recorded_crime.jobs import commands as crime_commands
 from reporting.console import crime as crime_console
 from reporting.console import jobs as jobs_console
+from reporting.console import shared_options as shared
 from reporting.console import simulation as simulation_console
 from reporting.console import survey as survey_console
-from reporting.console import terminal
-from reporting.console.help import PlainHelpGroup, readable_metavars
+from reporting.console.failures import CommandGuard, SaferGroup, request_debug
+from reporting.console.help import readable_metavars
+from reporting.console.option_groups import gathered, with_options
 from reporting.console.terminal import (
     BOOTSTRAP_PROGRESS,
     CHECK_PROGRESS,
     SIMULATION_PROGRESS,
     console,
-    err_console,
     print_bindings,
 )
 from reporting.errors import ReportInputError
 from safer_io.inputs import InputFileError
 from safer_io.outputs import OutputError, recording_outputs
 from safer_io.provenance import tool_version
-from safer_io.verification import TRUST_EDITED_HELP
 from simulation.errors import SimulationInputError
 from simulation.jobs.options import DEFAULT_COHORT_SIZE
 from survey.errors import SurveyInputError
-
-
-class SaferGroup(PlainHelpGroup):
-    """The command groups of `safer`: `--debug` is accepted anywhere on the line, before or after the command."""
-
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
-        if ctx.parent is None:  # a new command line: forget the last one's flag (tests run many in one process)
-            _state["debug"] = False
-        if "--debug" in args:
-            cut = args.index("--") if "--" in args else len(args)
-            if "--debug" in args[:cut]:
-                _state["debug"] = True
-                args = [a for a in args[:cut] if a != "--debug"] + args[cut:]
-        return super().parse_args(ctx, args)
-
 
 app = typer.Typer(
     name="safer",
@@ -70,17 +51,17 @@ check_app = typer.Typer(help="Statistical self-checks (coverage of confidence in
                         cls=SaferGroup)
 simulate_app = typer.Typer(help="Offender-cohort simulation of proven re-offending.", no_args_is_help=True,
                            cls=SaferGroup)
+crime_app = typer.Typer(help="Police recorded crime: PSA 23 indicators 1 and 2 and the recorded-crime NIs (rates, "
+                        "change against ordinary fluctuation, most similar groups, A.20).", no_args_is_help=True,
+                        cls=SaferGroup)
 app.add_typer(questionnaire_app, name="questionnaire")
 app.add_typer(synth_app, name="synth")
 app.add_typer(check_app, name="check")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(crime_app, name="crime")
 
-_state: dict[str, bool] = {"debug": False}
-
-INPUT_ERRORS: tuple[type[Exception], ...] = (SurveyInputError, SimulationInputError, OutputError, InputFileError,
-                                            ReportInputError)
-DEBUG_HINT = "(run with --debug to see the traceback)"
-T = TypeVar("T")
+guarded = CommandGuard((SurveyInputError, SimulationInputError, OutputError, InputFileError, ReportInputError))
+"""Runs a command's body: bad input is one paragraph and exit code 2, a fault of safer exit code 1."""
 
 
 def _show_version(value: bool) -> None:
@@ -97,49 +78,15 @@ def main(
                                       help="Print the version of safer and exit."),
 ) -> None:
     """Community-safety performance statistics for England and Wales."""
-    _state["debug"] = _state["debug"] or debug
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    if _state["debug"]:
-        traceback.print_exc()
-    message, hint = terminal.plain_numbers(message), "" if _state["debug"] else f" {DEBUG_HINT}"
-    err_console.print(f"[bold red]error:[/] {escape(message)}{hint}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=code)
-
-
-def guarded(action: Callable[[], T]) -> T:
-    """Run a command body; turn bad input into a one-paragraph message and exit code 2.
-
-    A file-system failure outside the output plumbing (a missing or unreadable input) is bad input too. Anything
-    else is a fault in `safer` itself: one paragraph and exit code 1, never a traceback unless `--debug`. Ctrl-C
-    and SIGTERM end it cleanly, saying what was kept (`terminal.interrupts_reported`).
-    """
-    try:
-        with terminal.interrupts_reported():
-            return action()
-    except INPUT_ERRORS as exc:
-        raise _fail(str(exc), 2) from None
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        raise _fail(f"{where}{exc.strerror or exc}.", 2) from None
-    except (typer.Exit, typer.Abort, typer.TyperException):
-        raise
-    except Exception as exc:  # the last line of defence against a leaked traceback
-        raise _fail(f"internal error in safer ({type(exc).__name__}: {exc}); please report it with the command "
-                    "that caused it.", 1) from None
+    request_debug(debug)
 
 
 # ---- survey commands ---------------------------------------------------------------------------------------
-# Each command hands its options, by the same names, to its job in `survey.jobs`, `simulation.jobs` or `reporting`
-# (imported inside it, so `safer --help` stays quick), then prints what it made (`reporting.console`).
-
-# Options every survey command that reads a questionnaire's items takes, spelled the same everywhere.
-QUESTIONNAIRE_HELP = "Questionnaire: a bundled name (bcs, place) or a YAML path."
-MAP_HELP = "Bind an item to a column, ITEM=COLUMN (repeatable); overrides the mapping file and names."
-MAPPING_HELP = "Mapping YAML: item -> column, with optional recode and missing codes (see `safer questionnaire map`)."
-IGNORE_LABELS_HELP = "Go on when the file's value labels contradict the questionnaire (recorded in the output)."
-
+# Each command hands its options, by the same names, to its job in `survey.jobs`, `simulation.jobs`,
+# `recorded_crime.jobs` or `reporting` (imported inside it, so `safer --help` stays quick), then prints what it made
+# (`reporting.console`). Options that several commands share are declared once, in an option group (a function
+# whose parameters are the options), and spliced into each command by `@with_options`; the command takes them in
+# `**options` and hands them on with its own, by name (`gathered(locals())`).
 
 @questionnaire_app.command("list")
 def questionnaire_list() -> None:
@@ -152,8 +99,8 @@ def questionnaire_list() -> None:
 def questionnaire_show(
     name: str | None = typer.Argument(None, metavar="NAME|FILE",
                                       help="Questionnaire name (see `safer questionnaire list`) or YAML path."),
-    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP + " (the same "
-                                             "as the argument)"),
+    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=shared.QUESTIONNAIRE_HELP + " (the "
+                                             "same as the argument)"),
 ) -> None:
     """Show a questionnaire's items (wording, codes, aliases) and its indicators with their rules."""
     from survey.jobs.questionnaire import show_questionnaire
@@ -163,7 +110,7 @@ def questionnaire_show(
 @questionnaire_app.command("map")
 def questionnaire_map(
     data: Path = typer.Argument(..., help="Survey data file: .csv, .parquet, .sav or .dta."),
-    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=QUESTIONNAIRE_HELP),
+    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=shared.QUESTIONNAIRE_HELP),
     out: Path = typer.Option(..., "--out", help="Mapping YAML to write, for you to check and pass to --mapping."),
 ) -> None:
     """Write a starting mapping (item -> column, recodes) from a data file's names and labels, to be checked."""
@@ -172,20 +119,19 @@ def questionnaire_map(
 
 
 @app.command("validate")
+@with_options(shared.item_binding)
 def validate_command(
     data: Path = typer.Argument(..., help="Survey data file: .csv, .parquet, .sav or .dta."),  # noqa: B008
-    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=QUESTIONNAIRE_HELP),
-    map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
-    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
-    ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
+    questionnaire: str = typer.Option(..., "--questionnaire", "-q", help=shared.QUESTIONNAIRE_HELP),
     max_listed: int = typer.Option(20, "--max-listed", min=0, help="List at most this many problems per column and "
                                    "rule (0 = list all)."),
+    **options: Any,
 ) -> None:
     """Check a data file against a questionnaire; list every problem (row, column, value, rule).
 
     Exits 0 when the file is clean and 2 otherwise. The input file is only read.
     """
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.validate import validate_command as validate_job
 
     def body() -> int:
@@ -195,47 +141,6 @@ def validate_command(
 
     if guarded(body):
         raise typer.Exit(code=2)
-
-
-# Options shared by the survey commands that read data files (defined once; Typer reads them as defaults).
-DATA_FILES = typer.Argument(..., help="Survey file(s): .csv, .parquet, .sav (SPSS) or .dta (Stata). Several "
-                            "files are stacked, each with its own design (strata kept apart).")
-QUESTIONNAIRE = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP)
-MAP = typer.Option([], "--map", help=MAP_HELP)
-MAPPING = typer.Option(None, "--mapping", help=MAPPING_HELP)
-IGNORE_LABELS = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP)
-TRUST_EDITED = typer.Option(False, "--trust-edited", help=TRUST_EDITED_HELP)
-INDICATOR = typer.Option([], "--indicator", help="Indicator id to estimate (repeatable).")
-ALL_INDICATORS = typer.Option(False, "--all-indicators", help="Estimate every indicator.")
-MEAN = typer.Option([], "--mean", help="Weighted mean of a numeric column (repeatable).")
-PROPORTION = typer.Option([], "--proportion", help="Proportion VAR=VALUE (repeatable).")
-MISSING = typer.Option([], "--missing", help="Codes of a column that are not answers, VAR=CODE[,CODE] (repeatable).")
-OVERRIDE = typer.Option(False, "--override-design", help="Use design flags contradicting a weighted file's (recorded).")
-DF = typer.Option("domain", "--df", help="Degrees of freedom: domain (R's subset rule) or design (the whole's).")
-WEIGHT = typer.Option(None, help="Weight column (default: weights of 1, or a weighted file's).")
-STRATA = typer.Option(None, help="Stratum column.")
-PSU = typer.Option(None, help="Primary sampling unit (cluster) column.")
-FPC = typer.Option(None, help="FPC column: population PSU counts, or sampling fractions.")
-DESIGN = typer.Option(None, "--design", help="Design YAML (weight, strata, psu, fpc, lonely_psu).")
-LONELY_PSU = typer.Option("fail", help="Single-PSU strata: fail, adjust, average, certainty, remove.")
-BY = typer.Option([], "--by", help="Domain column; each gives its own domains (repeatable).")
-CI = typer.Option("logit", help="Proportion CI: logit, wald, wilson, korn-graubard (Korn-Graubard is used wherever "
-                  "an estimate is 0 or 1).")
-LEVEL = typer.Option(0.95, help="Confidence level.")
-MIN_BASE = typer.Option(50, "--min-base", min=0, help="Publication threshold: estimates on fewer respondents are "
-                        "flagged low_base (and blanked unless --no-suppress).")
-SUPPRESS = typer.Option(True, "--suppress/--no-suppress", help="Blank estimates below --min-base (the default); "
-                        "--no-suppress keeps them, for internal analysis only.")
-SOURCE_COL = typer.Option(None, "--source-col", help="Column added to say which file a row came from "
-                          "(default source_file when several files are given); values are the file names.")
-DATE_COL = typer.Option(None, "--date-col", help="Interview date column (YYYY-MM-DD or DD/MM/YYYY).")
-BETWEEN = typer.Option(None, "--between", help="Compare two levels of a column: COL=BASE,CURRENT (e.g. "
-                       "survey_year=2008-09,2009-10, or source_file=FILE_A,FILE_B).")
-BASE_WINDOW = typer.Option(None, "--base-window", help="Base period START:END of --date-col (e.g. 2007-04:2008-03).")
-CURRENT_WINDOW = typer.Option(None, "--current-window", help="Current period START:END of --date-col.")
-EVERY = typer.Option("quarter", "--every", help="Rolling windows end each month, quarter or year.")
-LAYOUT = typer.Option("long", "--format", help="long: one row per result, proportions in 0-1 (for machines and "
-                      "`safer report`); publication: names, per cent and points to one decimal.")
 
 
 def _write_judged(command: str, judged: tuple[Any, dict[str, Any]], out: Path, layout: str) -> None:
@@ -250,40 +155,23 @@ def _write_judged(command: str, judged: tuple[Any, dict[str, Any]], out: Path, l
 
 
 @app.command("estimate")
+@with_options(shared.what_to_estimate, shared.item_binding, shared.survey_design, shared.intervals_and_bases)
 def estimate_command(
-    data: list[Path] = DATA_FILES,
+    data: list[Path] = shared.DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
-    questionnaire: str | None = QUESTIONNAIRE,
-    indicator: list[str] = INDICATOR,
-    all_indicators: bool = ALL_INDICATORS,
-    mean: list[str] = MEAN,
-    proportion: list[str] = PROPORTION,
+    questionnaire: str | None = shared.QUESTIONNAIRE,
     total: list[str] = typer.Option([], "--total", help="Weighted total of a column, as R svytotal (repeatable)."),
     ratio: list[str] = typer.Option([], "--ratio", help="Ratio NUM/DEN of two columns' totals, as R svyratio."),
     quantile: list[str] = typer.Option([], "--quantile", help="Quantile VAR=Q (Woodruff interval, as R svyquantile)."),
-    map_items: list[str] = MAP,
-    mapping: Path | None = MAPPING,
-    ignore_labels: bool = IGNORE_LABELS,
-    weight: str | None = WEIGHT,
-    strata: str | None = STRATA,
-    psu: str | None = PSU,
-    fpc: str | None = FPC,
-    design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
-    by: list[str] = BY,
-    ci: str = CI,
-    level: float = LEVEL,
-    min_base: int = MIN_BASE,
-    suppress: bool = SUPPRESS,
-    source_col: str | None = SOURCE_COL,
-    date_col: str | None = DATE_COL,
+    by: list[str] = shared.BY, ci: str = shared.CI, date_col: str | None = shared.DATE_COL,
     window: list[str] = typer.Option([], "--window", help="Estimate for respondents interviewed START:END "
                                      "(e.g. 2007-10:2008-03; repeatable), a domain of the full design."),
     rolling: str | None = typer.Option(None, "--rolling", help="Rolling windows of this length (12m, 6m)."),
-    every: str = EVERY,
+    every: str = shared.EVERY,
     table_layout: str = typer.Option("long", "--format", help="long: one row per estimate, proportions in 0-1 "
                                      "(for machines and `safer report`); publication: titles, area names, "
                                      "percentages to one decimal and '+/- half-width' in points."),
+    **options: Any,
 ) -> None:
     """Estimate indicators, means, proportions, totals, ratios and quantiles with design-based SEs and intervals.
 
@@ -291,20 +179,19 @@ def estimate_command(
     figures each quarter with `--rolling 12m --every quarter`), each period a domain of the full design.
     Several files are stacked, each keeping its own design.
     """
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.tables import estimate_command as estimate_job
     guarded(lambda: _write_judged("estimate", estimate_job(**given), out, table_layout))
 
 
 @app.command("change")
+@with_options(shared.what_to_estimate, shared.item_binding, shared.survey_design, shared.intervals_and_bases)
 def change_command(
     data: list[Path] = typer.Argument(None, help="Survey file(s); several are stacked, each with its own design. "
                                       "Not used with --tables."),
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
-    between: str | None = BETWEEN,
-    base_window: str | None = BASE_WINDOW,
-    current_window: str | None = CURRENT_WINDOW,
-    date_col: str | None = DATE_COL,
+    between: str | None = shared.BETWEEN, base_window: str | None = shared.BASE_WINDOW,
+    current_window: str | None = shared.CURRENT_WINDOW, date_col: str | None = shared.DATE_COL,
     independent: bool = typer.Option(False, "--independent", help="Assert the periods share no respondent "
                                      "(an error if they do)."),
     next_n: float | None = typer.Option(None, "--next-n", help="Planned sample size of the next period, for "
@@ -313,112 +200,63 @@ def change_command(
                                                      "published estimate tables instead of microdata."),
     table_level: float = typer.Option(0.95, "--table-level", help="Level of the tables' intervals, when SEs "
                                       "come from CI half-widths."),
-    questionnaire: str | None = QUESTIONNAIRE,
-    indicator: list[str] = INDICATOR,
-    all_indicators: bool = ALL_INDICATORS,
-    mean: list[str] = MEAN,
-    proportion: list[str] = PROPORTION,
-    map_items: list[str] = MAP,
-    mapping: Path | None = MAPPING,
-    ignore_labels: bool = IGNORE_LABELS,
-    weight: str | None = WEIGHT,
-    strata: str | None = STRATA,
-    psu: str | None = PSU,
-    fpc: str | None = FPC,
-    design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
-    by: list[str] = BY,
-    level: float = LEVEL,
-    min_base: int = MIN_BASE,
-    suppress: bool = SUPPRESS,
-    source_col: str | None = SOURCE_COL,
-    table_layout: str = LAYOUT,
-    trust_edited: bool = TRUST_EDITED,
+    questionnaire: str | None = shared.QUESTIONNAIRE, by: list[str] = shared.BY, table_layout: str = shared.LAYOUT,
+    trust_edited: bool = shared.TRUST_EDITED,
+    **options: Any,
 ) -> None:
     """Is the change real? Difference between two periods, its SE from the full design, significance,
     direction by the indicator's polarity, and the Annex's minimum movement."""
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.tables import change_command as change_job
     guarded(lambda: _write_judged("change", change_job(**given), out, table_layout))
 
 
 @app.command("peers")
+@with_options(shared.what_to_estimate, shared.item_binding, shared.survey_design, shared.intervals_and_bases)
 def peers_command(
-    data: list[Path] = DATA_FILES,
+    data: list[Path] = shared.DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
     peers: Path = typer.Option(..., "--peers", help="Peer groups CSV: area, group (most similar groups)."),
     area_col: str = typer.Option(..., "--area-col", help="Column holding each respondent's area."),
     peer_mean: str = typer.Option("mean", "--peer-mean", help="mean: plain mean of the members' estimates (as "
                                   "iQuanta); population: the group's pooled estimate."),
-    between: str | None = BETWEEN,
-    base_window: str | None = BASE_WINDOW,
-    current_window: str | None = CURRENT_WINDOW,
-    date_col: str | None = DATE_COL,
-    questionnaire: str | None = QUESTIONNAIRE,
-    indicator: list[str] = INDICATOR,
-    all_indicators: bool = ALL_INDICATORS,
-    mean: list[str] = MEAN,
-    proportion: list[str] = PROPORTION,
-    map_items: list[str] = MAP,
-    mapping: Path | None = MAPPING,
-    ignore_labels: bool = IGNORE_LABELS,
-    weight: str | None = WEIGHT,
-    strata: str | None = STRATA,
-    psu: str | None = PSU,
-    fpc: str | None = FPC,
-    design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU, missing: list[str] = MISSING, override_design: bool = OVERRIDE, df_rule: str = DF,
-    ci: str = CI,
-    level: float = LEVEL,
-    min_base: int = MIN_BASE,
-    suppress: bool = SUPPRESS,
-    source_col: str | None = SOURCE_COL,
-    table_layout: str = LAYOUT,
+    between: str | None = shared.BETWEEN, base_window: str | None = shared.BASE_WINDOW,
+    current_window: str | None = shared.CURRENT_WINDOW, date_col: str | None = shared.DATE_COL,
+    questionnaire: str | None = shared.QUESTIONNAIRE, ci: str = shared.CI, table_layout: str = shared.LAYOUT,
+    **options: Any,
 ) -> None:
     """Each area against the mean of its most similar group: difference with a full-design CI, a flag and
     a rank; with two periods, whether its change keeps pace with its peers'."""
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.tables import peers_command as peers_job
     guarded(lambda: _write_judged("peers", peers_job(**given), out, table_layout))
 
 
 @app.command("targets")
+@with_options(shared.item_binding, shared.survey_design, shared.intervals_and_bases)
 def targets_command(
-    data: list[Path] = DATA_FILES,
+    data: list[Path] = shared.DATA_FILES,
     out: Path = typer.Option(..., "--out", help="Output table; format from extension: .csv .parquet .json .xlsx."),
     targets: Path = typer.Option(..., "--targets", help="Targets YAML (see data/examples/targets/)."),
     date_col: str = typer.Option(..., "--date-col", help="Interview date column (YYYY-MM-DD or DD/MM/YYYY)."),
     window: list[str] = typer.Option([], "--window", help="Assess the period START:END (repeatable); default: "
                                      "every rolling year (--rolling 12m --every quarter)."),
     rolling: str | None = typer.Option(None, "--rolling", help="Rolling windows of this length (default 12m)."),
-    every: str = EVERY,
-    questionnaire: str | None = QUESTIONNAIRE,
+    every: str = shared.EVERY, questionnaire: str | None = shared.QUESTIONNAIRE,
     area_col: str | None = typer.Option(None, "--area-col", help="Column of the areas named in the targets file."),
-    map_items: list[str] = MAP,
-    mapping: Path | None = MAPPING,
-    ignore_labels: bool = IGNORE_LABELS,
-    weight: str | None = WEIGHT,
-    strata: str | None = STRATA,
-    psu: str | None = PSU,
-    fpc: str | None = FPC,
-    design: Path | None = DESIGN,
-    lonely_psu: str = LONELY_PSU, override_design: bool = OVERRIDE, df_rule: str = DF,
-    ci: str = CI,
-    level: float = LEVEL,
-    min_base: int = MIN_BASE,
-    suppress: bool = SUPPRESS,
-    source_col: str | None = SOURCE_COL,
-    table_layout: str = LAYOUT,
+    ci: str = shared.CI, table_layout: str = shared.LAYOUT,
+    **options: Any,
 ) -> None:
     """Is each target on track? Straight-line trajectory from the baseline to the target, the latest
     estimates with their CIs, status (on track, off track, cannot tell) and the probability of being on
     the right side of the line."""
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.tables import targets_command as targets_job
     guarded(lambda: _write_judged("targets", targets_job(**given), out, table_layout))
 
 
 @app.command("weight")
+@with_options(shared.item_binding)
 def weight_command(
     data: Path = typer.Argument(..., help="Survey file: .csv, .parquet, .sav (SPSS) or .dta (Stata)."),
     out: Path = typer.Option(..., "--out", help="Weighted output (.parquet or .csv); metadata in <out>.meta.json."),
@@ -452,15 +290,13 @@ def weight_command(
     seed: int | None = typer.Option(None, help="Seed for bootstrap replicates."),
     on_nonconvergence: str | None = typer.Option(None, "--on-nonconvergence", help="fail (default) or warn."),
     report: Path | None = typer.Option(None, "--report", help="Write per-group diagnostics as JSON here."),
-    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=QUESTIONNAIRE_HELP + " With it, "
-                                             "items are written under their ids in questionnaire codes."),
-    map_items: list[str] = typer.Option([], "--map", help=MAP_HELP),
-    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
-    ignore_labels: bool = typer.Option(False, "--ignore-labels", help=IGNORE_LABELS_HELP),
+    questionnaire: str | None = typer.Option(None, "--questionnaire", "-q", help=shared.QUESTIONNAIRE_HELP + " With "
+                                             "it, items are written under their ids in questionnaire codes."),
     control_tolerance: float = typer.Option(1e-6, help="Relative difference allowed between control margins."),
+    **options: Any,
 ) -> None:
     """Weight a survey file: base weights, household selection, nonresponse, calibration, trimming, scaling."""
-    given = dict(locals())
+    given = gathered(locals())
     from survey.jobs.weight import weight_command as weight_job
     from survey.jobs.weight import write_weighted
 
@@ -505,7 +341,7 @@ def sae_command(
     level: float = typer.Option(0.95, "--level", help="Confidence level of the intervals."),
     max_iter: int = typer.Option(100, "--max-iter", help="Fisher-scoring iterations before the fit is declared "
                                  "not converged."),
-    trust_edited: bool = TRUST_EDITED,
+    trust_edited: bool = shared.TRUST_EDITED,
 ) -> None:
     """Small-area (Fay-Herriot EBLUP) estimates by area, with MSEs, intervals and model diagnostics."""
     given = dict(locals())
@@ -514,13 +350,6 @@ def sae_command(
 
 
 # ---- synthetic data, coverage check and demo ----------------------------------------------------------------
-
-
-YEARS = typer.Option(None, "--years", help="Several fieldwork years (2008,2009 or 2008-2010) of a population "
-                     "that changes by known amounts; --out then needs {year} in its name.")
-DRIFT = typer.Option(1.0, "--drift", help="With --years: multiplier of the default yearly drift (0: no change).")
-CHANGE_TRUTH = typer.Option(None, "--change-truth", help="With --years: true changes between years (.csv or "
-                            ".parquet).")
 
 
 @synth_app.command("bcs")
@@ -532,9 +361,7 @@ def synth_bcs_command(
     controls: Path | None = typer.Option(None, "--controls", help="Age and sex totals by region (.csv)."),
     areas: Path | None = typer.Option(None, "--areas", help="Covariates of every authority, for `safer sae` "
                                       "(.csv or .parquet)."),
-    years: str | None = YEARS,
-    drift: float = DRIFT,
-    change_truth: Path | None = CHANGE_TRUTH,
+    years: str | None = shared.YEARS, drift: float = shared.DRIFT, change_truth: Path | None = shared.CHANGE_TRUTH,
 ) -> None:
     """Draw a synthetic BCS year (stratified by force, clustered, one adult per household) with known truth.
 
@@ -554,9 +381,7 @@ def synth_place_command(
     out: Path = typer.Option(..., "--out", help="Microdata: .csv, .parquet, .sav (value labels) or .dta."),
     controls: Path = typer.Option(..., "--controls", help="Authority totals by age, sex and ethnicity (.csv)."),
     truth: Path | None = typer.Option(None, "--truth", help="True population values (.csv or .parquet)."),
-    years: str | None = YEARS,
-    drift: float = DRIFT,
-    change_truth: Path | None = CHANGE_TRUTH,
+    years: str | None = shared.YEARS, drift: float = shared.DRIFT, change_truth: Path | None = shared.CHANGE_TRUTH,
 ) -> None:
     """Draw a synthetic Place Survey (postal sample per authority, realistic nonresponse) with known truth.
 
@@ -653,17 +478,6 @@ def check_change_coverage_command(
 
 # ---- simulation commands -----------------------------------------------------------------------------------
 
-SCENARIO_HELP = ("Scenario: a bundled name (" + "ppo, drug_treatment, cognitive_behavioural, short_custody_replaced, "
-                 "resettlement, youth_early_intervention) or a scenario YAML; repeat to compare several on common "
-                 "random numbers. The baseline is always run too.")
-UNCERTAINTY_HELP = ("Draw each replication's assumptions (intervention effects, model assumptions, unpublished "
-                    "figures) from their ranges by a Latin hypercube; Monte Carlo and assumption uncertainty are "
-                    "reported apart (sd_monte_carlo, sd_assumptions, total_lower/total_upper).")
-PRECISION_HELP = ("Add replications until the 95 per cent CI half-width of every headline measure is within this "
-                  "share of its mean, e.g. 0.05 (Hoad, Robinson and Davies 2010); --replications is then the most "
-                  "to run.")
-
-
 @simulate_app.command("run")
 def simulate_run(
     cohort: str = typer.Option("adult", "--cohort", help="Cohort kind: 'adult' (18+, custody leavers and community "
@@ -674,15 +488,15 @@ def simulate_run(
                                     "is given)."),
     cohort_file: Path | None = typer.Option(None, "--cohort-file", help="Load the cohort from a CSV file instead of "
                                             "generating one (columns: see `safer docs simulation`)."),
-    scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP),
+    scenario: list[str] = typer.Option([], "--scenario", help=shared.SCENARIO_HELP),
     params_file: Path | None = typer.Option(None, "--params", help="Parameter file written by `safer simulate "
                                             "calibrate` (default: the bundled calibrated defaults)."),
     unit_costs_file: Path | None = typer.Option(None, "--unit-costs", help="Unit-cost table (CSV; default the "
                                                 "bundled one, simulation/measures/unit_costs.csv)."),
     replications: int = typer.Option(10, "--replications", min=1, help="Independent replications; intervals are "
                                      "taken across them (with --precision: the most to run)."),
-    uncertainty: bool = typer.Option(False, "--uncertainty", help=UNCERTAINTY_HELP),
-    precision: float | None = typer.Option(None, "--precision", help=PRECISION_HELP),
+    uncertainty: bool = typer.Option(False, "--uncertainty", help=shared.UNCERTAINTY_HELP),
+    precision: float | None = typer.Option(None, "--precision", help=shared.PRECISION_HELP),
     seed: int = typer.Option(2005, "--seed", min=0, help="Master seed: the same seed gives bit-identical output."),
     workers: int = typer.Option(1, "--workers", min=1, help="Dask workers on a local cluster (one process each); 1 "
                                 "runs in this process. The output does not depend on it."),
@@ -711,7 +525,8 @@ def simulate_project(
     to_year: int = typer.Option(2011, "--to-year", help="Last annual Q1 cohort."),
     start_year: int = typer.Option(2008, "--start-year", help="First cohort year of every scenario without a "
                                    "start_year of its own."),
-    scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP + " Default: every bundled scenario."),
+    scenario: list[str] = typer.Option([], "--scenario", help=shared.SCENARIO_HELP + " Default: every bundled "
+                                       "scenario."),
     baseline_only: bool = typer.Option(False, "--baseline-only", help="Project the baseline alone."),
     adult_size: int = typer.Option(10_000, "--adult-size", min=100, help="Adults simulated per year (rates are "
                                    "per 100, so size sets only the Monte Carlo error; places and outside referrals "
@@ -720,8 +535,8 @@ def simulate_project(
     check_size: int = typer.Option(20_000, "--check-size", min=100, help="2004 custody leavers simulated to check "
                                    "the published figures by sex (half of them women; baseline only, so cheap)."),
     replications: int = typer.Option(8, "--replications", min=2, help="Replications (with --precision: the most)."),
-    uncertainty: bool = typer.Option(False, "--uncertainty", help=UNCERTAINTY_HELP),
-    precision: float | None = typer.Option(None, "--precision", help=PRECISION_HELP),
+    uncertainty: bool = typer.Option(False, "--uncertainty", help=shared.UNCERTAINTY_HELP),
+    precision: float | None = typer.Option(None, "--precision", help=shared.PRECISION_HELP),
     figures_file: Path | None = typer.Option(None, "--figures", help="Your own figures (CSV: year, cohort, measure, "
                                              "value; frequency_per_100, binary_rate_percent, serious_per_100)."),
     trend: str | None = typer.Option(None, "--trend", metavar="F|adult=F,youth=F", help="Yearly factor instead of the "
@@ -759,7 +574,7 @@ def simulate_sweep(
                                         "community) or a scenario assumption (e.g. ppo.ppo_scheme.rate_ratio), over "
                                         "its stated range or the values given; repeatable. Default: every "
                                         "assumption with a range."),
-    scenario: list[str] = typer.Option([], "--scenario", help=SCENARIO_HELP),
+    scenario: list[str] = typer.Option([], "--scenario", help=shared.SCENARIO_HELP),
     cohort: str = typer.Option("adult", "--cohort", help="Cohort kind: adult or youth."),
     size: int = typer.Option(10_000, "--size", min=100, help="Generated cohort size."),
     params_file: Path | None = typer.Option(None, "--params", help="Model parameters (default: the bundled ones)."),
@@ -821,9 +636,191 @@ def simulate_calibrate(
         on_year=simulation_console.print_year_fit)))
 
 
-# ---- recorded crime: declared in recorded_crime/jobs/commands.py, shown by reporting/console/crime.py -----------
-crime_console.register_crime_commands(crime_commands, app, synth_app, check_app, guarded, SaferGroup)
+# ---- recorded crime ----------------------------------------------------------------------------------------
 
+
+@crime_app.command("validate")
+@with_options(shared.crime_counts)
+def crime_validate(
+    counts: Path = shared.COUNTS,
+    population: Path | None = typer.Option(None, "--population", help="Also check every area has a population."),
+    groups: Path | None = typer.Option(None, "--groups", help="Also check every area has a most similar group."),
+    population_lag: int = shared.POPULATION_LAG,
+    **options: Any,
+) -> None:
+    """List every problem of a counts file: unknown codes (with the nearest known), bad counts, duplicate rows,
+    missing months, codes outside their era, areas without population or group. Exits 2 when there is any."""
+    given = gathered(locals())
+    from recorded_crime.jobs.validate import validate_command as validate_job
+
+    def body() -> int:
+        report = validate_job(**given)
+        crime_console.print_lines(report.lines)
+        return report.problems
+
+    if guarded(body):
+        raise typer.Exit(code=2)
+
+
+@crime_app.command("codes")
+def crime_codes(
+    indicator: list[str] = shared.CRIME_INDICATOR,
+    indicators: Path | None = typer.Option(None, "--indicators", help="Indicators YAML instead of the bundled one "
+                                           "(a copy of `recorded_crime/codes/indicators.yaml`)."),
+) -> None:
+    """Show each indicator's crime types and offence codes, with their source (seed line, or outside the seeds)."""
+    given = dict(locals())
+    from recorded_crime.jobs.codes import codes_command as codes_job
+    guarded(lambda: crime_console.print_lines(codes_job(**given)))
+
+
+@crime_app.command("rates")
+@with_options(shared.crime_table, shared.crime_counts)
+def crime_rates(
+    counts: Path = shared.COUNTS, population: Path = shared.POPULATION,
+    period: str = typer.Option("year", "--period", help="year (financial), quarter, month or rolling (12 months)."),
+    every: str = typer.Option("quarter", "--every", help="A rolling year ends every month or every quarter."),
+    indicator: list[str] = shared.CRIME_INDICATOR,
+    by_type: bool = typer.Option(False, "--by-type", help="Also each crime type of an indicator."),
+    total: bool = typer.Option(True, "--total/--no-total", help="Add a row for all areas together."),
+    population_lag: int = shared.POPULATION_LAG, level: float = shared.CRIME_LEVEL,
+    area: list[str] = shared.CRIME_AREA,
+    **options: Any,
+) -> None:
+    """Counts and rates per 1,000 residents by indicator, area and period, with exact Poisson intervals."""
+    given = gathered(locals())
+    from recorded_crime.jobs.rates import rates_command as rates_job
+    guarded(lambda: crime_console.print_lines(rates_job(**given)))
+
+
+@crime_app.command("change")
+@with_options(shared.crime_table, shared.crime_counts)
+def crime_change(
+    counts: Path = shared.COUNTS, base: str = shared.BASE_YEAR, current: str | None = shared.CURRENT_YEAR,
+    indicator: list[str] = shared.CRIME_INDICATOR, level: float = shared.CRIME_LEVEL,
+    multiplicity: str = typer.Option("holm", "--multiplicity", help="Across an area's crime types (A.3, A.24): holm, "
+                                     "bonferroni or none."),
+    min_df: int = shared.MIN_DF, area: list[str] = shared.CRIME_AREA,
+    **options: Any,
+) -> None:
+    """Is the change real? Current against base year for every area, indicator and crime type, by a quasi-Poisson
+    model of each series' own fluctuation (A.2), with the plain Poisson test beside it."""
+    given = gathered(locals())
+    from recorded_crime.jobs.change import change_command as change_job
+    guarded(lambda: crime_console.print_lines(change_job(**given)))
+
+
+@crime_app.command("spc")
+@with_options(shared.crime_table, shared.crime_counts)
+def crime_spc(
+    counts: Path = shared.COUNTS, base: str = shared.BASE_YEAR, indicator: list[str] = shared.CRIME_INDICATOR,
+    min_df: int = shared.MIN_DF, area: list[str] = shared.CRIME_AREA,
+    **options: Any,
+) -> None:
+    """Control limits over time: each month against the base year's level and season, with signals."""
+    given = gathered(locals())
+    from recorded_crime.jobs.change import spc_command as spc_job
+    guarded(lambda: crime_console.print_lines(spc_job(**given)))
+
+
+@crime_app.command("peers")
+@with_options(shared.crime_table, shared.crime_counts)
+def crime_peers(
+    counts: Path = shared.COUNTS, population: Path = shared.POPULATION,
+    groups: Path = typer.Option(..., "--groups", help="Most similar groups CSV: area, peer (or area, group)."),
+    base: str = shared.BASE_YEAR, current: str | None = shared.CURRENT_YEAR,
+    indicator: list[str] = shared.CRIME_INDICATOR,
+    benchmark: str = typer.Option("mean", "--benchmark", help="Benchmark from the peers' base-year rates: mean, "
+                                  "pooled, median or quantile:Q."),
+    variation: str = typer.Option("overdispersed", "--variation", help="Limits from each area's own fluctuation "
+                                  "(overdispersed) or Poisson."),
+    targets: Path | None = typer.Option(None, "--targets", help="Agreed targets CSV: area, target_rate[, indicator]."),
+    reach_by: str = typer.Option("2012-13", "--reach-by", help="Without an agreed target, the trajectory reaches the "
+                                 "benchmark in this year (an assumption, said so in each row)."),
+    population_lag: int = shared.POPULATION_LAG, level: float = shared.CRIME_LEVEL, min_df: int = shared.MIN_DF,
+    area: list[str] = shared.CRIME_AREA,
+    **options: Any,
+) -> None:
+    """Each area against its most similar group: benchmark (A.19), limits, flag, rank and the A.20 status."""
+    given = gathered(locals())
+    from recorded_crime.jobs.peers import peers_command as peers_job
+    guarded(lambda: crime_console.print_lines(peers_job(**given)))
+
+
+@crime_app.command("national")
+@with_options(shared.crime_table, shared.crime_counts)
+def crime_national(
+    counts: Path = shared.COUNTS, base: str = shared.BASE_YEAR, indicator: list[str] = shared.CRIME_INDICATOR,
+    level: float = shared.CRIME_LEVEL,
+    multiplicity: str = typer.Option("holm", "--multiplicity", help="Across crime types: holm, bonferroni or none."),
+    label: str = typer.Option("England and Wales", "--label", help="Name of the total of all areas."),
+    min_df: int = shared.MIN_DF,
+    **options: Any,
+) -> None:
+    """The total of all areas against the baseline and year on year, with the 2010-11 and 2012-13 views (A.1,
+    A.3, A.24)."""
+    given = gathered(locals())
+    from recorded_crime.jobs.national import national_command as national_job
+    guarded(lambda: crime_console.print_lines(national_job(**given)))
+
+
+@crime_app.command("displacement")
+@with_options(shared.crime_table, shared.crime_counts)
+def crime_displacement(
+    counts: Path = shared.COUNTS, base: str = shared.BASE_YEAR,
+    pair: list[str] = typer.Option([], "--pair", help="Pair id: vehicle, burglary (default: both, when in the file)."),
+    total: bool = typer.Option(True, "--total/--no-total", help="Add all areas together."),
+    level: float = shared.CRIME_LEVEL, min_df: int = shared.MIN_DF, area: list[str] = shared.CRIME_AREA,
+    **options: Any,
+) -> None:
+    """A.17's displacement pairs side by side: theft from vehicles against vehicle interference, attempted burglary
+    against criminal damage."""
+    given = gathered(locals())
+    from recorded_crime.jobs.displacement import displacement_command as displacement_job
+    guarded(lambda: crime_console.print_lines(displacement_job(**given)))
+
+
+@synth_app.command("crime")
+def synth_crime(
+    out: Path = typer.Option(..., "--out", help="Counts file to write (long layout): .csv or .parquet."),
+    population: Path = typer.Option(..., "--population", help="Population file to write."),
+    groups: Path = typer.Option(..., "--groups", help="Most similar groups file to write (area, peer)."),
+    truth: Path | None = typer.Option(None, "--truth", help="Truth file: expected counts and change factors."),
+    areas: int = typer.Option(30, "--areas", min=3, help="Number of areas."),
+    years: str = typer.Option("2003-04:2012-13", "--years", help="FIRST:LAST financial years."),
+    seed: int = typer.Option(2008, "--seed", help="Random seed (same seed, same files)."),
+    change_share: float = typer.Option(0.2, "--change-share", min=0.0, max=1.0, help="Share of areas with a true "
+                                       "change."),
+    effect: float = typer.Option(0.8, "--effect", min=0.01, help="The true change, a factor on expected counts."),
+    change_from: str = typer.Option("2008-09", "--change-from", help="First financial year of the true change."),
+    changed_family: str = typer.Option("acquisitive", "--changed-family", help="violence, acquisitive or damage."),
+    keep_zero_rows: bool = typer.Option(False, "--keep-zero-rows", help="Write rows of zero offences too."),
+) -> None:
+    """Draw SYNTHETIC recorded crime with known truth: populations, most similar groups, code mix, seasons,
+    overdispersion and chosen true changes."""
+    given = dict(locals())
+    from recorded_crime.jobs.synth import synth_crime_command as synth_job
+    guarded(lambda: crime_console.print_lines(synth_job(**given)))
+
+
+@check_app.command("crime-change")
+def check_crime_change(
+    areas: int = typer.Option(400, "--areas", min=1, help="Synthetic areas per scenario."),
+    years: str = typer.Option("2005-06:2010-11", "--years", help="FIRST:LAST financial years of each series."),
+    base: str = typer.Option("2007-08", "--base", help="Base year of the test."),
+    current: str = typer.Option("2010-11", "--current", help="Current year of the test."),
+    effect: list[float] = typer.Option([0.85, 0.9, 1.1, 1.15], "--effect", help="True change at which power is "
+                                       "measured (repeatable)."),
+    indicator: str = typer.Option("PSA23_2", "--indicator", help="PSA23_1, PSA23_2, NI15 or NI16."),
+    level: float = typer.Option(0.95, "--level", help="Level of the test."),
+    seed: int = typer.Option(2011, "--seed", help="Random seed."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the table (.csv .parquet .json .xlsx)."),
+) -> None:
+    """How often does `safer crime change` call an unchanged area changed, and how often does it see a true
+    change? On synthetic overdispersed series with known truth, beside the plain Poisson test."""
+    given = dict(locals())
+    from recorded_crime.jobs.synth import check_crime_change_command as check_job
+    guarded(lambda: crime_console.print_lines(check_job(**given)))
 
 
 # ---- reports and batch jobs ---------------------------------------------------------------------------------
@@ -850,7 +847,7 @@ def run_command(
     workdir: Path = typer.Option(Path("."), "--dir", metavar="FOLDER", help="Working folder: relative paths in "
                                  "the job are taken from here, so outputs land here."),
     check: bool = typer.Option(False, "--check", help="Only check the job file and every step's options."),
-    trust_edited: bool = TRUST_EDITED,
+    trust_edited: bool = shared.TRUST_EDITED,
 ) -> None:
     """Run a whole pipeline from a job file in one process: every safer command can be a step."""
     from reporting.jobs.files import job_path
@@ -870,7 +867,7 @@ def report_command(
     figures: Path | None = typer.Option(None, "--figures", metavar="FOLDER", help="Also write each chart as SVG, PNG."),
     area: list[str] = typer.Option([], "--area", metavar="CODE", help="Profile this area (code or name; repeatable)."),
     labels: Path | None = typer.Option(None, "--labels", metavar="FILE", help="Area names: CSV of code, name, type."),
-    trust_edited: bool = TRUST_EDITED,
+    trust_edited: bool = shared.TRUST_EDITED,
 ) -> None:
     """Build one self-contained HTML report with charts from outputs of safer (no network needed to view it)."""
     given = dict(locals())

@@ -11,6 +11,7 @@ from recorded_crime.jobs.common import (
     CountsOptions,
     check_output,
     chosen_years,
+    counts_options,
     load_inputs,
     output_cube,
     series_for,
@@ -57,6 +58,16 @@ def _settings(options: ChangeOptions, base: int, current: int) -> ChangeSettings
     return ChangeSettings(base, current, options.level, options.multiplicity, True, options.min_df)
 
 
+def change_command(*, counts: Path, out: Path, base: str, current: str | None, indicator: list[str], level: float,
+                   multiplicity: str, min_df: int, table_layout: str, layout: str, mapping: Path | None,
+                   map_columns: list[str], indicators: Path | None, drop_code: list[str], area: list[str]
+                   ) -> list[str]:
+    """`safer crime change`, from its options by name."""
+    options = ChangeOptions(base, current, tuple(indicator), level, multiplicity, min_df)
+    return change_job(counts_options(counts, layout, mapping, map_columns, indicators, drop_code, area), options, out,
+                      table_layout)
+
+
 def change_job(counts: CountsOptions, options: ChangeOptions, out: Path, layout: str = "long") -> list[str]:
     """Judge current against base for every area, indicator and crime type; write the table."""
     check_output(out, layout, [counts.counts, counts.mapping, counts.indicators_file])
@@ -96,6 +107,14 @@ class SpcOptions:
     """Indicator ids."""
     min_df: int = MIN_DF
     """Fewest residual degrees of freedom for the dispersion."""
+
+
+def spc_command(*, counts: Path, out: Path, base: str, indicator: list[str], min_df: int, table_layout: str,
+                layout: str, mapping: Path | None, map_columns: list[str], indicators: Path | None,
+                drop_code: list[str], area: list[str]) -> list[str]:
+    """`safer crime spc`, from its options by name."""
+    return spc_job(counts_options(counts, layout, mapping, map_columns, indicators, drop_code, area),
+                   SpcOptions(base, tuple(indicator), min_df), out, table_layout)
 
 
 def spc_job(counts: CountsOptions, options: SpcOptions, out: Path, layout: str = "long") -> list[str]:

@@ -7,6 +7,11 @@ from pathlib import Path
 from recorded_crime.codes.catalogue import load_catalogue
 
 
+def codes_command(*, indicator: list[str], indicators: Path | None) -> list[str]:
+    """`safer crime codes`, from its options by name."""
+    return codes_lines(indicators, tuple(indicator))
+
+
 def codes_lines(indicators_file: Path | None, chosen: tuple[str, ...]) -> list[str]:
     """Lines describing the chosen indicators (all by default)."""
     catalogue = load_catalogue(indicators_file)

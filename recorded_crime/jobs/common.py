@@ -70,6 +70,12 @@ class Inputs:
     """Every input file, for provenance."""
 
 
+def counts_options(counts: Path, layout: str, mapping: Path | None, map_columns: list[str], indicators: Path | None,
+                   drop_code: list[str], area: list[str] | None = None) -> CountsOptions:
+    """The options every `crime` command shares, from the command line's names for them."""
+    return CountsOptions(counts, layout, mapping, tuple(map_columns), indicators, tuple(drop_code), tuple(area or ()))
+
+
 def load_inputs(options: CountsOptions, population: Path | None = None, groups: Path | None = None,
                 population_lag: int = 0) -> Inputs:
     """Read and check the counts (and population, groups); refuse with every problem found."""

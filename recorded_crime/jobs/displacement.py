@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recorded_crime.jobs.change import ChangeOptions, _settings
-from recorded_crime.jobs.common import CountsOptions, check_output, load_inputs, output_cube, write_result
+from recorded_crime.jobs.common import (
+    CountsOptions,
+    check_output,
+    counts_options,
+    load_inputs,
+    output_cube,
+    write_result,
+)
 from recorded_crime.judging.displacement import chosen_pairs, displacement_table
 from recorded_crime.reading.periods import parse_financial_year, year_label
 
@@ -21,6 +28,16 @@ class DisplacementOptions:
     """Pair ids (default: every pair with codes on both sides in the file)."""
     total: bool = True
     """Add all areas together."""
+
+
+def displacement_command(*, counts: Path, out: Path, base: str, pair: list[str], total: bool, level: float,
+                         min_df: int, table_layout: str, layout: str, mapping: Path | None, map_columns: list[str],
+                         indicators: Path | None, drop_code: list[str], area: list[str]) -> list[str]:
+    """`safer crime displacement`, from its options by name (each pair is judged whole: no --indicator, and no
+    multiplicity rule across pairs)."""
+    options = DisplacementOptions(ChangeOptions(base, None, (), level, "holm", min_df), tuple(pair), total)
+    return displacement_job(counts_options(counts, layout, mapping, map_columns, indicators, drop_code, area),
+                            options, out, table_layout)
 
 
 def displacement_job(counts: CountsOptions, options: DisplacementOptions, out: Path, layout: str = "long"

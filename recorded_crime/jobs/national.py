@@ -9,7 +9,14 @@ from pathlib import Path
 import pandas as pd
 
 from recorded_crime.jobs.change import METHOD, ChangeOptions, _settings
-from recorded_crime.jobs.common import CountsOptions, check_output, load_inputs, series_for, write_result
+from recorded_crime.jobs.common import (
+    CountsOptions,
+    check_output,
+    counts_options,
+    load_inputs,
+    series_for,
+    write_result,
+)
 from recorded_crime.judging.multiplicity import describe
 from recorded_crime.judging.national import NATIONAL, national_table
 from recorded_crime.reading.periods import parse_financial_year, year_label
@@ -23,6 +30,15 @@ class NationalOptions:
     """Base year, indicators, level, multiplicity (the current year is every year)."""
     label: str = NATIONAL
     """Name of the total of all areas."""
+
+
+def national_command(*, counts: Path, out: Path, base: str, indicator: list[str], level: float, multiplicity: str,
+                     label: str, min_df: int, table_layout: str, layout: str, mapping: Path | None,
+                     map_columns: list[str], indicators: Path | None, drop_code: list[str]) -> list[str]:
+    """`safer crime national`, from its options by name (every year is a current year, so there is no --current)."""
+    options = NationalOptions(ChangeOptions(base, None, tuple(indicator), level, multiplicity, min_df), label)
+    return national_job(counts_options(counts, layout, mapping, map_columns, indicators, drop_code), options, out,
+                        table_layout)
 
 
 def national_job(counts: CountsOptions, options: NationalOptions, out: Path, layout: str = "long") -> list[str]:

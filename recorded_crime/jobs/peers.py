@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from recorded_crime.jobs.common import CountsOptions, check_output, chosen_years, load_inputs, series_for, write_result
+from recorded_crime.jobs.common import (
+    CountsOptions,
+    check_output,
+    chosen_years,
+    counts_options,
+    load_inputs,
+    series_for,
+    write_result,
+)
 from recorded_crime.judging.a20 import read_targets
 from recorded_crime.judging.peers import PeerSettings, parse_rule, peer_table
 from recorded_crime.judging.quasi_poisson import MIN_DF
@@ -42,6 +50,18 @@ class PeersOptions:
     """Level of the inner limits."""
     min_df: int = MIN_DF
     """Fewest residual degrees of freedom for the dispersion."""
+
+
+def peers_command(*, counts: Path, population: Path, groups: Path, out: Path, base: str, current: str | None,
+                  indicator: list[str], benchmark: str, variation: str, targets: Path | None, reach_by: str,
+                  population_lag: int, level: float, min_df: int, table_layout: str, layout: str,
+                  mapping: Path | None, map_columns: list[str], indicators: Path | None, drop_code: list[str],
+                  area: list[str]) -> list[str]:
+    """`safer crime peers`, from its options by name."""
+    options = PeersOptions(population, groups, base, current, tuple(indicator), benchmark, variation, targets,
+                           reach_by, population_lag, level, min_df)
+    return peers_job(counts_options(counts, layout, mapping, map_columns, indicators, drop_code, area), options, out,
+                     table_layout)
 
 
 def peers_job(counts: CountsOptions, options: PeersOptions, out: Path, layout: str = "long") -> list[str]:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from recorded_crime.jobs.common import CountsOptions, check_output, load_inputs, output_cube, series_for, write_result
+from recorded_crime.jobs.common import (
+    CountsOptions,
+    check_output,
+    counts_options,
+    load_inputs,
+    output_cube,
+    series_for,
+    write_result,
+)
 from recorded_crime.rates.rates import rate_table
 
 
@@ -29,6 +37,16 @@ class RatesOptions:
     """Also each crime type."""
     total: bool = True
     """Add a row for all areas together."""
+
+
+def rates_command(*, counts: Path, population: Path, out: Path, period: str, every: str, indicator: list[str],
+                  by_type: bool, total: bool, population_lag: int, level: float, table_layout: str, layout: str,
+                  mapping: Path | None, map_columns: list[str], indicators: Path | None, drop_code: list[str],
+                  area: list[str]) -> list[str]:
+    """`safer crime rates`, from its options by name."""
+    options = RatesOptions(population, tuple(indicator), period, every, population_lag, level, by_type, total)
+    return rates_job(counts_options(counts, layout, mapping, map_columns, indicators, drop_code, area), options, out,
+                     table_layout)
 
 
 def rates_job(counts: CountsOptions, options: RatesOptions, out: Path, layout: str = "long") -> list[str]:

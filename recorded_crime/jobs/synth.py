@@ -29,6 +29,24 @@ def synth_settings(areas: int, years: str, seed: int, change_share: float, effec
                               changed_family=changed_family, keep_zero_rows=keep_zero_rows, prefix=prefix)
 
 
+def synth_crime_command(*, out: Path, population: Path, groups: Path, truth: Path | None, areas: int, years: str,
+                        seed: int, change_share: float, effect: float, change_from: str, changed_family: str,
+                        keep_zero_rows: bool) -> list[str]:
+    """`safer synth crime`, from its options by name."""
+    settings = synth_settings(areas, years, seed, change_share, effect, change_from, changed_family, keep_zero_rows)
+    return synth_job(settings, out, population, groups, truth)
+
+
+def check_crime_change_command(*, areas: int, years: str, base: str, current: str, effect: list[float],
+                               indicator: str, level: float, seed: int, out: Path | None) -> list[str]:
+    """`safer check crime-change`, from its options by name (`years` as FIRST:LAST financial years)."""
+    first, _, last = years.partition(":")
+    settings = CheckSettings(areas, parse_financial_year(first, "--years"), parse_financial_year(last, "--years"),
+                             parse_financial_year(base, "--base"), parse_financial_year(current, "--current"),
+                             tuple(effect), indicator, level, seed)
+    return check_job(settings, out)[0]
+
+
 def synth_job(settings: CrimeSynthSettings, out: Path, population: Path, groups: Path, truth: Path | None
               ) -> list[str]:
     """Draw and write the counts, population, groups and truth files (each with provenance and the SYNTHETIC note)."""

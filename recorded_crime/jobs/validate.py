@@ -1,7 +1,8 @@
 """`safer crime validate`: every problem of a counts file (and its population and groups files), listed.
 
 Nothing is raised for a problem in the counts: each is listed with its rows and what to do, and the command exits
-2 when there is any. A file that cannot be read at all (or a bad population or groups file) is refused at once.
+2 when there is any (`ValidationReport.problems`). A file that cannot be read at all (or a bad population or groups
+file) is refused at once.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from recorded_crime.codes.catalogue import load_catalogue
-from recorded_crime.jobs.common import CountsOptions
+from recorded_crime.jobs.common import CountsOptions, counts_options
 from recorded_crime.reading.counts import read_counts
 from recorded_crime.reading.groups import read_groups
 from recorded_crime.reading.layouts import parse_map_options
@@ -26,6 +27,19 @@ class ValidationReport:
     """Parsed periods and codes, problems and notes."""
     lines: list[str]
     """The report as lines of text."""
+
+    @property
+    def problems(self) -> int:
+        """How many problems were found (the command exits 2 when there is any)."""
+        return len(self.checked.problems)
+
+
+def validate_command(*, counts: Path, population: Path | None, groups: Path | None, population_lag: int, layout: str,
+                     mapping: Path | None, map_columns: list[str], indicators: Path | None,
+                     drop_code: list[str]) -> ValidationReport:
+    """`safer crime validate`, from its options by name."""
+    options = counts_options(counts, layout, mapping, map_columns, indicators, drop_code)
+    return validate_job(options, population, groups, population_lag)
 
 
 def validate_job(options: CountsOptions, population: Path | None = None, groups: Path | None = None,

@@ -10,7 +10,13 @@ stays quick.
 - `terminal`: the consoles, progress (`ConsoleTracker`, a `safer_io.progress.Tracker`), item bindings and notes;
 - `survey`: questionnaires, validation, estimates and judgements, weights, small areas, checks, synth, demo;
 - `simulation`: simulate run, project, sweep, calibrate;
-- `jobs`: `safer run`, `safer report`, `safer docs`.
+- `jobs`: `safer run`, `safer report`, `safer docs`;
+- `crime`: the lines the recorded-crime jobs return.
+
+Beside the printers, the command line's own plumbing, which `cli.py` uses to declare its commands: `help.py` (plain
+metavars in `--help`), `failures.py` (`guarded`: bad input is one paragraph and exit code 2; `--debug` anywhere on
+the line), `option_groups.py` (options that several commands share, spliced into each) and `shared_options.py`
+(those options, each declared once with its help).
 
 The command line imports each printer from its module.
 """

@@ -1,10 +1,11 @@
 """`cli.py` declares; the packages act (issue 18).
 
-The command line holds the Typer app, its options and help, the calls, and the error-to-exit-code plumbing. What a
-command does lives in a job module (`survey.jobs`, `simulation.jobs`, `reporting.jobs`, `reporting.report`), which
-prints nothing; what it shows lives in `reporting.console`. These tests hold that shape: the file stays short, no
-printer or table comes back into it, every job accepts every option its command hands it, the jobs never print,
-and the command line stays quick to start.
+The command line holds the Typer app, every command with its options and help, and the calls. What a command does
+lives in a job module (`survey.jobs`, `simulation.jobs`, `recorded_crime.jobs`, `reporting.jobs`,
+`reporting.report`), which prints nothing; what it shows, how it fails and the options several commands share live
+in `reporting.console`. These tests hold that shape: the file stays short, no printer or table comes back into it,
+every job accepts every option its command hands it (its option groups' among them), the jobs never print, no
+pipeline holds command-line code, and the command line stays quick to start.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "cli.py"
 MAX_CLI_LINES = 900
-JOB_PACKAGES = ("survey/jobs", "simulation/jobs", "reporting/jobs", "reporting/report")
+JOB_PACKAGES = ("survey/jobs", "simulation/jobs", "recorded_crime/jobs", "reporting/jobs", "reporting/report")
+PIPELINES = ("survey", "simulation", "recorded_crime", "safer_io")
+"""Packages that compute and write, and never parse a command line."""
+COMMAND_LINE_LIBRARIES = ("typer", "click")
 HEAVY = ("simpy", "dask", "distributed", "altair", "vl_convert", "openpyxl")
 """Modules `safer estimate` has no use for: the simulation engine, Dask, charts, workbooks."""
 
@@ -69,13 +73,17 @@ def test_the_commands_that_hand_over_their_options_are_found() -> None:
     handed = {c.name for c in commands() if jobs_given_the_options(c)}
     expected = {"estimate_command", "change_command", "peers_command", "targets_command", "weight_command",
                 "sae_command", "validate_command", "simulate_run", "simulate_project", "simulate_sweep",
-                "simulate_calibrate", "report_command"}
+                "simulate_calibrate", "report_command", "crime_validate", "crime_codes", "crime_rates", "crime_change",
+                "crime_spc", "crime_peers", "crime_national", "crime_displacement", "synth_crime", "check_crime_change"}
     assert expected <= handed, f"expected these commands to call a job with **given: missing {expected - handed}"
 
 
 @pytest.mark.parametrize("command", [c for c in commands() if jobs_given_the_options(c)], ids=lambda c: c.name)
 def test_every_job_accepts_every_option_its_command_hands_it(command: ast.FunctionDef) -> None:
-    options = {a.arg for a in command.args.args}
+    import cli
+
+    # The signature Typer reads: the command's own options and those its option groups splice in (`**options`).
+    options = set(inspect.signature(getattr(cli, command.name)).parameters)
     for module, name in jobs_given_the_options(command):
         job = getattr(importlib.import_module(module), name)
         accepted = set(inspect.signature(job).parameters)
@@ -96,6 +104,24 @@ def test_job_modules_print_nothing() -> None:
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} calls print()")
     assert not found, "jobs return what they made and reporting/console prints it; found:\n" + "\n".join(found)
+
+
+def test_no_pipeline_holds_command_line_code() -> None:
+    """The pipelines compute and write; parsing a command line and declaring commands is the command line's."""
+    found = []
+    for package in PIPELINES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            where = path.relative_to(ROOT)
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                found += [f"{where}:{node.lineno} imports {n}" for n in names
+                          if n.split(".")[0] in COMMAND_LINE_LIBRARIES]
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                        "Typer", "command", "callback", "add_typer", "Option", "Argument"):
+                    found.append(f"{where}:{node.lineno} declares a command or option ({ast.unparse(node.func)})")
+    assert not found, ("expected no command-line code in the pipelines (declare commands in cli.py, options shared "
+                       "by several commands in reporting/console/shared_options.py), found:\n" + "\n".join(found))
 
 
 def test_safer_estimate_imports_no_simulation_charts_or_workbooks(tmp_path: Path) -> None:
