@@ -227,9 +227,10 @@ def run_points(inputs: Inputs) -> list[str]:
                 continue
             amount = interval(r.mean, r.ci_lower, r.ci_upper, 1)
             if not missing(r.ci_upper) and float(r.ci_upper) < 0:
-                verdict = "is significant: fewer re-offences"
+                verdict = "is significant: fewer proven re-offences"
             elif not missing(r.ci_lower) and float(r.ci_lower) > 0:
-                verdict = "is significant: more re-offences"
+                verdict = ("is significant: more proven re-offences (proven, not committed: a scheme that catches "
+                           "more offenders can raise it while preventing crime)")
             else:
                 verdict = "is not significant: no difference can be claimed"
             points.append(

@@ -144,6 +144,23 @@ def test_percent_change_rows_are_not_drawn_as_a_scenario_on_a_rate_axis(tmp_path
     assert differences.frame["Judgement"].iloc[0] == "fewer"
 
 
+@pytest.mark.parametrize(("difference", "said"), [(-8.6, "fewer proven re-offences"),
+                                                   (0.3, "more proven re-offences (proven, not committed")])
+def test_a_scenario_main_point_says_proven_re_offences_not_offending(tmp_path: Path, difference: float,
+                                                                    said: str) -> None:
+    # PPO raises detection: proven re-offending can rise while crime falls, so a point must not say "re-offences"
+    # as if it were offending.
+    rows = [{"scenario": scenario, "measure": "frequency_per_100", "group": "all", "group_value": "all",
+             "mean": mean, "ci_lower": mean - (0.2 if "minus" in scenario else 2),
+             "ci_upper": mean + (0.2 if "minus" in scenario else 2), "replications": 8}
+            for scenario, mean in (("baseline", 158.8), ("ppo", 158.8 + difference),
+                                   ("ppo minus baseline", difference))]
+    report = make_report([write(tmp_path / "run.csv", pd.DataFrame(rows), "simulate run",
+                                parameters={"cohort": "adult", "size": 4000, "replications": 8})])
+    (point,) = [p for p in report.main_points if p.startswith("Simulated ppo")]
+    assert said in point, f"expected {said!r} in the main point, found: {point}"
+
+
 @pytest.fixture(scope="module")
 def projected_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Real `simulate project` outputs at a tiny size: one plain (with its trend table), one with --uncertainty
