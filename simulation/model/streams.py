@@ -14,6 +14,9 @@ each offender's row is read on demand by jumping the generator ahead to it (PCG6
 gives exactly the numbers a full block would hold.
 
 `ReplicationStreams` is the set of them one replication draws from, handed to every scenario run in it.
+
+Every run of a replication draws the same first chunks (a projection runs each cohort size some forty times: every
+year and scenario), so the chunks are kept per process (`BLOCKS`, a few replications' worth) and shared, read-only.
 """
 
 from __future__ import annotations
@@ -78,6 +81,40 @@ def outside_purpose(programme_name: str) -> int:
     return 1000 + (1 << 32) + zlib.crc32(programme_name.encode("utf-8"))
 
 
+class BlockCache:
+    """First chunks already drawn in this process, by (seed, purpose, offenders, width, transform): the same numbers
+    every run of a replication would draw again. Least recently used ones go beyond `limit_bytes`."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        """Most bytes kept."""
+        self._blocks: dict[tuple[Any, ...], np.ndarray] = {}
+        self._bytes = 0
+
+    def get(self, key: tuple[Any, ...], draw: Callable[[], np.ndarray]) -> np.ndarray:
+        """The block under `key`, drawn by `draw` (and made read-only) the first time."""
+        block = self._blocks.pop(key, None)
+        if block is None:
+            block = draw()
+            block.setflags(write=False)  # shared by every run: nobody may change another run's numbers
+            self._bytes += block.nbytes
+        self._blocks[key] = block  # most recently used last
+        while self._bytes > self.limit_bytes and len(self._blocks) > 1:
+            oldest = next(iter(self._blocks))
+            self._bytes -= self._blocks.pop(oldest).nbytes
+        return block
+
+    def clear(self) -> None:
+        """Forget every block."""
+        self._blocks.clear()
+        self._bytes = 0
+
+
+BLOCKS = BlockCache(limit_bytes=96 * 2**20)
+"""This process's first chunks: 96 MB holds every purpose of the cohorts of two or three replications of a
+projection (about 11 MB for 10,000 offenders)."""
+
+
 class OffenderStream:
     """Pre-drawn numbers for one purpose: `value(i, k)` is offender i's k-th number."""
 
@@ -126,7 +163,8 @@ class OffenderStream:
     def block(self) -> np.ndarray:
         """The first chunk of every offender: row i is offender i's numbers 0 to width - 1."""
         if self._block is None:
-            self._block = self._transform(self.uniforms(0))
+            key = (self._entropy, self._key, self._n, self._width, self._transform.__name__)
+            self._block = BLOCKS.get(key, lambda: self._transform(self.uniforms(0)))
         return self._block
 
     @property
