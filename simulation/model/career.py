@@ -30,7 +30,6 @@ import simpy
 from simulation.inputs.interventions import Modifier
 from simulation.model.career_draws import CareerDraws
 from simulation.model.logs import CUSTODY_AFTER_BREACH, CUSTODY_AFTER_CONVICTION, BreachLog, CustodyLog, OffenceLog
-from simulation.model.plan import plan_careers
 from simulation.model.plan_handover import PlanHandover
 
 INF = math.inf
@@ -84,7 +83,7 @@ class Careers:
             for _, i, _ in placements:
                 self._places_to_come[i] += 1
         self.interruptible = [waiting > 0 for waiting in self._places_to_come]
-        self.handover = handover = PlanHandover(plan_careers(self.draws.plan_inputs()), self.draws)
+        self.handover = handover = PlanHandover(self.draws.plan(), self.draws)
         for i in list(handover.trigger_states):
             self.processes[i] = self.env.process(self.from_plan(i, float(handover.trigger[i]), handover))
         handover.expect_placements(schedules)
