@@ -279,9 +279,9 @@ class CohortStart:
         self.serious_probability = serious_probability(frame, params)
         self.sexual_share = serious_sexual_share(frame, params)
         s = streams
-        blocks = [st.block for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)]
         self.outcome_block = offence_outcomes(
-            self.outcome_rules, self.serious_probability[:, None], *blocks, sexual_share=self.sexual_share[:, None],
+            self.outcome_rules, self.serious_probability[:, None], s.sanction.block, s.offence_type.block,
+            s.lag.block, s.custody.block, s.served.block, sexual_share=self.sexual_share[:, None],
         )
         for array in (self.start_days, self.committed_rate, self.rates_at_start, self.supervision_ends,
                       self.serious_probability, self.sexual_share, *self.outcome_block):
