@@ -90,6 +90,15 @@ class BlockCache:
         """Most bytes kept."""
         self._blocks: dict[tuple[Any, ...], np.ndarray] = {}
         self._bytes = 0
+        self._rows: dict[tuple[Any, ...], dict[tuple[int, int], np.ndarray]] = {}
+
+    def rows(self, key: tuple[Any, ...]) -> dict[tuple[int, int], np.ndarray]:
+        """The rows of later chunks read so far under `key` ((offender, chunk) -> numbers), kept while its block is
+        (a few hundred prolific offenders' rows: small beside the block)."""
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = self._rows[key] = {}
+        return rows
 
     def get(self, key: tuple[Any, ...], draw: Callable[[], np.ndarray]) -> np.ndarray:
         """The block under `key`, drawn by `draw` (and made read-only) the first time."""
@@ -102,11 +111,15 @@ class BlockCache:
         while self._bytes > self.limit_bytes and len(self._blocks) > 1:
             oldest = next(iter(self._blocks))
             self._bytes -= self._blocks.pop(oldest).nbytes
+            self._rows.pop(oldest, None)
+        if len(self._rows) > 4 * len(self._blocks) + 64:  # rows of streams whose block was never drawn
+            self._rows = {k: v for k, v in self._rows.items() if k in self._blocks}
         return block
 
     def clear(self) -> None:
-        """Forget every block."""
+        """Forget every block and row."""
         self._blocks.clear()
+        self._rows.clear()
         self._bytes = 0
 
 
@@ -136,8 +149,9 @@ class OffenderStream:
         self._block: np.ndarray | None = None  # drawn on first use: some purposes are rarely needed
         self._overflow: dict[int, tuple[np.random.Generator, Mapping[str, Any]]] = {}
         """Generator of each later chunk and its starting state, for jumping to an offender's row."""
-        self._rows: dict[tuple[int, int], np.ndarray] = {}
-        """Transformed rows of the later chunks that have been read."""
+        self._rows: dict[tuple[int, int], np.ndarray] = BLOCKS.rows(self._cache_key)
+        """Transformed rows of the later chunks that have been read (by any run of the replication in this
+        process: the same numbers)."""
 
     def _generator(self, chunk: int) -> np.random.Generator:
         key = self._key if chunk == 0 else (*self._key, OVERFLOW_KEY, chunk)
@@ -163,9 +177,12 @@ class OffenderStream:
     def block(self) -> np.ndarray:
         """The first chunk of every offender: row i is offender i's numbers 0 to width - 1."""
         if self._block is None:
-            key = (self._entropy, self._key, self._n, self._width, self._transform.__name__)
-            self._block = BLOCKS.get(key, lambda: self._transform(self.uniforms(0)))
+            self._block = BLOCKS.get(self._cache_key, lambda: self._transform(self.uniforms(0)))
         return self._block
+
+    @property
+    def _cache_key(self) -> tuple[Any, ...]:
+        return (self._entropy, self._key, self._n, self._width, self._transform.__name__)
 
     @property
     def width(self) -> int:
@@ -179,6 +196,7 @@ class OffenderStream:
         row = self._rows.get((i, chunk))
         if row is None:
             row = self._rows[(i, chunk)] = self._transform(self._row_uniforms(i, chunk))
+            row.setflags(write=False)
         return row
 
     def value(self, i: int, k: int) -> float:
