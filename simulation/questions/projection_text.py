@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
@@ -67,8 +66,7 @@ def published_fit_table(check: pd.DataFrame) -> TextTable:
     """The published figures (verbatim, reported or derived) beside the simulated baseline."""
     table = TextTable("Published figures and the simulation (baseline)",
                       ["cohort", "year", "measure", "simulated (95% CI)", "published", "difference"])
-    rows: list[Any] = list(check.itertuples(index=False))  # pandas types each field as any scalar
-    for r in rows:
+    for r in check.itertuples(index=False):
         digits = 2 if r.measure == "serious_per_100" else 1
         lower, upper = float(r.ci_lower), float(r.ci_upper)  # type: ignore[arg-type]
         interval = (f"({lower:.{digits}f} to {upper:.{digits}f})" if math.isfinite(lower) and math.isfinite(upper)
