@@ -95,8 +95,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def record(result: dict[str, Any], args: argparse.Namespace) -> None:
     store = ROOT / "benchmarks" / "simulation-results.json"
     merged = json.loads(store.read_text()) if store.exists() else {}
-    result = {**result, "date": time.strftime("%Y-%m-%d %H:%M"), "repeats": args.repeats,
-              "load": os.getloadavg()[0]}
+    result = {"date": time.strftime("%Y-%m-%d %H:%M"), "repeats": args.repeats, "load": os.getloadavg()[0],
+              **result}  # a result read back from the store keeps its own date and load
     merged["projection_draw"] = result
     store.write_text(json.dumps(merged, indent=2) + "\n")
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
@@ -116,11 +116,26 @@ def record(result: dict[str, Any], args: argparse.Namespace) -> None:
         f"| rows a draw leaves in the driving process | {result['rows']:,.0f} ({result['rows_bytes'] / 2**20:.1f} MB) "
         "| | |",
         "",
-        "See `docs/simulation.md`, \"Performance and memory\", for whole runs (`--replications 100 --workers 2`) and "
-        "what made a draw cheaper.",
+        *whole_runs(merged.get("projection_whole_runs", [])),
+        "See `docs/simulation.md`, \"Performance and memory\", for what made a draw cheaper.",
         "",
     ]
     replace_section(SECTION, "\n".join(lines))
+
+
+def whole_runs(runs: list[dict[str, Any]]) -> list[str]:
+    """Lines for the whole `safer simulate project` runs timed by hand (`/usr/bin/time -v`), kept in
+    `simulation-results.json` under `projection_whole_runs`: they take minutes, so they are not part of this
+    benchmark's own run."""
+    if not runs:
+        return []
+    lines = ["Whole runs (`/usr/bin/time -v`; CPU is user + system of the command and its workers; peak is the largest "
+             "process's):", "", "| command | wall | CPU | peak | load (1-minute, during) | date | code |",
+             "|---|---|---|---|---|---|---|"]
+    for run in runs:
+        lines.append(f"| `{run['command']}` | {run['wall']} | {run['user']:.0f} s + {run['system']:.0f} s | "
+                     f"{run['peak_gb']:.2f} GB | {run['load']} | {run['date']} | {run['code']} |")
+    return [*lines, ""]
 
 
 def main() -> int:
