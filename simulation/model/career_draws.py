@@ -17,6 +17,7 @@ plan to the event loop carries on with the throws the plan had used (`plan_hando
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -294,15 +295,18 @@ class CohortStart:
         """The start of runs of `params` on `cohort` with `streams`' numbers: made once, kept for the next few."""
         key = (id(cohort), params.model_dump_json(), streams.replication.entropy, streams.replication.spawn_key,
                streams.n_offenders)
-        found = _STARTS.pop(key, None)
+        with _LOCK:  # Dask workers may be threads of one process
+            found = _STARTS.pop(key, None)
         if found is None or found.cohort is not cohort:
             found = cls(cohort, params, streams)
-        _STARTS[key] = found  # most recently used last
-        while len(_STARTS) > KEPT_STARTS:
-            del _STARTS[next(iter(_STARTS))]
+        with _LOCK:
+            _STARTS[key] = found  # most recently used last
+            while len(_STARTS) > KEPT_STARTS:
+                del _STARTS[next(iter(_STARTS))]
         return found
 
 
 KEPT_STARTS = 4
 """Starts kept per process: a projection year's baseline and its scenarios run one after the other."""
 _STARTS: dict[tuple, CohortStart] = {}
+_LOCK = threading.Lock()

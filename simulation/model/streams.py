@@ -21,6 +21,7 @@ year and scenario), so the chunks are kept per process (`BLOCKS`, a few replicat
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Callable, Mapping
 from enum import IntEnum
@@ -91,36 +92,37 @@ class BlockCache:
         self._blocks: dict[tuple[Any, ...], np.ndarray] = {}
         self._bytes = 0
         self._rows: dict[tuple[Any, ...], dict[tuple[int, int], np.ndarray]] = {}
+        self._lock = threading.Lock()
 
     def rows(self, key: tuple[Any, ...]) -> dict[tuple[int, int], np.ndarray]:
         """The rows of later chunks read so far under `key` ((offender, chunk) -> numbers), kept while its block is
         (a few hundred prolific offenders' rows: small beside the block)."""
-        rows = self._rows.get(key)
-        if rows is None:
-            rows = self._rows[key] = {}
-        return rows
+        with self._lock:
+            return self._rows.setdefault(key, {})
 
     def get(self, key: tuple[Any, ...], draw: Callable[[], np.ndarray]) -> np.ndarray:
         """The block under `key`, drawn by `draw` (and made read-only) the first time."""
-        block = self._blocks.pop(key, None)
-        if block is None:
-            block = draw()
-            block.setflags(write=False)  # shared by every run: nobody may change another run's numbers
-            self._bytes += block.nbytes
-        self._blocks[key] = block  # most recently used last
-        while self._bytes > self.limit_bytes and len(self._blocks) > 1:
-            oldest = next(iter(self._blocks))
-            self._bytes -= self._blocks.pop(oldest).nbytes
-            self._rows.pop(oldest, None)
-        if len(self._rows) > 4 * len(self._blocks) + 64:  # rows of streams whose block was never drawn
-            self._rows = {k: v for k, v in self._rows.items() if k in self._blocks}
-        return block
+        with self._lock:  # Dask workers may be threads of one process
+            block = self._blocks.pop(key, None)
+            if block is None:
+                block = draw()
+                block.setflags(write=False)  # shared by every run: nobody may change another run's numbers
+                self._bytes += block.nbytes
+            self._blocks[key] = block  # most recently used last
+            while self._bytes > self.limit_bytes and len(self._blocks) > 1:
+                oldest = next(iter(self._blocks))
+                self._bytes -= self._blocks.pop(oldest).nbytes
+                self._rows.pop(oldest, None)
+            if len(self._rows) > 4 * len(self._blocks) + 64:  # rows of streams whose block was never drawn
+                self._rows = {k: v for k, v in self._rows.items() if k in self._blocks}
+            return block
 
     def clear(self) -> None:
         """Forget every block and row."""
-        self._blocks.clear()
-        self._rows.clear()
-        self._bytes = 0
+        with self._lock:
+            self._blocks.clear()
+            self._rows.clear()
+            self._bytes = 0
 
 
 BLOCKS = BlockCache(limit_bytes=96 * 2**20)
