@@ -560,7 +560,8 @@ def simulate_project(
     of meeting A.38 (each lower in 2011 than in 2004) under the baseline and each scenario, with what it costs.
 
     Default runtime: 12 years x (10,000 adults + 6,000 youths) x 8 replications, six scenarios from 2008, the 2011
-    baseline under four other trends and a check cohort of 20,000: about 2 minutes of CPU, on one worker per core.
+    baseline under four other trends and a check cohort of 20,000: about 85 s of CPU, on one worker per core (under a
+    minute on two cores). Each --uncertainty draw adds about 6 s of CPU.
     """
     given = dict(locals())
     from simulation.jobs.project import simulate_project as project_job

@@ -75,7 +75,12 @@ def bare_simpy(processes: int, timeouts_each: int, seed: int) -> tuple[float, in
 def one_replication(
     cohort: Cohort, params: ModelParams, scenario: Scenario, sequence: np.random.SeedSequence, bulk: bool = True
 ) -> dict[str, float]:
-    """Time one replication end to end (streams, set-up, run, Annex counts), with fresh random streams."""
+    """Time one replication end to end (streams, set-up, run, Annex counts), with fresh random streams (nothing
+    kept from an earlier run: `streams.BLOCKS`, `career_draws.CohortStart`)."""
+    from simulation.model import career_draws, streams
+
+    streams.BLOCKS.clear()
+    career_draws._STARTS.clear()
     gc.collect()
     started, cpu_started = time.perf_counter(), time.process_time()
     simulation = CohortSimulation(cohort, params, scenario, ReplicationStreams(sequence, cohort.size), bulk=bulk)

@@ -215,7 +215,9 @@ class Cohort:
     """One row per offender: the attributes in `vocabulary.ATTRIBUTES` plus `start_day`.
 
     `start_day` is the first day of follow-up (days from 1 January); youth cohorts also keep
-    `sanction_day` and `release_day` from which it was set.
+    `sanction_day` and `release_day` from which it was set. The frame is not changed once the cohort is simulated:
+    what runs work out from it is kept for the next runs on the same cohort (`career_draws.CohortStart`,
+    `committed.committed_mix`); a changed cohort is a new `Cohort`.
     """
 
     kind: CohortKind

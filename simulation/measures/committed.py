@@ -24,6 +24,8 @@ those of the general non-serious mix (`relative_committed`), about 1 for most of
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 
@@ -68,11 +70,32 @@ def detected_mix(frame: pd.DataFrame, params: ModelParams) -> np.ndarray:
 
 def committed_mix(frame: pd.DataFrame, params: ModelParams) -> tuple[np.ndarray, np.ndarray]:
     """Per offender: the mix of offences committed over `REOFFENCE_TYPES` (rows summing to 1) and the offences
-    committed per detected one (sum over types of detected share / detection probability)."""
-    detection = np.array([params.detection_by_offence_type[t] for t in REOFFENCE_TYPES])
-    weighted = detected_mix(frame, params) / detection
-    per_detected = weighted.sum(axis=1)
-    return weighted / per_detected[:, None], per_detected
+    committed per detected one (sum over types of detected share / detection probability).
+
+    Every run of a projection year (its outcomes, then its money) asks for the same cohort and parameters, so the
+    last few answers are kept, read-only."""
+    key = (id(frame), params.model_dump_json())
+    with _LOCK:  # Dask workers may be threads of one process
+        found = _MIXES.pop(key, None)
+    if found is None or found[0] is not frame:
+        detection = np.array([params.detection_by_offence_type[t] for t in REOFFENCE_TYPES])
+        weighted = detected_mix(frame, params) / detection
+        per_detected = weighted.sum(axis=1)
+        mix = weighted / per_detected[:, None]
+        mix.setflags(write=False)
+        per_detected.setflags(write=False)
+        found = (frame, mix, per_detected)
+    with _LOCK:
+        _MIXES[key] = found  # most recently used last
+        while len(_MIXES) > KEPT_MIXES:
+            del _MIXES[next(iter(_MIXES))]
+    return found[1], found[2]
+
+
+KEPT_MIXES = 4
+"""Mixes kept per process (each holds its frame, so that the key's id cannot be reused while it is kept)."""
+_MIXES: dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray, np.ndarray]] = {}
+_LOCK = threading.Lock()
 
 
 def relative_committed(per_detected: np.ndarray, params: ModelParams) -> np.ndarray:

@@ -30,7 +30,7 @@ import simpy
 from simulation.inputs.interventions import Modifier
 from simulation.model.career_draws import CareerDraws
 from simulation.model.logs import CUSTODY_AFTER_BREACH, CUSTODY_AFTER_CONVICTION, BreachLog, CustodyLog, OffenceLog
-from simulation.model.plan import plan_careers
+from simulation.model.plan import PlanState
 from simulation.model.plan_handover import PlanHandover
 
 INF = math.inf
@@ -76,18 +76,69 @@ class Careers:
         ):
             self.processes[i] = self.env.process(self.life(i, offence, breach))
 
-    def start_from_plan(self, schedules: list[list[tuple[float, int, float]]]) -> None:
-        """Bulk path: careers are planned at once; only those that meet custody inside follow-up become
-        processes now (`from_plan`). `schedules` are every programme's placements (day placed, offender, day
-        referred): only offenders still to be placed can be interrupted."""
+    def start_from_plan(self, schedules: list[list[tuple[float, int, float]]], horizon: float = INF) -> None:
+        """Bulk path: careers are planned at once; those that meet custody inside follow-up go on from there:
+        as processes now (`from_plan`) if a programme may still interrupt them, else followed to the end at once
+        (`_follow`), as nothing can change them. `schedules` are every programme's placements (day placed,
+        offender, day referred): only offenders still to be placed can be interrupted. `horizon`: where the event
+        loop will stop."""
         for placements in schedules:
             for _, i, _ in placements:
                 self._places_to_come[i] += 1
         self.interruptible = [waiting > 0 for waiting in self._places_to_come]
-        self.handover = handover = PlanHandover(plan_careers(self.draws.plan_inputs()), self.draws)
+        self.handover = handover = PlanHandover(self.draws.plan(), self.draws)
+        now = self.env.now
+        stop = now + (horizon - now)  # the time SimPy's `run(until=horizon)` stops at, rounding and all
         for i in list(handover.trigger_states):
-            self.processes[i] = self.env.process(self.from_plan(i, float(handover.trigger[i]), handover))
+            if self.interruptible[i]:
+                self.processes[i] = self.env.process(self.from_plan(i, float(handover.trigger[i]), handover))
+            else:
+                self._follow(i, handover.leave(i, float(handover.trigger[i])), now, stop)
         handover.expect_placements(schedules)
+
+    def _follow(self, i: int, state: PlanState, now: float, stop: float) -> None:
+        """The career of an offender no programme can interrupt, from their first custody to the end: what
+        `from_plan` and `life` do for them in the event loop, whose only event is each release from custody,
+        without it. Their ledger rows come in the same order for them (the measures read each offender's rows
+        in order and never across offenders), and time moves as SimPy's would: each release at `now + (release -
+        now)`, none at or after `stop`."""
+        draws = self.draws
+        next_offence_after, next_breach_after = draws.next_offence, draws.next_breach
+        record_offence = self.offence_rows.append
+        liberty_ends = draws.start[i] + draws.follow_up
+        pending, next_offence, next_breach = state.pending_custody, INF, state.next_breach
+        while True:
+            next_custody = pending[0][0] if pending else INF
+            when = min(next_offence, next_breach, next_custody)
+            if when >= liberty_ends:
+                return
+            if when == next_offence:
+                sanction, offence_type, lag, served, custody_code = draws.next_outcome(i, when)
+                if served and when + lag < liberty_ends:
+                    heapq.heappush(pending, (when + lag, served))
+                record_offence((i, when, when + lag, sanction, offence_type, custody_code))
+                next_offence = next_offence_after(i, when)
+                continue
+            if when == next_breach:
+                recall_days = draws.recall_days(i)
+                self.breach_rows.append((i, when, recall_days is not None))
+                if not recall_days:
+                    next_breach = next_breach_after(i, when)
+                    continue
+                release, reason = when + recall_days, CUSTODY_AFTER_BREACH
+            else:
+                _, days = heapq.heappop(pending)
+                release, reason = when + days, CUSTODY_AFTER_CONVICTION
+            while pending and pending[0][0] < release:  # as `_custody`
+                convicted, days = heapq.heappop(pending)
+                release = max(release, convicted + days)
+            while now < release:
+                if now + (release - now) >= stop:  # the event loop ends first: the release never comes
+                    return
+                now += release - now
+            self.custody_rows.append((i, when, release, reason))
+            next_offence = next_offence_after(i, now)
+            next_breach = next_breach_after(i, now)
 
     # ---- the processes -------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ plan to the event loop carries on with the throws the plan had used (`plan_hando
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from simulation.inputs.interventions import Modifier
 from simulation.inputs.params import ModelParams
 from simulation.inputs.vocabulary import COURT_CONVICTION, DAYS_PER_YEAR
 from simulation.model.offence_outcomes import Outcome, offence_outcome, offence_outcomes, outcome_rules
-from simulation.model.plan import PlanInputs
+from simulation.model.plan import CareerPlan, PlanInputs, plan_careers
 from simulation.model.rates import (
     AgePath,
     age_paths,
@@ -49,21 +50,20 @@ class CareerDraws:
             raise ValueError("streams were drawn for a different cohort size")
         self.streams = streams
         self.params = params
-        frame = cohort.frame
         n = cohort.size
-        self.start_days = start = frame["start_day"].to_numpy(float)
-        frailty = gamma_frailty(streams.frailty.column(0), frailty_variance(frame, params))
-        self.committed_rate = committed_rate_per_day(frame, params, frailty)
+        shared = self._shared = CohortStart.of(cohort, params, streams)
+        self.start_days = shared.start_days
+        self.committed_rate = shared.committed_rate
         """Each offender's rate of offences committed (detected or not) at the start of follow-up, per day."""
-        self.rates_at_start = self.committed_rate * params.detection_probability
-        self.supervision_ends = start + category_values(frame["disposal"], params.supervision_days)
-        self.ages = age_paths(frame, params)
-        # Plain floats and lists for the event loop, where numpy's per-call overhead would dominate.
-        self.start: list[float] = start.tolist()
+        self.rates_at_start = shared.rates_at_start
+        self.supervision_ends = shared.supervision_ends
+        self.ages = shared.ages
+        # Plain floats for the event loop, where numpy's per-call overhead would dominate (tuples: shared by runs).
+        self.start: tuple[float, ...] = shared.start
         """Start of each offender's follow-up, days."""
-        self.rate_at_start: list[float] = self.rates_at_start.tolist()
+        self.rate_at_start: tuple[float, ...] = shared.rate_at_start
         """Each offender's detected-offence rate at the start of follow-up, per day."""
-        self.supervision_end: list[float] = self.supervision_ends.tolist()
+        self.supervision_end: tuple[float, ...] = shared.supervision_end
         """End of each offender's supervision, days."""
         self._age_path: list[AgePath | None] = [None] * n
         """Each offender's age path in plain floats, made when the event loop first needs it (most offenders
@@ -72,10 +72,10 @@ class CareerDraws:
         """Breaches per day under supervision."""
         self.follow_up = params.follow_up_days
         """Days of follow-up: nothing at or after `start + follow_up` can count."""
-        self._outcome_rules = outcome_rules(cohort.kind, params)
-        self._serious_probability = serious_probability(frame, params)
-        self._sexual_share = serious_sexual_share(frame, params)
-        self.outcome_block = self._first_outcomes()
+        self._outcome_rules = shared.outcome_rules
+        self._serious_probability = shared.serious_probability
+        self._sexual_share = shared.sexual_share
+        self.outcome_block = shared.outcome_block
         """(sanction, type, lag, days served, custody code) of every offender's first `OFFENCE_MARK_WIDTH`
         offences, offenders x width each."""
         self._gap_block = streams.offence_gap.block
@@ -89,6 +89,14 @@ class CareerDraws:
         """Breach gaps each offender has thrown."""
         self.modifiers: list[list[Modifier] | None] = [None] * n
         """The programme effects each offender has received (None: none yet, the common case)."""
+
+    def plan(self) -> CareerPlan:
+        """Every career worked out in bulk up to first custody (`plan.py`): the same for every run that starts
+        from the same `CohortStart`, so made once for them."""
+        shared = self._shared
+        if shared.plan is None:
+            shared.plan = plan_careers(self.plan_inputs())
+        return shared.plan
 
     def first_events(self) -> tuple[np.ndarray, np.ndarray]:
         """Everyone's first offence and breach day, vectorised; uses each offender's first draw of each."""
@@ -199,15 +207,6 @@ class CareerDraws:
             lag *= math.prod(m.lag_multiplier(day) for m in modifiers)
         return sanction, offence_type, lag, served, custody_code
 
-    def _first_outcomes(self) -> tuple[np.ndarray, ...]:
-        """Outcomes of every offender's first `OFFENCE_MARK_WIDTH` offences, in one vectorised pass."""
-        s = self.streams
-        draws = [st.block for st in (s.sanction, s.offence_type, s.lag, s.custody, s.served)]
-        return offence_outcomes(
-            self._outcome_rules, self._serious_probability[:, None], draws[0], draws[1], draws[2], draws[3], draws[4],
-            sexual_share=self._sexual_share[:, None],
-        )
-
     def outcome(self, i: int, k: int) -> Outcome:
         """Outcome of offender `i`'s `k`-th detected offence, before any programme's effect."""
         if k < OFFENCE_MARK_WIDTH:
@@ -253,3 +252,61 @@ class CareerDraws:
         return params.breach_custody_median_days * math.exp(
             params.breach_custody_sigma * self.streams.breach_custody.value(i, k)
         )
+
+
+class CohortStart:
+    """What every run of one set of parameters on one cohort with one replication's numbers starts from, worked
+    out in bulk: rates, frailty, age paths, the outcomes of the first offences, and the bulk plan (`plan.py`).
+    A scenario whose programmes leave the parameters alone starts exactly where its baseline does, so the runs of
+    one projection year share it (`of`); everything in it is read-only."""
+
+    __slots__ = ("cohort", "start_days", "committed_rate", "rates_at_start", "supervision_ends", "ages", "start",
+                 "rate_at_start", "supervision_end", "outcome_rules", "serious_probability", "sexual_share",
+                 "outcome_block", "plan")
+
+    def __init__(self, cohort: Cohort, params: ModelParams, streams: ReplicationStreams) -> None:
+        frame = cohort.frame
+        self.cohort = cohort  # kept, so that the cache's key (its id) cannot be reused while the entry lives
+        self.start_days = start = frame["start_day"].to_numpy(float)
+        frailty = gamma_frailty(streams.frailty.column(0), frailty_variance(frame, params))
+        self.committed_rate = committed_rate_per_day(frame, params, frailty)
+        self.rates_at_start = self.committed_rate * params.detection_probability
+        self.supervision_ends = start + category_values(frame["disposal"], params.supervision_days)
+        self.ages = age_paths(frame, params)
+        self.start = tuple(start.tolist())
+        self.rate_at_start = tuple(self.rates_at_start.tolist())
+        self.supervision_end = tuple(self.supervision_ends.tolist())
+        self.outcome_rules = outcome_rules(cohort.kind, params)
+        self.serious_probability = serious_probability(frame, params)
+        self.sexual_share = serious_sexual_share(frame, params)
+        s = streams
+        self.outcome_block = offence_outcomes(
+            self.outcome_rules, self.serious_probability[:, None], s.sanction.block, s.offence_type.block,
+            s.lag.block, s.custody.block, s.served.block, sexual_share=self.sexual_share[:, None],
+        )
+        for array in (self.start_days, self.committed_rate, self.rates_at_start, self.supervision_ends,
+                      self.serious_probability, self.sexual_share, *self.outcome_block):
+            array.setflags(write=False)
+        self.plan: CareerPlan | None = None
+        """The bulk plan, made by the first run that needs it (`CareerDraws.plan`)."""
+
+    @classmethod
+    def of(cls, cohort: Cohort, params: ModelParams, streams: ReplicationStreams) -> CohortStart:
+        """The start of runs of `params` on `cohort` with `streams`' numbers: made once, kept for the next few."""
+        key = (id(cohort), params.model_dump_json(), streams.replication.entropy, streams.replication.spawn_key,
+               streams.n_offenders)
+        with _LOCK:  # Dask workers may be threads of one process
+            found = _STARTS.pop(key, None)
+        if found is None or found.cohort is not cohort:
+            found = cls(cohort, params, streams)
+        with _LOCK:
+            _STARTS[key] = found  # most recently used last
+            while len(_STARTS) > KEPT_STARTS:
+                del _STARTS[next(iter(_STARTS))]
+        return found
+
+
+KEPT_STARTS = 4
+"""Starts kept per process: a projection year's baseline and its scenarios run one after the other."""
+_STARTS: dict[tuple, CohortStart] = {}
+_LOCK = threading.Lock()

@@ -112,7 +112,7 @@ class CohortSimulation:
     def _start_bulk_path(self) -> None:
         """Careers planned and places scheduled at once; processes only for custody and placements."""
         schedules = [programme.schedule(self.horizon) for programme in self.programmes]
-        self.careers.start_from_plan(schedules)
+        self.careers.start_from_plan(schedules, self.horizon)
         for programme, placements in zip(self.programmes, schedules, strict=True):
             self.env.process(programme.start_placements(placements))
 

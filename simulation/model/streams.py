@@ -14,10 +14,14 @@ each offender's row is read on demand by jumping the generator ahead to it (PCG6
 gives exactly the numbers a full block would hold.
 
 `ReplicationStreams` is the set of them one replication draws from, handed to every scenario run in it.
+
+Every run of a replication draws the same first chunks (a projection runs each cohort size some forty times: every
+year and scenario), so the chunks are kept per process (`BLOCKS`, a few replications' worth) and shared, read-only.
 """
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Callable, Mapping
 from enum import IntEnum
@@ -78,6 +82,54 @@ def outside_purpose(programme_name: str) -> int:
     return 1000 + (1 << 32) + zlib.crc32(programme_name.encode("utf-8"))
 
 
+class BlockCache:
+    """First chunks already drawn in this process, by (seed, purpose, offenders, width, transform): the same numbers
+    every run of a replication would draw again. Least recently used ones go beyond `limit_bytes`."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        """Most bytes kept."""
+        self._blocks: dict[tuple[Any, ...], np.ndarray] = {}
+        self._bytes = 0
+        self._rows: dict[tuple[Any, ...], dict[tuple[int, int], np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, key: tuple[Any, ...]) -> dict[tuple[int, int], np.ndarray]:
+        """The rows of later chunks read so far under `key` ((offender, chunk) -> numbers), kept while its block is
+        (a few hundred prolific offenders' rows: small beside the block)."""
+        with self._lock:
+            return self._rows.setdefault(key, {})
+
+    def get(self, key: tuple[Any, ...], draw: Callable[[], np.ndarray]) -> np.ndarray:
+        """The block under `key`, drawn by `draw` (and made read-only) the first time."""
+        with self._lock:  # Dask workers may be threads of one process
+            block = self._blocks.pop(key, None)
+            if block is None:
+                block = draw()
+                block.setflags(write=False)  # shared by every run: nobody may change another run's numbers
+                self._bytes += block.nbytes
+            self._blocks[key] = block  # most recently used last
+            while self._bytes > self.limit_bytes and len(self._blocks) > 1:
+                oldest = next(iter(self._blocks))
+                self._bytes -= self._blocks.pop(oldest).nbytes
+                self._rows.pop(oldest, None)
+            if len(self._rows) > 4 * len(self._blocks) + 64:  # rows of streams whose block was never drawn
+                self._rows = {k: v for k, v in self._rows.items() if k in self._blocks}
+            return block
+
+    def clear(self) -> None:
+        """Forget every block and row."""
+        with self._lock:
+            self._blocks.clear()
+            self._rows.clear()
+            self._bytes = 0
+
+
+BLOCKS = BlockCache(limit_bytes=96 * 2**20)
+"""This process's first chunks: 96 MB holds every purpose of the cohorts of two or three replications of a
+projection (about 11 MB for 10,000 offenders)."""
+
+
 class OffenderStream:
     """Pre-drawn numbers for one purpose: `value(i, k)` is offender i's k-th number."""
 
@@ -99,8 +151,9 @@ class OffenderStream:
         self._block: np.ndarray | None = None  # drawn on first use: some purposes are rarely needed
         self._overflow: dict[int, tuple[np.random.Generator, Mapping[str, Any]]] = {}
         """Generator of each later chunk and its starting state, for jumping to an offender's row."""
-        self._rows: dict[tuple[int, int], np.ndarray] = {}
-        """Transformed rows of the later chunks that have been read."""
+        self._rows: dict[tuple[int, int], np.ndarray] = BLOCKS.rows(self._cache_key)
+        """Transformed rows of the later chunks that have been read (by any run of the replication in this
+        process: the same numbers)."""
 
     def _generator(self, chunk: int) -> np.random.Generator:
         key = self._key if chunk == 0 else (*self._key, OVERFLOW_KEY, chunk)
@@ -126,8 +179,12 @@ class OffenderStream:
     def block(self) -> np.ndarray:
         """The first chunk of every offender: row i is offender i's numbers 0 to width - 1."""
         if self._block is None:
-            self._block = self._transform(self.uniforms(0))
+            self._block = BLOCKS.get(self._cache_key, lambda: self._transform(self.uniforms(0)))
         return self._block
+
+    @property
+    def _cache_key(self) -> tuple[Any, ...]:
+        return (self._entropy, self._key, self._n, self._width, self._transform.__name__)
 
     @property
     def width(self) -> int:
@@ -141,6 +198,7 @@ class OffenderStream:
         row = self._rows.get((i, chunk))
         if row is None:
             row = self._rows[(i, chunk)] = self._transform(self._row_uniforms(i, chunk))
+            row.setflags(write=False)
         return row
 
     def value(self, i: int, k: int) -> float:

@@ -17,7 +17,8 @@ from __future__ import annotations
 from safer_io.resources import HEADROOM, amount, available_bytes, fits
 from simulation.errors import SimulationInputError
 
-__all__ = ["HEADROOM", "available_bytes", "check_fits", "estimated_peak_bytes", "kept_rows_bytes"]
+__all__ = ["HEADROOM", "available_bytes", "check_fits", "estimated_peak_bytes", "kept_rows_bytes",
+           "projection_rows_bytes"]
 
 PROCESS_BYTES = 200 * 2**20
 """Interpreter, numpy, pandas, scipy and SimPy loaded, bytes."""
@@ -28,6 +29,19 @@ ROWS_BYTES_PER_RUN = 150_000
 113 KB for a baseline's 462 rows, 485 KB for a baseline and a scenario with its differences (1,882 rows)."""
 SUMMARY_COPIES = 3
 """The rows are held about three times over while they are summarised (grouped, sorted, the table itself)."""
+PROJECTION_ROWS_BYTES_PER_RUN = 15_000
+"""Bytes a projection keeps of one run (one cohort, year and scenario) of one replication: only the rows its tables
+read (`questions.project.rows_read`); measured 1.08 MB for a replication of the default projection, 12 years of
+the baseline and up to six scenarios (3,849 rows), about 13 KB a run."""
+
+
+def projection_rows_bytes(replications: int, years: int, scenarios: int) -> int:
+    """Bytes of the rows a projection keeps until the summary (adult and youth cohorts counted as one run).
+
+    >>> projection_rows_bytes(100, 12, 6)
+    378000000
+    """
+    return SUMMARY_COPIES * PROJECTION_ROWS_BYTES_PER_RUN * years * (1 + scenarios) * replications
 
 
 def kept_rows_bytes(replications: int, scenarios: int = 0) -> int:
@@ -49,18 +63,19 @@ def estimated_peak_bytes(offenders: int, workers: int = 1, replications: int = 1
 
 
 def check_fits(offenders: int, workers: int = 1, available: int | None = None, replications: int = 1,
-               scenarios: int = 0) -> None:
+               scenarios: int = 0, rows_bytes: int | None = None) -> None:
     """Raise `SimulationInputError` when a run of `offenders` on `workers` workers, `replications` replications of
     the baseline and `scenarios` scenarios, cannot fit in memory.
 
     `available` defaults to the memory available now; the message gives the estimate and what is there, and says
-    what to reduce.
+    what to reduce. `rows_bytes`: the rows kept until the summary, when the run keeps fewer than every row
+    (`projection_rows_bytes`); by default `kept_rows_bytes`.
     """
-    needed = estimated_peak_bytes(offenders, workers, replications, scenarios)
+    rows = kept_rows_bytes(replications, scenarios) if rows_bytes is None else rows_bytes
+    needed = estimated_peak_bytes(offenders, workers) + rows
     ok, available = fits(needed, available)
     if ok or available is None:
         return
-    rows = kept_rows_bytes(replications, scenarios)
     if rows > needed / 2:
         raise SimulationInputError(
             f"--replications {replications:,}: keeping their rows until they are summarised needs about "

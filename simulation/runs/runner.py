@@ -10,6 +10,7 @@ Dask tasks (`distributed.py`) with bit-identical results.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -22,6 +23,9 @@ from simulation.runs.checkpoints import TaskStore
 from simulation.runs.distributed import GroupDone, execute
 from simulation.runs.memory import check_fits
 from simulation.runs.tasks import Point, Run, TaskGroup, Vary, cohort_seed, groups_for, replication_seeds
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 __all__ = ["cohort_seed", "replication_seeds", "run_groups", "run_replications", "scenario_runs"]
 
@@ -66,9 +70,10 @@ def run_groups(
     scheduler: str | None = None,
     store: TaskStore | None = None,
     on_group_done: GroupDone | None = None,
+    client: Client | None = None,
 ) -> pd.DataFrame:
-    """Per-replication rows of every group, in group order."""
-    tables = execute(cohort, groups, workers, scheduler, store=store, on_group_done=on_group_done)
+    """Per-replication rows of every group, in group order (on `client` if given: see `distributed.execute`)."""
+    tables = execute(cohort, groups, workers, scheduler, client, store=store, on_group_done=on_group_done)
     return pd.concat(tables, ignore_index=True)
 
 

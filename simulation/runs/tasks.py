@@ -58,6 +58,8 @@ ROW_COLUMNS: tuple[str, ...] = (
     "mc_variance",
 )
 """Columns of a group's rows, after the labels of its point."""
+RowFilter = Callable[[pd.DataFrame], Any]
+"""Given a group's rows, a boolean mask of those to keep."""
 
 
 def cohort_seed(seed: int) -> np.random.SeedSequence:
@@ -166,6 +168,10 @@ class TaskGroup:
     """Unit costs: when given, every run's rows include the cost of crime, custody and probation."""
     year_changes: tuple[int, int] | None = None
     """(first, last) years of a projection whose change is reported on the same offenders."""
+    keep: RowFilter | None = None
+    """The rows its question reads (a module-level function, so that it travels to any worker): the others are
+    dropped where the group is reduced, so the driving process holds only those, however many replications.
+    None: every row."""
 
     @property
     def key(self) -> str:
@@ -222,10 +228,12 @@ def groups_for(
     unit_costs: UnitCosts | None = None,
     year_changes: tuple[int, int] | None = None,
     cohort_per_replication: bool = False,
+    keep: RowFilter | None = None,
 ) -> list[TaskGroup]:
     """Groups for the given replication numbers (a later batch of `--precision` continues the numbering).
 
-    `cohort_per_replication`: runs with a cohort recipe draw their cohort afresh for each replication."""
+    `cohort_per_replication`: runs with a cohort recipe draw their cohort afresh for each replication; `keep`: the
+    rows the question reads (`TaskGroup.keep`)."""
     sequences = replication_seeds(seed, replications.stop)
     runs_per_replication = sum(len(runs) for _, runs in points)
     groups: list[TaskGroup] = []
@@ -239,7 +247,8 @@ def groups_for(
                     chosen = dataclasses.replace(chosen, cohort=dataclasses.replace(chosen.cohort, replication=r))
                 tasks.append(SimulationTask(index, r, chosen, sequences[r]))
                 index += 1
-            groups.append(TaskGroup(r * len(points) + position, r, labels, tuple(tasks), unit_costs, year_changes))
+            groups.append(TaskGroup(r * len(points) + position, r, labels, tuple(tasks), unit_costs, year_changes,
+                                    keep))
     return groups
 
 
@@ -314,7 +323,10 @@ def reduce_group(cohort: Cohort | None, group: TaskGroup, *results: RunResult) -
     table["mc_variance"] = table["mc_variance"].astype(float)
     table["replication"] = group.replication
     names = [name for name, _ in next(iter(by_point))]
-    return table[[*names, *ROW_COLUMNS]]
+    table = table[[*names, *ROW_COLUMNS]]
+    if group.keep is not None:
+        table = table[group.keep(table)].reset_index(drop=True)
+    return table
 
 
 CHANGE_MEASURES = ("frequency_per_100", "binary_rate_percent", "serious_per_100")
