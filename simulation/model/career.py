@@ -132,11 +132,11 @@ class Careers:
             while pending and pending[0][0] < release:  # as `_custody`
                 convicted, days = heapq.heappop(pending)
                 release = max(release, convicted + days)
+            self.custody_rows.append((i, when, release, reason))  # logged on entry, as `_custody`
             while now < release:
-                if now + (release - now) >= stop:  # the event loop ends first: the release never comes
+                if now + (release - now) >= stop:  # the event loop ends first: nothing more can happen
                     return
                 now += release - now
-            self.custody_rows.append((i, when, release, reason))
             next_offence = next_offence_after(i, now)
             next_breach = next_breach_after(i, now)
 
@@ -228,12 +228,14 @@ class Careers:
         while pending_custody and pending_custody[0][0] < release:
             convicted, days = heapq.heappop(pending_custody)
             release = max(release, convicted + days)
+        # Logged on entry, its release day known: a spell still running when the run ends (one entered late in
+        # follow-up) counts like any other, the measures clipping it to follow-up (`committed.clipped_spells`).
+        self.custody_rows.append((i, entered, release, reason))
         while env.now < release:
             try:
                 yield env.timeout(release - env.now)
             except simpy.Interrupt:  # a programme started while inside: nothing to redraw until release
                 continue
-        self.custody_rows.append((i, entered, release, reason))
 
     # ---- programmes ----------------------------------------------------------------------------------------
 

@@ -3,9 +3,10 @@
 Think of the clerk who keeps the cohort's files. Each detected offence goes into the offence ledger with
 the day it was committed and the day it was proven, its sanction and type; each custody spell into the
 custody ledger with the day it began, the day of release and why (a conviction, or recall after a
-breach); each breach into the breach ledger, with whether recall followed. A programme keeps its own
-ledger: who was eligible, who was referred, who started and when, who completed, who gave up waiting,
-and how its places were used.
+breach), written on the day it begins, when its release day is already set, so that a spell still running
+when the run ends is there too (the measures clip every spell to follow-up); each breach into the breach
+ledger, with whether recall followed. A programme keeps its own ledger: who was eligible, who was referred,
+who started and when, who completed, who gave up waiting, and how its places were used.
 
 The model writes these and nothing else; `simulation.measures` applies the Annex counting rules to them.
 A ledger is a set of numpy columns, one row per entry, in no particular order.
