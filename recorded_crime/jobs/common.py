@@ -18,13 +18,13 @@ import pandas as pd
 
 from recorded_crime.codes.catalogue import Catalogue, load_catalogue
 from recorded_crime.errors import CrimeInputError
-from recorded_crime.reading.counts import read_counts
+from recorded_crime.reading.counts import RawCounts, read_counts
 from recorded_crime.reading.cube import CountCube, build_cube
 from recorded_crime.reading.groups import Groups, read_groups
 from recorded_crime.reading.layouts import parse_map_options
 from recorded_crime.reading.periods import parse_financial_year, year_label
 from recorded_crime.reading.population import Population, read_population
-from recorded_crime.reading.validate import check_counts
+from recorded_crime.reading.validate import Checked, check_counts
 
 NOT_A_SAMPLE = ("Recorded crime counts every offence the police recorded: it is not a sample and has no sampling "
                 "error (000:449). Intervals and tests here describe random variation in the counts, judged against "
@@ -76,17 +76,41 @@ def counts_options(counts: Path, layout: str, mapping: Path | None, map_columns:
     return CountsOptions(counts, layout, mapping, tuple(map_columns), indicators, tuple(drop_code), tuple(area or ()))
 
 
-def load_inputs(options: CountsOptions, population: Path | None = None, groups: Path | None = None,
-                population_lag: int = 0) -> Inputs:
-    """Read and check the counts (and population, groups); refuse with every problem found."""
+@dataclass
+class CheckedFiles:
+    """The counts as read and as checked, with the indicators, population and groups files read beside them."""
+
+    catalogue: Catalogue
+    """The indicators file."""
+    raw: RawCounts
+    """The counts as read, with how their columns were bound."""
+    checked: Checked
+    """Parsed periods and codes, problems and notes."""
+    population: Population | None
+    """Population, when given."""
+    groups: Groups | None
+    """Most similar groups, when given."""
+
+
+def read_and_check(options: CountsOptions, population: Path | None = None, groups: Path | None = None,
+                   population_lag: int = 0) -> CheckedFiles:
+    """Read the counts (and population, groups) and check them, problems listed rather than raised: what `validate`
+    reports and every other command refuses on."""
     catalogue = load_catalogue(options.indicators_file)
     people = read_population(population) if population is not None else None
     peer_groups = read_groups(groups) if groups is not None else None
     raw = read_counts(options.counts, options.layout, options.mapping, parse_map_options(list(options.map_columns)))
     checked = check_counts(raw, catalogue, list(options.drop_codes), people, population_lag, peer_groups)
-    cube = build_cube(checked)
-    files = [options.counts, catalogue.path, *(p for p in (options.mapping, population, groups) if p is not None)]
-    return Inputs(catalogue, cube, people, peer_groups, files)
+    return CheckedFiles(catalogue, raw, checked, people, peer_groups)
+
+
+def load_inputs(options: CountsOptions, population: Path | None = None, groups: Path | None = None,
+                population_lag: int = 0) -> Inputs:
+    """Read and check the counts (and population, groups); refuse with every problem found."""
+    read = read_and_check(options, population, groups, population_lag)
+    cube = build_cube(read.checked)
+    files = [options.counts, read.catalogue.path, *(p for p in (options.mapping, population, groups) if p is not None)]
+    return Inputs(read.catalogue, cube, read.population, read.groups, files)
 
 
 def chosen_years(cube: CountCube, base: str, current: str | None) -> tuple[int, int]:

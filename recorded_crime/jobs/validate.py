@@ -10,13 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from recorded_crime.codes.catalogue import load_catalogue
-from recorded_crime.jobs.common import CountsOptions, counts_options
-from recorded_crime.reading.counts import read_counts
-from recorded_crime.reading.groups import read_groups
-from recorded_crime.reading.layouts import parse_map_options
-from recorded_crime.reading.population import read_population
-from recorded_crime.reading.validate import Checked, check_counts
+from recorded_crime.jobs.common import CountsOptions, counts_options, read_and_check
+from recorded_crime.reading.validate import Checked
 
 
 @dataclass
@@ -45,11 +40,8 @@ def validate_command(*, counts: Path, population: Path | None, groups: Path | No
 def validate_job(options: CountsOptions, population: Path | None = None, groups: Path | None = None,
                  population_lag: int = 0) -> ValidationReport:
     """Check the counts file and list every problem (see the module docstring)."""
-    catalogue = load_catalogue(options.indicators_file)
-    people = read_population(population) if population is not None else None
-    peer_groups = read_groups(groups) if groups is not None else None
-    raw = read_counts(options.counts, options.layout, options.mapping, parse_map_options(list(options.map_columns)))
-    checked = check_counts(raw, catalogue, list(options.drop_codes), people, population_lag, peer_groups)
+    read = read_and_check(options, population, groups, population_lag)
+    raw, checked = read.raw, read.checked
     columns = ", ".join(f"{role}={column}" for role, column in raw.binding.columns.items())
     lines = [f"{options.counts}: {raw.rows} rows, {len(raw.area.values)} areas, layout {raw.binding.layout} "
              f"({columns})."]
