@@ -37,7 +37,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_whole_process import Timings, run_processes, safer_executable  # noqa: E402
+from bench_whole_process import interleaved_rounds, safer_executable  # noqa: E402
 from installed import compile_like_pip  # noqa: E402
 from results_file import replace_section  # noqa: E402
 
@@ -109,19 +109,7 @@ def main() -> None:
             "pandas": lambda folder: [[python, str(work / "peer.py"), str(data), str(folder / "peer.csv")]],
             "startup": lambda folder: [[safer, "--version"]],
         }
-        timings = {name: Timings() for name in ways}
-        loads: list[float] = []
-        for repeat in range(args.repeats + 1):
-            loads.append(os.getloadavg()[0])
-            order = list(ways)[repeat % len(ways):] + list(ways)[: repeat % len(ways)]
-            for name in order:
-                folder = work / f"{name}{repeat}"
-                folder.mkdir()
-                wall, cpu = run_processes(ways[name](folder), folder)
-                if repeat > 0:
-                    timings[name].add(wall, cpu)
-            shown = ", ".join(f"{n} {timings[n].wall[-1]:.2f} s" for n in ways) if repeat else "warm-up"
-            print(f"  round {repeat}: load {loads[-1]:.1f}; {shown}")
+        timings, loads = interleaved_rounds(ways, work, args.repeats)
         agreement = check_agreement(work, args.repeats) + f"; {bytecode}"
     median = {name: statistics.median(t.wall) for name, t in timings.items()}
     cpu = {name: statistics.median(t.cpu) for name, t in timings.items()}

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,30 @@ def run_processes(commands: list[list[str]], cwd: Path) -> tuple[float, float]:
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+Way = Callable[[Path], list[list[str]]]
+"""A way of doing the job: the commands to run, given the folder they work in."""
+
+
+def interleaved_rounds(ways: dict[str, Way], work: Path, repeats: int) -> tuple[dict[str, Timings], list[float]]:
+    """Run every way once per round, a warm-up round first, each in a folder of its own under `work`; returns the
+    timings of the rounds after the warm-up and the 1-minute load average before each round (warm-up included)."""
+    timings = {name: Timings() for name in ways}
+    loads: list[float] = []
+    for repeat in range(repeats + 1):
+        loads.append(os.getloadavg()[0])
+        # Rotate the order so that no way always runs first after the others.
+        order = list(ways)[repeat % len(ways):] + list(ways)[: repeat % len(ways)]
+        for name in order:
+            folder = work / f"{name}{repeat}"
+            folder.mkdir()
+            wall, cpu = run_processes(ways[name](folder), folder)
+            if repeat > 0:  # the first round warms the page cache and the bytecode caches
+                timings[name].add(wall, cpu)
+        shown = ", ".join(f"{n} {timings[n].wall[-1]:.2f} s" for n in ways) if repeat else "warm-up"
+        print(f"  round {repeat}: load {loads[-1]:.1f}; {shown}")
+    return timings, loads
 
 
 def job_yaml(data: Path, totals: Path) -> str:
@@ -207,20 +232,7 @@ def time_shape(shape: str, frame: pd.DataFrame, totals: pd.DataFrame, work: Path
                                  str(folder / "peer.csv"), str(ROOT)]],
         "startup": lambda folder: [[safer, "--version"]],
     }
-    timings = {name: Timings() for name in ways}
-    loads: list[float] = []
-    for repeat in range(repeats + 1):
-        loads.append(os.getloadavg()[0])
-        # Rotate the order so that no way always runs first after the others.
-        order = list(ways)[repeat % len(ways):] + list(ways)[: repeat % len(ways)]
-        for name in order:
-            folder = work / f"{name}{repeat}"
-            folder.mkdir()
-            wall, cpu = run_processes(ways[name](folder), folder)
-            if repeat > 0:  # the first round warms the page cache and the bytecode caches
-                timings[name].add(wall, cpu)
-        shown = ", ".join(f"{n} {timings[n].wall[-1]:.2f} s" for n in ways) if repeat else "warm-up"
-        print(f"  round {repeat}: load {loads[-1]:.1f}; {shown}")
+    timings, loads = interleaved_rounds(ways, work, repeats)
     return ShapeResult(shape, size_mb, timings, loads[1:], check_agreement(work, repeats))
 
 
