@@ -135,12 +135,38 @@ def dask_client(workers: int = 2, scheduler: str | None = None, processes: bool 
         )
     try:
         client = Client(cluster)
-        try:
-            yield client
-        finally:
-            client.close()
-    finally:
+    except BaseException:
         cluster.close()
+        raise
+    try:
+        yield client
+    finally:
+        with _scheduler_quiet_while_closing():
+            try:
+                client.close()
+            finally:
+                cluster.close()
+
+
+@contextlib.contextmanager
+def _scheduler_quiet_while_closing() -> Iterator[None]:
+    """Hold back what the local cluster's scheduler (in this process) logs while it closes.
+
+    On Ctrl-C the unfinished tasks are cancelled and the client closed at once; the scheduler may still be
+    answering the cancellations then, and it logs each answer it cannot send as CRITICAL, with a traceback
+    (`Closed comm <BatchedSend: closed> while trying to write ... cancelled-keys`). Nothing has gone wrong: the
+    command is stopping, and it says itself what it kept. `silence_logs` holds back only up to ERROR.
+    """
+    handlers = [handler for handler in logging.getLogger("distributed").handlers
+                if isinstance(handler, logging.StreamHandler)]
+    levels = [handler.level for handler in handlers]
+    for handler in handlers:
+        handler.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
 
 
 def execute(
@@ -251,5 +277,7 @@ def _on_dask(
             finished(futures[future], future.result())
             future.release()
     finally:
-        for future in futures:
-            future.cancel()
+        # One message for every unfinished task (a message each was one answer each to race the closing client).
+        unfinished = [future for future in futures if not future.done()]
+        if unfinished:
+            client.cancel(unfinished)
