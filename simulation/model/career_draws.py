@@ -297,13 +297,26 @@ class CohortStart:
                streams.n_offenders)
         with _LOCK:  # Dask workers may be threads of one process
             found = _STARTS.pop(key, None)
-        if found is None or found.cohort is not cohort:
+            if found is None or found.cohort is not cohort:
+                found = None
+                # Make room before working the new start out, not after: the bound holds at the peak too (at
+                # national size the replication before is let go first, not kept beside the new one).
+                while _STARTS and sum(kept.cohort.size for kept in _STARTS.values()) + cohort.size > KEPT_OFFENDERS:
+                    del _STARTS[next(iter(_STARTS))]
+        if found is None:
             found = cls(cohort, params, streams)
         with _LOCK:
             _STARTS[key] = found  # most recently used last
             while len(_STARTS) > 1 and sum(kept.cohort.size for kept in _STARTS.values()) > KEPT_OFFENDERS:
                 del _STARTS[next(iter(_STARTS))]
         return found
+
+
+def keep_only(replication: np.random.SeedSequence) -> None:
+    """Forget the starts of every other replication: no run of this one can use them (see `BlockCache.keep_only`)."""
+    with _LOCK:
+        for key in [key for key in _STARTS if (key[2], key[3]) != (replication.entropy, replication.spawn_key)]:
+            del _STARTS[key]
 
 
 KEPT_OFFENDERS = 80_000

@@ -117,6 +117,19 @@ class BlockCache:
                 self._rows = {k: v for k, v in self._rows.items() if k in self._blocks}
             return block
 
+    def keep_only(self, replication: np.random.SeedSequence) -> None:
+        """Forget the blocks and rows of every other replication: their numbers can serve no run of this one (a
+        replication's numbers are its own), and runs come replication by replication (`tasks.groups_for`)."""
+        mine = (replication.entropy, tuple(replication.spawn_key))
+
+        def ours(key: tuple[Any, ...]) -> bool:
+            return (key[0], key[1][:-1]) == mine  # (entropy, (*spawn_key, purpose), ...): see `_cache_key`
+
+        with self._lock:
+            for key in [key for key in self._blocks if not ours(key)]:
+                self._bytes -= self._blocks.pop(key).nbytes
+            self._rows = {key: rows for key, rows in self._rows.items() if ours(key)}
+
     def clear(self) -> None:
         """Forget every block and row."""
         with self._lock:

@@ -45,6 +45,7 @@ from simulation.measures.replication_measures import (
     programme_masks,
     programme_measures,
 )
+from simulation.model import career_draws, streams
 from simulation.model.cohort_simulation import simulate_replication
 from simulation.model.streams import ReplicationStreams
 
@@ -264,6 +265,10 @@ def cohort_of(shared: Cohort | None, run: Run) -> Cohort:
 def run_task(cohort: Cohort | None, task: SimulationTask) -> RunResult:
     """Simulate one task."""
     run = task.run
+    # What this process kept of earlier replications can serve no run of this one: let it go before this one's
+    # numbers are drawn, so that a run of many replications holds one replication's worth at its peak.
+    streams.BLOCKS.keep_only(task.sequence)
+    career_draws.keep_only(task.sequence)
     chosen = cohort_of(cohort, run)
     scenario = derive_services(run.scenario, chosen)  # places and outside referrals for this cohort
     career = simulate_replication(chosen, run.params, scenario, ReplicationStreams(task.sequence, chosen.size))
