@@ -95,6 +95,8 @@ def one_replication(
         "cpu_seconds": time.process_time() - cpu_started,
         "events": float(events),
         "frequency_per_100": 100.0 * float(counts.proven.mean()),
+        "placed": float(sum(len(programme.started) for programme in career.programmes)),
+        "outside_placed": float(sum(programme.outside_started for programme in career.programmes)),
     }
 
 
@@ -156,11 +158,15 @@ def bench_scenario(args: argparse.Namespace) -> dict[str, Any]:
         result[str(size)] = {"baseline_seconds": b, "scenario_seconds": s, "ratio": s / b, "cpu_ratio": cpu_ratio,
                              "cohort_only_seconds": c, "cohort_only_ratio": c / b,
                              "events": statistics.median(run["events"] for run in treated),
+                             "placed": statistics.median(run["placed"] for run in treated),
+                             "outside_placed": statistics.median(run["outside_placed"] for run in treated),
+                             "cohort_only_placed": statistics.median(run["placed"] for run in own),
                              "cohort_only_events": statistics.median(run["events"] for run in own),
                              "baseline_events": statistics.median(run["events"] for run in baseline)}
         print(f"scenario {size:,}: baseline {b:.3f} s, drug treatment {s:.3f} s, ratio {s / b:.2f} (CPU time "
               f"{cpu_ratio:.2f}; target <= {TARGETS['scenario_ratio']:g}); cohort referrals only {c:.3f} s, ratio "
-              f"{c / b:.2f}")
+              f"{c / b:.2f}; the cohort's placements {statistics.median(run['placed'] for run in treated):,.0f} "
+              f"(cohort referrals only: {statistics.median(run['placed'] for run in own):,.0f})")
         if size == 45_000:
             peer = one_replication(cohort, params, scenario, sequences[0], bulk=False)
             result[str(size)]["event_path_seconds"] = peer["seconds"]
@@ -246,6 +252,45 @@ def verdict(ok: bool) -> str:
     return "meets target" if ok else "MISSES target"
 
 
+def explanation(results: dict[str, Any]) -> list[str]:
+    """What keeps the simulation fast, and what the scenario's ratio is made of, with this run's figures."""
+    scenario = results.get("scenario", {}).get("45000", {})
+    placed, outside = scenario.get("placed"), scenario.get("outside_placed")
+    if placed:
+        per_placement = (scenario["scenario_seconds"] - scenario["baseline_seconds"]) / placed * 1e6
+        cost = (f"What the scenario costs beyond its baseline is the schedule (under 0.1 s at 45,000) and the careers "
+                f"the programme changes: at 45,000 it places {placed:,.0f} of the cohort (beside {outside:,.0f} "
+                "starts from outside it), who leave the plan and offend at a thinned, fading rate, one offence at a "
+                f"time, about {per_placement:.0f} microseconds a placement. The ratio therefore follows what the "
+                "scenario places: its service is derived from the evidence for the cohort in hand "
+                "(`simulation/inputs/services.py`, issue 19), so that the cohort takes its steady-state share of "
+                "places, where the scenario of 2026-11-28 placed 3,251 at 45 microseconds each (1.23x then, over a "
+                "baseline 60% dearer than now). The layout work (#18) is measured alone in \"Simulation: two commits "
+                "side by side\" below.")
+    else:
+        cost = "Run `--part scenario` for what the scenario costs beyond its baseline."
+    return [
+        "What keeps it fast: careers are worked out in bulk with numpy up to each offender's first custody "
+        "(`simulation/model/plan.py`); only offenders who meet custody, or are placed on a programme, become SimPy "
+        "processes, and an offender no programme can interrupt is followed from first custody to the end without the "
+        "event loop (`Careers._follow`: the same rows in the same order, time moving as SimPy's would), so a baseline "
+        "replication needs 2 events. Programme places are scheduled for every referral before the run "
+        "(`simulation/model/place_schedule.py`): no career event changes anyone's wait, so the national "
+        "drug-treatment service needs no SimPy event for its waiting list, deadlines and releases; one process starts "
+        "each cohort placement on its day, and only offenders who will be placed can be interrupted. The schedule is "
+        "held to SimPy's resource run referral by referral (the event path, the peer). " + cost,
+        "",
+        "Memory: each replication dismantles its event loop with the cyclic collector paused, so reference counting "
+        "frees it before the next one starts, and no collection walks the live run. A process keeps, read-only, the "
+        "random-number blocks (`streams.BLOCKS`, up to 96 MB) and the bulk starts (`career_draws.CohortStart`) that "
+        "the runs of one replication share (its baseline, scenarios and projection years); a run lets go of another "
+        "replication's before drawing its own (`tasks.run_task`), since a replication's numbers serve no other. Memory "
+        "is the child's VmHWM: Linux carries `ru_maxrss` across exec from the forked parent, which made a child of "
+        "the benchmark report the benchmark's own peak. Dask's wall-clock efficiency needs two idle cores; on a shared "
+        "machine the CPU time of the busiest worker shows the scaling Dask itself allows.",
+    ]
+
+
 def record(results: dict[str, Any], args: argparse.Namespace) -> None:
     """Merge `results` into the stored figures (a part run alone keeps the others) and rewrite the section."""
     store = ROOT / "benchmarks" / "simulation-results.json"
@@ -316,29 +361,7 @@ def record(results: dict[str, Any], args: argparse.Namespace) -> None:
             f"{d.get('cpu_efficiency', float('nan')):.2f} | 1 worker: {d['one_worker_seconds']:.1f} s | >= 0.85: "
             f"{verdict(d['efficiency'] >= TARGETS['dask_efficiency'])} | {when(d)} |"
         )
-    lines += [
-        "",
-        "What keeps it fast: careers are worked out in bulk with numpy up to each offender's first custody "
-        "(`simulation/model/plan.py`); only offenders who meet custody, or are placed on a programme, become SimPy "
-        "processes, and an offender no programme can interrupt needs one event per custody spell (its release). "
-        "Programme places are scheduled for every referral before the run (`simulation/model/place_schedule.py`): no "
-        "career event changes anyone's wait, so the national drug-treatment service (about 55,000 referrals from "
-        "outside a 45,000 cohort, from a year's warm-up, and 11,000 from the cohort, competing for 6,000 places) "
-        "needs no SimPy event for its waiting list, deadlines and releases; one process starts each cohort "
-        "placement on its day, and only offenders who will be placed can be interrupted. The schedule is held to "
-        "SimPy's resource run referral by referral (the event path, the peer). What the scenario still costs "
-        "beyond its baseline is the schedule (about 0.04 s at 45,000) and the careers the programme changes: about "
-        "3,300 placed offenders leave the plan and offend at a thinned, fading rate, one offence at a time. The "
-        "cohort-referrals-only variant places 18,000 of them, hence its higher ratio. Before: every referral was "
-        "events on SimPy's queue, 300,000 of them against the baseline's 38,000 (3.95x at 45,000, 3.72x at "
-        "90,000). Each replication dismantles its event loop with the cyclic collector paused, so reference "
-        "counting frees it before the next one starts (604 MB for 10 replications before, flat now), and no "
-        "collection walks the live run. Memory is the child's VmHWM: Linux carries `ru_maxrss` across exec from "
-        "the forked parent, which made a child of the benchmark report the benchmark's own peak. Dask's wall-clock "
-        "efficiency needs two idle cores; on a shared machine the CPU time of the busiest worker shows the scaling "
-        "Dask itself allows.",
-        "",
-    ]
+    lines += ["", *explanation(results), ""]
     section = "\n".join(lines)
     replace_section("## Simulation", section)
 

@@ -105,11 +105,13 @@ def simulate_project(*, from_year: int, to_year: int, start_year: int, scenario:
     chosen_scenarios, scenario_files = load_scenarios(chosen_ids)
     check_outputs(list(outputs.values()), [*scenario_files, figures_file, drift_file, year_effects_file,
                                            params_file, unit_costs_file])
-    from simulation.runs.memory import check_fits, projection_rows_bytes
+    from simulation.runs.memory import check_fits, projection_peak_bytes, projection_rows_bytes
 
-    check_fits(max(adult_size, youth_size, check_size), workers if scheduler is None else 1,
-               replications=replications, rows_bytes=projection_rows_bytes(replications, to_year - from_year + 1,
-                                                                           len(chosen_scenarios)))
+    processes = workers if scheduler is None else 1
+    check_fits(max(adult_size, youth_size, check_size), processes, replications=replications,
+               rows_bytes=projection_rows_bytes(replications, to_year - from_year + 1, len(chosen_scenarios)),
+               peak_bytes=projection_peak_bytes(adult_size, youth_size, check_size, processes),
+               sizes=f"--adult-size {adult_size:,}, --youth-size {youth_size:,} and --check-size {check_size:,}")
     checks_done()
     params = load_params(params_file) if params_file is not None else default_params()
     figures = load_figures()

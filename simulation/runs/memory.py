@@ -18,7 +18,7 @@ from safer_io.resources import HEADROOM, amount, available_bytes, fits
 from simulation.errors import SimulationInputError
 
 __all__ = ["HEADROOM", "available_bytes", "check_fits", "estimated_peak_bytes", "kept_rows_bytes",
-           "projection_rows_bytes"]
+           "projection_peak_bytes", "projection_rows_bytes"]
 
 PROCESS_BYTES = 200 * 2**20
 """Interpreter, numpy, pandas, scipy and SimPy loaded, bytes."""
@@ -33,6 +33,36 @@ PROJECTION_ROWS_BYTES_PER_RUN = 15_000
 """Bytes a projection keeps of one run (one cohort, year and scenario) of one replication: only the rows its tables
 read (`questions.project.rows_read`); measured 1.08 MB for a replication of the default projection, 12 years of
 the baseline and up to six scenarios (3,849 rows), about 13 KB a run."""
+
+
+PROJECTION_PROCESS_BYTES = 150 * 2**20
+"""What a projection process holds beyond a `simulate run` process of the same offenders, whatever the sizes: the
+intercept of its measured peaks (below), not itemised (the re-fits, the figures, the scenarios of every year)."""
+
+
+def projection_process_bytes(adult: int, youth: int, check: int) -> int:
+    """Peak bytes of one process running a projection's years (the only process, or one of the workers).
+
+    Measured with `/usr/bin/time -v safer simulate project --workers 1` (VmHWM per process when polled with
+    workers): 494 MB at the defaults (10,000 adults, 6,000 youths, 20,000 custody leavers to check: 36,000
+    offenders), 626 MB at twice those sizes; the two workers of a default run 452 and 458 MB, their driver 319 MB.
+    That is about 360 MB plus 3.9 KB per offender of the three cohorts summed: the years of one replication keep
+    their cohorts, starts and numbers together. The estimate takes 4.5 KB (`BYTES_PER_OFFENDER`) on 350 MB.
+    The check on the largest cohort alone (290 MB at the defaults) was under every one of these.
+
+    >>> round(projection_process_bytes(10_000, 6_000, 20_000) / 2**20)
+    504
+    """
+    return PROCESS_BYTES + PROJECTION_PROCESS_BYTES + BYTES_PER_OFFENDER * (adult + youth + check)
+
+
+def projection_peak_bytes(adult: int, youth: int, check: int, workers: int = 1) -> int:
+    """Peak bytes of a projection before its rows: one process, or a driving process (the largest cohort's worth)
+    and `workers` worker processes."""
+    process = projection_process_bytes(adult, youth, check)
+    if workers <= 1:
+        return process
+    return PROCESS_BYTES + BYTES_PER_OFFENDER * max(adult, youth, check) + workers * process
 
 
 def projection_rows_bytes(replications: int, years: int, scenarios: int) -> int:
@@ -63,16 +93,20 @@ def estimated_peak_bytes(offenders: int, workers: int = 1, replications: int = 1
 
 
 def check_fits(offenders: int, workers: int = 1, available: int | None = None, replications: int = 1,
-               scenarios: int = 0, rows_bytes: int | None = None) -> None:
+               scenarios: int = 0, rows_bytes: int | None = None, peak_bytes: int | None = None,
+               sizes: str | None = None) -> None:
     """Raise `SimulationInputError` when a run of `offenders` on `workers` workers, `replications` replications of
     the baseline and `scenarios` scenarios, cannot fit in memory.
 
     `available` defaults to the memory available now; the message gives the estimate and what is there, and says
     what to reduce. `rows_bytes`: the rows kept until the summary, when the run keeps fewer than every row
-    (`projection_rows_bytes`); by default `kept_rows_bytes`.
+    (`projection_rows_bytes`); by default `kept_rows_bytes`. `peak_bytes`: the processes' peak before the rows,
+    when the run's shape is not one cohort of `offenders` (`projection_peak_bytes`), with `sizes` saying what the
+    user can make smaller; by default `estimated_peak_bytes`.
     """
     rows = kept_rows_bytes(replications, scenarios) if rows_bytes is None else rows_bytes
-    needed = estimated_peak_bytes(offenders, workers) + rows
+    processes = estimated_peak_bytes(offenders, workers) if peak_bytes is None else peak_bytes
+    needed = processes + rows
     ok, available = fits(needed, available)
     if ok or available is None:
         return
@@ -84,6 +118,11 @@ def check_fits(offenders: int, workers: int = 1, available: int | None = None, r
             "intervals are narrow enough)"
         )
     per_worker = "" if workers <= 1 else f" on {workers} workers"
+    if peak_bytes is not None:
+        raise SimulationInputError(
+            f"{sizes or f'cohort size {offenders:,}'}: a run{per_worker} needs about {amount(needed)} of memory, but "
+            f"only {amount(available)} is available; use smaller cohorts" + (" or fewer workers" if workers > 1 else "")
+        )
     raise SimulationInputError(
         f"cohort size {offenders:,}: a run{per_worker} needs about {amount(needed)} of memory "
         f"({BYTES_PER_OFFENDER:,} bytes per offender per replication, plus {PROCESS_BYTES // 2**20} MB per "

@@ -88,3 +88,36 @@ def test_a_replication_frees_most_of_its_memory_without_the_cyclic_collector(sma
     assert garbage < 0.6 * garbage_undismantled, (
         f"{garbage / 2**20:.1f} MB left for the cyclic collector, {garbage_undismantled / 2**20:.1f} MB without "
         f"dismantling ({kept / 2**20:.1f} MB is the log and caches)")
+
+
+MEASURED_PROJECTION_MB = {  # /usr/bin/time -v and VmHWM per process, 2026-12-06 (see `projection_process_bytes`)
+    ("one process", 10_000, 6_000, 20_000, 1): 494,
+    ("one process, twice the sizes", 20_000, 12_000, 40_000, 1): 626,
+    ("driver and two workers", 10_000, 6_000, 20_000, 2): 319 + 452 + 458,
+}
+
+
+@pytest.mark.parametrize(("shape", "adult", "youth", "check", "workers"), list(MEASURED_PROJECTION_MB))
+def test_the_projection_estimate_covers_its_measured_peaks_without_refusing_runs_that_fit(shape, adult, youth,
+                                                                                          check, workers):
+    """The projection was checked as one cohort of the largest size: 290 MB a process at the defaults, where a
+    process peaked at 494 MB, so a machine that could not hold the run was let start it."""
+    from simulation.runs.memory import projection_peak_bytes
+
+    measured = MEASURED_PROJECTION_MB[(shape, adult, youth, check, workers)]
+    estimate = projection_peak_bytes(adult, youth, check, workers) / 2**20
+    assert measured <= estimate <= 1.25 * measured, f"{shape}: estimate {estimate:.0f} MB, measured {measured} MB"
+
+
+def test_a_projection_that_cannot_fit_on_its_workers_is_refused_before_any_work(runner, tmp_path, monkeypatch):
+    """1.1 GB available, two workers at the default sizes (1.23 GB measured): the old check (0.9 GB) let it start."""
+    import safer_io.resources
+    from cli import app
+
+    monkeypatch.setattr(safer_io.resources, "available_bytes", lambda: int(1.1 * 2**30))
+    out = tmp_path / "projection.csv"
+    result = runner.invoke(app, ["simulate", "project", "--workers", "2", "--out", str(out)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert "--adult-size 10,000, --youth-size 6,000 and --check-size 20,000" in said and "fewer workers" in said, said
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
