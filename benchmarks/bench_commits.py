@@ -80,6 +80,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="rounds; each runs both commits, alternating")
     parser.add_argument("--repeats", type=int, default=3, help="--repeats of each part of bench_simulation.py")
     parser.add_argument("--write", action="store_true", help="record the results in benchmarks/RESULTS.md")
+    parser.add_argument("--note", default="", help="what the two commits are, for RESULTS.md")
     args = parser.parse_args()
     commits = {name: subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, check=True, capture_output=True,
                                     text=True).stdout.strip() for name, rev in (("before", args.before),
@@ -109,6 +110,12 @@ def main() -> int:
     return 0
 
 
+def subject(commit: str) -> str:
+    """`commit`, its date and subject."""
+    return subprocess.run(["git", "log", "-1", "--date=short", "--format=%h (%ad): %s", commit], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def record(commits: dict[str, str], medians: dict[str, dict[str, float]], args: argparse.Namespace,
            loads: list[float]) -> None:
     lines = [
@@ -120,6 +127,9 @@ def record(commits: dict[str, str], medians: dict[str, dict[str, float]], args: 
         f"1-minute load before each commit's round: {', '.join(f'{load:.1f}' for load in loads)} (2 means both cores "
         "busy).",
         "",
+        *(f"- {name}: {subject(commit)}" for name, commit in commits.items()),
+        "",
+        *([args.note, ""] if args.note else []),
         f"| measure | {commits['before']} | {commits['after']} | after / before |",
         "|---|---|---|---|",
     ]
