@@ -53,7 +53,7 @@ def simulate_calibrate(*, target_frequency: float, target_binary: float, target_
     from simulation.inputs.cohort import generate_cohort, load_cohort_csv
     from simulation.inputs.params import CALIBRATED_DEFAULTS, default_params, load_params, params_document
     from simulation.questions.calibrate import Targets, calibrate
-    from simulation.runs.memory import check_fits
+    from simulation.runs.memory import calibration_peak_bytes, check_fits
     from simulation.runs.runner import cohort_seed
 
     table_format(out, (".yaml", ".yml"))
@@ -61,7 +61,10 @@ def simulate_calibrate(*, target_frequency: float, target_binary: float, target_
     if size is not None and cohort_file is not None:
         raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
     if cohort_file is None:
-        check_fits(size or DEFAULT_COHORT_SIZE)
+        chosen_size = size or DEFAULT_COHORT_SIZE
+        check_fits(chosen_size, peak_bytes=calibration_peak_bytes(chosen_size, replications),
+                   sizes=f"--size {chosen_size:,} with --replications {replications}",
+                   advice="use a smaller cohort or fewer replications")
     checks_done()
     targets = Targets(target_frequency, target_binary, target_serious or None)
     chosen = (load_cohort_csv(cohort_file, "adult") if cohort_file is not None
@@ -95,9 +98,13 @@ def calibrate_years(size: int | None, figures_file: Path | None, check_size: int
 
     table_format(out, (".yaml", ".yml"))
     check_outputs([out, defaults_out], [figures_file, params_file])
-    from simulation.runs.memory import check_fits
+    from simulation.runs.memory import calibration_peak_bytes, check_fits
 
-    check_fits(max(size or YEARS_COHORT_SIZE, check_size))
+    years_size = size or YEARS_COHORT_SIZE
+    check_fits(max(years_size, check_size), peak_bytes=calibration_peak_bytes(years_size + check_size, replications,
+                                                                              years=True),
+               sizes=f"--size {years_size:,} and --check-size {check_size:,} with --replications {replications}",
+               advice="use smaller cohorts or fewer replications")
     checks_done()
     figures = load_figures()
     if figures_file is not None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 from safer_io.resources import HEADROOM, amount, available_bytes, fits
 from simulation.errors import SimulationInputError
 
-__all__ = ["HEADROOM", "available_bytes", "check_fits", "estimated_peak_bytes", "kept_rows_bytes",
-           "projection_peak_bytes", "projection_rows_bytes"]
+__all__ = ["HEADROOM", "available_bytes", "calibration_peak_bytes", "check_fits", "estimated_peak_bytes",
+           "kept_rows_bytes", "projection_peak_bytes", "projection_rows_bytes"]
 
 PROCESS_BYTES = 200 * 2**20
 """Interpreter, numpy, pandas, scipy and SimPy loaded, bytes."""
@@ -65,6 +65,32 @@ def projection_peak_bytes(adult: int, youth: int, check: int, workers: int = 1) 
     return PROCESS_BYTES + BYTES_PER_OFFENDER * max(adult, youth, check) + workers * process
 
 
+CALIBRATION_BYTES_PER_OFFENDER_REPLICATION = 1024
+"""Bytes a calibration step keeps per offender and replication (its replications' outcomes, compared with the
+targets together): measured 0.95 KB, `simulate calibrate` on 45,000 offenders peaking at 495 MB with 4 replications
+and 662 MB with 8, and 814 MB on 90,000 with 4 (so 3.5 KB per offender besides, under `BYTES_PER_OFFENDER`)."""
+YEARS_BYTES_PER_OFFENDER_REPLICATION = 2048
+"""The same for `simulate calibrate --years`, per offender of its year cohort and its check cohort together:
+measured 1.74 KB (20,000 + 15,000 offenders: 623 MB with 4 replications, 861 MB with 8; 40,000 + 30,000 with 4:
+981 MB)."""
+YEARS_PROCESS_BYTES = 100 * 2**20
+"""What `calibrate --years` holds beyond `PROCESS_BYTES` whatever the sizes: the intercept of the same peaks, 265 MB
+against 200."""
+
+
+def calibration_peak_bytes(offenders: int, replications: int, years: bool = False) -> int:
+    """Peak bytes of `simulate calibrate` on `offenders` (with `years`: the year cohort and the check cohort summed),
+    `replications` per step. It was checked as one replication of a run: 393 MB for the default calibration, which
+    peaked at 495 MB, and 372 MB for `--years`, which peaked at 981 MB.
+
+    >>> round(calibration_peak_bytes(45_000, 4) / 2**20), round(calibration_peak_bytes(70_000, 4, years=True) / 2**20)
+    (569, 1147)
+    """
+    per_replication = YEARS_BYTES_PER_OFFENDER_REPLICATION if years else CALIBRATION_BYTES_PER_OFFENDER_REPLICATION
+    extra = YEARS_PROCESS_BYTES if years else 0
+    return PROCESS_BYTES + extra + (BYTES_PER_OFFENDER + per_replication * replications) * offenders
+
+
 def projection_rows_bytes(replications: int, years: int, scenarios: int) -> int:
     """Bytes of the rows a projection keeps until the summary (adult and youth cohorts counted as one run).
 
@@ -94,15 +120,15 @@ def estimated_peak_bytes(offenders: int, workers: int = 1, replications: int = 1
 
 def check_fits(offenders: int, workers: int = 1, available: int | None = None, replications: int = 1,
                scenarios: int = 0, rows_bytes: int | None = None, peak_bytes: int | None = None,
-               sizes: str | None = None) -> None:
+               sizes: str | None = None, advice: str = "use smaller cohorts") -> None:
     """Raise `SimulationInputError` when a run of `offenders` on `workers` workers, `replications` replications of
     the baseline and `scenarios` scenarios, cannot fit in memory.
 
     `available` defaults to the memory available now; the message gives the estimate and what is there, and says
     what to reduce. `rows_bytes`: the rows kept until the summary, when the run keeps fewer than every row
     (`projection_rows_bytes`); by default `kept_rows_bytes`. `peak_bytes`: the processes' peak before the rows,
-    when the run's shape is not one cohort of `offenders` (`projection_peak_bytes`), with `sizes` saying what the
-    user can make smaller; by default `estimated_peak_bytes`.
+    when the run's shape is not one cohort of `offenders` (`projection_peak_bytes`, `calibration_peak_bytes`), with
+    `sizes` saying what the user chose and `advice` what to reduce; by default `estimated_peak_bytes`.
     """
     rows = kept_rows_bytes(replications, scenarios) if rows_bytes is None else rows_bytes
     processes = estimated_peak_bytes(offenders, workers) if peak_bytes is None else peak_bytes
@@ -121,7 +147,7 @@ def check_fits(offenders: int, workers: int = 1, available: int | None = None, r
     if peak_bytes is not None:
         raise SimulationInputError(
             f"{sizes or f'cohort size {offenders:,}'}: a run{per_worker} needs about {amount(needed)} of memory, but "
-            f"only {amount(available)} is available; use smaller cohorts" + (" or fewer workers" if workers > 1 else "")
+            f"only {amount(available)} is available; {advice}" + (" or fewer workers" if workers > 1 else "")
         )
     raise SimulationInputError(
         f"cohort size {offenders:,}: a run{per_worker} needs about {amount(needed)} of memory "

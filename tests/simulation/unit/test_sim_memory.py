@@ -121,3 +121,45 @@ def test_a_projection_that_cannot_fit_on_its_workers_is_refused_before_any_work(
     assert result.exit_code == 2, said
     assert "--adult-size 10,000, --youth-size 6,000 and --check-size 20,000" in said and "fewer workers" in said, said
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+MEASURED_CALIBRATION_MB = {  # /usr/bin/time -v, 2026-12-06 (see `calibration_peak_bytes`)
+    ("calibrate", 45_000, 4, False): 495,
+    ("calibrate, 8 replications", 45_000, 8, False): 662,
+    ("calibrate, twice the cohort", 90_000, 4, False): 814,
+    ("calibrate --years, 20,000 + 15,000", 35_000, 4, True): 623,
+    ("calibrate --years, 20,000 + 15,000, 8 replications", 35_000, 8, True): 861,
+    ("calibrate --years, defaults 40,000 + 30,000", 70_000, 4, True): 981,
+}
+
+
+@pytest.mark.parametrize(("shape", "offenders", "replications", "years"), list(MEASURED_CALIBRATION_MB))
+def test_the_calibration_estimate_covers_its_measured_peaks_without_refusing_runs_that_fit(shape, offenders,
+                                                                                           replications, years):
+    """Calibration was checked as one replication of one cohort: 372 MB for `--years` at its defaults, which peaked
+    at 981 MB, because every replication of a step, and the check cohort beside the year's, are held together."""
+    from simulation.runs.memory import calibration_peak_bytes
+
+    measured = MEASURED_CALIBRATION_MB[(shape, offenders, replications, years)]
+    estimate = calibration_peak_bytes(offenders, replications, years=years) / 2**20
+    assert measured <= estimate <= 1.25 * measured, f"{shape}: estimate {estimate:.0f} MB, measured {measured} MB"
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--years"], "--size 40,000 and --check-size 30,000 with --replications 4"),
+    ([], "--size 45,000 with --replications 4"),
+])
+def test_a_calibration_that_cannot_fit_is_refused_before_any_work(runner, tmp_path, monkeypatch, args, named):
+    """Calibration's own peaks (981 MB for `--years`, 495 MB by default) against 900 MB and 520 MB available: the old
+    check (372 and 393 MB) let both start."""
+    import safer_io.resources
+    from cli import app
+
+    available = 900 if args else 520
+    monkeypatch.setattr(safer_io.resources, "available_bytes", lambda: available * 2**20)
+    out = tmp_path / "calibrated.yaml"
+    result = runner.invoke(app, ["simulate", "calibrate", *args, "--out", str(out)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert named in said and "fewer replications" in said, said
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
