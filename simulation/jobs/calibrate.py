@@ -60,15 +60,19 @@ def simulate_calibrate(*, target_frequency: float, target_binary: float, target_
     check_outputs([out], [cohort_file, params_file])
     if size is not None and cohort_file is not None:
         raise SimulationInputError("--size and --cohort-file: give one or the other, not both")
-    if cohort_file is None:
-        chosen_size = size or DEFAULT_COHORT_SIZE
-        check_fits(chosen_size, peak_bytes=calibration_peak_bytes(chosen_size, replications),
-                   sizes=f"--size {chosen_size:,} with --replications {replications}",
+    def check_memory(offenders: int, what: str) -> None:
+        check_fits(offenders, peak_bytes=calibration_peak_bytes(offenders, replications),
+                   sizes=f"{what} with --replications {replications}",
                    advice="use a smaller cohort or fewer replications")
+
+    if cohort_file is None:
+        check_memory(size or DEFAULT_COHORT_SIZE, f"--size {size or DEFAULT_COHORT_SIZE:,}")
     checks_done()
     targets = Targets(target_frequency, target_binary, target_serious or None)
     chosen = (load_cohort_csv(cohort_file, "adult") if cohort_file is not None
               else generate_cohort("adult", size or DEFAULT_COHORT_SIZE, cohort_seed(seed)))
+    if cohort_file is not None:  # its size is known once read (as `simulate run` checks it)
+        check_memory(chosen.size, f"{cohort_file} ({chosen.size:,} offenders)")
     start = load_params(params_file) if params_file is not None else default_params()
     with tracker.status("calibrating (each step simulates the cohort)..."):
         result = calibrate(chosen, start, targets, seed, replications, tolerance, on_iteration=on_iteration)

@@ -163,3 +163,22 @@ def test_a_calibration_that_cannot_fit_is_refused_before_any_work(runner, tmp_pa
     assert result.exit_code == 2, said
     assert named in said and "fewer replications" in said, said
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_calibration_on_a_cohort_file_is_checked_once_the_file_is_read(runner, tmp_path, monkeypatch):
+    """`--cohort-file` gives no size up front, and calibration then had no check at all (`simulate run` checks the
+    file's size once read): a file of 2,000 offenders (216 MB estimated) against 230 MB available is refused,
+    naming the file."""
+    import safer_io.resources
+    from cli import app
+    from simulation.inputs.cohort import generate_cohort
+
+    cohort = tmp_path / "cohort.csv"
+    generate_cohort("adult", 2000, 4).frame.to_csv(cohort, index=False)
+    monkeypatch.setattr(safer_io.resources, "available_bytes", lambda: 230 * 2**20)
+    out = tmp_path / "calibrated.yaml"
+    result = runner.invoke(app, ["simulate", "calibrate", "--cohort-file", str(cohort), "--out", str(out)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert "(2,000 offenders) with --replications 4" in said and "fewer replications" in said, said
+    assert not out.exists()
