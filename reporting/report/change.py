@@ -14,7 +14,7 @@ import pandas as pd
 from reporting.labels import Labeller, indicator_code, survey_key, survey_name
 from reporting.numbers import rows_of, scale
 from reporting.publication import require_columns
-from reporting.report.figures import OKABE_ITO, ROW_HEIGHT, Figure, configure, expected, slug
+from reporting.report.figures import OKABE_ITO, ROW_HEIGHT, Figure, configure, expected, interval_layer, slug
 from reporting.report.inputs import Inputs
 from reporting.report.model import Block, Paragraph, Section, Table
 from reporting.report.words import period_words
@@ -96,13 +96,8 @@ def change_figure(rows: pd.DataFrame, indicator: str, labeller: Labeller, prefix
     y = alt.Y("area:N", sort=data["area"].tolist(), title=None)
     colour = alt.Color("direction:N", title="Direction", scale=alt.Scale(domain=present, range=colours))
     shape = alt.Shape("direction:N", title="Direction", scale=alt.Scale(domain=present, range=shapes))
-    base = alt.Chart(data)
-    chart = alt.layer(
-        base.mark_rule(strokeWidth=2).encode(x=alt.X("lower:Q", title="change (percentage points)"), x2="upper:Q",
-                                             y=y, color=colour),
-        base.mark_point(filled=True, size=60, opacity=1).encode(x="change:Q", y=y, color=colour, shape=shape),
-        alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#000000", strokeDash=[4, 3]).encode(x="zero:Q"),
-    ).properties(height=ROW_HEIGHT * len(data) + 10)
+    chart = interval_layer(data, y, "change (percentage points)", "change", colour, shape, opacity=1).properties(
+        height=ROW_HEIGHT * len(data) + 10)
     counts = data["direction"].value_counts()
     described = (f"{labeller.title(indicator, survey)}: {len(data)} changes with their intervals; the dashed line "
                  "is no change. " + ", ".join(f"{n} {d}" for d, n in counts.items()) + ".")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from reporting.numbers import interval, missing, money_interval, rows_of
 from reporting.publication import require_columns
-from reporting.report.figures import OKABE_ITO, ROW_HEIGHT, Figure, expected, panel_figure, slug
+from reporting.report.figures import OKABE_ITO, ROW_HEIGHT, Figure, expected, interval_layer, panel_figure, slug
 from reporting.report.model import Block, Table
 from reporting.results import Result
 
@@ -89,13 +89,8 @@ def averted_figure(table: pd.DataFrame, prefix: str) -> Figure | None:
     for item in dict.fromkeys(data["item"]):
         part = data[data["item"] == item]
         y = alt.Y("scenario:N", sort=scenarios, title=None)
-        base = alt.Chart(part)
-        panels.append(alt.layer(
-            base.mark_rule(strokeWidth=2).encode(x=alt.X("lower:Q", title="offences averted"), x2="upper:Q", y=y,
-                                                 color=colour),
-            base.mark_point(filled=True, size=60, shape="diamond", opacity=1).encode(x="mean:Q", y=y, color=colour),
-            alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#000000", strokeDash=[4, 3]).encode(x="zero:Q"),
-        ).properties(title=item, height=ROW_HEIGHT * 1.5 * len(part) + 10))
+        panels.append(interval_layer(part, y, "offences averted", "mean", colour, shape="diamond", opacity=1)
+                      .properties(title=item, height=ROW_HEIGHT * 1.5 * len(part) + 10))
     described = "Offences averted against the baseline, with 95% intervals, one panel per item; " + "; ".join(
         f"{r.item}, {r.scenario}: {r.mean:,.0f} ({r.lower:,.0f} to {r.upper:,.0f})" for r in rows_of(data)) + "."
     return panel_figure(slug(prefix, "averted"), "Offences averted", panels, described, data,

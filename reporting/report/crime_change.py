@@ -15,7 +15,7 @@ import pandas as pd
 
 from reporting.labels import Labeller, missing
 from reporting.publication import require_columns
-from reporting.report.figures import OKABE_ITO, ROW_HEIGHT, WIDTH, Figure, configure, expected, slug
+from reporting.report.figures import OKABE_ITO, ROW_HEIGHT, WIDTH, Figure, configure, expected, interval_layer, slug
 from reporting.report.model import Paragraph, Section, Table
 from reporting.results import Result
 
@@ -91,13 +91,8 @@ def change_figure(rows: pd.DataFrame, title: str, prefix: str) -> Figure | None:
                        scale=alt.Scale(domain=present, range=[DIRECTIONS[d][0] for d in present]))
     shape = alt.Shape("direction:N", title="Direction",
                       scale=alt.Scale(domain=present, range=[DIRECTIONS[d][1] for d in present]))
-    base = alt.Chart(data)
-    chart = alt.layer(
-        base.mark_rule(strokeWidth=2).encode(x=alt.X("lower:Q", title="change from the base year (per cent)"),
-                                             x2="upper:Q", y=y, color=colour),
-        base.mark_point(filled=True, size=60).encode(x="change:Q", y=y, color=colour, shape=shape),
-        alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#000000", strokeDash=[4, 3]).encode(x="zero:Q"),
-    ).properties(width=WIDTH - 200, height=ROW_HEIGHT * len(data) + 10)
+    chart = interval_layer(data, y, "change from the base year (per cent)", "change", colour, shape).properties(
+        width=WIDTH - 200, height=ROW_HEIGHT * len(data) + 10)
     counts = data["direction"].value_counts()
     described = (f"{title}: {len(data)} areas' change from the base year in per cent, each with its interval from "
                  "the area's own fluctuation; the dashed line is no change. "

@@ -133,6 +133,30 @@ def panel_figure(figure_id: str, title: str, charts: list[Any], description: str
     return Figure(figure_id, title, spec, description, data, marks, panels=panels, warning=warning, stacked=stacked)
 
 
+def zero_rule(axis: str = "x") -> Any:
+    """The dashed line at zero on `axis`: no change, no difference."""
+    import altair as alt
+
+    return alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#000000", strokeDash=[4, 3]).encode(
+        **{axis: "zero:Q"})
+
+
+def interval_layer(data: pd.DataFrame, y: Any, x_title: str, estimate: str, colour: Any, shape_by: Any = None,
+                   **point: Any) -> Any:
+    """Each row of `data` as its interval, a rule from `lower` to `upper`, with its `estimate` as a point on it,
+    and zero dashed: the change and scenario forests. `shape_by` encodes the points' shape; `point` are further
+    properties of the point mark (a fixed shape, opacity)."""
+    import altair as alt
+
+    base = alt.Chart(data)
+    encoding = {"x": f"{estimate}:Q", "y": y, "color": colour, **({"shape": shape_by} if shape_by is not None else {})}
+    return alt.layer(
+        base.mark_rule(strokeWidth=2).encode(x=alt.X("lower:Q", title=x_title), x2="upper:Q", y=y, color=colour),
+        base.mark_point(filled=True, size=60, **point).encode(**encoding),
+        zero_rule(),
+    )
+
+
 def file_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """A spec for a file: "container" widths (which need a page) become `WIDTH`, and autosize is left default."""
     fixed = json.loads(json.dumps(spec))

@@ -15,7 +15,7 @@ import pandas as pd
 from reporting.numbers import interval, rows_of
 from reporting.publication import require_columns
 from reporting.report.costs import cost_blocks
-from reporting.report.figures import OKABE_ITO, SHAPES, Figure, expected, panel_figure, slug
+from reporting.report.figures import OKABE_ITO, SHAPES, Figure, expected, panel_figure, slug, zero_rule
 from reporting.report.inputs import Inputs
 from reporting.report.model import Block, Paragraph, Section, Table
 from reporting.report.success import (
@@ -155,7 +155,7 @@ def difference_fans(table: pd.DataFrame, prefix: str) -> Figure | None:
             base.mark_line().encode(x=x, y=alt.Y("difference:Q", title="scenario minus baseline"), color=colour),
             base.mark_point(filled=True, size=40, opacity=1).encode(x=x, y="difference:Q", color=colour,
                                                                      shape=shape),
-            alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#000000", strokeDash=[4, 3]).encode(y="zero:Q"),
+            zero_rule("y"),
         ).properties(title=title, height=200))
         n_lines += long["scenario"].nunique()
         n_points += len(long)

@@ -21,6 +21,7 @@ from reporting.report.figures import (
     Figure,
     configure,
     expected,
+    interval_layer,
     panel_figure,
     slug,
 )
@@ -138,15 +139,8 @@ def difference_figure(table: pd.DataFrame, prefix: str) -> Figure | None:
     for label in dict.fromkeys(data["measure"]):
         part = data[data["measure"] == label]
         y = alt.Y("scenario:N", sort=scenarios, title=None)
-        base = alt.Chart(part)
-        panels.append(alt.layer(
-            base.mark_rule(strokeWidth=2).encode(x=alt.X("lower:Q", title="difference from baseline"),
-                                                 x2="upper:Q", y=y, color=colour),
-            base.mark_point(filled=True, size=60, opacity=1).encode(x="difference:Q", y=y, color=colour,
-                                                                    shape=shape),
-            alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#000000", strokeDash=[4, 3])
-            .encode(x="zero:Q"),
-        ).properties(title=label, height=ROW_HEIGHT * 1.5 * len(part) + 10))
+        panels.append(interval_layer(part, y, "difference from baseline", "difference", colour, shape, opacity=1)
+                      .properties(title=label, height=ROW_HEIGHT * 1.5 * len(part) + 10))
     parts = [f"{r.scenario}, {r.measure}: {r.difference:+.2f} ({r.lower:+.2f} to {r.upper:+.2f}), {r.judgement}"
              for r in rows_of(data)]
     described = ("Paired differences from the baseline on common random numbers, with 95% Monte Carlo "
